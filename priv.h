@@ -1,0 +1,55 @@
+/* priv.h: the privileged operations, the only things the dialogue asks for that need
+ * root or touch a user's files.
+ *
+ * Today they run in this process (priv.c).  Privilege separation will turn each call
+ * into a message to a small root parent over a socketpair (the OpenSMTPD/OpenSSH
+ * pattern), and nothing in smtp-session.c will change: that is why every argument is
+ * plain data (names, byte strings, one file descriptor) and never a pointer into the
+ * dialogue's state.  The fuzzing harness links test doubles for this header instead.
+ */
+#ifndef PRIV_H
+#define PRIV_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "smtp-session.h"
+
+/* Settles the mode once, before the session: single-user mode when not run as root or
+ * with --user (then drops to that user for good).  Returns 0, or -1 with errno and a
+ * reason in *why. */
+int priv_init(struct config *cfg, const char *as_user, const char **why);
+
+enum lookup {
+	LOOKUP_OK,
+	LOOKUP_NOUSER,		/* no such mailbox: 550 5.1.1 */
+	LOOKUP_TEMPFAIL,	/* the user database did not answer: 451 4.3.0 */
+};
+
+/* Which user receives mail for this local part (already known to be in a local
+ * domain)?  On LOOKUP_OK the user's name is in user[USER_NAME_MAX + 1]. */
+enum lookup priv_lookup(const struct config *cfg, const char *local, char *user);
+
+/* One recipient of a delivery: the user, and the header block written before the
+ * message for this copy (Return-Path, Delivered-To, Received). */
+struct priv_rcpt {
+	const char *user;
+	const char *head;
+	size_t headlen;
+};
+
+/* Deliver the spooled message (bytes 0..size of spool, LF line ends) to every
+ * recipient, all or nothing: 0 when it is durable in every mailbox, else an errno
+ * value (ENOSPC and EDQUOT mean "out of storage"), and then no copy is left behind
+ * unless the failure came between two final renames.  seq is unique per message in
+ * this process. */
+int priv_deliver(const struct config *cfg, int spool, off_t size,
+		 const struct priv_rcpt *rcpt, size_t n, unsigned seq);
+
+/* For the privileged side's own modules (mbox.c, tty.c), never the dialogue: become
+ * the user pw for good (groups, gid, then uid; a drop that could be undone fails).
+ * Returns 0 or -1 with errno. */
+struct passwd;
+int priv_become(const struct passwd *pw);
+
+#endif

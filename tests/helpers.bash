@@ -1,0 +1,116 @@
+# Shared set-up for the bats suites: fake users (nss_wrapper), their homes in a
+# temporary folder, and wrapper scripts that start smtp-session the way the tests need.
+#
+# As root the program really drops to the fake users' uids, so file ownership is real.
+# As an ordinary user, uid_wrapper makes the program believe it is root and "drop"
+# (files then keep the real owner; the tests that check ownership say so and skip).
+#
+# Environment the caller may set:
+#   SMTP_SESSION   the binary under test (default: ../smtp-session)
+#   SMTP_WRAP      a command prefix, e.g. valgrind with its options
+#   SMTP_PRELOAD   libraries to preload before the wrappers (e.g. libasan for ASan)
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+: "${SMTP_SESSION:=$TOP/smtp-session}"
+HOST=smtp.tttest.com
+DOMAINS=tttest.com,localhost
+
+# One fake user: name uid; home $T/home/name with mode 0755, owned by the user as root.
+add_user() {
+	local name=$1 uid=$2 home=$T/home/$1
+	echo "$name:x:$uid:$uid:$name:$home:/bin/sh" >>"$T/passwd"
+	echo "$name:x:$uid:" >>"$T/group"
+	mkdir -p "$home"
+	chmod 755 "$home"
+	if [ "$(id -u)" = 0 ]; then chown "$uid:$uid" "$home"; fi
+}
+
+# A wrapper script in $T/bin: name, then the environment and command it runs.
+make_wrapper() {
+	local name=$1
+	shift
+	{
+		echo '#!/bin/sh'
+		printf 'exec'
+		printf ' %q' "$@"
+		echo ' "$@"'
+	} >"$T/bin/$name"
+	chmod 755 "$T/bin/$name"
+}
+
+setup_users() {
+	T=$(mktemp -d /tmp/smtp-test.XXXXXX)
+	chmod 755 "$T"
+	mkdir -p "$T/home" "$T/bin"
+	chmod 755 "$T/home"
+	: >"$T/passwd"
+	: >"$T/group"
+	add_user root 0
+	add_user test 1001
+	add_user alice 1002
+	add_user bob 1003
+	add_user john.doe 1004
+	echo "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin" >>"$T/passwd"
+	echo "nogroup:x:65534:" >>"$T/group"
+	echo "mail:x:8:alice" >>"$T/group"
+	SELF=$(id -un)
+	if [ "$(id -u)" != 0 ]; then add_user "$SELF" "$(id -u)"; fi
+	export T SELF
+
+	local wrappers="libnss_wrapper.so"
+	local nss=(NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group"
+		NSS_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1
+		PAM_WRAPPER_DISABLE_DEEPBIND=1)
+	local fake_root=()
+	if [ "$(id -u)" != 0 ]; then
+		wrappers="$wrappers libuid_wrapper.so"
+		fake_root=(UID_WRAPPER=1 UID_WRAPPER_ROOT=1)
+	fi
+	local common=(--hostname "$HOST" --domains "$DOMAINS" --log-file "$T/log")
+	# shellcheck disable=SC2086
+	make_wrapper smtp env LD_PRELOAD="${SMTP_PRELOAD:+$SMTP_PRELOAD }$wrappers" \
+		"${nss[@]}" "${fake_root[@]}" ${SMTP_WRAP:-} "$SMTP_SESSION" "${common[@]}"
+	# Single-user mode: really unprivileged.  As root that is bob (setpriv, no PAM);
+	# otherwise the user running the tests.
+	local as=() single=$SELF
+	if [ "$(id -u)" = 0 ]; then
+		as=(setpriv --reuid=1003 --regid=1003 --clear-groups)
+		single=bob
+	fi
+	# shellcheck disable=SC2086
+	make_wrapper smtp-single env LD_PRELOAD="${SMTP_PRELOAD:+$SMTP_PRELOAD }libnss_wrapper.so" \
+		"${nss[@]}" "${as[@]}" ${SMTP_WRAP:-} "$SMTP_SESSION" "${common[@]}"
+	SINGLE=$single
+	export SINGLE
+}
+
+teardown_users() {
+	[ -n "${T:-}" ] && rm -rf "$T"
+}
+
+# Run tests/transcripts/NAME.t through the server wrapper (default: smtp).
+transcript() {
+	python3 "$TOP/tests/transcript.py" "$T/bin/${2:-smtp}" "$TOP/tests/transcripts/$1.t"
+}
+
+# The messages in a user's Maildir/new, one path per line.
+delivered() {
+	find "$T/home/$1/Maildir/new" -type f 2>/dev/null | sort
+}
+
+# Files left in a user's Maildir/tmp (there must never be any after a session).
+leftovers() {
+	find "$T/home/$1/Maildir/tmp" -type f 2>/dev/null
+}
+
+# Empty every Maildir, so each test starts from nothing.
+clear_maildirs() {
+	rm -rf "$T"/home/*/Maildir
+	: >"$T/log"
+}
+
+# Send CRLF lines (the arguments) through the server wrapper in one batch.
+session() {
+	local w=${WRAPPER:-smtp}
+	printf '%s\r\n' "$@" | "$T/bin/$w"
+}
