@@ -1,4 +1,8 @@
-# smtp-session: see README.md.  `make`, `make check`, `make run`.
+# smtp-session: one SMTP session per process.  See README.md.
+#   make          build
+#   make check    install missing test packages (as root), build, run every test
+#   make run      install missing packages (as root), build, serve 127.0.0.1:$(PORT)
+
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
@@ -6,6 +10,14 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 
 OBJS = smtp-session.o buf.o log.o priv.o mbox.o
+
+# Debian packages each target needs (tools/deps installs the missing ones as root).
+BUILD_DEPS = gcc make libc6-dev pkg-config
+TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper swaks ucspi-tcp strace curl \
+             systemd
+RUN_DEPS   = ucspi-tcp swaks
+
+PORT ?= 2525
 
 all: smtp-session
 
@@ -15,7 +27,29 @@ smtp-session: $(OBJS)
 %.o: %.c *.h
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+deps:
+	@tools/deps $(BUILD_DEPS)
+
+check: deps
+	@tools/deps $(TEST_DEPS)
+	@$(MAKE) --no-print-directory all
+	tests/run
+
+# A server on 127.0.0.1:$(PORT), one process per connection (tcpserver), in
+# single-user mode: mail for the user running make lands in ./run/Maildir.
+run: deps
+	@tools/deps $(RUN_DEPS)
+	@$(MAKE) --no-print-directory all
+	@mkdir -p run
+	@echo "smtp-session on 127.0.0.1:$(PORT), mail for $$(id -un) goes to $(CURDIR)/run/Maildir/new/"
+	@echo "send a test message from another terminal:"
+	@echo "  swaks --server 127.0.0.1:$(PORT) --to $$(id -un)@localhost"
+	@echo "stop with Ctrl-C; the log is run/smtp.log"
+	tcpserver -v -R -H -l localhost 127.0.0.1 $(PORT) \
+		./smtp-session --user "$$(id -un)" --maildir "$(CURDIR)/run/Maildir" \
+		--log-file "$(CURDIR)/run/smtp.log"
+
 clean:
 	rm -f smtp-session *.o
 
-.PHONY: all clean
+.PHONY: all deps check run clean

@@ -25,12 +25,15 @@ add_user() {
 	if [ "$(id -u)" = 0 ]; then chown "$uid:$uid" "$home"; fi
 }
 
-# A wrapper script in $T/bin: name, then the environment and command it runs.
+# A wrapper script in $T/bin: name, the libraries to preload, then the command.
+# SMTP_PRELOAD (ASan's runtime, which must come first) and EXTRA_PRELOAD (the fault
+# shim) are read when the wrapper runs.
 make_wrapper() {
-	local name=$1
-	shift
+	local name=$1 libs=$2
+	shift 2
 	{
 		echo '#!/bin/sh'
+		echo "export LD_PRELOAD=\"\${SMTP_PRELOAD:+\$SMTP_PRELOAD }\${EXTRA_PRELOAD:+\$EXTRA_PRELOAD }$libs\""
 		printf 'exec'
 		printf ' %q' "$@"
 		echo ' "$@"'
@@ -53,6 +56,8 @@ setup_users() {
 	echo "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin" >>"$T/passwd"
 	echo "nogroup:x:65534:" >>"$T/group"
 	echo "mail:x:8:alice" >>"$T/group"
+	: >"$T/log"
+	chmod 666 "$T/log"	# single-user mode writes it as another user
 	SELF=$(id -un)
 	if [ "$(id -u)" != 0 ]; then add_user "$SELF" "$(id -u)"; fi
 	export T SELF
@@ -68,24 +73,24 @@ setup_users() {
 	fi
 	local common=(--hostname "$HOST" --domains "$DOMAINS" --log-file "$T/log")
 	# shellcheck disable=SC2086
-	make_wrapper smtp env LD_PRELOAD="${SMTP_PRELOAD:+$SMTP_PRELOAD }$wrappers" \
-		"${nss[@]}" "${fake_root[@]}" ${SMTP_WRAP:-} "$SMTP_SESSION" "${common[@]}"
+	make_wrapper smtp "$wrappers" env "${nss[@]}" "${fake_root[@]}" \
+		${SMTP_WRAP:-} "$SMTP_SESSION" "${common[@]}"
 	# Single-user mode: really unprivileged.  As root that is bob (setpriv, no PAM);
 	# otherwise the user running the tests.
-	local as=() single=$SELF
+	local as=()
+	SINGLE=$SELF
 	if [ "$(id -u)" = 0 ]; then
 		as=(setpriv --reuid=1003 --regid=1003 --clear-groups)
-		single=bob
+		SINGLE=bob
 	fi
-	# shellcheck disable=SC2086
-	make_wrapper smtp-single env LD_PRELOAD="${SMTP_PRELOAD:+$SMTP_PRELOAD }libnss_wrapper.so" \
-		"${nss[@]}" "${as[@]}" ${SMTP_WRAP:-} "$SMTP_SESSION" "${common[@]}"
-	SINGLE=$single
 	export SINGLE
+	# shellcheck disable=SC2086
+	make_wrapper smtp-single libnss_wrapper.so env "${nss[@]}" "${as[@]}" \
+		${SMTP_WRAP:-} "$SMTP_SESSION" "${common[@]}"
 }
 
 teardown_users() {
-	[ -n "${T:-}" ] && rm -rf "$T"
+	if [ -n "${T:-}" ]; then rm -rf "$T"; fi
 }
 
 # Run tests/transcripts/NAME.t through the server wrapper (default: smtp).
@@ -105,7 +110,7 @@ leftovers() {
 
 # Empty every Maildir, so each test starts from nothing.
 clear_maildirs() {
-	rm -rf "$T"/home/*/Maildir
+	rm -rf "$T"/home/*/Maildir "$T"/home/*/Mail
 	: >"$T/log"
 }
 
@@ -113,4 +118,9 @@ clear_maildirs() {
 session() {
 	local w=${WRAPPER:-smtp}
 	printf '%s\r\n' "$@" | "$T/bin/$w"
+}
+
+# The same through the single-user wrapper.
+session_single() {
+	WRAPPER=smtp-single session "$@"
 }

@@ -17,7 +17,8 @@ One optional space after > or < is not part of the line.  In > lines the escapes
 \\t \\0 \\\\ and \\xHH stand for those bytes, and a final \\c means "no CRLF".
 Consecutive > lines go out in one write (a pipelined batch); the server's lines are
 read as the < lines ask for them.  At the end the input is closed, the server must exit
-with the expected status and must have sent nothing more.
+with the expected status, must have sent nothing more, and must have written nothing
+to stderr (under inetd that is the client's socket).
 """
 import os
 import re
@@ -26,6 +27,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 TIMEOUT = float(os.environ.get("TRANSCRIPT_TIMEOUT", "10"))
@@ -84,7 +86,11 @@ def parse(path):
 
 class Server:
     def __init__(self, argv):
-        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        # stderr goes to a file: under inetd it is the client's socket, so the
+        # server must never write there.
+        self.err = tempfile.TemporaryFile()
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=self.err)
         self.buf = b""
         self.eof = False
 
@@ -168,6 +174,10 @@ def main():
         status = "still running after %ss" % TIMEOUT
     if not failed and status != want_status:
         failed = "exit status %s, expected %s" % (status, want_status)
+    server.err.seek(0)
+    stderr = server.err.read()
+    if not failed and stderr:
+        failed = "the server wrote to stderr: %r" % stderr[:500]
     if failed:
         print("\n".join(seen))
         print("FAIL %s: %s" % (sys.argv[2], failed))

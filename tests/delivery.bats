@@ -1,0 +1,274 @@
+#!/usr/bin/env bats
+# What lands in the Maildirs: headers, bytes, names, modes, owners; and what does not
+# land when something fails (disk full, quota, I/O error, symlinks, signals).
+
+load helpers
+
+setup_file() {
+	setup_users
+	gcc -shared -fPIC -O2 -Wall -o "$T/libfault.so" "$TOP/tests/fault.c" -ldl
+}
+teardown_file() { teardown_users; }
+setup() { clear_maildirs; }
+
+# One message from alice to the given recipients (default test), body "hello".
+send_to() {
+	local rcpts=() r
+	for r in "${@:-test@tttest.com}"; do rcpts+=("RCPT TO:<$r>"); done
+	session "EHLO client.example.org" "MAIL FROM:<alice@example.org>" "${rcpts[@]}" \
+		DATA "Subject: hi" "" hello . QUIT
+}
+
+# The message text of a delivered file: everything after our 5 trace header lines.
+body_of() { tail -n +6 "$1"; }
+
+@test "delivered copy: trace headers, LF line ends, Maildir name with size, mode 0600" {
+	run env TCPREMOTEIP=192.0.2.7 "$T/bin/smtp" < <(printf '%s\r\n' \
+		"EHLO client.example.org" "MAIL FROM:<alice@example.org>" \
+		"RCPT TO:<test@tttest.com>" DATA "Subject: hi" "" "line one" "line two" . QUIT)
+	[ "$status" = 0 ]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	local f
+	f=$(delivered test)
+	[ "$(echo "$f" | wc -l)" = 1 ]
+	# DJB's name: <sec>.M<usec>P<pid>Q<n>.<host>,S=<size>, and S is the real size.
+	[[ "$(basename "$f")" =~ ^[0-9]+\.M[0-9]{6}P[0-9]+Q1\.smtp\.tttest\.com,S=([0-9]+)$ ]]
+	[ "${BASH_REMATCH[1]}" = "$(stat -c %s "$f")" ]
+	[ "$(stat -c %a "$f")" = 600 ]
+	[ "$(sed -n 1p "$f")" = "Return-Path: <alice@example.org>" ]
+	[ "$(sed -n 2p "$f")" = "Delivered-To: test@tttest.com" ]
+	[ "$(sed -n 3p "$f")" = "Received: from client.example.org ([192.0.2.7])" ]
+	[[ "$(sed -n 4p "$f")" =~ ^$'\t'"by smtp.tttest.com (smtp-session) with ESMTP id "[0-9A-F]+\.[0-9A-F]+\.1$ ]]
+	[[ "$(sed -n 5p "$f")" =~ ^$'\t'"for <test@tttest.com>; "[A-Z][a-z]{2}", "[0-9]{2}" "[A-Z][a-z]{2}" "[0-9]{4}" "[0-9:]{8}" "[-+][0-9]{4}$ ]]
+	[ "$(body_of "$f")" = "$(printf 'Subject: hi\n\nline one\nline two')" ]
+	! grep -q $'\r' "$f"
+	[ -z "$(leftovers test)" ]
+}
+
+@test "files and created Maildirs belong to the recipient (real uid drop, root only)" {
+	[ "$(id -u)" = 0 ] || skip "needs root: as an ordinary user uid_wrapper only pretends to change uid, files keep the real owner"
+	send_to test@tttest.com bob@tttest.com
+	[ "$(stat -c %u:%g "$(delivered test)")" = 1001:1001 ]
+	[ "$(stat -c %u:%g "$(delivered bob)")" = 1003:1003 ]
+	local d
+	for d in "" /tmp /new /cur; do
+		[ "$(stat -c %u:%a "$T/home/test/Maildir$d")" = 1001:700 ]
+	done
+}
+
+@test "HELO gives 'with SMTP'; REMOTE_ADDR names the client; a bogus address is ignored" {
+	REMOTE_ADDR=2001:db8::7 session "HELO old.example.org" "MAIL FROM:<>" \
+		"RCPT TO:<test@tttest.com>" DATA x . QUIT
+	grep -q '^Received: from old.example.org (\[IPv6:2001:db8::7\])$' "$(delivered test)"
+	grep -q 'with SMTP id' "$(delivered test)"
+	grep -q '^Return-Path: <>$' "$(delivered test)"
+	clear_maildirs
+	TCPREMOTEIP='1.2.3.4) (forged' session "HELO h" "MAIL FROM:<>" \
+		"RCPT TO:<test@tttest.com>" DATA x . QUIT
+	grep -q '^Received: from h$' "$(delivered test)"
+}
+
+@test "dot-stuffed lines are unstuffed" {
+	session "HELO h" "MAIL FROM:<>" "RCPT TO:<test@tttest.com>" DATA \
+		"Subject: dots" "" "..leading dot" "..." ". space" "a.b" . QUIT
+	[ "$(body_of "$(delivered test)")" = "$(printf 'Subject: dots\n\n.leading dot\n..\n space\na.b')" ]
+}
+
+@test "every byte value 1-255 arrives unchanged (8-bit clean)" {
+	python3 "$TOP/tests/mkmsg.py" bytes "$T/in" "$T/want"
+	run "$T/bin/smtp" < "$T/in"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	body_of "$(delivered test)" > "$T/got"
+	cmp "$T/want" "$T/got"
+}
+
+@test "a 20 MB message arrives byte for byte in constant memory" {
+	python3 "$TOP/tests/mkmsg.py" big 1 "$T/small" "$T/small.want"
+	python3 "$TOP/tests/mkmsg.py" big 20 "$T/in" "$T/want"
+	local rss='import resource, subprocess, sys
+subprocess.run([sys.argv[1], "--max-size", "30000000"], stdin=open(sys.argv[2], "rb"),
+               stdout=subprocess.DEVNULL, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)'
+	local small big
+	small=$(python3 -c "$rss" "$T/bin/smtp" "$T/small")
+	clear_maildirs
+	big=$(python3 -c "$rss" "$T/bin/smtp" "$T/in")
+	body_of "$(delivered test)" > "$T/got"
+	cmp "$T/want" "$T/got"
+	echo "peak RSS: 1 MB message ${small} KiB, 20 MB message ${big} KiB"
+	# Streaming: 19 MB more message may not cost even 1 MiB more memory.
+	[ "$big" -lt $((small + 1024)) ]
+}
+
+@test "100 recipients get one copy each; the 101st gets 452 4.5.3" {
+	local i cmds=()
+	for i in $(seq -w 1 101); do
+		grep -q "^u$i:" "$T/passwd" || add_user "u$i" $((2000 + 10#$i))
+		cmds+=("RCPT TO:<u$i@tttest.com>")
+	done
+	run session "EHLO h" "MAIL FROM:<>" "${cmds[@]}" DATA "Subject: many" "" x . QUIT
+	[ "$(grep -c '^250 2.1.5 Ok' <<<"$output")" = 100 ]
+	[ "$(grep -c '^452 4.5.3 Too many recipients' <<<"$output")" = 1 ]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as"* ]]
+	for i in $(seq -w 1 100); do
+		[ "$(delivered "u$i" | wc -l)" = 1 ] || { echo "u$i has no copy"; false; }
+		grep -q "^Delivered-To: u$i@tttest.com$" "$(delivered "u$i")"
+	done
+	[ -z "$(delivered u101)" ]
+}
+
+@test "the same user twice (two addresses) gets one copy" {
+	send_to test@tttest.com test@localhost TEST@tttest.com
+	[ "$(delivered test | wc -l)" = 1 ]
+}
+
+@test "postmaster goes to root by default, or to --postmaster" {
+	session "HELO h" "MAIL FROM:<>" "RCPT TO:<postmaster>" DATA x . QUIT
+	[ "$(delivered root | wc -l)" = 1 ]
+	grep -q '^Delivered-To: postmaster$' "$(delivered root)"
+	clear_maildirs
+	printf '%s\r\n' "HELO h" "MAIL FROM:<>" "RCPT TO:<PostMaster@tttest.com>" DATA x . QUIT |
+		"$T/bin/smtp" --postmaster alice
+	[ "$(delivered alice | wc -l)" = 1 ]
+	[ -z "$(delivered root)" ]
+}
+
+@test "two messages in one session make two files" {
+	session "EHLO h" "MAIL FROM:<a@example.org>" "RCPT TO:<test@tttest.com>" DATA one . \
+		"MAIL FROM:<b@example.org>" "RCPT TO:<test@tttest.com>" DATA two . QUIT
+	[ "$(delivered test | wc -l)" = 2 ]
+	grep -l '^one$' $(delivered test) | grep -q Q1
+	grep -l '^two$' $(delivered test) | grep -q Q2
+}
+
+@test "--maildir: a relative path below each home is created, mode 0700" {
+	printf '%s\r\n' "HELO h" "MAIL FROM:<>" "RCPT TO:<test@tttest.com>" DATA x . QUIT |
+		"$T/bin/smtp" --maildir Mail/inbox
+	[ "$(find "$T/home/test/Mail/inbox/new" -type f | wc -l)" = 1 ]
+	[ "$(stat -c %a "$T/home/test/Mail")" = 700 ]
+	[ -d "$T/home/test/Mail/inbox/cur" ]
+}
+
+@test "a symlinked Maildir or new/ is never followed" {
+	mkdir -p "$T/home/bob/Maildir/new" "$T/home/bob/Maildir/tmp" "$T/home/bob/Maildir/cur"
+	ln -s "$T/home/bob/Maildir" "$T/home/alice/Maildir"
+	run send_to alice@tttest.com
+	[[ "$output" == *"451 4.3.0 Local error in delivery"* ]]
+	[ -z "$(find "$T/home/bob/Maildir" -type f)" ]
+	rm "$T/home/alice/Maildir"
+	mkdir -p "$T/home/test/Maildir/tmp" "$T/home/test/Maildir/cur" "$T/elsewhere"
+	ln -s "$T/elsewhere" "$T/home/test/Maildir/new"
+	run send_to test@tttest.com
+	[[ "$output" == *"451 4.3.0 Local error in delivery"* ]]
+	[ -z "$(find "$T/elsewhere" "$T/home/test/Maildir/tmp" -type f)" ]
+	grep -q 'delivery failed: Not a directory' "$T/log"	# O_NOFOLLOW|O_DIRECTORY
+}
+
+@test "disk full at one recipient: 452 4.3.1 and no copy anywhere, then the retry works" {
+	EXTRA_PRELOAD=$T/libfault.so FAULT_PATH=/home/bob/Maildir/tmp/ FAULT_ERRNO=ENOSPC \
+		run send_to alice@tttest.com bob@tttest.com test@tttest.com
+	[[ "$output" == *"452 4.3.1 Insufficient system storage"* ]]
+	[ -z "$(delivered alice)$(delivered bob)$(delivered test)" ]
+	[ -z "$(leftovers alice)$(leftovers bob)$(leftovers test)" ]
+	run send_to alice@tttest.com bob@tttest.com test@tttest.com
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	[ "$(delivered alice; delivered bob; delivered test)" ]
+	[ "$( (delivered alice; delivered bob; delivered test) | wc -l)" = 3 ]
+}
+
+@test "quota exceeded gives 452 4.3.1, an I/O error 451 4.3.0; nothing kept" {
+	EXTRA_PRELOAD=$T/libfault.so FAULT_PATH=/home/test/Maildir/tmp/ FAULT_ERRNO=EDQUOT \
+		run send_to test@tttest.com
+	[[ "$output" == *"452 4.3.1 Insufficient system storage"* ]]
+	EXTRA_PRELOAD=$T/libfault.so FAULT_PATH=/home/test/Maildir/tmp/ FAULT_ERRNO=EIO \
+		run send_to test@tttest.com
+	[[ "$output" == *"451 4.3.0 Local error in delivery"* ]]
+	[ -z "$(delivered test)$(leftovers test)" ]
+}
+
+@test "a failure between the final renames gives a duplicate on retry, never a loss" {
+	EXTRA_PRELOAD=$T/libfault.so FAULT_CALL=rename FAULT_PATH=/home/bob/Maildir/new/ FAULT_ERRNO=EIO \
+		run send_to alice@tttest.com bob@tttest.com
+	[[ "$output" == *"451 4.3.0"* ]]
+	[ "$(delivered alice | wc -l)" = 1 ]	# committed before bob's rename failed
+	[ -z "$(delivered bob)$(leftovers bob)$(leftovers alice)" ]
+	run send_to alice@tttest.com bob@tttest.com	# the client retries
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	[ "$(delivered alice | wc -l)" = 2 ]
+	[ "$(delivered bob | wc -l)" = 1 ]
+}
+
+@test "a client gone before the reply: delivered anyway, no death by SIGPIPE" {
+	run python3 "$TOP/tests/epipe.py" "$T/bin/smtp"
+	[ "$output" = 0 ]
+	[ "$(delivered test | wc -l)" = 1 ]
+	[ "$(delivered alice | wc -l)" = 1 ]
+	grep -q 'disconnect from .* messages=1 ' "$T/log"
+}
+
+@test "single-user mode: mail for that user and postmaster only, no uid change" {
+	run session_single "EHLO h" "MAIL FROM:<>" "RCPT TO:<$SINGLE@tttest.com>" \
+		"RCPT TO:<test@tttest.com>" "RCPT TO:<postmaster>" DATA x . QUIT
+	[[ "$output" == *"550 5.1.1 <test@tttest.com>: No such user here"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	[ "$(delivered "$SINGLE" | wc -l)" = 1 ]
+	[ -z "$(delivered test)$(delivered root)" ]
+	[ "$(stat -c %u "$(delivered "$SINGLE")")" = "$(awk -F: -v u="$SINGLE" '$1 == u { print $3 }' "$T/passwd")" ]
+}
+
+@test "--maildir absolute: fine in single-user mode, refused (421, exit 111) as root" {
+	mkdir -p "$T/abs"
+	[ "$(id -u)" != 0 ] || chown 1003 "$T/abs"
+	printf '%s\r\n' "HELO h" "MAIL FROM:<>" "RCPT TO:<$SINGLE@tttest.com>" DATA x . QUIT |
+		"$T/bin/smtp-single" --maildir "$T/abs/Box"
+	[ "$(find "$T/abs/Box/new" -type f | wc -l)" = 1 ]
+	run "$T/bin/smtp" --maildir "$T/abs/Box" </dev/null
+	[ "$status" = 111 ]
+	[ "$output" = $'421 smtp.tttest.com Service not available, closing connection\r' ]
+	grep -q 'absolute --maildir needs single-user mode' "$T/log"
+}
+
+@test "a pipelined session costs one read and one write" {
+	command -v strace >/dev/null || skip "strace is not installed (make deps installs it)"
+	printf '%s\r\n' "EHLO h" "MAIL FROM:<>" "RCPT TO:<test@tttest.com>" "RCPT TO:<bob@tttest.com>" \
+		DATA "Subject: x" "" body . NOOP QUIT > "$T/in"
+	strace -f -qq -e trace=read,write -o "$T/strace" "$T/bin/smtp" < "$T/in" > "$T/out"
+	[ "$(grep -c '^250 2.0.0 Ok: delivered' "$T/out")" = 1 ]
+	[ "$(grep -c 'write(1, ' "$T/strace")" = 1 ]
+	[ "$(grep -c 'read(0, ' "$T/strace")" = 1 ]
+}
+
+@test "logs: connection, message, recipients, rejections and a summary; syslog facility mail by default" {
+	send_to test@tttest.com nosuchuser@tttest.com
+	grep -q 'info: connect from unknown$' "$T/log"
+	grep -q ': from=<alice@example.org> size=[0-9]* nrcpt=1 client=unknown helo=client.example.org$' "$T/log"
+	grep -q ': to=<test@tttest.com> user=test delivered$' "$T/log"
+	grep -q 'reject: RCPT from unknown: 550 <nosuchuser@tttest.com>: No such user here$' "$T/log"
+	grep -q 'disconnect from unknown helo=client.example.org commands=6 messages=1 rejects=1 end=quit$' "$T/log"
+	grep -q 'LOG_MAIL' "$TOP/log.c"
+}
+
+@test "options: --help and --version on stdout; a bad option is a usage error (100)" {
+	run "$SMTP_SESSION" --help
+	[ "$status" = 0 ]
+	[[ "$output" == *"--max-recipients N"* ]]
+	run "$SMTP_SESSION" --version
+	[ "$output" = "smtp-session 0.1.0" ]
+	run "$SMTP_SESSION" --bogus
+	[ "$status" = 100 ]
+	run "$SMTP_SESSION" --max-size 0
+	[ "$status" = 100 ]
+	run "$SMTP_SESSION" --timeout x
+	[ "$status" = 100 ]
+}
+
+@test "defaults: hostname from the system, local domains are it and localhost" {
+	run env NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+		LD_PRELOAD=libnss_wrapper.so "$SMTP_SESSION" --log-file "$T/log" --user "$SINGLE" \
+		< <(printf '%s\r\n' "HELO h" "MAIL FROM:<>" "RCPT TO:<$SINGLE@$(hostname)>" \
+			"RCPT TO:<$SINGLE@localhost>" "RCPT TO:<$SINGLE@tttest.com>" QUIT)
+	[[ "${lines[0]}" == "220 $(hostname) ESMTP"* ]]
+	[[ "${lines[3]}" == "250 Ok"* ]]
+	[[ "${lines[4]}" == "250 Ok"* ]]
+	[[ "${lines[5]}" == "550 <$SINGLE@tttest.com>: Relay access denied"* ]]
+}

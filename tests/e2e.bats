@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# End to end: smtp-session behind a real one-process-per-connection listener on a free
+# loopback port (tcpserver, and systemd-socket-activate --inetd), driven by real
+# clients: swaks, Python's smtplib and curl.
+
+load helpers
+
+setup_file() {
+	setup_users
+	# tcpserver picks a free port itself (port 0) and prints it (-1).
+	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp" >"$T/ts.port" 2>"$T/ts.log" 3>&- &
+	echo $! >"$T/ts.pid"
+	local i
+	for i in $(seq 50); do [ -s "$T/ts.port" ] && break; sleep 0.1; done
+	PORT=$(head -1 "$T/ts.port")
+	export PORT
+}
+
+teardown_file() {
+	kill "$(cat "$T/ts.pid")" 2>/dev/null || true
+	teardown_users
+}
+
+setup() { clear_maildirs; }
+
+@test "swaks over TCP (tcpserver): delivered, Received names 127.0.0.1" {
+	run swaks --server "127.0.0.1:$PORT" --from alice@example.org --to test@tttest.com \
+		--helo client.example.org --h-Subject "e2e swaks" --body "hello from swaks"
+	[ "$status" = 0 ]
+	[ "$(delivered test | wc -l)" = 1 ]
+	grep -q '^Received: from client.example.org (\[127.0.0.1\])$' "$(delivered test)"
+	grep -q '^Subject: e2e swaks$' "$(delivered test)"
+	grep -q '^hello from swaks$' "$(delivered test)"
+	grep -q 'connect from 127.0.0.1$' "$T/log"
+}
+
+@test "swaks with PIPELINING, and a refused recipient (swaks exit 24)" {
+	run swaks --server "127.0.0.1:$PORT" --pipeline --from alice@example.org \
+		--to test@tttest.com,bob@tttest.com --body "pipelined"
+	[ "$status" = 0 ]
+	[ "$(delivered test | wc -l)" = 1 ]
+	[ "$(delivered bob | wc -l)" = 1 ]
+	run swaks --server "127.0.0.1:$PORT" --from alice@example.org --to nobody@example.org
+	[ "$status" = 24 ]
+	[[ "$output" == *"550 5.7.1 <nobody@example.org>: Relay access denied"* ]]
+}
+
+@test "Python smtplib: two messages in one connection, one of them to two users" {
+	run python3 - "$PORT" <<'EOF'
+import smtplib, sys
+from email.message import EmailMessage
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="py.example.org") as s:
+    s.ehlo()
+    assert s.has_extn("pipelining") and s.has_extn("size") and s.has_extn("8bitmime")
+    m = EmailMessage()
+    m["Subject"] = "from smtplib"
+    m.set_content("H\u00e9llo, 8-bit body\n.leading dot\n", cte="8bit")
+    refused = s.send_message(m, "alice@example.org", ["test@tttest.com", "bob@tttest.com"])
+    assert refused == {}, refused
+    s.sendmail("<>", ["alice@tttest.com"], b"Subject: second\r\n\r\nsecond\r\n")
+    try:
+        s.sendmail("a@example.org", ["ghost@tttest.com"], b"x\r\n")
+        raise SystemExit("ghost accepted")
+    except smtplib.SMTPRecipientsRefused as e:
+        assert e.recipients["ghost@tttest.com"][0] == 550
+print("ok")
+EOF
+	[ "$status" = 0 ]
+	[ "$output" = ok ]
+	[ "$(delivered test | wc -l)" = 1 ]
+	[ "$(delivered bob | wc -l)" = 1 ]
+	[ "$(delivered alice | wc -l)" = 1 ]
+	grep -q '^H.llo, 8-bit body$' "$(delivered bob)"
+	grep -q '^\.leading dot$' "$(delivered bob)"
+}
+
+@test "curl smtp:// uploads a message" {
+	printf 'Subject: via curl\r\n\r\ncurl body\r\n' >"$T/curl.msg"
+	run curl -sS --url "smtp://127.0.0.1:$PORT" --mail-from alice@example.org \
+		--mail-rcpt test@tttest.com --upload-file "$T/curl.msg"
+	[ "$status" = 0 ]
+	grep -q '^curl body$' "$(delivered test)"
+}
+
+@test "systemd-socket-activate --inetd: one process per connection, delivered" {
+	command -v systemd-socket-activate >/dev/null ||
+		skip "systemd-socket-activate is not installed (package systemd)"
+	local port pid
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	systemd-socket-activate -l "127.0.0.1:$port" --inetd -a "$T/bin/smtp" \
+		>"$T/ssa.log" 2>&1 3>&- &
+	pid=$!
+	local i
+	for i in $(seq 50); do
+		swaks --server "127.0.0.1:$port" --quit-after CONNECT >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	run swaks --server "127.0.0.1:$port" --from alice@example.org --to test@tttest.com --body one
+	local s1=$status
+	run swaks --server "127.0.0.1:$port" --from alice@example.org --to test@tttest.com --body two
+	kill "$pid"
+	[ "$s1" = 0 ]
+	[ "$status" = 0 ]
+	[ "$(delivered test | wc -l)" = 2 ]
+	# Each connection had its own process.
+	[ "$(grep -c 'disconnect from 127.0.0.1' "$T/log")" -ge 3 ]
+	[ "$(grep -o 'smtp-session\[[0-9]*\]: info: connect' "$T/log" | sort -u | wc -l)" -ge 3 ]
+}

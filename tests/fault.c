@@ -1,0 +1,60 @@
+/* fault.c: LD_PRELOAD shim for the failure-path tests: makes fsync() or renameat()
+ * fail with a chosen errno for files whose path contains a chosen string, as a full
+ * disk, an exceeded quota or a broken device would.
+ *
+ *   FAULT_PATH=/home/bob/Maildir/tmp/  FAULT_ERRNO=ENOSPC|EDQUOT|EIO
+ *   FAULT_CALL=fsync (default) | rename
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int fault_errno(void)
+{
+	const char *e = getenv("FAULT_ERRNO");
+	if (!e || !strcmp(e, "ENOSPC"))
+		return ENOSPC;
+	if (!strcmp(e, "EDQUOT"))
+		return EDQUOT;
+	return EIO;
+}
+
+static int wanted(const char *call, int dirfd, const char *name)
+{
+	const char *want = getenv("FAULT_PATH");
+	const char *c = getenv("FAULT_CALL");
+	if (!want || strcmp(c ? c : "fsync", call) != 0)
+		return 0;
+	char link[64], path[4096];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd);
+	ssize_t n = readlink(link, path, sizeof path - 1);
+	if (n < 0)
+		return 0;
+	path[n] = '\0';
+	if (name)
+		snprintf(path + n, sizeof path - (size_t)n, "/%s", name);
+	return strstr(path, want) != NULL;
+}
+
+int fsync(int fd)
+{
+	static int (*real)(int);
+	if (!real)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	if (wanted("fsync", fd, NULL))
+		return errno = fault_errno(), -1;
+	return real(fd);
+}
+
+int renameat(int olddirfd, const char *old, int newdirfd, const char *new)
+{
+	static int (*real)(int, const char *, int, const char *);
+	if (!real)
+		real = (int (*)(int, const char *, int, const char *))dlsym(RTLD_NEXT, "renameat");
+	if (wanted("rename", newdirfd, new))
+		return errno = fault_errno(), -1;
+	return real(olddirfd, old, newdirfd, new);
+}

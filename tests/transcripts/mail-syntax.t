@@ -1,0 +1,21 @@
+# MAIL FROM syntax (RFC 5321 4.1.2): brackets required, a domain required except for
+# the null path, nothing after the path but parameters; non-ASCII needs SMTPUTF8 (553).
+<220 smtp.tttest.com ESMTP
+>EHLO client.example.org
+<250-smtp.tttest.com
+<250-PIPELINING
+<250-SIZE 10485760
+<250-8BITMIME
+<250 ENHANCEDSTATUSCODES
+>MAIL FROM:<j\xc3\xbcrgen@example.org>
+<553 5.6.7 Non-ASCII address needs SMTPUTF8, which is not offered
+>MAIL FROM:alice@example.org
+<501 5.1.7 Syntax: MAIL FROM:<address>
+>MAIL FROM:<alice>
+<501 5.1.7 Syntax: MAIL FROM:<address>
+>MAIL FROM:<alice@example.org>junk
+<501 5.5.4 Syntax: MAIL FROM:<address> [parameters]
+>MAIL TO:<alice@example.org>
+<501 5.1.7 Syntax: MAIL FROM:<address>
+>QUIT
+<221 2.0.0 smtp.tttest.com Bye

@@ -1,0 +1,24 @@
+# RFC 5321 4.5.3.1.10: past the recipient limit, 452 4.5.3; the same user twice is
+# one recipient and does not count twice.
+#! --max-recipients 2
+<220 smtp.tttest.com ESMTP
+>EHLO client.example.org
+<250-smtp.tttest.com
+<250-PIPELINING
+<250-SIZE 10485760
+<250-8BITMIME
+<250 ENHANCEDSTATUSCODES
+>MAIL FROM:<>
+<250 2.1.0 Ok
+>RCPT TO:<test@tttest.com>
+<250 2.1.5 Ok
+>RCPT TO:<test@localhost>
+<250 2.1.5 Ok
+>RCPT TO:<alice@tttest.com>
+<250 2.1.5 Ok
+>RCPT TO:<bob@tttest.com>
+<452 4.5.3 Too many recipients
+>RCPT TO:<alice@tttest.com>
+<250 2.1.5 Ok
+>QUIT
+<221 2.0.0 smtp.tttest.com Bye
