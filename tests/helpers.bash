@@ -53,13 +53,15 @@ setup_users() {
 	add_user alice 1002
 	add_user bob 1003
 	add_user john.doe 1004
-	echo "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin" >>"$T/passwd"
-	echo "nogroup:x:65534:" >>"$T/group"
 	echo "mail:x:8:alice" >>"$T/group"
 	: >"$T/log"
 	chmod 666 "$T/log"	# single-user mode writes it as another user
 	SELF=$(id -un)
 	if [ "$(id -u)" != 0 ]; then add_user "$SELF" "$(id -u)"; fi
+	if ! grep -q '^nobody:' "$T/passwd"; then
+		echo "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin" >>"$T/passwd"
+		echo "nogroup:x:65534:" >>"$T/group"
+	fi
 	export T SELF
 
 	local wrappers="libnss_wrapper.so"
