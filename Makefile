@@ -8,12 +8,14 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
            -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+LDLIBS  += -lpam
 
-OBJS = smtp-session.o buf.o log.o priv.o mbox.o
+OBJS = smtp-session.o buf.o log.o priv.o mbox.o auth.o
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
-BUILD_DEPS = gcc make libc6-dev pkg-config
-TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper swaks ucspi-tcp strace curl \
+BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev
+TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucspi-tcp strace \
+             curl \
              systemd
 RUN_DEPS   = ucspi-tcp swaks
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "mbox.h"
 
 /* getpwnam() reports "no such user" as NULL with any of these in errno (getpwnam(3)). */
@@ -84,4 +85,10 @@ int priv_deliver(const struct config *cfg, int spool, off_t size,
 		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
 {
 	return mbox_deliver(cfg, spool, size, rcpt, n, seq);
+}
+
+enum authn priv_auth(const struct config *cfg, const char *user, const char *pass,
+		     const char *rhost, char *canon)
+{
+	return auth_pam(cfg->pam_service, user, pass, rhost, canon);
 }

@@ -46,6 +46,19 @@ struct priv_rcpt {
 int priv_deliver(const struct config *cfg, int spool, off_t size,
 		 const struct priv_rcpt *rcpt, size_t n, unsigned seq);
 
+enum authn {
+	AUTHN_OK,		/* 235 */
+	AUTHN_FAIL,		/* bad credentials, expired or locked account: 535 5.7.8 */
+	AUTHN_TEMPFAIL,		/* PAM could not answer: 454 4.7.0 */
+};
+
+/* Check a user name and password (PAM, service cfg->pam_service; rhost is the
+ * client's address or NULL).  This must run as root: pam_unix can check no one's
+ * password but its caller's otherwise.  On AUTHN_OK the name PAM settled on is in
+ * canon[USER_NAME_MAX + 1]. */
+enum authn priv_auth(const struct config *cfg, const char *user, const char *pass,
+		     const char *rhost, char *canon);
+
 /* For the privileged side's own modules (mbox.c, tty.c), never the dialogue: become
  * the user pw for good (groups, gid, then uid; a drop that could be undone fails).
  * Returns 0 or -1 with errno. */

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "buf.h"
 #include "log.h"
 #include "priv.h"
@@ -73,6 +74,9 @@ struct session {
 	char helo[DOMAIN_MAX + 1];	/* the HELO/EHLO argument */
 	const char *verb;		/* command being run, for the log */
 	bool esmtp;			/* EHLO: enhanced status codes on (RFC 2034) */
+	bool auth_offered;		/* AUTH allowed on this connection (--auth) */
+	char auth_user[USER_NAME_MAX + 1];	/* after a successful AUTH, else "" */
+	unsigned auth_failures;
 	enum state state;
 	char sender[PATH_LEN_MAX + 1];	/* MAIL FROM, without <> */
 	struct buf rcpts;		/* struct rcpt[nrcpt] */
@@ -80,6 +84,8 @@ struct session {
 	int spool;			/* unlinked temporary file for DATA, or -1 */
 	struct buf spoolbuf;		/* write-behind for the spool */
 	enum rd end;			/* why the session ends; RD_OK while it runs */
+	const char *closing;		/* or why we closed it ourselves */
+	char longhead[6];		/* first bytes of the last over-long line */
 	unsigned errors;		/* bad commands so far */
 	unsigned commands, messages, rejects;
 };
@@ -207,6 +213,15 @@ static enum rd fill(struct session *s)
 	}
 }
 
+/* The start of a line that is too long to keep, so that its reply can still depend on
+ * the verb (an over-long AUTH line gets RFC 4954's 500 5.5.6). */
+static void keep_head(struct session *s, const char *p, size_t n)
+{
+	size_t k = n < sizeof s->longhead - 1 ? n : sizeof s->longhead - 1;
+	memcpy(s->longhead, p, k);
+	s->longhead[k] = '\0';
+}
+
 /* The next command line, NUL-terminated in place, without its line end.  LF ends a
  * command line, with or without CR before it.  A line longer than max octets (line
  * end included, RFC 5321 4.5.3.1.4) is skipped through its end: RD_LONG. */
@@ -220,6 +235,8 @@ static enum rd get_line(struct session *s, size_t max, char **line, size_t *len)
 		if (nl) {
 			size_t n = (size_t)(nl - p);
 			s->ipos += n + 1;
+			if (!toolong && n + 1 > max)
+				keep_head(s, p, n);
 			if (toolong || n + 1 > max)
 				return RD_LONG;
 			if (n && p[n - 1] == '\r')
@@ -230,6 +247,8 @@ static enum rd get_line(struct session *s, size_t max, char **line, size_t *len)
 			return RD_OK;
 		}
 		if (avail >= max) {
+			if (!toolong)
+				keep_head(s, p, avail);
 			toolong = true;
 			s->ipos = s->ilen;
 		}
@@ -388,6 +407,7 @@ typedef int verb_fn(struct session *, const struct verb *, char *arg);
 struct verb {
 	const char *name;
 	verb_fn *run;
+	size_t max;	/* longest command line, CRLF included */
 };
 
 static void reset_transaction(struct session *s)
@@ -444,15 +464,32 @@ static int smtp_ehlo(struct session *s, const struct verb *v, char *arg)
 	      "PIPELINING\n"		/* RFC 2920 */
 	      "SIZE %llu\n"		/* RFC 1870 */
 	      "8BITMIME\n"		/* RFC 6152 */
+	      "%s"			/* RFC 4954 */
 	      "ENHANCEDSTATUSCODES",	/* RFC 2034 */
-	      s->cfg->hostname, s->cfg->max_size);
+	      s->cfg->hostname, s->cfg->max_size,
+	      s->auth_offered ? "AUTH PLAIN LOGIN\n" : "");
 }
 
-/* RFC 1870 SIZE and RFC 6152 BODY on MAIL; anything else is 555 (RFC 5321 4.1.1.11).
- * Returns 0, or the code of the refusal sent. */
+/* RFC 3461 4 xtext, or "<>": the value of AUTH= on MAIL (RFC 4954 5). */
+static bool xtext_ok(const char *v)
+{
+	if (strcmp(v, "<>") == 0)
+		return true;
+	for (; *v; v++) {
+		if (*v == '+' && isxdigit((unsigned char)v[1]) && isxdigit((unsigned char)v[2]) &&
+		    !islower((unsigned char)v[1]) && !islower((unsigned char)v[2]))
+			v += 2;
+		else if (*v < 33 || *v > 126 || *v == '+' || *v == '=')
+			return false;
+	}
+	return true;
+}
+
+/* RFC 1870 SIZE, RFC 6152 BODY and RFC 4954 AUTH on MAIL; anything else is 555 (RFC
+ * 5321 4.1.1.11).  Returns 0, or the code of the refusal sent. */
 static int mail_params(struct session *s, char *p)
 {
-	bool size = false, body = false;
+	bool size = false, body = false, auth = false;
 	char *save = NULL;
 	for (char *kw = strtok_r(p, " ", &save); kw; kw = strtok_r(NULL, " ", &save)) {
 		char *val = strchr(kw, '=');
@@ -473,6 +510,11 @@ static int mail_params(struct session *s, char *p)
 			if (body || !val || (strcasecmp(val, "7BIT") && strcasecmp(val, "8BITMIME")))
 				return reply(s, 501, "5.5.4", "Syntax: BODY=7BIT or BODY=8BITMIME");
 			body = true;
+		} else if (strcasecmp(kw, "AUTH") == 0) {
+			/* Accepted; the submitter it names is not used, as we relay nothing. */
+			if (auth || !val || !xtext_ok(val))
+				return reply(s, 501, "5.5.4", "Syntax: AUTH=<xtext> or AUTH=<>");
+			auth = true;
 		} else {
 			return reply(s, 555, "5.5.4", "Unsupported MAIL parameter");
 		}
@@ -495,6 +537,8 @@ static int smtp_mail(struct session *s, const struct verb *v, char *arg)
 	(void)v;
 	if (s->state == ST_INIT)
 		return reply(s, 503, "5.5.1", "Send HELO or EHLO first");
+	if (s->cfg->require_auth && !s->auth_user[0])	/* RFC 4954 6 */
+		return reply(s, 530, "5.7.0", "Authentication required");
 	if (s->state != ST_HELO)
 		return reply(s, 503, "5.5.1", "Nested MAIL command");
 	const char *p = after_keyword(arg, "FROM:");
@@ -673,6 +717,14 @@ static void message_id(char *id, size_t n, unsigned seq)
 		 (long)getpid(), seq);
 }
 
+/* RFC 3848: the "with" of the Received line. */
+static const char *protocol(const struct session *s)
+{
+	if (!s->esmtp)
+		return "SMTP";
+	return s->auth_user[0] ? "ESMTPA" : "ESMTP";
+}
+
 /* RFC 5321 4.4: Return-Path at final delivery, the Received trace line (with the HELO
  * name, the client's address literal, our name, the protocol per RFC 3848, the id, the
  * recipient and the date), and RFC 9228 Delivered-To. */
@@ -685,7 +737,7 @@ static void trace_headers(struct session *s, struct buf *h, const struct rcpt *r
 	if (strcmp(s->client, "unknown") != 0)
 		buf_printf(h, " ([%s%s])", v6 ? "IPv6:" : "", s->client);
 	buf_printf(h, "\n\tby %s (smtp-session) with %s id %s\n\tfor <%s>; %s\n",
-		   s->cfg->hostname, s->esmtp ? "ESMTP" : "SMTP", id, r->addr, date);
+		   s->cfg->hostname, protocol(s), id, r->addr, date);
 }
 
 static bool storage_full(int e)
@@ -740,8 +792,9 @@ static int deliver(struct session *s, const char *id)
 /* RFC 5321 4.2.5: one reply for the whole message, after the final dot. */
 static int reply_data(struct session *s, struct data *d, const char *id)
 {
-	log_msg(LOG_INFO, "%s: from=<%s> size=%llu nrcpt=%zu client=%s helo=%s", id,
-		s->sender, d->size, s->nrcpt, s->client, s->helo);
+	log_msg(LOG_INFO, "%s: from=<%s> size=%llu nrcpt=%zu client=%s helo=%s%s%s", id,
+		s->sender, d->size, s->nrcpt, s->client, s->helo,
+		s->auth_user[0] ? " user=" : "", s->auth_user);
 	if (d->size > s->cfg->max_size)	/* RFC 5321 4.5.3.1.10, RFC 1870 */
 		return reply(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
 	if (d->longline)	/* RFC 5321 4.5.3.1.6 */
@@ -835,19 +888,176 @@ static int smtp_help(struct session *s, const struct verb *v, char *arg)
 	      "End of HELP info");
 }
 
+/* ----------------------------------------------------------------- AUTH */
+
+/* RFC 4954 4: a client response is base64, "*" cancels, and an initial response of
+ * "=" stands for an empty one.  Returns the decoded length, or -1 after a refusal. */
+static ssize_t sasl_decode(struct session *s, const char *text, unsigned char *out, size_t n)
+{
+	if (strcmp(text, "*") == 0) {
+		reply(s, 501, "5.7.0", "Authentication canceled");
+		return -1;
+	}
+	ssize_t len = strcmp(text, "=") == 0 ? 0 : auth_b64decode(text, strlen(text), out, n);
+	if (len < 0)
+		reply(s, 501, "5.5.2", "Invalid base64 data");
+	return len;
+}
+
+/* Ask for one response with a 334 challenge (already base64).  Returns the decoded
+ * length, -1 after a refusal, or -2 when the session ends. */
+static ssize_t sasl_ask(struct session *s, const char *challenge, unsigned char *out, size_t n)
+{
+	reply(s, 334, NULL, "%s", challenge);
+	char *line;
+	size_t len;
+	enum rd r = get_line(s, AUTH_LINE_MAX, &line, &len);
+	if (r == RD_LONG) {
+		reply(s, 500, "5.5.6", "Authentication exchange line is too long");
+		return -1;
+	}
+	if (r != RD_OK) {
+		s->end = r;
+		return -2;
+	}
+	ssize_t got = sasl_decode(s, line, out, n);
+	explicit_bzero(line, len);	/* the password in base64 */
+	return got;
+}
+
+/* The initial response if the client gave one, else ask for it. */
+static ssize_t sasl_first(struct session *s, char *initial, const char *challenge,
+			  unsigned char *out, size_t n)
+{
+	if (!initial)
+		return sasl_ask(s, challenge, out, n);
+	ssize_t got = sasl_decode(s, initial, out, n);
+	explicit_bzero(initial, strlen(initial));
+	return got;
+}
+
+/* Wait out the failure delay; SIGTERM cuts it short. */
+static void auth_pause(const struct session *s)
+{
+	struct timespec left = { s->cfg->auth_delay_ms / 1000,
+				 (long)(s->cfg->auth_delay_ms % 1000) * 1000000 };
+	while (!got_term && nanosleep(&left, &left) == -1 && errno == EINTR)
+		;
+}
+
+/* Check the credentials and answer.  An empty password, or an authorization identity
+ * other than the user (RFC 4616 2: we act for nobody else), fails like a bad password. */
+static int authenticate(struct session *s, const char *mech, const char *authzid,
+			const char *user, const char *pass)
+{
+	char canon[USER_NAME_MAX + 1];
+	enum authn r = AUTHN_FAIL;
+	if (pass[0] && (!authzid[0] || strcmp(authzid, user) == 0))
+		r = priv_auth(s->cfg, user, pass,
+			      strcmp(s->client, "unknown") ? s->client : NULL, canon);
+	if (r == AUTHN_OK) {
+		snprintf(s->auth_user, sizeof s->auth_user, "%s", canon);
+		log_msg(LOG_INFO, "auth: %s user=%s client=%s ok", mech, canon, s->client);
+		return reply(s, 235, "2.7.0", "Authentication successful");
+	}
+	log_msg(LOG_NOTICE, "auth: %s user=%s client=%s %s", mech, user, s->client,
+		r == AUTHN_FAIL ? "failed" : "unavailable");
+	if (r == AUTHN_TEMPFAIL)
+		return reply(s, 454, "4.7.0", "Temporary authentication failure");
+	auth_pause(s);
+	int code = reply(s, 535, "5.7.8", "Authentication credentials invalid");
+	if (++s->auth_failures >= AUTH_MAX_FAILURES) {
+		s->closing = "auth failures";
+		reply(s, 421, "4.7.0", "%s Too many authentication failures, closing connection",
+		      s->cfg->hostname);
+	}
+	return code;
+}
+
+/* RFC 4616 PLAIN, with or without an initial response. */
+static int auth_plain(struct session *s, char *initial)
+{
+	unsigned char msg[AUTH_LINE_MAX / 4 * 3];
+	struct sasl_plain p;
+	ssize_t n = sasl_first(s, initial, "", msg, sizeof msg);
+	if (n < 0)
+		return n == -1 ? 501 : 0;
+	int bad = auth_plain_parse(msg, (size_t)n, &p);
+	explicit_bzero(msg, sizeof msg);
+	int code = bad ? reply(s, 501, "5.5.2", "Invalid PLAIN response")
+		       : authenticate(s, "PLAIN", p.authzid, p.authcid, p.passwd);
+	explicit_bzero(&p, sizeof p);
+	return code;
+}
+
+/* A LOGIN field: text without NUL, at most SASL_FIELD_MAX octets. */
+static bool login_field(const unsigned char *b, ssize_t n, char *out)
+{
+	if (n > SASL_FIELD_MAX || memchr(b, '\0', (size_t)n))
+		return false;
+	memcpy(out, b, (size_t)n);
+	out[n] = '\0';
+	return true;
+}
+
+/* LOGIN (draft-murchison-sasl-login): "Username:" and "Password:" in base64. */
+static int auth_login(struct session *s, char *initial)
+{
+	unsigned char b[AUTH_LINE_MAX / 4 * 3];
+	char user[SASL_FIELD_MAX + 1], pass[SASL_FIELD_MAX + 1];
+	int code = 501;
+	ssize_t n = sasl_first(s, initial, "VXNlcm5hbWU6", b, sizeof b);
+	if (n >= 0 && !login_field(b, n, user))
+		code = reply(s, 501, "5.5.2", "Invalid user name");
+	else if (n >= 0 && (n = sasl_ask(s, "UGFzc3dvcmQ6", b, sizeof b)) >= 0)
+		code = login_field(b, n, pass) ? authenticate(s, "LOGIN", "", user, pass)
+					       : reply(s, 501, "5.5.2", "Invalid password");
+	explicit_bzero(b, sizeof b);
+	explicit_bzero(pass, sizeof pass);
+	return code;
+}
+
+/* RFC 4954 4: AUTH mechanism [initial-response]. */
+static int smtp_auth(struct session *s, const struct verb *v, char *arg)
+{
+	(void)v;
+	if (s->cfg->auth == AUTH_NEVER)
+		return reply(s, 502, "5.5.1", "AUTH not available");
+	if (!s->esmtp)
+		return reply(s, 503, "5.5.1", "Send EHLO first");
+	if (!s->auth_offered)	/* RFC 4954 6: only where it cannot be sniffed */
+		return reply(s, 538, "5.7.11",
+			     "Encryption required for requested authentication mechanism");
+	if (s->auth_user[0])
+		return reply(s, 503, "5.5.1", "Already authenticated");
+	if (s->state > ST_HELO)
+		return reply(s, 503, "5.5.1", "AUTH not allowed in a mail transaction");
+	char *initial = strchr(arg, ' ');
+	if (initial)
+		*initial++ = '\0';
+	if (!*arg || (initial && (!*initial || strchr(initial, ' '))))
+		return reply(s, 501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
+	if (strcasecmp(arg, "PLAIN") == 0)
+		return auth_plain(s, initial);
+	if (strcasecmp(arg, "LOGIN") == 0)
+		return auth_login(s, initial);
+	return reply(s, 504, "5.5.4", "Unrecognized authentication mechanism");
+}
+
 /* The verb table, sorted by name for bsearch. */
 static const struct verb verbs[] = {
-	{ "DATA", smtp_data },
-	{ "EHLO", smtp_ehlo },
-	{ "EXPN", smtp_expn },
-	{ "HELO", smtp_helo },
-	{ "HELP", smtp_help },
-	{ "MAIL", smtp_mail },
-	{ "NOOP", smtp_noop },
-	{ "QUIT", smtp_quit },
-	{ "RCPT", smtp_rcpt },
-	{ "RSET", smtp_rset },
-	{ "VRFY", smtp_vrfy },
+	{ "AUTH", smtp_auth, AUTH_LINE_MAX },
+	{ "DATA", smtp_data, SMTP_LINE_MAX },
+	{ "EHLO", smtp_ehlo, SMTP_LINE_MAX },
+	{ "EXPN", smtp_expn, SMTP_LINE_MAX },
+	{ "HELO", smtp_helo, SMTP_LINE_MAX },
+	{ "HELP", smtp_help, SMTP_LINE_MAX },
+	{ "MAIL", smtp_mail, SMTP_LINE_MAX },
+	{ "NOOP", smtp_noop, SMTP_LINE_MAX },
+	{ "QUIT", smtp_quit, SMTP_LINE_MAX },
+	{ "RCPT", smtp_rcpt, SMTP_LINE_MAX },
+	{ "RSET", smtp_rset, SMTP_LINE_MAX },
+	{ "VRFY", smtp_vrfy, SMTP_LINE_MAX },
 };
 
 static int verb_cmp(const void *key, const void *elem)
@@ -863,6 +1073,7 @@ static int command(struct session *s, char *line, size_t len)
 	s->verb = NULL;
 	if (memchr(line, '\0', len))
 		return reply(s, 500, "5.5.2", "NUL character in command");
+	size_t raw = len;	/* the length that counts against the limit */
 	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t'))
 		line[--len] = '\0';	/* trailing blanks some clients send */
 	char *arg = strchr(line, ' ');
@@ -872,6 +1083,8 @@ static int command(struct session *s, char *line, size_t len)
 		arg = line + len;
 	const struct verb *v = bsearch(line, verbs, sizeof verbs / sizeof verbs[0],
 				       sizeof verbs[0], verb_cmp);
+	if (raw + 2 > (v ? v->max : SMTP_LINE_MAX))	/* RFC 5321 4.5.3.1.4 */
+		return reply(s, 500, "5.5.2", "Line too long (over %d octets)", SMTP_LINE_MAX);
 	if (!v)
 		return reply(s, 500, "5.5.1", "Command unrecognized");
 	s->verb = v->name;
@@ -915,8 +1128,8 @@ static const char *end_reason(const struct session *s)
 {
 	if (s->quit)
 		return "quit";
-	if (s->errors >= MAX_BAD_COMMANDS)
-		return "errors";
+	if (s->closing)
+		return s->closing;
 	switch (s->end) {
 	case RD_TIMEOUT: return "timeout";
 	case RD_TERM: return "SIGTERM";
@@ -924,27 +1137,48 @@ static const char *end_reason(const struct session *s)
 	}
 }
 
+/* RFC 4954 section 4 names AUTH's limit; every other command has RFC 5321's. */
+static void too_long(struct session *s)
+{
+	if (strncasecmp(s->longhead, "AUTH ", 5) == 0)
+		reply(s, 500, "5.5.6", "Authentication exchange line is too long");
+	else
+		reply(s, 500, "5.5.2", "Line too long (over %d octets)", SMTP_LINE_MAX);
+}
+
+/* --auth local: AUTH only where the password cannot be sniffed on the way. */
+static bool loopback(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
 static int session(struct session *s)
 {
 	client_address(s->client, sizeof s->client, s->in);
+	s->auth_offered = s->cfg->auth == AUTH_ALWAYS ||
+			  (s->cfg->auth == AUTH_LOCAL && loopback(s->client));
 	log_msg(LOG_INFO, "connect from %s", s->client);
 	reply(s, 220, NULL, "%s ESMTP", s->cfg->hostname);
-	while (!s->quit && !s->dead && s->end == RD_OK) {
+	while (!s->quit && !s->dead && !s->closing && s->end == RD_OK) {
 		char *line;
 		size_t len;
-		enum rd r = get_line(s, SMTP_LINE_MAX, &line, &len);
+		enum rd r = get_line(s, AUTH_LINE_MAX, &line, &len);
 		if (r == RD_LONG) {
 			s->commands++;
-			reply(s, 500, "5.5.2", "Line too long (over %d octets)", SMTP_LINE_MAX);
+			too_long(s);
 		} else if (r == RD_OK) {
 			command(s, line, len);
 		} else {
 			s->end = r;
 		}
-		if (s->errors >= MAX_BAD_COMMANDS && !s->quit) {
+		if (s->errors >= MAX_BAD_COMMANDS && !s->quit && !s->closing) {
+			s->closing = "errors";
 			reply(s, 421, "4.7.0", "%s Too many errors, closing connection",
 			      s->cfg->hostname);
-			break;
 		}
 	}
 	if (s->end == RD_TIMEOUT)	/* RFC 5321 4.5.3.2 */
@@ -987,6 +1221,11 @@ static void usage(FILE *f)
 	      "  --max-recipients N     recipients per message (default 100)\n"
 	      "  --timeout SECONDS      idle timeout (default 300)\n"
 	      "  --log-file PATH        log to PATH instead of syslog (facility mail)\n"
+	      "  --auth WHERE           offer AUTH: local (loopback clients, the default),\n"
+	      "                         always, or never\n"
+	      "  --require-auth         submission mode: MAIL only after AUTH\n"
+	      "  --pam-service NAME     PAM service for AUTH (default smtp)\n"
+	      "  --auth-delay MS        pause after a failed AUTH (default 2000)\n"
 	      "  --help, --version\n", f);
 }
 
@@ -1015,7 +1254,8 @@ static char *domain_list(const char *list)
 }
 
 enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
-       O_MAXRCPT, O_TIMEOUT, O_LOGFILE, O_HELP, O_VERSION };
+       O_MAXRCPT, O_TIMEOUT, O_LOGFILE, O_AUTH, O_REQUIRE_AUTH, O_PAM_SERVICE,
+       O_AUTH_DELAY, O_HELP, O_VERSION };
 
 static const struct option options[] = {
 	{ "hostname", required_argument, NULL, O_HOSTNAME },
@@ -1027,6 +1267,10 @@ static const struct option options[] = {
 	{ "max-recipients", required_argument, NULL, O_MAXRCPT },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "log-file", required_argument, NULL, O_LOGFILE },
+	{ "auth", required_argument, NULL, O_AUTH },
+	{ "require-auth", no_argument, NULL, O_REQUIRE_AUTH },
+	{ "pam-service", required_argument, NULL, O_PAM_SERVICE },
+	{ "auth-delay", required_argument, NULL, O_AUTH_DELAY },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -1054,6 +1298,23 @@ static void parse_options(int argc, char **argv, struct config *cfg, const char 
 		case O_USER: *user = optarg; break;
 		case O_POSTMASTER: cfg->postmaster = optarg; break;
 		case O_LOGFILE: cfg->log_file = optarg; break;
+		case O_REQUIRE_AUTH: cfg->require_auth = true; break;
+		case O_PAM_SERVICE: cfg->pam_service = optarg; break;
+		case O_AUTH:
+			if (strcmp(optarg, "local") == 0)
+				cfg->auth = AUTH_LOCAL;
+			else if (strcmp(optarg, "always") == 0)
+				cfg->auth = AUTH_ALWAYS;
+			else if (strcmp(optarg, "never") == 0)
+				cfg->auth = AUTH_NEVER;
+			else
+				bad_usage("--auth: local, always or never");
+			break;
+		case O_AUTH_DELAY:
+			if (!number(optarg, 0, 60000, &n))
+				bad_usage("--auth-delay: milliseconds, from 0 to 60000");
+			cfg->auth_delay_ms = (unsigned)n;
+			break;
 		case O_MAXSIZE:
 			if (!number(optarg, 1, 1ULL << 40, &cfg->max_size))
 				bad_usage("--max-size: a number of bytes, at least 1");
@@ -1100,6 +1361,9 @@ int main(int argc, char **argv)
 		.max_size = DEFAULT_MAX_SIZE,
 		.max_rcpt = DEFAULT_MAX_RCPT,
 		.timeout = DEFAULT_TIMEOUT,
+		.auth = AUTH_LOCAL,
+		.pam_service = "smtp",
+		.auth_delay_ms = DEFAULT_AUTH_DELAY_MS,
 	};
 	const char *user = NULL, *why = NULL;
 	parse_options(argc, argv, &cfg, &user);

@@ -23,6 +23,12 @@
 #define DEFAULT_MAX_SIZE (10ULL * 1024 * 1024)
 /* RFC 5321 4.5.3.2.7: the server timeout should be at least 5 minutes. */
 #define DEFAULT_TIMEOUT 300
+/* RFC 4954 4: lines in the AUTH exchange (the AUTH command too) may be 12288 octets. */
+#define AUTH_LINE_MAX 12288
+/* Failed AUTH attempts in one session before 421 (brute-force brake). */
+#define AUTH_MAX_FAILURES 3
+/* Pause after each failed AUTH, in milliseconds (--auth-delay). */
+#define DEFAULT_AUTH_DELAY_MS 2000
 /* Commands that get 500-504 or 555 before we give up on the client with 421. */
 #define MAX_BAD_COMMANDS 10
 /* Size of one read from the client and of one write to the spool. */
@@ -37,6 +43,10 @@
 #define EXIT_USAGE 100
 #define EXIT_SYSTEM 111
 
+/* Where AUTH is offered (--auth): only where credentials cannot be sniffed (a loopback
+ * connection, later also after STARTTLS), everywhere, or nowhere. */
+enum auth_policy { AUTH_LOCAL, AUTH_ALWAYS, AUTH_NEVER };
+
 struct config {
 	const char *hostname;	/* our name in the greeting, Received and Maildir names */
 	char *domains;		/* ",a,b," lowercase: the local domains */
@@ -46,6 +56,10 @@ struct config {
 	unsigned long long max_size;
 	unsigned max_rcpt;
 	unsigned timeout;	/* seconds of silence before 421 */
+	enum auth_policy auth;
+	bool require_auth;	/* submission mode: no MAIL before AUTH (530) */
+	const char *pam_service;
+	unsigned auth_delay_ms;
 
 	/* Filled in by priv_init(). */
 	bool single;		/* single-user mode: all mail goes to one user, no uid change */

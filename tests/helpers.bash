@@ -64,19 +64,7 @@ setup_users() {
 	fi
 	export T SELF
 
-	local wrappers="libnss_wrapper.so"
-	local nss=(NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group"
-		NSS_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1
-		PAM_WRAPPER_DISABLE_DEEPBIND=1)
-	local fake_root=()
-	if [ "$(id -u)" != 0 ]; then
-		wrappers="$wrappers libuid_wrapper.so"
-		fake_root=(UID_WRAPPER=1 UID_WRAPPER_ROOT=1)
-	fi
-	local common=(--hostname "$HOST" --domains "$DOMAINS" --log-file "$T/log")
-	# shellcheck disable=SC2086
-	make_wrapper smtp "$wrappers" env "${nss[@]}" "${fake_root[@]}" \
-		${SMTP_WRAP:-} "$SMTP_SESSION" "${common[@]}"
+	make_server_wrapper smtp ""
 	# Single-user mode: really unprivileged.  As root that is bob (setpriv, no PAM);
 	# otherwise the user running the tests.
 	local as=()
@@ -86,9 +74,31 @@ setup_users() {
 		SINGLE=bob
 	fi
 	export SINGLE
+	local nss=(NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group"
+		NSS_WRAPPER_DISABLE_DEEPBIND=1)
 	# shellcheck disable=SC2086
 	make_wrapper smtp-single libnss_wrapper.so env "${nss[@]}" "${as[@]}" \
-		${SMTP_WRAP:-} "$SMTP_SESSION" "${common[@]}"
+		${SMTP_WRAP:-} "$SMTP_SESSION" --hostname "$HOST" --domains "$DOMAINS" \
+		--log-file "$T/log"
+}
+
+# A wrapper $T/bin/NAME that starts smtp-session as root (really, or through
+# uid_wrapper), with the fake users, our test names and log, more libraries to preload
+# (e.g. "libpam_wrapper.so") and more environment (NAME=VALUE arguments).
+make_server_wrapper() {
+	local name=$1 libs=$2
+	shift 2
+	local preload="${libs:+$libs }libnss_wrapper.so" fake_root=()
+	if [ "$(id -u)" != 0 ]; then
+		preload="$preload libuid_wrapper.so"
+		fake_root=(UID_WRAPPER=1 UID_WRAPPER_ROOT=1)
+	fi
+	# shellcheck disable=SC2086
+	make_wrapper "$name" "$preload" env NSS_WRAPPER_PASSWD="$T/passwd" \
+		NSS_WRAPPER_GROUP="$T/group" NSS_WRAPPER_DISABLE_DEEPBIND=1 \
+		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+		"${fake_root[@]}" "$@" ${SMTP_WRAP:-} "$SMTP_SESSION" \
+		--hostname "$HOST" --domains "$DOMAINS" --log-file "$T/log"
 }
 
 teardown_users() {

@@ -1,0 +1,198 @@
+/* auth.c: SASL decoding (base64, RFC 4616 PLAIN) and the PAM conversation.
+ *
+ * Passwords live only in caller-owned buffers that the callers wipe, and in the copy
+ * handed to PAM through the conversation function, which PAM itself frees.  Nothing
+ * here logs anything that came from the client.
+ */
+#include "auth.h"
+
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- base64 */
+
+static int b64value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+ssize_t auth_b64decode(const char *in, size_t len, unsigned char *out, size_t outsz)
+{
+	if (len % 4)
+		return -1;
+	size_t n = 0;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4], pad = 0;
+		for (int j = 0; j < 4; j++) {
+			unsigned char c = (unsigned char)in[i + j];
+			/* '=' only as the last one or two characters of the text */
+			if (c == '=' && i + 4 == len && j >= 2 && (j == 3 || in[i + 3] == '=')) {
+				v[j] = 0;
+				pad++;
+			} else if ((v[j] = b64value(c)) < 0) {
+				return -1;
+			}
+		}
+		unsigned long w = (unsigned long)v[0] << 18 | (unsigned long)v[1] << 12 |
+				  (unsigned long)v[2] << 6 | (unsigned long)v[3];
+		unsigned char b[3] = { (unsigned char)(w >> 16), (unsigned char)(w >> 8),
+				       (unsigned char)w };
+		if (n + (size_t)(3 - pad) > outsz)
+			return -1;
+		memcpy(out + n, b, (size_t)(3 - pad));
+		n += (size_t)(3 - pad);
+		explicit_bzero(b, sizeof b);
+	}
+	return (ssize_t)n;
+}
+
+/* ----------------------------------------------------------------- PLAIN */
+
+/* Copy one NUL-free field of at most SASL_FIELD_MAX octets. */
+static int field(const unsigned char *p, size_t n, char *out)
+{
+	if (n > SASL_FIELD_MAX || memchr(p, '\0', n))
+		return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int auth_plain_parse(const unsigned char *msg, size_t len, struct sasl_plain *out)
+{
+	const unsigned char *nul1 = memchr(msg, '\0', len);
+	if (!nul1)
+		return -1;
+	const unsigned char *cid = nul1 + 1;
+	const unsigned char *nul2 = memchr(cid, '\0', len - (size_t)(cid - msg));
+	if (!nul2 || nul2 == cid)
+		return -1;
+	const unsigned char *pw = nul2 + 1;
+	if (field(msg, (size_t)(nul1 - msg), out->authzid) == -1 ||
+	    field(cid, (size_t)(nul2 - cid), out->authcid) == -1 ||
+	    field(pw, len - (size_t)(pw - msg), out->passwd) == -1) {
+		explicit_bzero(out, sizeof *out);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------- PAM */
+
+struct creds {
+	const char *user, *pass;
+};
+
+static void free_responses(struct pam_response *r, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (r[i].resp) {
+			explicit_bzero(r[i].resp, strlen(r[i].resp));
+			free(r[i].resp);
+		}
+	free(r);
+}
+
+/* Answer PAM's prompts: the password for a hidden prompt, the user name for a visible
+ * one; messages for the user are dropped (there is nobody to show them to). */
+static int conversation(int n, const struct pam_message **msg, struct pam_response **resp,
+			void *data)
+{
+	const struct creds *c = data;
+	if (n <= 0 || n > PAM_MAX_NUM_MSG)
+		return PAM_CONV_ERR;
+	struct pam_response *r = calloc((size_t)n, sizeof *r);
+	if (!r)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < n; i++) {
+		const char *answer;
+		switch (msg[i]->msg_style) {
+		case PAM_PROMPT_ECHO_OFF: answer = c->pass; break;
+		case PAM_PROMPT_ECHO_ON: answer = c->user; break;
+		case PAM_ERROR_MSG:
+		case PAM_TEXT_INFO: continue;
+		default: free_responses(r, n); return PAM_CONV_ERR;
+		}
+		if (!(r[i].resp = strdup(answer))) {	/* PAM frees it */
+			free_responses(r, n);
+			return PAM_BUF_ERR;
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+/* libpam calls this instead of sleeping after a failure: the dialogue applies its own,
+ * configurable delay (--auth-delay), the same for every kind of failure. */
+static void no_pam_delay(int status, unsigned usec, void *data)
+{
+	(void)status, (void)usec, (void)data;
+}
+
+/* What each PAM result means for the client (RFC 4954 6):
+ *   PAM_SUCCESS from both pam_authenticate and pam_acct_mgmt   -> 235 2.7.0
+ *   pam_authenticate: PAM_AUTH_ERR, PAM_USER_UNKNOWN, PAM_CRED_INSUFFICIENT,
+ *     PAM_MAXTRIES, PAM_PERM_DENIED                             -> 535 5.7.8
+ *   pam_acct_mgmt: PAM_ACCT_EXPIRED, PAM_NEW_AUTHTOK_REQD (password expired),
+ *     PAM_PERM_DENIED (locked), PAM_AUTH_ERR, PAM_USER_UNKNOWN  -> 535 5.7.8
+ *   anything else (PAM_AUTHINFO_UNAVAIL, PAM_SERVICE_ERR, PAM_SYSTEM_ERR,
+ *     PAM_BUF_ERR, PAM_CONV_ERR, PAM_ABORT, PAM_TRY_AGAIN, ...)  -> 454 4.7.0
+ * An unknown user and a wrong password get the same reply, so AUTH tells nobody who
+ * exists. */
+static enum authn verdict(int rc)
+{
+	switch (rc) {
+	case PAM_SUCCESS:
+		return AUTHN_OK;
+	case PAM_AUTH_ERR:
+	case PAM_USER_UNKNOWN:
+	case PAM_CRED_INSUFFICIENT:
+	case PAM_MAXTRIES:
+	case PAM_PERM_DENIED:
+	case PAM_ACCT_EXPIRED:
+	case PAM_NEW_AUTHTOK_REQD:
+		return AUTHN_FAIL;
+	default:
+		return AUTHN_TEMPFAIL;
+	}
+}
+
+enum authn auth_pam(const char *service, const char *user, const char *pass,
+		    const char *rhost, char *canon)
+{
+	struct creds c = { user, pass };
+	struct pam_conv conv = { conversation, &c };
+	pam_handle_t *ph = NULL;
+	int rc = pam_start(service, user, &conv, &ph);
+	if (rc != PAM_SUCCESS)
+		return AUTHN_TEMPFAIL;
+	/* PAM conventions for a network service: where the request comes from, who asks,
+	 * and a "tty" naming the service (there is no terminal). */
+	if (rhost)
+		pam_set_item(ph, PAM_RHOST, rhost);
+	pam_set_item(ph, PAM_RUSER, user);
+	pam_set_item(ph, PAM_TTY, "smtp");
+	pam_set_item(ph, PAM_FAIL_DELAY, (const void *)no_pam_delay);
+	rc = pam_authenticate(ph, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+	if (rc == PAM_SUCCESS)
+		rc = pam_acct_mgmt(ph, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+	const void *item = NULL;
+	if (rc == PAM_SUCCESS && pam_get_item(ph, PAM_USER, &item) == PAM_SUCCESS && item)
+		snprintf(canon, USER_NAME_MAX + 1, "%s", (const char *)item);
+	else
+		snprintf(canon, USER_NAME_MAX + 1, "%s", user);
+	pam_end(ph, rc);
+	return verdict(rc);
+}

@@ -1,0 +1,211 @@
+#!/usr/bin/env bats
+# ESMTP AUTH through PAM.  A private PAM stack from pam_wrapper: pam_matrix checks
+# passwords from a file, pam_debug returns whatever PAM result a test needs, pam_exec
+# shows which PAM items the program set.  No root and no real accounts needed, except
+# for the one test against the real pam_unix stack.
+
+load helpers
+
+PAM_MODULES=$(pkg-config --variable=modules pam_wrapper 2>/dev/null)
+: "${PAM_MODULES:=/usr/lib/x86_64-linux-gnu/pam_wrapper}"
+PLAIN_OK=$(printf '\0alice\0secret' | base64)	# AGFsaWNlAHNlY3JldA==
+
+# A PAM service file $T/pam/NAME: alice:secret through pam_matrix, then extra lines.
+pam_service() {
+	local name=$1
+	shift
+	echo "alice:secret:$name" >"$T/passdb.$name"
+	{
+		echo "auth required $PAM_MODULES/pam_matrix.so passdb=$T/passdb.$name"
+		echo "account required $PAM_MODULES/pam_matrix.so passdb=$T/passdb.$name"
+		printf '%s\n' "$@"
+	} >"$T/pam/$name"
+}
+
+setup_file() {
+	setup_users
+	mkdir -p "$T/pam"
+	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$T/pam/other"
+	pam_service smtp
+	pam_service smtp-expired "account required pam_debug.so acct=acct_expired"
+	pam_service smtp-newtok "account required pam_debug.so acct=new_authtok_reqd"
+	pam_service smtp-locked "account required pam_debug.so acct=perm_denied"
+	printf 'auth required pam_debug.so auth=authinfo_unavail\n' >"$T/pam/smtp-unavail"
+	# pam_exec runs this with the PAM items in its environment.
+	printf '#!/bin/sh\nenv | grep "^PAM_" | sort > %s/items\n' "$T" >"$T/items.sh"
+	chmod 755 "$T/items.sh"
+	pam_service smtp-items "auth optional pam_exec.so quiet $T/items.sh"
+	make_server_wrapper smtp-pam libpam_wrapper.so PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR="$T/pam"
+}
+
+teardown_file() {
+	[ -z "${TS_PID:-}" ] || kill "$TS_PID" 2>/dev/null || true
+	teardown_users
+}
+
+setup() { clear_maildirs; }
+
+pam_session() {
+	WRAPPER=smtp-pam session "$@"
+}
+
+@test "transcript auth-plain" {
+	transcript auth-plain smtp-pam
+	grep -q 'with ESMTPA id' "$(delivered test)"	# RFC 3848
+	grep -q ': from=<alice@tttest.com> .* user=alice$' "$T/log"
+}
+@test "transcript auth-plain-challenge" { transcript auth-plain-challenge smtp-pam; }
+@test "transcript auth-login" { transcript auth-login smtp-pam; }
+@test "transcript auth-errors" { transcript auth-errors smtp-pam; }
+@test "transcript auth-plain-malformed" { transcript auth-plain-malformed smtp-pam; }
+@test "transcript auth-sequence" { transcript auth-sequence smtp-pam; }
+@test "transcript auth-long-lines" { transcript auth-long-lines smtp-pam; }
+@test "transcript auth-policy-local" { transcript auth-policy-local smtp-pam; }
+@test "transcript auth-policy-never" { transcript auth-policy-never smtp-pam; }
+@test "transcript require-auth" { transcript require-auth smtp-pam; }
+
+@test "transcript auth-three-strikes" {
+	transcript auth-three-strikes smtp-pam
+	grep -q 'end=auth failures$' "$T/log"
+	[ "$(grep -c 'auth: PLAIN user=alice client=unknown failed' "$T/log")" = 3 ]
+}
+
+@test "--auth local offers AUTH to a loopback client (IPv4 and IPv6), not to others" {
+	run env TCPREMOTEIP=127.0.0.1 "$T/bin/smtp-pam" --auth-delay 0 \
+		< <(printf '%s\r\n' "EHLO h" "AUTH PLAIN $PLAIN_OK" QUIT)
+	[[ "$output" == *"250-AUTH PLAIN LOGIN"* ]]
+	[[ "$output" == *"235 2.7.0 Authentication successful"* ]]
+	run env REMOTE_ADDR=::1 "$T/bin/smtp-pam" < <(printf '%s\r\n' "EHLO h" QUIT)
+	[[ "$output" == *"250-AUTH PLAIN LOGIN"* ]]
+	run env TCPREMOTEIP=192.0.2.1 "$T/bin/smtp-pam" < <(printf '%s\r\n' "EHLO h" QUIT)
+	[[ "$output" != *AUTH* ]]
+}
+
+@test "PAM cannot answer (PAM_AUTHINFO_UNAVAIL): 454 4.7.0, not counted as a failure" {
+	run "$T/bin/smtp-pam" --auth always --auth-delay 0 --pam-service smtp-unavail \
+		< <(printf '%s\r\n' "EHLO h" "AUTH PLAIN $PLAIN_OK" "AUTH PLAIN $PLAIN_OK" \
+			"AUTH PLAIN $PLAIN_OK" NOOP QUIT)
+	[ "$(grep -c '^454 4.7.0 Temporary authentication failure' <<<"$output")" = 3 ]
+	[[ "$output" == *"250 2.0.0 Ok"* ]]
+	grep -q 'auth: PLAIN user=alice client=unknown unavailable' "$T/log"
+}
+
+@test "expired account, expired password, locked account (pam_acct_mgmt): 535 5.7.8" {
+	local svc
+	for svc in smtp-expired smtp-newtok smtp-locked; do
+		run "$T/bin/smtp-pam" --auth always --auth-delay 0 --pam-service "$svc" \
+			< <(printf '%s\r\n' "EHLO h" "AUTH PLAIN $PLAIN_OK" QUIT)
+		[[ "$output" == *"535 5.7.8 Authentication credentials invalid"* ]] ||
+			{ echo "$svc: $output"; false; }
+	done
+	# The same password through the plain stack is fine: only the account check refused.
+	run "$T/bin/smtp-pam" --auth always --auth-delay 0 \
+		< <(printf '%s\r\n' "EHLO h" "AUTH PLAIN $PLAIN_OK" QUIT)
+	[[ "$output" == *"235 2.7.0"* ]]
+}
+
+@test "PAM items: PAM_RHOST is the client, PAM_RUSER the user, PAM_TTY smtp; --pam-service" {
+	run env TCPREMOTEIP=192.0.2.9 "$T/bin/smtp-pam" --auth always --auth-delay 0 \
+		--pam-service smtp-items < <(printf '%s\r\n' "EHLO h" "AUTH PLAIN $PLAIN_OK" QUIT)
+	[[ "$output" == *"235 2.7.0"* ]]
+	grep -qx 'PAM_RHOST=192.0.2.9' "$T/items"
+	grep -qx 'PAM_RUSER=alice' "$T/items"
+	grep -qx 'PAM_TTY=smtp' "$T/items"
+	grep -qx 'PAM_SERVICE=smtp-items' "$T/items"
+	grep -qx 'PAM_USER=alice' "$T/items"
+}
+
+@test "the password never reaches the log, neither plain nor in base64" {
+	local pw=Sup3r-Secret-9 b64 wrong
+	echo "alice:$pw:smtp" >"$T/passdb.smtp"
+	b64=$(printf '\0alice\0%s' "$pw" | base64)
+	wrong=$(printf '\0alice\0%sX' "$pw" | base64)
+	run "$T/bin/smtp-pam" --auth always --auth-delay 0 < <(printf '%s\r\n' "EHLO h" \
+		"AUTH PLAIN $wrong" "AUTH LOGIN" "$(printf alice | base64)" \
+		"$(printf '%s' "$pw" | base64)" QUIT)
+	local first=$output
+	run "$T/bin/smtp-pam" --auth always --auth-delay 0 < <(printf '%s\r\n' "EHLO h" \
+		"AUTH PLAIN $b64" QUIT)
+	echo "alice:secret:smtp" >"$T/passdb.smtp"
+	[[ "$first" == *"535 5.7.8"*"235 2.7.0"* ]]
+	[[ "$output" == *"235 2.7.0"* ]]
+	grep -q 'auth: LOGIN user=alice client=unknown ok' "$T/log"
+	grep -q 'auth: PLAIN user=alice client=unknown failed' "$T/log"
+	! grep -qF "$pw" "$T/log"
+	! grep -qF "$b64" "$T/log"
+	! grep -qF "$(printf '%s' "$pw" | base64)" "$T/log"
+}
+
+@test "a failed AUTH costs --auth-delay; a good one does not" {
+	local t0 t1 t2
+	t0=$(date +%s%N)
+	printf '%s\r\n' "EHLO h" "AUTH PLAIN $PLAIN_OK" QUIT |
+		"$T/bin/smtp-pam" --auth always --auth-delay 700 >/dev/null
+	t1=$(date +%s%N)
+	printf '%s\r\n' "EHLO h" "AUTH PLAIN $(printf '\0alice\0nope' | base64)" QUIT |
+		"$T/bin/smtp-pam" --auth always --auth-delay 700 >/dev/null
+	t2=$(date +%s%N)
+	echo "good: $(((t1 - t0) / 1000000)) ms, bad: $(((t2 - t1) / 1000000)) ms"
+	[ $((t2 - t1)) -ge 700000000 ]
+	[ $((t1 - t0)) -lt 700000000 ]
+	grep -q 'DEFAULT_AUTH_DELAY_MS 2000' "$TOP/smtp-session.h"	# production default >= 1 s
+}
+
+@test "real clients over loopback TCP: swaks PLAIN and LOGIN, smtplib login(), curl --user" {
+	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp-pam" --auth-delay 0 \
+		>"$T/ts.port" 2>/dev/null 3>&- &
+	TS_PID=$!
+	local i port
+	for i in $(seq 50); do [ -s "$T/ts.port" ] && break; sleep 0.1; done
+	port=$(head -1 "$T/ts.port")
+	# Default policy (local): loopback clients are offered AUTH.
+	run swaks --server "127.0.0.1:$port" --auth PLAIN --auth-user alice \
+		--auth-password secret --from alice@tttest.com --to test@tttest.com --body plain
+	[ "$status" = 0 ]
+	run swaks --server "127.0.0.1:$port" --auth LOGIN --auth-user alice \
+		--auth-password secret --from alice@tttest.com --to bob@tttest.com --body login
+	[ "$status" = 0 ]
+	run swaks --server "127.0.0.1:$port" --auth PLAIN --auth-user alice \
+		--auth-password wrong --from alice@tttest.com --to bob@tttest.com
+	[ "$status" = 28 ]
+	run python3 - "$port" <<'EOF'
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
+    s.login("alice", "secret")
+    s.sendmail("alice@tttest.com", ["alice@tttest.com"], b"Subject: smtplib\r\n\r\nx\r\n")
+print("ok")
+EOF
+	[ "$output" = ok ]
+	printf 'Subject: curl\r\n\r\nvia curl\r\n' >"$T/msg"
+	run curl -sS --url "smtp://127.0.0.1:$port" --user alice:secret --login-options AUTH=PLAIN \
+		--mail-from alice@tttest.com --mail-rcpt root@tttest.com --upload-file "$T/msg"
+	[ "$status" = 0 ]
+	kill "$TS_PID"
+	[ "$(delivered test | wc -l)" = 1 ]
+	[ "$(delivered bob | wc -l)" = 1 ]
+	[ "$(delivered alice | wc -l)" = 1 ]
+	[ "$(delivered root | wc -l)" = 1 ]
+	grep -q 'with ESMTPA id' "$(delivered alice)"
+	[ "$(grep -c 'auth: .* user=alice client=127.0.0.1 ok' "$T/log")" = 4 ]
+}
+
+@test "the real pam_unix stack with a temporary real user (root only)" {
+	[ "$(id -u)" = 0 ] || skip "needs root: creates a real user and /etc/pam.d file, and pam_unix checks other users' passwords only as root"
+	command -v useradd >/dev/null || skip "useradd is not installed"
+	local user=smtpt$$ svc=smtp-session-test-$$ pw=Re4l-pw-$$ out
+	useradd -M -d /nonexistent -s /usr/sbin/nologin "$user"
+	echo "$user:$pw" | chpasswd
+	printf '@include common-auth\n@include common-account\n' >"/etc/pam.d/$svc"
+	out=$(printf '%s\r\n' "EHLO h" "AUTH PLAIN $(printf '\0%s\0%s' "$user" "$pw" | base64)" \
+		"AUTH PLAIN x" QUIT | "$SMTP_SESSION" --auth always --auth-delay 0 \
+		--pam-service "$svc" --log-file "$T/log" 2>&1)
+	local bad
+	bad=$(printf '%s\r\n' "EHLO h" "AUTH PLAIN $(printf '\0%s\0wrong' "$user" | base64)" QUIT |
+		"$SMTP_SESSION" --auth always --auth-delay 0 --pam-service "$svc" \
+		--log-file "$T/log" 2>&1)
+	userdel "$user" 2>/dev/null
+	rm -f "/etc/pam.d/$svc"
+	[[ "$out" == *"235 2.7.0 Authentication successful"* ]]
+	[[ "$bad" == *"535 5.7.8 Authentication credentials invalid"* ]]
+}

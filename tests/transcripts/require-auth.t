@@ -1,0 +1,18 @@
+# --require-auth (submission, port 587): no MAIL before AUTH (530 5.7.0, RFC 4954 6).
+#! --auth always --auth-delay 0 --require-auth
+<220 smtp.tttest.com ESMTP
+>EHLO client.example.org
+<250-smtp.tttest.com
+<250-PIPELINING
+<250-SIZE 10485760
+<250-8BITMIME
+<250-AUTH PLAIN LOGIN
+<250 ENHANCEDSTATUSCODES
+>MAIL FROM:<alice@tttest.com>
+<530 5.7.0 Authentication required
+>AUTH PLAIN AGFsaWNlAHNlY3JldA==
+<235 2.7.0 Authentication successful
+>MAIL FROM:<alice@tttest.com>
+<250 2.1.0 Ok
+>QUIT
+<221 2.0.0 smtp.tttest.com Bye
