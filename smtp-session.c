@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -110,8 +111,8 @@ static void flush(struct session *s)
 	while (off < s->obuf.len && !s->dead) {
 		struct pollfd p = { .fd = s->out, .events = POLLOUT };
 		int r = poll(&p, 1, deadline_ms(&start, s->cfg->timeout));
-		if (r == 0)
-			s->dead = true;
+		if (r == 0 || (r == -1 && errno != EINTR))
+			s->dead = true;	/* the client does not take our replies */
 		if (r <= 0)
 			continue;
 		ssize_t n = s->out_sock
@@ -347,9 +348,8 @@ static enum perr parse_path(const char **pp, struct addr *a)
 	for (const char *c = p; c < close; c++)
 		if (*c & 0x80)
 			return P_8BIT;	/* RFC 6531: needs SMTPUTF8, which we do not offer */
-	if (close - p + 2 > PATH_LEN_MAX)
-		return P_LONG;
-	if (*p == '@') {	/* source route: accepted and ignored (RFC 5321 4.1.2, C) */
+	bool route = *p == '@';
+	if (route) {	/* source route: accepted and ignored (RFC 5321 4.1.2, C) */
 		do
 			p = scan_domain(p + 1);
 		while (p && *p == ',' && *++p == '@');
@@ -357,7 +357,7 @@ static enum perr parse_path(const char **pp, struct addr *a)
 			return P_SYNTAX;
 	}
 	const char *mailbox = p;
-	if (*p != '>') {
+	if (*p != '>' || route) {
 		if (!(p = scan_local(p, a->local)))
 			return P_SYNTAX;
 		if (*p == '@') {
@@ -369,6 +369,8 @@ static enum perr parse_path(const char **pp, struct addr *a)
 	}
 	if (*p != '>')
 		return P_SYNTAX;
+	if (p + 1 - *pp > PATH_LEN_MAX)
+		return P_LONG;
 	snprintf(a->text, sizeof a->text, "%.*s", (int)(p - mailbox), mailbox);
 	*pp = p + 1;
 	return P_OK;
@@ -470,6 +472,19 @@ static int smtp_ehlo(struct session *s, const struct verb *v, char *arg)
 	      s->auth_offered ? "AUTH PLAIN LOGIN\n" : "");
 }
 
+/* A decimal number from min to max, digits only. */
+static bool number(const char *s, unsigned long long min, unsigned long long max,
+		   unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
 /* RFC 3461 4 xtext, or "<>": the value of AUTH= on MAIL (RFC 4954 5). */
 static bool xtext_ok(const char *v)
 {
@@ -496,11 +511,8 @@ static int mail_params(struct session *s, char *p)
 		if (val)
 			*val++ = '\0';
 		if (strcasecmp(kw, "SIZE") == 0) {
-			char *end;
-			errno = 0;
-			unsigned long long n = val && isdigit((unsigned char)*val)
-				? strtoull(val, &end, 10) : 0;
-			if (size || !val || !isdigit((unsigned char)*val) || *end || errno)
+			unsigned long long n;
+			if (size || !val || !number(val, 0, ULLONG_MAX, &n))
 				return reply(s, 501, "5.5.4", "Syntax: SIZE=<octets>");
 			if (n > s->cfg->max_size)	/* RFC 1870 6.1 */
 				return reply(s, 552, "5.3.4",
@@ -1229,17 +1241,6 @@ static void usage(FILE *f)
 	      "  --help, --version\n", f);
 }
 
-static bool number(const char *s, unsigned long long min, unsigned long long max,
-		   unsigned long long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || *end || errno || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
 
 /* ",a,b," in lowercase, for local_domain(). */
 static char *domain_list(const char *list)

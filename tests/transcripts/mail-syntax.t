@@ -17,5 +17,17 @@
 <501 5.5.4 Syntax: MAIL FROM:<address> [parameters]
 >MAIL TO:<alice@example.org>
 <501 5.1.7 Syntax: MAIL FROM:<address>
+>MAIL FROM:<@relay.example.org:>
+<501 5.1.7 Syntax: MAIL FROM:<address>
+>MAIL FROM:<"john doe \\"jd\\""@example.org>
+<250 2.1.0 Ok
+>RSET
+<250 2.0.0 Ok
+>MAIL FROM:<"a>b"@example.org>
+<250 2.1.0 Ok
+>RSET
+<250 2.0.0 Ok
+>MAIL FROM:<"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.org>
+<501 5.1.7 Address too long (RFC 5321 4.5.3.1.3)
 >QUIT
 <221 2.0.0 smtp.tttest.com Bye
