@@ -10,7 +10,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 LDLIBS  += -lpam
 
-OBJS = smtp-session.o buf.o log.o priv.o mbox.o auth.o
+OBJS = smtp-session.o buf.o log.o priv.o mbox.o auth.o tty.o
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
 BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev

@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "mbox.h"
+#include "tty.h"
 
 /* getpwnam() reports "no such user" as NULL with any of these in errno (getpwnam(3)). */
 static bool not_found(int e)
@@ -91,4 +92,16 @@ enum authn priv_auth(const struct config *cfg, const char *user, const char *pas
 		     const char *rhost, char *canon)
 {
 	return auth_pam(cfg->pam_service, user, pass, rhost, canon);
+}
+
+void priv_tty_check(const struct config *cfg, const char *const *users, size_t n,
+		    struct tty_status *status)
+{
+	tty_check(cfg, users, n, status);
+}
+
+void priv_tty_write(const struct config *cfg, const char *const *users, size_t n,
+		    const char *text, size_t len, struct tty_status *status)
+{
+	tty_write(cfg, users, n, text, len, status);
 }

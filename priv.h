@@ -59,6 +59,34 @@ enum authn {
 enum authn priv_auth(const struct config *cfg, const char *user, const char *pass,
 		     const char *rhost, char *canon);
 
+/* RFC 821 3.4 sending: the recipient's terminal (tty.c).  A user can be sent to when
+ * utmp has a live USER_PROCESS entry for them whose line is a terminal under /dev that
+ * belongs to them and takes messages (group-write bit set, as `mesg y` leaves it). */
+enum tty_result {
+	TTY_OK,			/* written (check: there is such a terminal) */
+	TTY_NOT_LOGGED_IN,	/* no live utmp entry for the user */
+	TTY_REFUSED,		/* logged in, but no terminal takes messages or is safe */
+	TTY_FAILED,		/* the write failed or did not finish in time */
+	TTY_ERROR,		/* local trouble: no such user, fork failed */
+};
+
+struct tty_status {
+	enum tty_result result;
+	char line[TTY_LINE_MAX + 1];	/* the terminal chosen ("pts/3"), or "" */
+};
+
+/* For each of the n users: is there a terminal that takes messages now?  Nothing is
+ * written.  status[i] is users[i]'s answer. */
+void priv_tty_check(const struct config *cfg, const char *const *users, size_t n,
+		    struct tty_status *status);
+
+/* Write text (made safe by tty_render()) to each user's least idle terminal that takes
+ * messages, as that user, all users at once, within cfg->tty_timeout seconds in total.
+ * Each user's result is independent (status[i]); a terminal that does not take the
+ * whole text in time is TTY_FAILED and may have shown part of it. */
+void priv_tty_write(const struct config *cfg, const char *const *users, size_t n,
+		    const char *text, size_t len, struct tty_status *status);
+
 /* For the privileged side's own modules (mbox.c, tty.c), never the dialogue: become
  * the user pw for good (groups, gid, then uid; a drop that could be undone fails).
  * Returns 0 or -1 with errno. */

@@ -38,6 +38,17 @@
 /* Longest user name we pass around (glibc's LOGIN_NAME_MAX is 256). */
 #define USER_NAME_MAX 256
 
+/* RFC 821 3.4 sending (SEND, SOML, SAML: the message goes onto the user's terminal).
+ * Only the start of the message is shown there: at most this many lines and this many
+ * bytes as shown (escapes included), then a line saying the rest was cut. */
+#define DEFAULT_TTY_MAX_LINES 64
+#define DEFAULT_TTY_MAX_BYTES 8192
+/* Seconds a terminal may take to accept the text, in total, before it counts as not
+ * reachable: a stuck terminal (XOFF, nobody reading) must never hang the session. */
+#define DEFAULT_TTY_TIMEOUT 5
+/* utmp's ut_line is a fixed 32-byte field (glibc UT_LINESIZE), not NUL-terminated. */
+#define TTY_LINE_MAX 32
+
 /* Exit status (skarnet convention): 0 for every session that ended as the protocol
  * allows, 100 for a usage error, 111 for a system failure. */
 #define EXIT_USAGE 100
@@ -60,6 +71,10 @@ struct config {
 	bool require_auth;	/* submission mode: no MAIL before AUTH (530) */
 	const char *pam_service;
 	unsigned auth_delay_ms;
+	bool no_send;		/* --no-send: SEND, SOML and SAML are off (502) */
+	const char *utmp;	/* --utmp: NULL for the system's utmp */
+	unsigned tty_max_lines, tty_max_bytes;	/* what a terminal is shown */
+	unsigned tty_timeout;	/* seconds a terminal may take to accept it */
 
 	/* Filled in by priv_init(). */
 	bool single;		/* single-user mode: all mail goes to one user, no uid change */
