@@ -35,6 +35,7 @@
 #include "log.h"
 #include "priv.h"
 #include "smtp-session.h"
+#include "tty.h"
 
 /* Set by the SIGTERM handler; checked whenever a wait is interrupted. */
 static volatile sig_atomic_t got_term;
@@ -55,6 +56,16 @@ enum rd {
 	RD_TIMEOUT,	/* RFC 5321 4.5.3.2: the client was silent too long */
 	RD_TERM,	/* SIGTERM */
 };
+
+/* RFC 821 3.4: the verb that started the transaction says where the message goes. */
+enum mode {
+	MODE_MAIL,	/* MAIL: the mailbox */
+	MODE_SEND,	/* SEND: the terminal; RCPT 450 when the user cannot be reached */
+	MODE_SOML,	/* SOML: the terminal if possible, else the mailbox */
+	MODE_SAML,	/* SAML: the mailbox, and the terminal too if possible */
+};
+
+static const char *const mode_verb[] = { "MAIL", "SEND", "SOML", "SAML" };
 
 struct rcpt {
 	char user[USER_NAME_MAX + 1];	/* who gets it */
@@ -79,6 +90,7 @@ struct session {
 	char auth_user[USER_NAME_MAX + 1];	/* after a successful AUTH, else "" */
 	unsigned auth_failures;
 	enum state state;
+	enum mode mode;			/* which verb started the transaction */
 	char sender[PATH_LEN_MAX + 1];	/* MAIL FROM, without <> */
 	struct buf rcpts;		/* struct rcpt[nrcpt] */
 	size_t nrcpt;
@@ -415,6 +427,7 @@ struct verb {
 static void reset_transaction(struct session *s)
 {
 	s->sender[0] = '\0';
+	s->mode = MODE_MAIL;
 	buf_reset(&s->rcpts);
 	s->nrcpt = 0;
 	if (s->state > ST_HELO)
@@ -463,12 +476,13 @@ static int smtp_ehlo(struct session *s, const struct verb *v, char *arg)
 	s->esmtp = true;
 	return reply(s, 250, NULL,
 	      "%s\n"
+	      "%s"			/* RFC 5321 Appendix F.6: SEND, SOML, SAML */
 	      "PIPELINING\n"		/* RFC 2920 */
 	      "SIZE %llu\n"		/* RFC 1870 */
 	      "8BITMIME\n"		/* RFC 6152 */
 	      "%s"			/* RFC 4954 */
 	      "ENHANCEDSTATUSCODES",	/* RFC 2034 */
-	      s->cfg->hostname, s->cfg->max_size,
+	      s->cfg->hostname, s->cfg->no_send ? "" : "SEND\nSOML\nSAML\n", s->cfg->max_size,
 	      s->auth_offered ? "AUTH PLAIN LOGIN\n" : "");
 }
 
@@ -544,30 +558,63 @@ static int bad_path(struct session *s, enum perr e, const char *esc, const char 
 	return reply(s, 501, esc, "Syntax: %s", usage);
 }
 
-static int smtp_mail(struct session *s, const struct verb *v, char *arg)
+/* MAIL, and SEND, SOML and SAML, which RFC 821 4.1.1 defines as MAIL with another
+ * destination: the same syntax, parameters, sequence and replies. */
+static int start_mail(struct session *s, const struct verb *v, char *arg, enum mode mode)
 {
-	(void)v;
 	if (s->state == ST_INIT)
 		return reply(s, 503, "5.5.1", "Send HELO or EHLO first");
 	if (s->cfg->require_auth && !s->auth_user[0])	/* RFC 4954 6 */
 		return reply(s, 530, "5.7.0", "Authentication required");
 	if (s->state != ST_HELO)
-		return reply(s, 503, "5.5.1", "Nested MAIL command");
+		return reply(s, 503, "5.5.1", "Nested %s command", v->name);
 	const char *p = after_keyword(arg, "FROM:");
 	struct addr a;
 	enum perr e = p ? parse_path(&p, &a) : P_SYNTAX;
 	if (e == P_OK && a.local[0] && !a.domain[0])
 		e = P_SYNTAX;	/* only <> may lack a domain */
+	char form[32];
+	snprintf(form, sizeof form, "%s FROM:<address>", v->name);
 	if (e != P_OK)
-		return bad_path(s, e, "5.1.7", "MAIL FROM:<address>");
+		return bad_path(s, e, "5.1.7", form);
 	if (*p && *p != ' ')
-		return reply(s, 501, "5.5.4", "Syntax: MAIL FROM:<address> [parameters]");
+		return reply(s, 501, "5.5.4", "Syntax: %s [parameters]", form);
 	int refused = mail_params(s, (char *)p);
 	if (refused)
 		return refused;
 	snprintf(s->sender, sizeof s->sender, "%s", a.text);
+	s->mode = mode;
 	s->state = ST_MAIL;
 	return reply(s, 250, "2.1.0", "Ok");
+}
+
+static int smtp_mail(struct session *s, const struct verb *v, char *arg)
+{
+	return start_mail(s, v, arg, MODE_MAIL);
+}
+
+/* RFC 5321 Appendix F.6: SEND, SOML and SAML with RFC 821's model; --no-send turns
+ * them off, and then they are not implemented as far as the client can tell. */
+static int start_send(struct session *s, const struct verb *v, char *arg, enum mode mode)
+{
+	if (s->cfg->no_send)
+		return reply(s, 502, "5.5.1", "%s not implemented", v->name);
+	return start_mail(s, v, arg, mode);
+}
+
+static int smtp_send(struct session *s, const struct verb *v, char *arg)
+{
+	return start_send(s, v, arg, MODE_SEND);
+}
+
+static int smtp_soml(struct session *s, const struct verb *v, char *arg)
+{
+	return start_send(s, v, arg, MODE_SOML);
+}
+
+static int smtp_saml(struct session *s, const struct verb *v, char *arg)
+{
+	return start_send(s, v, arg, MODE_SAML);
 }
 
 static bool have_user(struct session *s, const char *user)
@@ -577,6 +624,26 @@ static bool have_user(struct session *s, const char *user)
 		if (strcmp(r[i].user, user) == 0)
 			return true;
 	return false;
+}
+
+/* RFC 821 3.4: SEND to a user who is not logged in, or whose terminals do not take
+ * messages, gets 450 at RCPT, so the client knows at once.  (SOML and SAML fall back
+ * to, or also use, the mailbox: their RCPT is answered as MAIL's.)  0 when the user
+ * can be reached, else the code of the refusal sent. */
+static int send_rcpt(struct session *s, const struct addr *a, const char *user)
+{
+	struct tty_status st;
+	priv_tty_check(s->cfg, &user, 1, &st);
+	switch (st.result) {
+	case TTY_OK:
+		return 0;
+	case TTY_NOT_LOGGED_IN:
+		return reply(s, 450, "4.2.1", "<%s>: User not active now", a->text);
+	case TTY_REFUSED:
+		return reply(s, 450, "4.2.1", "<%s>: User not accepting terminal messages", a->text);
+	default:
+		return reply(s, 451, "4.3.0", "<%s>: Cannot reach the terminal, try again", a->text);
+	}
 }
 
 static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
@@ -612,6 +679,9 @@ static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 	if (!have_user(s, r.user)) {	/* the same user twice gets one copy */
 		if (s->nrcpt >= s->cfg->max_rcpt)	/* RFC 5321 4.5.3.1.10 */
 			return reply(s, 452, "4.5.3", "Too many recipients");
+		int refused = s->mode == MODE_SEND ? send_rcpt(s, &a, r.user) : 0;
+		if (refused)
+			return refused;
 		snprintf(r.addr, sizeof r.addr, "%s", a.text);
 		buf_add(&s->rcpts, &r, sizeof r);
 		s->nrcpt++;
@@ -757,9 +827,10 @@ static bool storage_full(int e)
 	return e == ENOSPC || e == EDQUOT;
 }
 
-/* Deliver the spooled message to every recipient; the reply says whether it is
- * durable in all their mailboxes (250) or the client must retry (4xx). */
-static int deliver(struct session *s, const char *id)
+/* Deliver the spooled message to the mailboxes of the recipients r[i] with box[i] set
+ * (all of them when box is NULL), all or nothing: 0 when it is durable in every one of
+ * those mailboxes, else an errno value. */
+static int to_mailboxes(struct session *s, const char *id, const bool *box)
 {
 	char date[64];
 	time_t now = time(NULL);
@@ -767,46 +838,187 @@ static int deliver(struct session *s, const char *id)
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", localtime_r(&now, &tm));
 	const struct rcpt *r = (const struct rcpt *)s->rcpts.p;
 	struct buf heads = BUF_INIT, list = BUF_INIT;
+	size_t n = 0;
 	for (size_t i = 0; i < s->nrcpt; i++) {
+		if (box && !box[i])
+			continue;
 		size_t before = heads.len;
 		trace_headers(s, &heads, &r[i], id, date);
 		struct priv_rcpt pr = { r[i].user, NULL, heads.len - before };
 		buf_add(&list, &pr, sizeof pr);
+		n++;
 	}
 	struct priv_rcpt *pr = (struct priv_rcpt *)list.p;
-	for (size_t i = 0, off = 0; i < s->nrcpt; off += pr[i++].headlen)
+	for (size_t i = 0, off = 0; i < n; off += pr[i++].headlen)
 		pr[i].head = heads.p + off;	/* heads no longer moves */
-
-	/* SIGTERM waits until the delivery is complete: no partial delivery. */
-	sigset_t term, old;
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigprocmask(SIG_BLOCK, &term, &old);
 	off_t size = lseek(s->spool, 0, SEEK_END);
 	int err = size == -1 ? errno
-		: priv_deliver(s->cfg, s->spool, size, pr, s->nrcpt, s->messages + 1);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+		: n == 0 ? 0 : priv_deliver(s->cfg, s->spool, size, pr, n, s->messages + 1);
 	buf_free(&heads);
 	buf_free(&list);
-
-	if (err == 0) {
-		s->messages++;
-		for (size_t i = 0; i < s->nrcpt; i++)
-			log_msg(LOG_INFO, "%s: to=<%s> user=%s delivered", id, r[i].addr, r[i].user);
-		return reply(s, 250, "2.0.0", "Ok: delivered as %s", id);
+	if (err) {
+		log_msg(LOG_ERR, "%s: delivery failed: %s", id, strerror(err));
+		return err;
 	}
-	log_msg(LOG_ERR, "%s: delivery failed: %s", id, strerror(err));
+	for (size_t i = 0; i < s->nrcpt; i++)
+		if (!box || box[i])
+			log_msg(LOG_INFO, "%s: to=<%s> user=%s delivered", id, r[i].addr, r[i].user);
+	return 0;
+}
+
+/* The reply when the mailboxes failed: the client must retry. */
+static int mailbox_failed(struct session *s, int err)
+{
 	if (storage_full(err))
 		return reply(s, 452, "4.3.1", "Insufficient system storage, try again later");
 	return reply(s, 451, "4.3.0", "Local error in delivery, try again later");
 }
 
+static int delivered(struct session *s, const char *id)
+{
+	s->messages++;
+	return reply(s, 250, "2.0.0", "Ok: delivered as %s", id);
+}
+
+static const char *tty_reason(enum tty_result r)
+{
+	switch (r) {
+	case TTY_OK: return "written";
+	case TTY_NOT_LOGGED_IN: return "not logged in";
+	case TTY_REFUSED: return "not accepting terminal messages";
+	case TTY_FAILED: return "write failed";
+	default: return "local error";
+	}
+}
+
+/* Log what happened at each recipient's terminal (written is false after a check:
+ * then only the failures are news); returns the index of the first recipient whose
+ * terminal was not reached, or nrcpt. */
+static size_t log_terminals(struct session *s, const char *id, const struct tty_status *st,
+			    bool written, const char *fallback)
+{
+	const struct rcpt *r = (const struct rcpt *)s->rcpts.p;
+	size_t first = s->nrcpt;
+	for (size_t i = 0; i < s->nrcpt; i++) {
+		if (st[i].result == TTY_OK) {
+			if (!written)
+				continue;
+			log_msg(LOG_INFO, "%s: to=<%s> user=%s terminal=%s written", id, r[i].addr,
+				r[i].user, st[i].line);
+			continue;
+		}
+		log_msg(LOG_NOTICE, "%s: to=<%s> user=%s terminal not reached: %s%s", id,
+			r[i].addr, r[i].user, tty_reason(st[i].result), fallback);
+		if (first == s->nrcpt)
+			first = i;
+	}
+	return first;
+}
+
+/* RFC 821 3.4, after the final dot of SEND, SOML or SAML.  250 only when every chosen
+ * destination has the message: the mailbox durably, the terminal written.
+ *  SEND: every terminal is checked again first; if one is no longer reachable nothing
+ *        is written anywhere and the reply is 450 (RFC 5321 4.3.2 allows it after
+ *        DATA; the client may retry, and RCPT will tell it then).  A write that fails after that is 451: some terminals may have
+ *        shown the message, a retry shows it again there.
+ *  SOML: the terminal where it can be written, else (also when the write fails) the
+ *        mailbox.  Terminals are written first; if the mailboxes then fail, the reply
+ *        is 4xx and a retry shows the message again on those terminals.
+ *  SAML: the mailbox first; only when every copy is durable are the terminals
+ *        written.  A terminal that cannot be written by then is logged, and the reply
+ *        is still 250: the mailbox has the message, the terminal was "if possible". */
+static int deliver_send(struct session *s, const char *id, const struct buf *text)
+{
+	const struct rcpt *r = (const struct rcpt *)s->rcpts.p;
+	size_t n = s->nrcpt;
+	const char **users = calloc(n, sizeof *users);
+	struct tty_status *st = calloc(n, sizeof *st);
+	bool *box = calloc(n, sizeof *box);
+	if (!users || !st || !box)
+		buf_oom();
+	for (size_t i = 0; i < n; i++)
+		users[i] = r[i].user;
+	int code = 0, err = 0;
+	size_t bad;
+	switch (s->mode) {
+	case MODE_SEND:
+		priv_tty_check(s->cfg, users, n, st);
+		if ((bad = log_terminals(s, id, st, false, ", nothing sent")) < n) {
+			code = reply(s, 450, "4.2.1", "<%s>: User not active now, nothing sent",
+				     r[bad].addr);
+			break;
+		}
+		priv_tty_write(s->cfg, users, n, text->p, text->len, st);
+		if ((bad = log_terminals(s, id, st, true, "")) < n)
+			code = reply(s, 451, "4.3.0", "<%s>: Terminal write failed, try again",
+				     r[bad].addr);
+		break;
+	case MODE_SOML:
+		priv_tty_write(s->cfg, users, n, text->p, text->len, st);
+		log_terminals(s, id, st, true, ", to the mailbox instead");
+		for (size_t i = 0; i < n; i++)
+			box[i] = st[i].result != TTY_OK;
+		err = to_mailboxes(s, id, box);
+		break;
+	default:	/* MODE_SAML */
+		if ((err = to_mailboxes(s, id, NULL)))
+			break;
+		priv_tty_write(s->cfg, users, n, text->p, text->len, st);
+		log_terminals(s, id, st, true, ", in the mailbox only");
+		break;
+	}
+	free(users);
+	free(st);
+	free(box);
+	if (code)
+		return code;
+	return err ? mailbox_failed(s, err) : delivered(s, id);
+}
+
+/* The text the terminals are shown (tty_render()), for SEND, SOML and SAML. */
+static int render(struct session *s, struct buf *text)
+{
+	struct tty_note note = { s->sender, s->helo, s->client, time(NULL) };
+	off_t size = lseek(s->spool, 0, SEEK_END);
+	return size == -1 ? -1 : tty_render(text, &note, s->spool, size, s->cfg->tty_max_lines,
+					    s->cfg->tty_max_bytes);
+}
+
+/* Deliver the spooled message; the reply says whether every destination has it (250)
+ * or the client must retry (4xx). */
+static int deliver(struct session *s, const char *id)
+{
+	struct buf text = BUF_INIT;
+	if (s->mode != MODE_MAIL && render(s, &text) == -1) {
+		log_msg(LOG_ERR, "%s: cannot read the spool: %s", id, strerror(errno));
+		buf_free(&text);
+		return reply(s, 451, "4.3.0", "Local error in delivery, try again later");
+	}
+	/* SIGTERM waits until the delivery is complete: no partial delivery.  Terminal
+	 * writes are bounded by --tty-timeout, so the wait is too. */
+	sigset_t term, old;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &old);
+	int code;
+	if (s->mode == MODE_MAIL) {
+		int err = to_mailboxes(s, id, NULL);
+		code = err ? mailbox_failed(s, err) : delivered(s, id);
+	} else {
+		code = deliver_send(s, id, &text);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	buf_free(&text);
+	return code;
+}
+
 /* RFC 5321 4.2.5: one reply for the whole message, after the final dot. */
 static int reply_data(struct session *s, struct data *d, const char *id)
 {
-	log_msg(LOG_INFO, "%s: from=<%s> size=%llu nrcpt=%zu client=%s helo=%s%s%s", id,
+	log_msg(LOG_INFO, "%s: from=<%s> size=%llu nrcpt=%zu client=%s helo=%s%s%s%s%s", id,
 		s->sender, d->size, s->nrcpt, s->client, s->helo,
-		s->auth_user[0] ? " user=" : "", s->auth_user);
+		s->auth_user[0] ? " user=" : "", s->auth_user,
+		s->mode == MODE_MAIL ? "" : " verb=", s->mode == MODE_MAIL ? "" : mode_verb[s->mode]);
 	if (d->size > s->cfg->max_size)	/* RFC 5321 4.5.3.1.10, RFC 1870 */
 		return reply(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
 	if (d->longline)	/* RFC 5321 4.5.3.1.6 */
@@ -896,8 +1108,8 @@ static int smtp_help(struct session *s, const struct verb *v, char *arg)
 	(void)v, (void)arg;
 	return reply(s, 214, "2.0.0",
 	      "smtp-session " SMTP_SESSION_VERSION ", RFC 5321\n"
-	      "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY EXPN HELP\n"
-	      "End of HELP info");
+	      "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY EXPN HELP%s\n"
+	      "End of HELP info", s->cfg->no_send ? "" : " SEND SOML SAML");
 }
 
 /* ----------------------------------------------------------------- AUTH */
@@ -1069,6 +1281,9 @@ static const struct verb verbs[] = {
 	{ "QUIT", smtp_quit, SMTP_LINE_MAX },
 	{ "RCPT", smtp_rcpt, SMTP_LINE_MAX },
 	{ "RSET", smtp_rset, SMTP_LINE_MAX },
+	{ "SAML", smtp_saml, SMTP_LINE_MAX },
+	{ "SEND", smtp_send, SMTP_LINE_MAX },
+	{ "SOML", smtp_soml, SMTP_LINE_MAX },
 	{ "VRFY", smtp_vrfy, SMTP_LINE_MAX },
 };
 
@@ -1238,6 +1453,11 @@ static void usage(FILE *f)
 	      "  --require-auth         submission mode: MAIL only after AUTH\n"
 	      "  --pam-service NAME     PAM service for AUTH (default smtp)\n"
 	      "  --auth-delay MS        pause after a failed AUTH (default 2000)\n"
+	      "  --no-send              turn SEND, SOML and SAML (terminal delivery) off\n"
+	      "  --utmp PATH            who is logged in where (default: the system's utmp)\n"
+	      "  --tty-max-lines N      lines of a message shown on a terminal (default 64)\n"
+	      "  --tty-max-bytes N      bytes of a message shown on a terminal (default 8192)\n"
+	      "  --tty-timeout SECONDS  time a terminal may take to accept it (default 5)\n"
 	      "  --help, --version\n", f);
 }
 
@@ -1256,7 +1476,8 @@ static char *domain_list(const char *list)
 
 enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
        O_MAXRCPT, O_TIMEOUT, O_LOGFILE, O_AUTH, O_REQUIRE_AUTH, O_PAM_SERVICE,
-       O_AUTH_DELAY, O_HELP, O_VERSION };
+       O_AUTH_DELAY, O_NOSEND, O_UTMP, O_TTYLINES, O_TTYBYTES, O_TTYTIMEOUT, O_HELP,
+       O_VERSION };
 
 static const struct option options[] = {
 	{ "hostname", required_argument, NULL, O_HOSTNAME },
@@ -1272,6 +1493,11 @@ static const struct option options[] = {
 	{ "require-auth", no_argument, NULL, O_REQUIRE_AUTH },
 	{ "pam-service", required_argument, NULL, O_PAM_SERVICE },
 	{ "auth-delay", required_argument, NULL, O_AUTH_DELAY },
+	{ "no-send", no_argument, NULL, O_NOSEND },
+	{ "utmp", required_argument, NULL, O_UTMP },
+	{ "tty-max-lines", required_argument, NULL, O_TTYLINES },
+	{ "tty-max-bytes", required_argument, NULL, O_TTYBYTES },
+	{ "tty-timeout", required_argument, NULL, O_TTYTIMEOUT },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -1330,6 +1556,23 @@ static void parse_options(int argc, char **argv, struct config *cfg, const char 
 				bad_usage("--timeout: seconds, from 1 to 86400");
 			cfg->timeout = (unsigned)n;
 			break;
+		case O_NOSEND: cfg->no_send = true; break;
+		case O_UTMP: cfg->utmp = optarg; break;
+		case O_TTYLINES:
+			if (!number(optarg, 1, 100000, &n))
+				bad_usage("--tty-max-lines: a number from 1 to 100000");
+			cfg->tty_max_lines = (unsigned)n;
+			break;
+		case O_TTYBYTES:
+			if (!number(optarg, 1, 1 << 20, &n))
+				bad_usage("--tty-max-bytes: a number from 1 to 1048576");
+			cfg->tty_max_bytes = (unsigned)n;
+			break;
+		case O_TTYTIMEOUT:
+			if (!number(optarg, 1, 3600, &n))
+				bad_usage("--tty-timeout: seconds, from 1 to 3600");
+			cfg->tty_timeout = (unsigned)n;
+			break;
 		case O_HELP: usage(stdout); exit(0);
 		case O_VERSION: puts("smtp-session " SMTP_SESSION_VERSION); exit(0);
 		default: bad_usage("unknown option");
@@ -1365,6 +1608,9 @@ int main(int argc, char **argv)
 		.auth = AUTH_LOCAL,
 		.pam_service = "smtp",
 		.auth_delay_ms = DEFAULT_AUTH_DELAY_MS,
+		.tty_max_lines = DEFAULT_TTY_MAX_LINES,
+		.tty_max_bytes = DEFAULT_TTY_MAX_BYTES,
+		.tty_timeout = DEFAULT_TTY_TIMEOUT,
 	};
 	const char *user = NULL, *why = NULL;
 	parse_options(argc, argv, &cfg, &user);

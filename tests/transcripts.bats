@@ -90,6 +90,18 @@ nothing_kept() {
 	grep -q 'end=SIGTERM' "$T/log"
 }
 
+@test "transcript send-sequence" {
+	transcript send-sequence
+	[ "$(delivered test | wc -l)" = 1 ]
+	grep -q '^Subject: saml, nobody logged in$' "$(delivered test)"
+	grep -q ': from=<alice@example.org> .* verb=SAML$' "$T/log"
+}
+
+@test "transcript no-send" {
+	transcript no-send
+	[ "$(delivered test | wc -l)" = 1 ]
+}
+
 @test "transcript disconnect-data" {
 	transcript disconnect-data
 	nothing_kept

@@ -7,6 +7,9 @@
 <503 Send EHLO first
 >EHLO client.example.org
 <250-smtp.tttest.com
+<250-SEND
+<250-SOML
+<250-SAML
 <250-PIPELINING
 <250-SIZE 10485760
 <250-8BITMIME

@@ -3,6 +3,9 @@
 <220 smtp.tttest.com ESMTP
 >EHLO [127.0.0.1]
 <250-smtp.tttest.com
+<250-SEND
+<250-SOML
+<250-SAML
 <250-PIPELINING
 <250-SIZE 10485760
 <250-8BITMIME
@@ -11,6 +14,9 @@
 <250 2.1.0 Ok
 >ehlo client.example.org
 <250-smtp.tttest.com
+<250-SEND
+<250-SOML
+<250-SAML
 <250-PIPELINING
 <250-SIZE 10485760
 <250-8BITMIME
@@ -26,6 +32,9 @@
 <501 Syntax: EHLO hostname
 >EHLO [IPv6:::1]
 <250-smtp.tttest.com
+<250-SEND
+<250-SOML
+<250-SAML
 <250-PIPELINING
 <250-SIZE 10485760
 <250-8BITMIME

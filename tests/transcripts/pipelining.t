@@ -8,6 +8,9 @@
 >DATA
 <220 smtp.tttest.com ESMTP
 <250-smtp.tttest.com
+<250-SEND
+<250-SOML
+<250-SAML
 <250-PIPELINING
 <250-SIZE 10485760
 <250-8BITMIME

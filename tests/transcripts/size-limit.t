@@ -7,6 +7,9 @@
 >RCPT TO:<test@tttest.com>
 >DATA
 <250-smtp.tttest.com
+<250-SEND
+<250-SOML
+<250-SAML
 <250-PIPELINING
 <250-SIZE 100
 <250-8BITMIME

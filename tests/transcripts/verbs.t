@@ -2,6 +2,9 @@
 <220 smtp.tttest.com ESMTP
 >EHLO client.example.org
 <250-smtp.tttest.com
+<250-SEND
+<250-SOML
+<250-SAML
 <250-PIPELINING
 <250-SIZE 10485760
 <250-8BITMIME
@@ -21,7 +24,7 @@
 <502 5.5.1 EXPN not implemented
 >HELP
 <214-2.0.0 smtp-session 0.1.0, RFC 5321
-<214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY EXPN HELP
+<214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY EXPN HELP SEND SOML SAML
 <214 2.0.0 End of HELP info
 >RSET now
 <501 5.5.4 Syntax: RSET
