@@ -1,0 +1,351 @@
+#!/usr/bin/env bats
+# SEND, SOML and SAML (RFC 821 3.4): messages written onto a logged-in user's terminal.
+#
+# tests/ptyrun.py logs users in without a real login: it opens pseudo-terminals, gives
+# each the owner and mode asked for, writes USER_PROCESS entries for them into a
+# private utmp file (--utmp), runs the session and keeps what each terminal received in
+# $T/out/NAME.  The user on the terminals is carol: as root a fake user (uid 1005) who
+# really gets the terminal (chown) and to whom the program really drops; as an ordinary
+# user she has the real uid, because only root can give a terminal to somebody else.
+
+load helpers
+
+setup_file() {
+	setup_users
+	if [ "$(id -u)" = 0 ]; then CAROL=1005; else CAROL=$(id -u); fi
+	add_user carol "$CAROL"
+	export CAROL
+	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$T/ttyrender" \
+		"$TOP/tests/ttyrender.c" "$TOP/tty.c" "$TOP/buf.c" "$TOP/log.c" "$TOP/priv.c" \
+		"$TOP/mbox.c"
+}
+teardown_file() { teardown_users; }
+setup() {
+	clear_maildirs
+	rm -rf "$T/out"
+}
+
+# The client's lines (the arguments), CRLF-ended, into $T/in.
+input() { printf '%s\r\n' "$@" >"$T/in"; }
+
+# ptys [SPEC...] [-- SERVER-ARGS...]: the session in $T/in through the server with a
+# terminal logged in for each SPEC (see tests/ptyrun.py).  WRAPPER picks the server.
+ptys() {
+	local specs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		specs+=(--tty "$1")
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	python3 "$TOP/tests/ptyrun.py" --utmp "$T/utmp" --out "$T/out" "${specs[@]}" -- \
+		"$T/bin/${WRAPPER:-smtp}" --utmp "$T/utmp" "$@" <"$T/in"
+}
+
+# A terminal of carol's: carol [NAME [MORE-SPEC]].
+carol() { echo "name=${1:-a},user=carol,uid=$CAROL${2:+,$2}"; }
+
+# What terminal NAME was shown, the time of day written as HH:MM.
+shown() { sed -E 's/ at [0-9]{2}:[0-9]{2} \.\.\.\r$/ at HH:MM ...\r/' "$T/out/$1"; }
+
+# What a terminal should show: banner SENDER CLIENT, then the lines, then EOF.
+banner() {
+	printf '\r\nMessage from %s on client.example.org (%s) at HH:MM ...\r\n' "$1" "$2"
+	shift 2
+	printf '%s\r\n' "$@" EOF
+}
+
+# The session for one message: VERB, then the recipients, then the message lines.
+one_message() {
+	local verb=$1 rcpts=() r
+	shift
+	while [ "$1" != -- ]; do
+		rcpts+=("RCPT TO:<$1>")
+		shift
+	done
+	shift
+	input "EHLO client.example.org" "$verb FROM:<alice@example.org>" "${rcpts[@]}" DATA \
+		"$@" . QUIT
+}
+
+@test "SEND to a logged-in user: on the terminal as write(1) shows it, 250, not in the mailbox" {
+	one_message SEND carol@tttest.com -- "Subject: hi" "" "hello carol" "..dot" ""
+	TCPREMOTEIP=192.0.2.7 run ptys "$(carol)"
+	[ "$status" = 0 ]
+	[ "${lines[9]}" = $'250 2.1.0 Ok\r' ]
+	[ "${lines[10]}" = $'250 2.1.5 Ok\r' ]
+	[[ "${lines[12]}" == "250 2.0.0 Ok: delivered as "* ]]
+	[ "$(shown a)" = "$(banner alice@example.org 192.0.2.7 "Subject: hi" "" "hello carol" .dot "")" ]
+	# The header line: the envelope sender, the HELO name, the client, the time.
+	grep -Eq $'^Message from alice@example.org on client.example.org \\(192.0.2.7\\) at [0-9]{2}:[0-9]{2} \\.\\.\\.\r$' "$T/out/a"
+	[ -z "$(delivered carol)" ]
+	grep -q ': from=<alice@example.org> .* verb=SEND$' "$T/log"
+	grep -Eq ': to=<carol@tttest.com> user=carol terminal=pts/[0-9]+ written$' "$T/log"
+}
+
+@test "SEND: control characters, ESC sequences, C1 and 8-bit bytes are shown, not obeyed" {
+	# ESC [2J (clear screen), BEL, C1 CSI (0x9b) and IND (0x84), SOH, BS, VT, FF, DEL,
+	# NUL, a TAB, UTF-8 e-acute, and ESC ] (OSC, sets the window title) ended by BEL.
+	printf '%s\r\n' "EHLO client.example.org" "SEND FROM:<alice@example.org>" \
+		"RCPT TO:<carol@tttest.com>" DATA "Subject: escapes" "" >"$T/in"
+	printf '\033[2J\a\233\204\001\b\013\014\177\000\t\303\251 end\r\n\033]0;owned\a\r\n.\r\nQUIT\r\n' >>"$T/in"
+	run ptys "$(carol)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(shown a)" = "$(banner alice@example.org unknown "Subject: escapes" "" \
+		'^[[2J^G\233\204^A^H^K^L^?^@'$'\t''\303\251 end' '^[]0;owned^G')" ]
+	# Nothing below 0x20 but CR, LF and TAB; nothing at or above 0x7f.
+	[ -z "$(LC_ALL=C tr -d '\r\n\t -~' <"$T/out/a")" ]
+}
+
+@test "SEND with a bare CR: the whole message is refused (550 5.6.0), the terminal shows nothing" {
+	printf '%s\r\n' "EHLO client.example.org" "SEND FROM:<alice@example.org>" \
+		"RCPT TO:<carol@tttest.com>" DATA "Subject: cr" "" >"$T/in"
+	printf 'visible\rhidden\r\n.\r\nQUIT\r\n' >>"$T/in"
+	run ptys "$(carol)"
+	[[ "$output" == *"550 5.6.0 Bare CR or LF in message, message refused"* ]]
+	[ ! -s "$T/out/a" ]
+}
+
+@test "the renderer (unit): CR shows as ^M, control characters in the header fields too, cuts between escapes" {
+	printf 'a\rb\n' >"$T/msg"
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" $'eve\033[2J@example.org' $'h\233' unknown 64 8192
+	[ "$output" = "$(printf '\r\nMessage from eve^[[2J@example.org on h\\233 (unknown) at 00:00 ...\r\na^Mb\r\nEOF\r')" ]
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" "" h unknown 64 8192
+	[[ "$output" == *"Message from <> on h (unknown)"* ]]
+	# 3 bytes: "a" and "^M" fit, "b" does not; 2 message bytes ("b", LF) not shown.
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 3
+	[ "$output" = "$(printf '\r\nMessage from s on h (c) at 00:00 ...\r\na^M\r\n[message cut: 2 more bytes not shown]\r\nEOF\r')" ]
+	# An escape is never split: with 2 bytes left, "\233" (4 bytes) is cut whole.
+	printf 'ab\233c\n' >"$T/msg"
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 4
+	[[ "$output" == *$'\r\nab\r\n[message cut: 3 more bytes not shown]\r\nEOF'* ]]
+}
+
+@test "SEND to a user with mesg n (mode 0600): 450 4.2.1 at RCPT, nothing shown" {
+	one_message SEND carol@tttest.com -- "Subject: hi" "" hello
+	run ptys "$(carol a mode=600)"
+	[[ "$output" == *"450 4.2.1 <carol@tttest.com>: User not accepting terminal messages"* ]]
+	[[ "$output" == *"503 5.5.1 No valid recipients"* ]]
+	[ ! -s "$T/out/a" ]
+	grep -q 'terminal pts/[0-9]* of carol refused: messages off (mesg n)' "$T/log"
+}
+
+@test "SEND to a user who is not logged in: 450 4.2.1 (no entry, another user, stale entry, dead entry)" {
+	one_message SEND carol@tttest.com -- "Subject: hi" "" hello
+	local spec
+	for spec in "name=a,user=alice,uid=$CAROL" "$(carol a stale)" "$(carol a type=8)"; do
+		run ptys "$spec"
+		[[ "$output" == *"450 4.2.1 <carol@tttest.com>: User not active now"* ]] ||
+			{ echo "not refused with $spec"; false; }
+		[ ! -s "$T/out/a" ]
+	done
+	: >"$T/utmp"
+	run "$T/bin/smtp" --utmp "$T/utmp" <"$T/in"
+	[[ "$output" == *"450 4.2.1 <carol@tttest.com>: User not active now"* ]]
+	# A utmp file that does not exist: nobody is logged in.
+	run "$T/bin/smtp" --utmp "$T/no-such-utmp" <"$T/in"
+	[[ "$output" == *"450 4.2.1 <carol@tttest.com>: User not active now"* ]]
+}
+
+@test "SEND to two users, one of them not logged in: 450 for that one, the other gets it" {
+	one_message SEND alice@tttest.com carol@tttest.com -- "Subject: two" "" hello
+	run ptys "$(carol)"
+	[[ "$output" == *"450 4.2.1 <alice@tttest.com>: User not active now"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(shown a)" = "$(banner alice@example.org unknown "Subject: two" "" hello)" ]
+}
+
+@test "SOML to a logged-in user: the terminal only; not logged in or mesg n: the mailbox" {
+	one_message SOML carol@tttest.com -- "Subject: soml" "" hello
+	run ptys "$(carol)"
+	[[ "$output" == *"250 2.1.5 Ok"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(shown a)" = "$(banner alice@example.org unknown "Subject: soml" "" hello)" ]
+	[ -z "$(delivered carol)" ]
+	# Not logged in: RCPT is 250 all the same, and the message goes to the Maildir.
+	run ptys
+	[[ "$output" == *"250 2.1.5 Ok"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(delivered carol | wc -l)" = 1 ]
+	grep -q '^Subject: soml$' "$(delivered carol)"
+	grep -q '^Return-Path: <alice@example.org>$' "$(delivered carol)"
+	grep -q 'terminal not reached: not logged in, to the mailbox instead$' "$T/log"
+	clear_maildirs
+	run ptys "$(carol a mode=600)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ ! -s "$T/out/a" ]
+	[ "$(delivered carol | wc -l)" = 1 ]
+}
+
+@test "SAML to a logged-in user: the terminal and the mailbox; not logged in: the mailbox" {
+	one_message SAML carol@tttest.com -- "Subject: saml" "" hello
+	run ptys "$(carol)"
+	[[ "$output" == *"250 2.1.5 Ok"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(shown a)" = "$(banner alice@example.org unknown "Subject: saml" "" hello)" ]
+	[ "$(delivered carol | wc -l)" = 1 ]
+	grep -q '^Subject: saml$' "$(delivered carol)"
+	clear_maildirs
+	run ptys "$(carol a mode=600)"
+	[[ "$output" == *"250 2.1.5 Ok"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ ! -s "$T/out/a" ]
+	[ "$(delivered carol | wc -l)" = 1 ]
+	grep -q 'terminal not reached: not accepting terminal messages, in the mailbox only$' "$T/log"
+}
+
+@test "SAML: when the mailbox fails, 4xx and the terminal shows nothing" {
+	one_message SAML carol@tttest.com -- "Subject: saml" "" hello
+	mkdir -p "$T/elsewhere"
+	ln -s "$T/elsewhere" "$T/home/carol/Maildir"	# never followed: delivery fails
+	run ptys "$(carol)"
+	rm "$T/home/carol/Maildir"
+	[[ "$output" == *"451 4.3.0 Local error in delivery, try again later"* ]]
+	[ ! -s "$T/out/a" ]
+}
+
+@test "the size cut-off: 64 lines or 8 KiB by default, --tty-max-lines/--tty-max-bytes, marked; the mailbox gets it all" {
+	local body=() i
+	for i in $(seq -w 1 100); do body+=("line $i"); done
+	one_message SAML carol@tttest.com -- "${body[@]}"
+	run ptys "$(carol)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	# 64 lines shown; lines 65-100 (9 bytes each with LF) are not.
+	[ "$(shown a)" = "$(banner alice@example.org unknown "${body[@]:0:64}" \
+		"[message cut: $((36 * 9)) more bytes not shown]")" ]
+	[ "$(grep -c '^line ' "$(delivered carol)")" = 100 ]
+	run ptys "$(carol)" -- --tty-max-lines 3
+	[ "$(shown a)" = "$(banner alice@example.org unknown "line 001" "line 002" "line 003" \
+		"[message cut: $((97 * 9)) more bytes not shown]")" ]
+	# 20 bytes as shown: two lines with CRLF (2 * 10), the third would not fit.
+	run ptys "$(carol)" -- --tty-max-bytes 20
+	[ "$(shown a)" = "$(banner alice@example.org unknown "line 001" "line 002" \
+		"[message cut: $((98 * 9)) more bytes not shown]")" ]
+	# The byte limit by default: 200 lines of 99 digits (101 bytes shown with CRLF).
+	# 81 lines take 8181 bytes; 11 digits of line 82 fill it to 8192, and the line is
+	# ended there.  Not shown: 20000 - 81 * 100 - 11 = 11889 message bytes.
+	body=()
+	for i in $(seq 200); do body+=("$(printf '%099d' "$i")"); done
+	one_message SEND carol@tttest.com -- "${body[@]}"
+	run ptys "$(carol)" -- --tty-max-lines 1000
+	[ "$(shown a)" = "$(banner alice@example.org unknown "${body[@]:0:81}" 00000000000 \
+		"[message cut: 11889 more bytes not shown]")" ]
+	run "$SMTP_SESSION" --tty-max-lines 0
+	[ "$status" = 100 ]
+	run "$SMTP_SESSION" --tty-max-bytes x
+	[ "$status" = 100 ]
+}
+
+@test "a terminal owned by someone else is refused, even when the user could write to it" {
+	# As root the terminal is bob's with group alice and mode 0620: alice could write
+	# to it through her group, and only the owner check stops it.  As an ordinary user
+	# the terminal is really the test runner's, which alice's (fake) uid is not.
+	local spec="name=a,user=alice"
+	[ "$(id -u)" != 0 ] || spec="$spec,uid=1003,gid=1002"
+	one_message SEND alice@tttest.com -- "Subject: hi" "" hello
+	run ptys "$spec"
+	[[ "$output" == *"450 4.2.1 <alice@tttest.com>: User not accepting terminal messages"* ]]
+	[ ! -s "$T/out/a" ]
+	grep -q 'terminal pts/[0-9]* of alice refused: not owned by the user' "$T/log"
+	# SOML then uses the mailbox.
+	one_message SOML alice@tttest.com -- "Subject: hi" "" hello
+	run ptys "$spec"
+	[ ! -s "$T/out/a" ]
+	[ "$(delivered alice | wc -l)" = 1 ]
+}
+
+@test "the terminal is opened as its user, not as root: mode 0020 (group write only) is refused" {
+	# Its owner may not write to a 0020 terminal; root could.  (As an ordinary user the
+	# run is the same, only without root's power to misuse.)
+	one_message SEND carol@tttest.com -- "Subject: hi" "" hello
+	run ptys "$(carol a mode=020)"
+	[[ "$output" == *"450 4.2.1 <carol@tttest.com>: User not accepting terminal messages"* ]]
+	[ ! -s "$T/out/a" ]
+	grep -q 'terminal pts/[0-9]* of carol refused: Permission denied' "$T/log"
+}
+
+@test "a utmp line through a symlink, with .., or absolute is refused" {
+	[ -w /dev/shm ] || skip "/dev/shm is not writable here: no place below /dev for a symlink"
+	one_message SEND carol@tttest.com -- "Subject: hi" "" hello
+	local spec
+	for spec in symlink dirlink "line=pts/../pts/%N" "line=/dev/pts/%N"; do
+		run ptys "$(carol a "$spec")"
+		[[ "$output" == *"450 4.2.1 <carol@tttest.com>: User not accepting terminal messages"* ]] ||
+			{ echo "not refused: $spec"; false; }
+		[ ! -s "$T/out/a" ]
+	done
+	grep -q 'terminal shm/smtp-tty\.[^/]*/a of carol refused: a symlink$' "$T/log"
+	grep -q 'terminal shm/smtp-tty\.[^/]*/d-a/[0-9]* of carol refused: a symlink or no directory on the way$' "$T/log"
+	grep -q 'terminal pts/\.\./pts/[0-9]* of carol refused: not a plain path below /dev$' "$T/log"
+	grep -q 'terminal /dev/pts/[0-9]* of carol refused: not a plain path below /dev$' "$T/log"
+}
+
+@test "several terminals: the least idle one gets the message, as write(1) chooses" {
+	one_message SEND carol@tttest.com -- "Subject: hi" "" hello
+	run ptys "$(carol a idle=600)" "$(carol b idle=5)" "$(carol c idle=300)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ ! -s "$T/out/a" ]
+	[ "$(shown b)" = "$(banner alice@example.org unknown "Subject: hi" "" hello)" ]
+	[ ! -s "$T/out/c" ]
+	run ptys "$(carol a idle=5)" "$(carol b idle=600)" "$(carol c mode=600)"
+	[ -s "$T/out/a" ]
+	[ ! -s "$T/out/b" ]
+	[ ! -s "$T/out/c" ]
+}
+
+@test "a terminal that never reads: SEND 451 after --tty-timeout, SOML to the mailbox; bounded time" {
+	one_message SEND carol@tttest.com -- "Subject: stuck" "" hello
+	local t0=$EPOCHREALTIME took
+	run ptys "$(carol a stuck)" -- --tty-timeout 1
+	took=$(echo "$EPOCHREALTIME - $t0" | bc)
+	echo "SEND to a stuck terminal: ${took}s"
+	[ "$status" = 0 ]
+	[[ "$output" == *"451 4.3.0 <carol@tttest.com>: Terminal write failed, try again"* ]]
+	[[ "$output" == *"221 2.0.0 smtp.tttest.com Bye"* ]]
+	[ "$(echo "$took < 4" | bc)" = 1 ]
+	grep -q 'terminal pts/[0-9]* of carol: write failed: Connection timed out' "$T/log"
+	one_message SOML carol@tttest.com -- "Subject: stuck" "" hello
+	t0=$EPOCHREALTIME
+	run ptys "$(carol a stuck)" -- --tty-timeout 1
+	took=$(echo "$EPOCHREALTIME - $t0" | bc)
+	echo "SOML to a stuck terminal: ${took}s"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(delivered carol | wc -l)" = 1 ]
+	[ "$(echo "$took < 4" | bc)" = 1 ]
+}
+
+@test "a terminal gone between RCPT and DATA: SEND 450 and nothing sent; SOML to the mailbox" {
+	python3 "$TOP/tests/ptyrun.py" --utmp "$T/utmp" --out "$T/out" --tty "$(carol)" -- \
+		python3 "$TOP/tests/logout.py" "$T/utmp" SEND carol@tttest.com \
+		"$T/bin/smtp" --utmp "$T/utmp" >"$T/replies"
+	cat "$T/replies"
+	[ "$(sed -n 4p "$T/replies")" = "250 Ok" ]
+	[ "$(sed -n 6p "$T/replies")" = "450 <carol@tttest.com>: User not active now, nothing sent" ]
+	[ ! -s "$T/out/a" ]
+	grep -q 'to=<carol@tttest.com> user=carol terminal not reached: not logged in, nothing sent$' "$T/log"
+	python3 "$TOP/tests/ptyrun.py" --utmp "$T/utmp" --out "$T/out" --tty "$(carol)" -- \
+		python3 "$TOP/tests/logout.py" "$T/utmp" SOML carol@tttest.com \
+		"$T/bin/smtp" --utmp "$T/utmp" >"$T/replies"
+	[[ "$(sed -n 6p "$T/replies")" == "250 Ok: delivered as "* ]]
+	[ ! -s "$T/out/a" ]
+	[ "$(delivered carol | wc -l)" = 1 ]
+}
+
+@test "single-user mode: SEND to that user's terminal, written without any uid change" {
+	local uid
+	uid=$(awk -F: -v u="$SINGLE" '$1 == u { print $3 }' "$T/passwd")
+	one_message SEND "$SINGLE@tttest.com" -- "Subject: single" "" hello
+	WRAPPER=smtp-single run ptys "name=a,user=$SINGLE,uid=$uid"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(shown a)" = "$(banner alice@example.org unknown "Subject: single" "" hello)" ]
+}
+
+@test "--help names the options; --tty-timeout is checked" {
+	run "$SMTP_SESSION" --help
+	[[ "$output" == *"--no-send"* ]]
+	[[ "$output" == *"--utmp PATH"* ]]
+	[[ "$output" == *"--tty-max-lines N"* ]]
+	[[ "$output" == *"--tty-max-bytes N"* ]]
+	[[ "$output" == *"--tty-timeout SECONDS"* ]]
+	run "$SMTP_SESSION" --tty-timeout 0
+	[ "$status" = 100 ]
+}

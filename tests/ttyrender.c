@@ -1,0 +1,41 @@
+/* ttyrender.c: runs tty_render() on a file, for tty.bats.
+ *
+ *   ttyrender FILE SENDER HELO CLIENT MAX-LINES MAX-BYTES
+ *
+ * FILE stands for the spool (the message with LF line ends); the text a terminal would
+ * be shown goes to stdout, with the time taken as 0 (so "at 00:00" with TZ=UTC0).  This
+ * reaches what no SMTP session can: a bare CR, which DATA refuses (RFC 5321 2.3.8), and
+ * control characters in the header line's fields. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../tty.h"
+
+_Noreturn void buf_oom(void)
+{
+	fputs("ttyrender: out of memory\n", stderr);
+	exit(111);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 7) {
+		fputs("usage: ttyrender FILE SENDER HELO CLIENT MAX-LINES MAX-BYTES\n", stderr);
+		return 100;
+	}
+	int fd = open(argv[1], O_RDONLY);
+	off_t size = fd == -1 ? -1 : lseek(fd, 0, SEEK_END);
+	if (size == -1) {
+		perror(argv[1]);
+		return 111;
+	}
+	struct tty_note note = { argv[2], argv[3], argv[4], 0 };
+	struct buf out = BUF_INIT;
+	if (tty_render(&out, &note, fd, size, (unsigned)atoi(argv[5]), (unsigned)atoi(argv[6])) == -1) {
+		perror("tty_render");
+		return 111;
+	}
+	return fwrite(out.p, 1, out.len, stdout) == out.len ? 0 : 111;
+}
