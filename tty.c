@@ -361,7 +361,9 @@ static void reach_here(const struct config *cfg, const char *const *users, size_
 static _Noreturn void child(const struct config *cfg, const char *user, const char *text,
 			    size_t len, const struct timespec *deadline, int sock)
 {
-	struct tty_status st = { TTY_ERROR, "" };
+	struct tty_status st;
+	memset(&st, 0, sizeof st);	/* all of it goes to the parent */
+	st.result = TTY_ERROR;
 	errno = 0;
 	struct passwd *pw = getpwnam(user);
 	if (!pw)
