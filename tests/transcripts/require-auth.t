@@ -13,6 +13,11 @@
 <250 ENHANCEDSTATUSCODES
 >MAIL FROM:<alice@tttest.com>
 <530 5.7.0 Authentication required
+# SEND, SOML and SAML start a transaction as MAIL does, so they need AUTH too.
+>SEND FROM:<alice@tttest.com>
+<530 5.7.0 Authentication required
+>SAML FROM:<alice@tttest.com>
+<530 5.7.0 Authentication required
 >AUTH PLAIN AGFsaWNlAHNlY3JldA==
 <235 2.7.0 Authentication successful
 >MAIL FROM:<alice@tttest.com>
