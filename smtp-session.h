@@ -46,6 +46,9 @@
 /* Seconds a terminal may take to accept the text, in total, before it counts as not
  * reachable: a stuck terminal (XOFF, nobody reading) must never hang the session. */
 #define DEFAULT_TTY_TIMEOUT 5
+/* As root, a terminal's child process that has not answered this long after that
+ * deadline is killed (it may be stuck in something the deadline does not cover). */
+#define TTY_GRACE_MS 1000
 /* utmp's ut_line is a fixed 32-byte field (glibc UT_LINESIZE), not NUL-terminated. */
 #define TTY_LINE_MAX 32
 

@@ -38,9 +38,6 @@
 
 #include "log.h"
 
-/* A child that has not answered this long after the deadline is killed. */
-#define TTY_GRACE_MS 1000
-
 /* ---------------------------------------------------------------- rendering */
 
 /* How many bytes c takes on the terminal. */
@@ -424,6 +421,11 @@ static void collect(struct kid *k, const char *const *users, size_t n,
 	struct pollfd *p = calloc(n, sizeof *p);
 	struct timespec until = *deadline;
 	until.tv_sec += TTY_GRACE_MS / 1000;
+	until.tv_nsec += TTY_GRACE_MS % 1000 * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	while (p) {
 		size_t m = 0;
 		for (size_t i = 0; i < n; i++)
