@@ -6,16 +6,17 @@
  *    other byte (ESC and the rest of C0, DEL, C1 and everything above 0x7f) is shown as
  *    ^X or \ooo, so no escape sequence, bell or cursor movement reaches the terminal;
  *  - the terminal is found in utmp and opened as the user it belongs to, never as root:
- *    as root, one child per user that drops to the user first (priv_become), as mbox.c
- *    does for Maildirs; in single-user mode this process already is the user;
+ *    one child process per user, which as root drops to the user first (priv_become),
+ *    as mbox.c does for Maildirs (in single-user mode this process already is the
+ *    user, and the child only keeps whatever it may get stuck in out of the session);
  *  - its line must name a path below /dev with no symlink anywhere on the way
  *    (O_NOFOLLOW on every component) and no "..", and the file must be a character
  *    device, a terminal, owned by the user, with the group-write bit (mesg y), checked
  *    before the open and again on the open descriptor;
  *  - it is opened O_WRONLY|O_NOCTTY|O_NONBLOCK|O_NOFOLLOW|O_CLOEXEC and written against
  *    one deadline (cfg->tty_timeout): a terminal that stops reading (XOFF, a stuck
- *    client) makes the write fail, it never hangs the session.  As root the parent
- *    also kills a child that overstays the deadline.
+ *    client) makes the write fail, it never hangs the session; and the parent kills a
+ *    child that overstays the deadline (a utmp file that blocks, a slow user database).
  * When a user is logged in on several terminals that take messages, the least idle
  * one (latest access time) gets the message, as write(1) chooses.
  */
@@ -343,17 +344,7 @@ static void reach(const struct config *cfg, const char *user, uid_t uid, const c
 	close(fd);
 }
 
-/* ---- single-user mode: this process is the user ---- */
-
-static void reach_here(const struct config *cfg, const char *const *users, size_t n,
-		       const char *text, size_t len, const struct timespec *deadline,
-		       struct tty_status *status)
-{
-	for (size_t i = 0; i < n; i++)
-		reach(cfg, users[i], geteuid(), text, len, deadline, &status[i]);
-}
-
-/* ---- as root: one child per user, running as that user ---- */
+/* ---- one child per user, running as that user ---- */
 
 static _Noreturn void child(const struct config *cfg, const char *user, const char *text,
 			    size_t len, const struct timespec *deadline, int sock)
@@ -362,8 +353,10 @@ static _Noreturn void child(const struct config *cfg, const char *user, const ch
 	memset(&st, 0, sizeof st);	/* all of it goes to the parent */
 	st.result = TTY_ERROR;
 	errno = 0;
-	struct passwd *pw = getpwnam(user);
-	if (!pw)
+	struct passwd *pw = cfg->single ? NULL : getpwnam(user);
+	if (cfg->single)	/* this process is the user already */
+		reach(cfg, user, geteuid(), text, len, deadline, &st);
+	else if (!pw)
 		log_msg(LOG_ERR, "terminal of %s: no such user", user);
 	else if (priv_become(pw) == -1)
 		log_msg(LOG_ERR, "terminal of %s: cannot become the user: %s", user,
@@ -454,7 +447,7 @@ static void collect(struct kid *k, const char *const *users, size_t n,
 	}
 }
 
-static void reach_as_users(const struct config *cfg, const char *const *users, size_t n,
+static void reach_in_children(const struct config *cfg, const char *const *users, size_t n,
 			   const char *text, size_t len, const struct timespec *deadline,
 			   struct tty_status *status)
 {
@@ -476,10 +469,7 @@ static void reach_all(const struct config *cfg, const char *const *users, size_t
 	deadline.tv_sec += cfg->tty_timeout;
 	for (size_t i = 0; i < n; i++)
 		status[i] = (struct tty_status){ TTY_ERROR, "" };
-	if (cfg->single)
-		reach_here(cfg, users, n, text, len, &deadline, status);
-	else
-		reach_as_users(cfg, users, n, text, len, &deadline, status);
+	reach_in_children(cfg, users, n, text, len, &deadline, status);
 }
 
 void tty_check(const struct config *cfg, const char *const *users, size_t n,

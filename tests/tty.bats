@@ -348,3 +348,27 @@ one_message() {
 	run "$SMTP_SESSION" --tty-timeout 0
 	[ "$status" = 100 ]
 }
+
+@test "a utmp file that blocks (a FIFO): 451 after --tty-timeout and the grace second, the session goes on" {
+	# Reading it never returns; the child that does is killed, as root and in
+	# single-user mode alike.
+	mkfifo -m 644 "$T/fifo"
+	local who t0 took
+	for who in carol "$SINGLE"; do
+		input "EHLO client.example.org" "SEND FROM:<alice@example.org>" \
+			"RCPT TO:<$who@tttest.com>" NOOP QUIT
+		t0=$EPOCHREALTIME
+		if [ "$who" = carol ]; then
+			run timeout 20 "$T/bin/smtp" --utmp "$T/fifo" --tty-timeout 1 <"$T/in"
+		else
+			run timeout 20 "$T/bin/smtp-single" --utmp "$T/fifo" --tty-timeout 1 <"$T/in"
+		fi
+		took=$(echo "$EPOCHREALTIME - $t0" | bc)
+		echo "RCPT with a blocking utmp ($who): ${took}s"
+		[ "$status" = 0 ]
+		[[ "$output" == *"451 4.3.0 <$who@tttest.com>: Cannot reach the terminal, try again"* ]]
+		[[ "$output" == *"221 2.0.0 smtp.tttest.com Bye"* ]]
+		[ "$(echo "$took < 4" | bc)" = 1 ]
+	done
+	[ "$(grep -c "no answer in time, given up" "$T/log")" = 2 ]
+}
