@@ -351,23 +351,23 @@ one_message() {
 
 @test "a utmp file that blocks (a FIFO): 451 after --tty-timeout and the grace second, the session goes on" {
 	# Reading it never returns; the child that does is killed, as root and in
-	# single-user mode alike.
+	# single-user mode alike.  (Should that break, timeout ends the server, and
+	# opening the FIFO here lets a reader still stuck on it go.)
 	mkfifo -m 644 "$T/fifo"
-	local who t0 took
+	local who wrapper t0 took
 	for who in carol "$SINGLE"; do
+		wrapper=smtp
+		[ "$who" = carol ] || wrapper=smtp-single
 		input "EHLO client.example.org" "SEND FROM:<alice@example.org>" \
 			"RCPT TO:<$who@tttest.com>" NOOP QUIT
 		t0=$EPOCHREALTIME
-		if [ "$who" = carol ]; then
-			run timeout 20 "$T/bin/smtp" --utmp "$T/fifo" --tty-timeout 1 <"$T/in"
-		else
-			run timeout 20 "$T/bin/smtp-single" --utmp "$T/fifo" --tty-timeout 1 <"$T/in"
-		fi
+		timeout -s KILL 20 "$T/bin/$wrapper" --utmp "$T/fifo" --tty-timeout 1 \
+			<"$T/in" >"$T/replies" || true
 		took=$(echo "$EPOCHREALTIME - $t0" | bc)
+		: <>"$T/fifo"
 		echo "RCPT with a blocking utmp ($who): ${took}s"
-		[ "$status" = 0 ]
-		[[ "$output" == *"451 4.3.0 <$who@tttest.com>: Cannot reach the terminal, try again"* ]]
-		[[ "$output" == *"221 2.0.0 smtp.tttest.com Bye"* ]]
+		grep -q "^451 4.3.0 <$who@tttest.com>: Cannot reach the terminal, try again"$'\r$' "$T/replies"
+		grep -q '^221 2.0.0 smtp.tttest.com Bye'$'\r$' "$T/replies"
 		[ "$(echo "$took < 4" | bc)" = 1 ]
 	done
 	[ "$(grep -c "no answer in time, given up" "$T/log")" = 2 ]
