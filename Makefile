@@ -10,10 +10,16 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 LDLIBS  += -lpam
 
-OBJS = smtp-session.o buf.o log.o priv.o mbox.o auth.o
+# WITH_SYSTEMD=1 (default): take a socket passed by systemd (LISTEN_FDS) and log to the
+# journal, through libsystemd.so.0, which is dlopen()ed only when systemd started us
+# (systemd.h says why it is not linked); building needs the headers of libsystemd-dev.
+# WITH_SYSTEMD=0: nothing of systemd, for systems with inetd or tcpserver only.
+WITH_SYSTEMD ?= 1
+
+OBJS = smtp-session.o buf.o log.o priv.o mbox.o auth.o systemd.o
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
-BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev
+BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev
 TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucspi-tcp strace \
              curl \
              systemd
@@ -28,6 +34,17 @@ smtp-session: $(OBJS)
 
 %.o: %.c *.h
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# systemd.o is the one object WITH_SYSTEMD changes; .with-systemd records the value it
+# was built with, so that switching rebuilds it.
+systemd.o: systemd.c *.h .with-systemd
+	@[ "$(WITH_SYSTEMD)" != 1 ] || pkg-config --exists libsystemd || { echo \
+		"libsystemd-dev is missing: install it, or build with make WITH_SYSTEMD=0" >&2; exit 1; }
+	$(CC) $(CFLAGS) -DWITH_SYSTEMD=$(WITH_SYSTEMD) \
+		$$([ "$(WITH_SYSTEMD)" != 1 ] || pkg-config --cflags libsystemd) -c -o $@ $<
+
+.with-systemd: FORCE
+	@echo "$(WITH_SYSTEMD)" | cmp -s - $@ || echo "$(WITH_SYSTEMD)" >$@
 
 deps:
 	@tools/deps $(BUILD_DEPS)
@@ -52,6 +69,7 @@ run: deps
 		--log-file "$(CURDIR)/run/smtp.log"
 
 clean:
-	rm -f smtp-session *.o
+	rm -f smtp-session *.o .with-systemd
 
-.PHONY: all deps check run clean
+FORCE:
+.PHONY: all deps check run clean FORCE

@@ -106,3 +106,38 @@ EOF
 	[ "$(grep -c 'disconnect from 127.0.0.1' "$T/log")" -ge 3 ]
 	[ "$(grep -o 'smtp-session\[[0-9]*\]: info: connect' "$T/log" | sort -u | wc -l)" -ge 3 ]
 }
+
+# A free loopback port (systemd-socket-activate refuses port 0).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Wait until something accepts connections on 127.0.0.1:$1.
+wait_port() {
+	local i
+	for i in $(seq 50); do
+		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1).close()' "$1" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "systemd-socket-activate --accept: the connection on fd 3 (LISTEN_FDS=1), delivered" {
+	command -v systemd-socket-activate >/dev/null ||
+		skip "systemd-socket-activate is not installed (package systemd)"
+	local port pid
+	port=$(free_port)
+	# stdin and stdout are NOT the connection here: only fd 3 is.
+	systemd-socket-activate -l "127.0.0.1:$port" --accept "$T/bin/smtp" \
+		</dev/null >"$T/ssa.log" 2>&1 3>&- &
+	pid=$!
+	wait_port "$port" || { kill "$pid"; false; }
+	run swaks --server "127.0.0.1:$port" --from alice@example.org --to test@tttest.com \
+		--helo accept.example.org --body "via LISTEN_FDS"
+	kill "$pid"
+	[ "$status" = 0 ]
+	[ "$(delivered test | wc -l)" = 1 ]
+	grep -q '^Received: from accept.example.org (\[127.0.0.1\])$' "$(delivered test)"
+	grep -q 'disconnect from 127.0.0.1 helo=accept.example.org .* end=quit$' "$T/log"
+}
