@@ -141,3 +141,77 @@ wait_port() {
 	grep -q '^Received: from accept.example.org (\[127.0.0.1\])$' "$(delivered test)"
 	grep -q 'disconnect from 127.0.0.1 helo=accept.example.org .* end=quit$' "$T/log"
 }
+
+@test "examples/tcpserver/run: tcpserver as a supervised service, delivered" {
+	local port pid
+	port=$(free_port)
+	IP=127.0.0.1 PORT=$port SMTP_SESSION=$T/bin/smtp "$TOP/examples/tcpserver/run" \
+		>"$T/tcpserver-run.log" 3>&- &
+	pid=$!
+	wait_port "$port" || { kill "$pid"; false; }
+	run swaks --server "127.0.0.1:$port" --from alice@example.org --to bob@tttest.com \
+		--body "via examples/tcpserver/run"
+	kill "$pid"
+	[ "$status" = 0 ]
+	[ "$(delivered bob | wc -l)" = 1 ]
+	grep -q '^tcpserver: ok ' "$T/tcpserver-run.log"	# its log went to stdout (2>&1)
+}
+
+@test "examples/inetd.conf: openbsd-inetd in the foreground, both services up, delivered" {
+	[ -x /usr/sbin/inetd ] && /usr/sbin/inetd -h 2>&1 | grep -q 'usage: inetd \[-dEil\]' ||
+		skip "openbsd-inetd is not installed (make check installs it as root)"
+	local port port2 pid
+	port=$(free_port)
+	port2=$(free_port)
+	# The example's IPv4 lines (smtp, then submission) on 127.0.0.1 and private ports,
+	# with our wrapper as the program, run as ourselves.
+	awk -v ports="$port $port2" -v user="$(id -un)" -v prog="$T/bin/smtp" '
+		BEGIN { split(ports, p) }
+		!/^#/ && $3 == "tcp" { $1 = "127.0.0.1:" p[++n]; $5 = user; $6 = prog; print }' \
+		"$TOP/examples/inetd.conf" >"$T/inetd.conf"
+	/usr/sbin/inetd -d "$T/inetd.conf" >"$T/inetd.log" 2>&1 3>&- &
+	pid=$!
+	wait_port "$port" || { cat "$T/inetd.log"; kill "$pid"; false; }
+	run swaks --server "127.0.0.1:$port" --from alice@example.org --to alice@tttest.com \
+		--body "via examples/inetd.conf"
+	kill "$pid"
+	cat "$T/inetd.log"
+	[ "$(grep -c "^ADD: 127.0.0.1:.* proto=tcp, wait.max=0.1000 " "$T/inetd.log")" = 2 ]
+	[ "$status" = 0 ]
+	[ "$(delivered alice | wc -l)" = 1 ]
+	# fds 0, 1 and 2 are the client's socket: nothing but SMTP may reach it.
+	[[ "$output" != *smtp-session* ]]
+}
+
+@test "examples/xinetd.d/smtp: xinetd in the foreground, both services up, delivered" {
+	command -v xinetd >/dev/null ||
+		skip "xinetd is not installed (it conflicts with openbsd-inetd, which the suite installs)"
+	local port port2 pid
+	port=$(free_port)
+	port2=$(free_port)
+	{
+		printf 'defaults\n{\n\tlog_type = FILE %s\n}\n' "$T/xinetd-svc.log"
+		# The example's services (smtp, then submission) on private ports, which
+		# need type = UNLISTED, with our wrapper as the server, run as ourselves.
+		awk -v ports="$port $port2" -v prog="$T/bin/smtp" -v user="$(id -un)" '
+			BEGIN { split(ports, p) }
+			/^service / { n++ }
+			/^}/ { print "\ttype = UNLISTED\n\tport = " p[n] "\n\tbind = 127.0.0.1" }
+			$1 == "server" { $3 = prog }
+			$1 == "user" { $3 = user }
+			{ print }' "$TOP/examples/xinetd.d/smtp"
+	} >"$T/xinetd.conf"
+	xinetd -dontfork -filelog "$T/xinetd.log" -f "$T/xinetd.conf" -pidfile "$T/xinetd.pid" \
+		>/dev/null 2>&1 3>&- &
+	pid=$!
+	wait_port "$port" || { cat "$T/xinetd.log"; kill "$pid"; false; }
+	run swaks --server "127.0.0.1:$port" --from alice@example.org --to alice@tttest.com \
+		--body "via examples/xinetd.d/smtp"
+	kill "$pid"
+	cat "$T/xinetd.log"
+	! grep -q 'ERROR' "$T/xinetd.log"
+	grep -q 'Started working: 2 available services' "$T/xinetd.log"
+	[ "$status" = 0 ]
+	[ "$(delivered alice | wc -l)" = 1 ]
+	[[ "$output" != *smtp-session* ]]
+}
