@@ -103,6 +103,8 @@ install_into() {
 	mkdir -p "$T/spool"
 	chmod 1777 "$T/spool"
 	mountpoint -q "$T" && skip "$T is a mount point already"
+	unshare --mount --propagation private true 2>/dev/null ||
+		skip "cannot create a private mount namespace here (a container without CAP_SYS_ADMIN?)"
 	# In a private mount namespace: $T/home, $T/spool and the log stay writable, all
 	# else (/, /tmp and $T with the fake passwd) becomes read-only.
 	local script='mount --bind "$T" "$T" || exit 90
