@@ -10,6 +10,15 @@
 
 #include "smtp-session.h"
 
+static bool is_stream_socket(int fd)
+{
+	struct stat st;
+	int type;
+	socklen_t len = sizeof type;
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	       getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
 #if WITH_SYSTEMD
 
 #include <dlfcn.h>
@@ -55,8 +64,11 @@ int systemd_connection(const char **why)
 {
 	if (!getenv("LISTEN_FDS"))
 		return 0;
-	if (!load())
+	if (!load()) {
+		if (is_stream_socket(0))
+			return 0;	/* StandardInput=socket: the connection is on fd 0 too */
 		return *why = "LISTEN_FDS is set, but libsystemd.so.0 cannot be loaded", EXIT_SYSTEM;
+	}
 	int n = sd.listen_fds(1);	/* 1: unset LISTEN_*, our children are not meant */
 	if (n == 0)
 		return 0;	/* LISTEN_PID names another process: not for us */
@@ -85,15 +97,6 @@ int systemd_journal_sendv(const struct iovec *iov, int n)
 }
 
 #else /* !WITH_SYSTEMD */
-
-static bool is_stream_socket(int fd)
-{
-	struct stat st;
-	int type;
-	socklen_t len = sizeof type;
-	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	       getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
-}
 
 /* Without libsystemd we still serve StandardInput=socket, where systemd puts the
  * connection on fd 0 as well as passing it; anything else is a configuration error. */
