@@ -984,11 +984,13 @@ static int authenticate(struct session *s, const char *mech, const char *authzid
 			      strcmp(s->client, "unknown") ? s->client : NULL, canon);
 	if (r == AUTHN_OK) {
 		snprintf(s->auth_user, sizeof s->auth_user, "%s", canon);
-		log_msg(LOG_INFO, "auth: %s user=%s client=%s ok", mech, canon, s->client);
+		log_fields(LOG_INFO, LOG_FIELDS({ LF_USER, canon }, { LF_CLIENT, s->client }),
+			   "auth: %s user=%s client=%s ok", mech, canon, s->client);
 		return reply(s, 235, "2.7.0", "Authentication successful");
 	}
-	log_msg(LOG_NOTICE, "auth: %s user=%s client=%s %s", mech, user, s->client,
-		r == AUTHN_FAIL ? "failed" : "unavailable");
+	log_fields(LOG_NOTICE, LOG_FIELDS({ LF_USER, user }, { LF_CLIENT, s->client }),
+		   "auth: %s user=%s client=%s %s", mech, user, s->client,
+		   r == AUTHN_FAIL ? "failed" : "unavailable");
 	if (r == AUTHN_TEMPFAIL)
 		return reply(s, 454, "4.7.0", "Temporary authentication failure");
 	auth_pause(s);

@@ -8,16 +8,25 @@ load helpers
 
 setup_file() {
 	setup_users
-	# A wrapper that logs like a real deployment: no --log-file.
-	local wrappers="libnss_wrapper.so" fake_root=()
+	# A wrapper that logs like a real deployment (no --log-file), with AUTH checked
+	# by pam_wrapper's pam_matrix: alice's password is "secret".
+	local modules wrappers="libpam_wrapper.so libnss_wrapper.so" fake_root=()
+	modules=$(pkg-config --variable=modules pam_wrapper 2>/dev/null) ||
+		modules=/usr/lib/x86_64-linux-gnu/pam_wrapper
+	mkdir -p "$T/pam"
+	echo "alice:secret:smtp" >"$T/passdb"
+	printf '%s required %s/pam_matrix.so passdb=%s\n' auth "$modules" "$T/passdb" \
+		account "$modules" "$T/passdb" >"$T/pam/smtp"
+	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$T/pam/other"
 	if [ "$(id -u)" != 0 ]; then
 		wrappers="$wrappers libuid_wrapper.so"
 		fake_root=(UID_WRAPPER=1 UID_WRAPPER_ROOT=1)
 	fi
 	make_wrapper smtp-nolog "$wrappers" env NSS_WRAPPER_PASSWD="$T/passwd" \
 		NSS_WRAPPER_GROUP="$T/group" NSS_WRAPPER_DISABLE_DEEPBIND=1 \
-		UID_WRAPPER_DISABLE_DEEPBIND=1 "${fake_root[@]}" \
-		"$SMTP_SESSION" --hostname "$HOST" --domains "$DOMAINS"
+		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" "${fake_root[@]}" \
+		"$SMTP_SESSION" --hostname "$HOST" --domains "$DOMAINS" --auth always
 }
 teardown_file() { teardown_users; }
 setup() { clear_maildirs; }
@@ -56,6 +65,8 @@ loaded_libs() {
 }
 
 @test "journal: sd_journal_sendv with SMTP_CLIENT/HELO/FROM/RCPT/MSGID/USER fields" {
+	[ -n "$(pkg-config --variable=modules pam_wrapper 2>/dev/null)" ] ||
+		skip "pam_wrapper is not installed (make check installs libpam-wrapper as root)"
 	grep -q '^WITH_SYSTEMD ?= 1$' "$TOP/Makefile" || skip "this build is WITH_SYSTEMD=0"
 	private_mounts
 	local script
@@ -65,14 +76,16 @@ loaded_libs() {
 		python3 "$TOP/tests/fake-journald.py" /run/systemd/journal/socket "$T/journal" 3>&- &
 		j=$!
 		for i in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
-		printf "%s\r\n" "EHLO client.example.org" "MAIL FROM:<alice@example.org>" \
-			"RCPT TO:<test@tttest.com>" "RCPT TO:<ghost@tttest.com>" DATA x . QUIT |
+		printf "%s\r\n" "EHLO client.example.org" "AUTH PLAIN AGFsaWNlAHNlY3JldA==" \
+			"MAIL FROM:<alice@example.org>" "RCPT TO:<test@tttest.com>" \
+			"RCPT TO:<ghost@tttest.com>" DATA x . QUIT |
 			env JOURNAL_STREAM=8:1234 "$T/bin/smtp-nolog" >"$T/out"
 		rc=$?
 		kill $j
 		exit $rc'
 	TOP=$TOP run "${NS[@]}" bash -c "$script"
 	[ "$status" = 0 ]
+	grep -q '^235 2.7.0 ' "$T/out"
 	grep -q '^250 2.0.0 Ok: delivered as ' "$T/out"
 	[ "$(delivered test | wc -l)" = 1 ]
 	run python3 - "$T/journal" <<'PY'
@@ -88,8 +101,10 @@ c = one("connect from")
 assert c["SMTP_CLIENT"] == "unknown" and c["PRIORITY"] == "6" and "SMTP_HELO" not in c, c
 r = one("reject: RCPT")
 assert r["SMTP_HELO"] == "client.example.org" and r["PRIORITY"] == "5", r
+a = one("auth: PLAIN user=alice")
+assert (a["SMTP_USER"], a["SMTP_CLIENT"]) == ("alice", "unknown"), a
 m = one("from=<alice@example.org>")
-assert m["SMTP_FROM"] == "alice@example.org" and m["SMTP_MSGID"], m
+assert m["SMTP_FROM"] == "alice@example.org" and m["SMTP_MSGID"] and m["SMTP_USER"] == "alice", m
 d = one("to=<test@tttest.com>")
 assert (d["SMTP_RCPT"], d["SMTP_USER"], d["SMTP_MSGID"]) == ("test@tttest.com", "test", m["SMTP_MSGID"]), d
 e = one("disconnect from")
@@ -98,7 +113,7 @@ print(len(entries))
 PY
 	echo "$output"
 	[ "$status" = 0 ]
-	[ "$output" = 5 ]
+	[ "$output" = 6 ]
 	[ ! -s "$T/log" ]	# nothing went to the log file
 }
 
