@@ -157,7 +157,7 @@ wait_port() {
 	grep -q '^tcpserver: ok ' "$T/tcpserver-run.log"	# its log went to stdout (2>&1)
 }
 
-@test "examples/inetd.conf: openbsd-inetd in the foreground, both services up, delivered" {
+@test "examples/inetd.conf: openbsd-inetd in the foreground; smtp delivers, submission wants AUTH" {
 	[ -x /usr/sbin/inetd ] && /usr/sbin/inetd -h 2>&1 | grep -q 'usage: inetd \[-dEil\]' ||
 		skip "openbsd-inetd is not installed (make check installs it as root)"
 	local port port2 pid
@@ -172,9 +172,14 @@ wait_port() {
 	/usr/sbin/inetd -d "$T/inetd.conf" >"$T/inetd.log" 2>&1 3>&- &
 	pid=$!
 	wait_port "$port" || { cat "$T/inetd.log"; kill "$pid"; false; }
+	run swaks --server "127.0.0.1:$port2" --from alice@example.org --to alice@tttest.com
+	local submission=$status out2=$output
 	run swaks --server "127.0.0.1:$port" --from alice@example.org --to alice@tttest.com \
 		--body "via examples/inetd.conf"
 	kill "$pid"
+	# The submission line runs with --require-auth: MAIL without AUTH is refused.
+	[ "$submission" = 23 ]
+	[[ "$out2" == *"530 5.7.0 Authentication required"* ]]
 	cat "$T/inetd.log"
 	[ "$(grep -c "^ADD: 127.0.0.1:.* proto=tcp, wait.max=0.1000 " "$T/inetd.log")" = 2 ]
 	[ "$status" = 0 ]
@@ -183,7 +188,7 @@ wait_port() {
 	[[ "$output" != *smtp-session* ]]
 }
 
-@test "examples/xinetd.d/smtp: xinetd in the foreground, both services up, delivered" {
+@test "examples/xinetd.d/smtp: xinetd in the foreground; smtp delivers, submission wants AUTH" {
 	command -v xinetd >/dev/null ||
 		skip "xinetd is not installed (it conflicts with openbsd-inetd, which the suite installs)"
 	local port port2 pid
@@ -205,9 +210,14 @@ wait_port() {
 		>/dev/null 2>&1 3>&- &
 	pid=$!
 	wait_port "$port" || { cat "$T/xinetd.log"; kill "$pid"; false; }
+	run swaks --server "127.0.0.1:$port2" --from alice@example.org --to alice@tttest.com
+	local submission=$status out2=$output
 	run swaks --server "127.0.0.1:$port" --from alice@example.org --to alice@tttest.com \
 		--body "via examples/xinetd.d/smtp"
 	kill "$pid"
+	# The submission service runs with --require-auth: MAIL without AUTH is refused.
+	[ "$submission" = 23 ]
+	[[ "$out2" == *"530 5.7.0 Authentication required"* ]]
 	cat "$T/xinetd.log"
 	! grep -q 'ERROR' "$T/xinetd.log"
 	grep -q 'Started working: 2 available services' "$T/xinetd.log"
