@@ -165,7 +165,8 @@ static int reply(struct session *s, int code, const char *esc, const char *fmt, 
 	}
 	if (code >= 400) {
 		s->rejects++;
-		log_fields(LOG_NOTICE, LOG_FIELDS({ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) }),
+		log_fields(LOG_NOTICE,
+			   LOG_FIELDS({ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) }),
 			   "reject: %s from %s: %d %s", s->verb ? s->verb : "-",
 			   s->client, code, s->scratch.p);
 	}
@@ -800,8 +801,9 @@ static int deliver(struct session *s, const char *id)
 	if (err == 0) {
 		s->messages++;
 		for (size_t i = 0; i < s->nrcpt; i++)
-			log_fields(LOG_INFO, LOG_FIELDS({ LF_MSGID, id }, { LF_RCPT, r[i].addr },
-							{ LF_USER, r[i].user }, { LF_CLIENT, s->client }),
+			log_fields(LOG_INFO,
+				   LOG_FIELDS({ LF_MSGID, id }, { LF_RCPT, r[i].addr },
+					      { LF_USER, r[i].user }, { LF_CLIENT, s->client }),
 				   "%s: to=<%s> user=%s delivered", id, r[i].addr, r[i].user);
 		return reply(s, 250, "2.0.0", "Ok: delivered as %s", id);
 	}
