@@ -1,15 +1,20 @@
-/* log.c: syslog, or a file for tests and debugging. */
+/* log.c: the journal under systemd, else syslog; or a file for tests and debugging. */
 #include "log.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "systemd.h"
+
 /* Set once at start-up, before the session: configuration, not session state. */
 static int log_fd = -1;
+static bool journal;
 
 void log_open(const char *file)
 {
@@ -18,7 +23,9 @@ void log_open(const char *file)
 		if (log_fd != -1)
 			return;
 	}
+	/* Also under the journal: syslog is the fallback when a journal write fails. */
 	openlog("smtp-session", LOG_PID, LOG_MAIL);
+	journal = !file && systemd_journal();
 }
 
 static void scrub(char *s)
@@ -28,18 +35,8 @@ static void scrub(char *s)
 			*s = '?';
 }
 
-void log_msg(int prio, const char *fmt, ...)
+static void to_file(int prio, const char *line)
 {
-	char line[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	scrub(line);
-	if (log_fd == -1) {
-		syslog(prio, "%s", line);
-		return;
-	}
 	static const char *const level[] = { "emerg", "alert", "crit", "error",
 					     "warning", "notice", "info", "debug" };
 	char out[1200];
@@ -47,4 +44,64 @@ void log_msg(int prio, const char *fmt, ...)
 			 level[prio & 7], line);
 	if (n > 0)
 		(void)!write(log_fd, out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
+}
+
+/* Field names in the order of enum log_key. */
+static const char *const field_name[] = {
+	[LF_CLIENT] = "SMTP_CLIENT", [LF_HELO] = "SMTP_HELO", [LF_FROM] = "SMTP_FROM",
+	[LF_RCPT] = "SMTP_RCPT", [LF_MSGID] = "SMTP_MSGID", [LF_USER] = "SMTP_USER",
+};
+
+#define FIELDS_MAX 8	/* more than enum log_key has: a key may not repeat */
+#define FIELD_LEN 320	/* "SMTP_xxxx=" and a path (PATH_LEN_MAX 256) or a domain */
+
+/* One journal entry: the message, its priority, syslog's facility and identifier (so
+ * "journalctl -t smtp-session" and "SYSLOG_FACILITY=2" work as for syslog lines), and
+ * the fields.  Returns 0 or a negative errno value. */
+static int to_journal(int prio, const char *line, const struct log_field *f)
+{
+	char head[3][1100], item[FIELDS_MAX][FIELD_LEN];
+	struct iovec iov[3 + FIELDS_MAX];
+	int n = 0;
+	snprintf(head[0], sizeof head[0], "MESSAGE=%s", line);
+	snprintf(head[1], sizeof head[1], "PRIORITY=%d", prio & 7);
+	snprintf(head[2], sizeof head[2], "SYSLOG_FACILITY=%d", LOG_MAIL >> 3);
+	for (; n < 3; n++)
+		iov[n] = (struct iovec){ head[n], strlen(head[n]) };
+	iov[n++] = (struct iovec){ "SYSLOG_IDENTIFIER=smtp-session", 30 };
+	for (int i = 0; f && f[i].key != LF_END && i < FIELDS_MAX; i++) {
+		if (!f[i].value || (unsigned)f[i].key > LF_USER || !field_name[f[i].key])
+			continue;
+		snprintf(item[i], sizeof item[i], "%s=%s", field_name[f[i].key], f[i].value);
+		scrub(item[i]);
+		iov[n++] = (struct iovec){ item[i], strlen(item[i]) };
+	}
+	return systemd_journal_sendv(iov, n);
+}
+
+static void vlog(int prio, const struct log_field *fields, const char *fmt, va_list ap)
+{
+	char line[1024];
+	vsnprintf(line, sizeof line, fmt, ap);
+	scrub(line);
+	if (log_fd != -1)
+		to_file(prio, line);
+	else if (!journal || to_journal(prio, line, fields) < 0)
+		syslog(prio, "%s", line);
+}
+
+void log_fields(int prio, const struct log_field *fields, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(prio, fields, fmt, ap);
+	va_end(ap);
+}
+
+void log_msg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(prio, NULL, fmt, ap);
+	va_end(ap);
 }

@@ -1,15 +1,42 @@
 /* log.h: diagnostics.  Never to stdout or stderr: under inetd both are the client's
- * socket.  Syslog (facility mail) by default, or a file with --log-file. */
+ * socket.  Syslog (facility mail) by default, the journal when systemd started us, or
+ * a file with --log-file. */
 #ifndef LOG_H
 #define LOG_H
 
 #include <syslog.h>
 
-/* file: NULL for syslog. */
+/* file: NULL for the journal (under systemd) or syslog. */
 void log_open(const char *file);
 
-/* One log line.  Control characters and non-ASCII bytes, which may come from the
- * client, are shown as '?' so that nobody can forge log lines. */
+/* Structured fields: in the journal each becomes SMTP_<NAME>=value, so that
+ * "journalctl SMTP_CLIENT=192.0.2.1" finds a client's sessions.  Syslog and the log
+ * file get the message text only, which names the same things. */
+enum log_key {
+	LF_END,		/* ends a field list */
+	LF_CLIENT,	/* SMTP_CLIENT: the client's IP address */
+	LF_HELO,	/* SMTP_HELO: the HELO/EHLO argument */
+	LF_FROM,	/* SMTP_FROM: the envelope sender (empty for <>) */
+	LF_RCPT,	/* SMTP_RCPT: an envelope recipient */
+	LF_MSGID,	/* SMTP_MSGID: our id of the message (in Received and the replies) */
+	LF_USER,	/* SMTP_USER: the local user concerned (recipient, or who authenticated) */
+};
+
+struct log_field {
+	enum log_key key;
+	const char *value;	/* NULL: field left out */
+};
+
+/* A field list for log_fields(): LOG_FIELDS({ LF_CLIENT, addr }, { LF_HELO, helo }). */
+#define LOG_FIELDS(...) ((const struct log_field[]){ __VA_ARGS__, { LF_END, NULL } })
+
+/* One log line, with structured fields (fields may be NULL).  Control characters and
+ * non-ASCII bytes, which may come from the client, are shown as '?' in the text and
+ * in the fields, so that nobody can forge log lines. */
+void log_fields(int prio, const struct log_field *fields, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The same without fields. */
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -36,6 +36,7 @@
 #include "priv.h"
 #include "smtp-session.h"
 #include "tty.h"
+#include "systemd.h"
 
 /* Set by the SIGTERM handler; checked whenever a wait is interrupted. */
 static volatile sig_atomic_t got_term;
@@ -105,6 +106,12 @@ struct session {
 
 /* ------------------------------------------------------------------ output */
 
+/* The HELO name for a structured log field: none before HELO/EHLO. */
+static const char *helo_field(const struct session *s)
+{
+	return s->helo[0] ? s->helo : NULL;
+}
+
 static int deadline_ms(const struct timespec *start, unsigned seconds)
 {
 	struct timespec now;
@@ -170,8 +177,10 @@ static int reply(struct session *s, int code, const char *esc, const char *fmt, 
 	}
 	if (code >= 400) {
 		s->rejects++;
-		log_msg(LOG_NOTICE, "reject: %s from %s: %d %s", s->verb ? s->verb : "-",
-			s->client, code, s->scratch.p);
+		log_fields(LOG_NOTICE,
+			   LOG_FIELDS({ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) }),
+			   "reject: %s from %s: %d %s", s->verb ? s->verb : "-",
+			   s->client, code, s->scratch.p);
 	}
 	if (counts_as_error(code))
 		s->errors++;
@@ -857,12 +866,16 @@ static int to_mailboxes(struct session *s, const char *id, const bool *box)
 	buf_free(&heads);
 	buf_free(&list);
 	if (err) {
-		log_msg(LOG_ERR, "%s: delivery failed: %s", id, strerror(err));
+		log_fields(LOG_ERR, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
+			   "%s: delivery failed: %s", id, strerror(err));
 		return err;
 	}
 	for (size_t i = 0; i < s->nrcpt; i++)
 		if (!box || box[i])
-			log_msg(LOG_INFO, "%s: to=<%s> user=%s delivered", id, r[i].addr, r[i].user);
+			log_fields(LOG_INFO,
+				   LOG_FIELDS({ LF_MSGID, id }, { LF_RCPT, r[i].addr },
+					      { LF_USER, r[i].user }, { LF_CLIENT, s->client }),
+				   "%s: to=<%s> user=%s delivered", id, r[i].addr, r[i].user);
 	return 0;
 }
 
@@ -903,12 +916,16 @@ static size_t log_terminals(struct session *s, const char *id, const struct tty_
 		if (st[i].result == TTY_OK) {
 			if (!written)
 				continue;
-			log_msg(LOG_INFO, "%s: to=<%s> user=%s terminal=%s written", id, r[i].addr,
-				r[i].user, st[i].line);
+			log_fields(LOG_INFO, LOG_FIELDS({ LF_MSGID, id }, { LF_RCPT, r[i].addr },
+							{ LF_USER, r[i].user }),
+				   "%s: to=<%s> user=%s terminal=%s written", id, r[i].addr,
+				   r[i].user, st[i].line);
 			continue;
 		}
-		log_msg(LOG_NOTICE, "%s: to=<%s> user=%s terminal not reached: %s%s", id,
-			r[i].addr, r[i].user, tty_reason(st[i].result), fallback);
+		log_fields(LOG_NOTICE, LOG_FIELDS({ LF_MSGID, id }, { LF_RCPT, r[i].addr },
+						  { LF_USER, r[i].user }),
+			   "%s: to=<%s> user=%s terminal not reached: %s%s", id, r[i].addr,
+			   r[i].user, tty_reason(st[i].result), fallback);
 		if (first == s->nrcpt)
 			first = i;
 	}
@@ -1015,10 +1032,14 @@ static int deliver(struct session *s, const char *id)
 /* RFC 5321 4.2.5: one reply for the whole message, after the final dot. */
 static int reply_data(struct session *s, struct data *d, const char *id)
 {
-	log_msg(LOG_INFO, "%s: from=<%s> size=%llu nrcpt=%zu client=%s helo=%s%s%s%s%s", id,
-		s->sender, d->size, s->nrcpt, s->client, s->helo,
-		s->auth_user[0] ? " user=" : "", s->auth_user,
-		s->mode == MODE_MAIL ? "" : " verb=", s->mode == MODE_MAIL ? "" : mode_verb[s->mode]);
+	log_fields(LOG_INFO, LOG_FIELDS({ LF_MSGID, id }, { LF_FROM, s->sender },
+					{ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) },
+					{ LF_USER, s->auth_user[0] ? s->auth_user : NULL }),
+		   "%s: from=<%s> size=%llu nrcpt=%zu client=%s helo=%s%s%s%s%s", id,
+		   s->sender, d->size, s->nrcpt, s->client, s->helo,
+		   s->auth_user[0] ? " user=" : "", s->auth_user,
+		   s->mode == MODE_MAIL ? "" : " verb=",
+		   s->mode == MODE_MAIL ? "" : mode_verb[s->mode]);
 	if (d->size > s->cfg->max_size)	/* RFC 5321 4.5.3.1.10, RFC 1870 */
 		return reply(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
 	if (d->longline)	/* RFC 5321 4.5.3.1.6 */
@@ -1052,7 +1073,8 @@ static int smtp_data(struct session *s, const struct verb *v, char *arg)
 	enum rd r = read_data(s, &d);
 	if (r != RD_OK) {	/* the session ends: nothing of this message is kept */
 		s->end = r;
-		log_msg(LOG_NOTICE, "%s: session ends during DATA, message discarded", s->client);
+		log_fields(LOG_NOTICE, LOG_FIELDS({ LF_CLIENT, s->client }),
+			   "%s: session ends during DATA, message discarded", s->client);
 		return 0;
 	}
 	spool_flush(s, &d);
@@ -1181,11 +1203,13 @@ static int authenticate(struct session *s, const char *mech, const char *authzid
 			      strcmp(s->client, "unknown") ? s->client : NULL, canon);
 	if (r == AUTHN_OK) {
 		snprintf(s->auth_user, sizeof s->auth_user, "%s", canon);
-		log_msg(LOG_INFO, "auth: %s user=%s client=%s ok", mech, canon, s->client);
+		log_fields(LOG_INFO, LOG_FIELDS({ LF_USER, canon }, { LF_CLIENT, s->client }),
+			   "auth: %s user=%s client=%s ok", mech, canon, s->client);
 		return reply(s, 235, "2.7.0", "Authentication successful");
 	}
-	log_msg(LOG_NOTICE, "auth: %s user=%s client=%s %s", mech, user, s->client,
-		r == AUTHN_FAIL ? "failed" : "unavailable");
+	log_fields(LOG_NOTICE, LOG_FIELDS({ LF_USER, user }, { LF_CLIENT, s->client }),
+		   "auth: %s user=%s client=%s %s", mech, user, s->client,
+		   r == AUTHN_FAIL ? "failed" : "unavailable");
 	if (r == AUTHN_TEMPFAIL)
 		return reply(s, 454, "4.7.0", "Temporary authentication failure");
 	auth_pause(s);
@@ -1388,7 +1412,7 @@ static int session(struct session *s)
 	client_address(s->client, sizeof s->client, s->in);
 	s->auth_offered = s->cfg->auth == AUTH_ALWAYS ||
 			  (s->cfg->auth == AUTH_LOCAL && loopback(s->client));
-	log_msg(LOG_INFO, "connect from %s", s->client);
+	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }), "connect from %s", s->client);
 	reply(s, 220, NULL, "%s ESMTP", s->cfg->hostname);
 	while (!s->quit && !s->dead && !s->closing && s->end == RD_OK) {
 		char *line;
@@ -1413,9 +1437,10 @@ static int session(struct session *s)
 	else if (s->end == RD_TERM)
 		reply(s, 421, "4.3.2", "%s Shutting down, closing connection", s->cfg->hostname);
 	flush(s);
-	log_msg(LOG_INFO, "disconnect from %s helo=%s commands=%u messages=%u rejects=%u end=%s",
-		s->client, s->helo[0] ? s->helo : "-", s->commands, s->messages, s->rejects,
-		end_reason(s));
+	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) }),
+		   "disconnect from %s helo=%s commands=%u messages=%u rejects=%u end=%s",
+		   s->client, s->helo[0] ? s->helo : "-", s->commands, s->messages, s->rejects,
+		   end_reason(s));
 	return 0;
 }
 
@@ -1620,6 +1645,12 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+
+	int status = systemd_connection(&why);	/* a passed socket moves to fds 0 and 1 */
+	if (status) {
+		log_msg(LOG_ERR, "cannot start: %s", why);
+		return status;
+	}
 
 	static struct session s;	/* the one session; static for its 64 KiB buffer */
 	s.cfg = &cfg;

@@ -106,3 +106,122 @@ EOF
 	[ "$(grep -c 'disconnect from 127.0.0.1' "$T/log")" -ge 3 ]
 	[ "$(grep -o 'smtp-session\[[0-9]*\]: info: connect' "$T/log" | sort -u | wc -l)" -ge 3 ]
 }
+
+# A free loopback port (systemd-socket-activate refuses port 0).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Wait until something accepts connections on 127.0.0.1:$1.
+wait_port() {
+	local i
+	for i in $(seq 50); do
+		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1).close()' "$1" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "systemd-socket-activate --accept: the connection on fd 3 (LISTEN_FDS=1), delivered" {
+	command -v systemd-socket-activate >/dev/null ||
+		skip "systemd-socket-activate is not installed (package systemd)"
+	local port pid
+	port=$(free_port)
+	# stdin and stdout are NOT the connection here: only fd 3 is.
+	systemd-socket-activate -l "127.0.0.1:$port" --accept "$T/bin/smtp" \
+		</dev/null >"$T/ssa.log" 2>&1 3>&- &
+	pid=$!
+	wait_port "$port" || { kill "$pid"; false; }
+	run swaks --server "127.0.0.1:$port" --from alice@example.org --to test@tttest.com \
+		--helo accept.example.org --body "via LISTEN_FDS"
+	kill "$pid"
+	[ "$status" = 0 ]
+	[ "$(delivered test | wc -l)" = 1 ]
+	grep -q '^Received: from accept.example.org (\[127.0.0.1\])$' "$(delivered test)"
+	grep -q 'disconnect from 127.0.0.1 helo=accept.example.org .* end=quit$' "$T/log"
+}
+
+@test "examples/tcpserver/run: tcpserver as a supervised service, delivered" {
+	local port pid
+	port=$(free_port)
+	IP=127.0.0.1 PORT=$port SMTP_SESSION=$T/bin/smtp "$TOP/examples/tcpserver/run" \
+		>"$T/tcpserver-run.log" 3>&- &
+	pid=$!
+	wait_port "$port" || { kill "$pid"; false; }
+	run swaks --server "127.0.0.1:$port" --from alice@example.org --to bob@tttest.com \
+		--body "via examples/tcpserver/run"
+	kill "$pid"
+	[ "$status" = 0 ]
+	[ "$(delivered bob | wc -l)" = 1 ]
+	grep -q '^tcpserver: ok ' "$T/tcpserver-run.log"	# its log went to stdout (2>&1)
+}
+
+@test "examples/inetd.conf: openbsd-inetd in the foreground; smtp delivers, submission wants AUTH" {
+	[ -x /usr/sbin/inetd ] && /usr/sbin/inetd -h 2>&1 | grep -q 'usage: inetd \[-dEil\]' ||
+		skip "openbsd-inetd is not installed (make check installs it as root)"
+	local port port2 pid
+	port=$(free_port)
+	port2=$(free_port)
+	# The example's IPv4 lines (smtp, then submission) on 127.0.0.1 and private ports,
+	# with our wrapper as the program, run as ourselves.
+	awk -v ports="$port $port2" -v user="$(id -un)" -v prog="$T/bin/smtp" '
+		BEGIN { split(ports, p) }
+		!/^#/ && $3 == "tcp" { $1 = "127.0.0.1:" p[++n]; $5 = user; $6 = prog; print }' \
+		"$TOP/examples/inetd.conf" >"$T/inetd.conf"
+	/usr/sbin/inetd -d "$T/inetd.conf" >"$T/inetd.log" 2>&1 3>&- &
+	pid=$!
+	wait_port "$port" || { cat "$T/inetd.log"; kill "$pid"; false; }
+	run swaks --server "127.0.0.1:$port2" --from alice@example.org --to alice@tttest.com
+	local submission=$status out2=$output
+	run swaks --server "127.0.0.1:$port" --from alice@example.org --to alice@tttest.com \
+		--body "via examples/inetd.conf"
+	kill "$pid"
+	# The submission line runs with --require-auth: MAIL without AUTH is refused.
+	[ "$submission" = 23 ]
+	[[ "$out2" == *"530 5.7.0 Authentication required"* ]]
+	cat "$T/inetd.log"
+	[ "$(grep -c "^ADD: 127.0.0.1:.* proto=tcp, wait.max=0.1000 " "$T/inetd.log")" = 2 ]
+	[ "$status" = 0 ]
+	[ "$(delivered alice | wc -l)" = 1 ]
+	# fds 0, 1 and 2 are the client's socket: nothing but SMTP may reach it.
+	[[ "$output" != *smtp-session* ]]
+}
+
+@test "examples/xinetd.d/smtp: xinetd in the foreground; smtp delivers, submission wants AUTH" {
+	command -v xinetd >/dev/null ||
+		skip "xinetd is not installed (it conflicts with openbsd-inetd, which the suite installs)"
+	local port port2 pid
+	port=$(free_port)
+	port2=$(free_port)
+	{
+		printf 'defaults\n{\n\tlog_type = FILE %s\n}\n' "$T/xinetd-svc.log"
+		# The example's services (smtp, then submission) on private ports, which
+		# need type = UNLISTED, with our wrapper as the server, run as ourselves.
+		awk -v ports="$port $port2" -v prog="$T/bin/smtp" -v user="$(id -un)" '
+			BEGIN { split(ports, p) }
+			/^service / { n++ }
+			/^}/ { print "\ttype = UNLISTED\n\tport = " p[n] "\n\tbind = 127.0.0.1" }
+			$1 == "server" { $3 = prog }
+			$1 == "user" { $3 = user }
+			{ print }' "$TOP/examples/xinetd.d/smtp"
+	} >"$T/xinetd.conf"
+	xinetd -dontfork -filelog "$T/xinetd.log" -f "$T/xinetd.conf" -pidfile "$T/xinetd.pid" \
+		>/dev/null 2>&1 3>&- &
+	pid=$!
+	wait_port "$port" || { cat "$T/xinetd.log"; kill "$pid"; false; }
+	run swaks --server "127.0.0.1:$port2" --from alice@example.org --to alice@tttest.com
+	local submission=$status out2=$output
+	run swaks --server "127.0.0.1:$port" --from alice@example.org --to alice@tttest.com \
+		--body "via examples/xinetd.d/smtp"
+	kill "$pid"
+	# The submission service runs with --require-auth: MAIL without AUTH is refused.
+	[ "$submission" = 23 ]
+	[[ "$out2" == *"530 5.7.0 Authentication required"* ]]
+	cat "$T/xinetd.log"
+	! grep -q 'ERROR' "$T/xinetd.log"
+	grep -q 'Started working: 2 available services' "$T/xinetd.log"
+	[ "$status" = 0 ]
+	[ "$(delivered alice | wc -l)" = 1 ]
+	[[ "$output" != *smtp-session* ]]
+}

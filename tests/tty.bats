@@ -16,7 +16,8 @@ setup_file() {
 	add_user carol "$CAROL"
 	export CAROL
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$T/ttyrender" \
-		"$TOP/tests/ttyrender.c" "$TOP/tty.c" "$TOP/buf.c" "$TOP/log.c"
+		"$TOP/tests/ttyrender.c" "$TOP/tty.c" "$TOP/buf.c" "$TOP/log.c" \
+		-DWITH_SYSTEMD=0 "$TOP/systemd.c"
 }
 teardown_file() { teardown_users; }
 setup() {
@@ -371,4 +372,22 @@ one_message() {
 		[ "$(echo "$took < 4" | bc)" = 1 ]
 	done
 	[ "$(grep -c "no answer in time, given up" "$T/log")" = 2 ]
+}
+
+@test "with only the systemd unit's capabilities, a stuck terminal child is still killed (root only)" {
+	[ "$(id -u)" = 0 ] || skip "needs root: a capability bounding set only limits root"
+	local caps
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/units/smtp@.service" |
+		tr 'A-Z ' 'a-z\n' | sed 's/^cap_/+/' | paste -sd, -)
+	rm -f "$T/fifo.caps"
+	mkfifo -m 644 "$T/fifo.caps"
+	input "EHLO client.example.org" "SEND FROM:<alice@example.org>" \
+		"RCPT TO:<carol@tttest.com>" QUIT
+	# Without CAP_KILL the root parent could not kill the child (it is carol by then)
+	# and would wait for it for ever; timeout would end it and the reply be missing.
+	timeout -s KILL 20 setpriv --bounding-set "-all,$caps" --inh-caps -all --no-new-privs \
+		"$T/bin/smtp" --utmp "$T/fifo.caps" --tty-timeout 1 <"$T/in" >"$T/replies" || true
+	: <>"$T/fifo.caps"
+	grep -q "^451 4.3.0 <carol@tttest.com>: Cannot reach the terminal, try again"$'\r$' "$T/replies"
+	grep -q '^221 2.0.0 smtp.tttest.com Bye'$'\r$' "$T/replies"
 }

@@ -1,0 +1,177 @@
+#!/usr/bin/env bats
+# Deployment: the man page, the systemd units, and make install / uninstall.
+
+load helpers
+
+setup_file() { setup_users; }
+teardown_file() { teardown_users; }
+
+MAN=smtp-session.8
+
+# The long options --help prints, one per line, without the dashes.
+help_options() {
+	"$SMTP_SESSION" --help | grep -o -- '--[a-z][a-z-]*' | sed 's/^--//' | sort -u
+}
+
+@test "man page: mandoc -T lint and groff -ww find nothing" {
+	command -v mandoc >/dev/null || skip "mandoc is not installed (make check installs it as root)"
+	# Only the page's own messages: mandoc also complains about the machine's
+	# mandoc.db, and "referenced manual not found" depends on what is installed.
+	run bash -c "mandoc -T lint -W style '$TOP/$MAN' 2>&1 | grep '^mandoc: .*$MAN:' |
+		grep -v 'referenced manual not found'"
+	echo "$output"
+	[ -z "$output" ]
+	if command -v groff >/dev/null; then
+		run groff -mandoc -ww -z "$TOP/$MAN"
+		echo "$output"
+		[ "$status" = 0 ] && [ -z "$output" ]
+	fi
+}
+
+@test "man page: every option of --help is documented, and nothing else" {
+	local opt missing= extra=
+	for opt in $(help_options); do
+		grep -q "^\.It Fl \\\\-${opt//-/\\\\-}\( \|$\)" "$TOP/$MAN" || missing="$missing --$opt"
+	done
+	[ -z "$missing" ] || { echo "not in $MAN:$missing"; false; }
+	# The other way round: each option the page lists (.It Fl \-name) exists.
+	for opt in $(sed -n 's/^\.It Fl \\-\([a-z\\-]*\).*/\1/p' "$TOP/$MAN" | sed 's/\\//g'); do
+		help_options | grep -qx -- "$opt" || extra="$extra --$opt"
+	done
+	[ -z "$extra" ] || { echo "documented but not in --help:$extra"; false; }
+	# The sections the issue asks for.
+	local s
+	for s in Options "Reply policy" ENVIRONMENT FILES "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+		grep -q "^\.S[hs] $s$" "$TOP/$MAN" || { echo "no section $s"; false; }
+	done
+}
+
+# make install into $1 as the real prefix (no DESTDIR), so that the units' ExecStart
+# names a program that exists: systemd-analyze verify insists on that.
+install_into() {
+	make -s -C "$TOP" install PREFIX="$1" SYSCONFDIR="$1/etc" SYSTEMDUNITDIR="$1/units"
+}
+
+@test "units: systemd-analyze verify passes on the installed units" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (package systemd)"
+	install_into "$T/inst" >/dev/null
+	grep -qx "ExecStart=$T/inst/sbin/smtp-session" "$T/inst/units/smtp@.service"
+	grep -qx "ExecStart=$T/inst/sbin/smtp-session --require-auth" "$T/inst/units/submission@.service"
+	# PID 1 is not systemd here (nor in CI): verify loads the units in a test manager.
+	# --man=no: Documentation=man:smtp-session(8) is not in the system's man path.
+	run systemd-analyze verify --man=no "$T"/inst/units/*
+	echo "$output"
+	[ "$status" = 0 ]
+	[ -z "$output" ]
+	# The exposure score systemd computes from the hardening (0 best, 10 worst) is
+	# 2.2 today, with root and CAP_SETUID/CAP_SETGID/CAP_KILL as the program needs; it
+	# must not pass 2.5 (--threshold counts in tenths).
+	local u
+	for u in smtp@.service submission@.service; do
+		run systemd-analyze security --offline=yes --threshold=25 "$T/inst/units/$u"
+		[ "$status" = 0 ] || { echo "$output" | tail -25; false; }
+	done
+}
+
+@test "units: Accept=yes sockets on 25 and 587; services on the socket; both the same below ExecStart" {
+	local u=$TOP/units
+	grep -qx 'ListenStream=25' "$u/smtp.socket"
+	grep -qx 'ListenStream=587' "$u/submission.socket"
+	for s in smtp submission; do
+		grep -qx 'Accept=yes' "$u/$s.socket"
+		grep -q '^MaxConnections=[0-9]' "$u/$s.socket"
+		grep -q '^MaxConnectionsPerSource=[0-9]' "$u/$s.socket"
+		grep -qx 'StandardInput=socket' "$u/$s@.service"
+		grep -qx 'StandardOutput=socket' "$u/$s@.service"
+		grep -qx 'StandardError=journal' "$u/$s@.service"
+		! grep -q '^User=' "$u/$s@.service"	# root, to change to each recipient
+	done
+	# The settings (not the comments) below ExecStart must agree.
+	diff <(sed '1,/^ExecStart=/d; /^#/d' "$u/smtp@.service") \
+		<(sed '1,/^ExecStart=/d; /^#/d' "$u/submission@.service")
+}
+
+@test "units: the service's capabilities and a read-only system are enough to deliver" {
+	[ "$(id -u)" = 0 ] || skip "needs root: the capability bounding set and a mount namespace"
+	# What systemd would impose, done by hand: the bounding set from the unit (root's
+	# capabilities after exec are exactly that set), no_new_privs, and everything
+	# read-only but the homes (ReadWritePaths) and the spool directory (PrivateTmp).
+	local caps
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/units/smtp@.service" |
+		tr 'A-Z ' 'a-z\n' | sed 's/^cap_/+/' | paste -sd, -)
+	[ "$caps" = "+setuid,+setgid,+kill" ]
+	mkdir -p "$T/spool"
+	chmod 1777 "$T/spool"
+	mountpoint -q "$T" && skip "$T is a mount point already"
+	unshare --mount --propagation private true 2>/dev/null ||
+		skip "cannot create a private mount namespace here (a container without CAP_SYS_ADMIN?)"
+	# In a private mount namespace: $T/home, $T/spool and the log stay writable, all
+	# else (/, /tmp and $T with the fake passwd) becomes read-only.
+	local script='mount --bind "$T" "$T" || exit 90
+		for d in "$T/home" "$T/spool" "$T/log"; do mount --bind "$d" "$d" || exit 90; done
+		mount -o remount,bind,ro / && mount -o remount,bind,ro "$T" || exit 90
+		if mountpoint -q /tmp; then mount -o remount,bind,ro /tmp || exit 90; fi
+		if touch "$T/probe" /tmp/smtp-probe.$$ 2>/dev/null; then exit 91; fi
+		printf "%s\r\n" "EHLO h" "MAIL FROM:<alice@example.org>" "RCPT TO:<test@tttest.com>" \
+			"RCPT TO:<bob@tttest.com>" "RCPT TO:<postmaster>" DATA "Subject: hardened" "" x . QUIT |
+			TMPDIR="$T/spool" setpriv --bounding-set "-all,$CAPS" --inh-caps -all \
+				--no-new-privs "$T/bin/smtp"'
+	run unshare -m --propagation private env T="$T" CAPS="$caps" bash -c "$script"
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	[ "$(delivered test | wc -l)" = 1 ]
+	[ "$(delivered bob | wc -l)" = 1 ]
+	[ "$(delivered root | wc -l)" = 1 ]
+	[ "$(stat -c %u "$(delivered bob)")" = 1003 ]
+}
+
+@test "make install DESTDIR=... PREFIX=/usr: the tree, the paths inside; uninstall empties it" {
+	local d=$T/dest
+	run make -s -C "$TOP" install DESTDIR="$d" PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system
+	[ "$status" = 0 ]
+	run bash -c "cd '$d' && find . \( -type f -o -type l \) -printf '%m %p\n' | sort -k2"
+	[ "$output" = "644 ./etc/pam.d/smtp
+644 ./lib/systemd/system/smtp.socket
+644 ./lib/systemd/system/smtp@.service
+644 ./lib/systemd/system/submission.socket
+644 ./lib/systemd/system/submission@.service
+755 ./usr/sbin/smtp-session
+644 ./usr/share/doc/smtp-session/examples/inetd.conf
+755 ./usr/share/doc/smtp-session/examples/tcpserver/run
+644 ./usr/share/doc/smtp-session/examples/xinetd.d/smtp
+644 ./usr/share/man/man8/smtp-session.8" ]
+	# Every copy names where the program really is, and none names /usr/local.
+	grep -qx 'ExecStart=/usr/sbin/smtp-session' "$d/lib/systemd/system/smtp@.service"
+	grep -q 'nowait.1000	root	/usr/sbin/smtp-session	smtp-session$' \
+		"$d/usr/share/doc/smtp-session/examples/inetd.conf"
+	grep -q '/usr/sbin/smtp-session' "$d/usr/share/doc/smtp-session/examples/xinetd.d/smtp"
+	grep -q '/usr/sbin/smtp-session' "$d/usr/share/doc/smtp-session/examples/tcpserver/run"
+	grep -q '^\.It Pa /usr/share/doc/smtp-session/examples/$' "$d/usr/share/man/man8/smtp-session.8"
+	! grep -rq /usr/local "$d"
+	cmp "$TOP/pam.d/smtp" "$d/etc/pam.d/smtp"
+	"$d/usr/sbin/smtp-session" --version
+	# The administrator's PAM file survives a reinstall and the uninstall.
+	echo "# changed" >>"$d/etc/pam.d/smtp"
+	run make -s -C "$TOP" install DESTDIR="$d" PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system
+	[[ "$output" == *"keeping $d/etc/pam.d/smtp"* ]]
+	grep -q '^# changed$' "$d/etc/pam.d/smtp"
+	run make -s -C "$TOP" uninstall DESTDIR="$d" PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system
+	[ "$status" = 0 ]
+	[ "$(cd "$d" && find . -type f)" = "./etc/pam.d/smtp" ]
+	# Unchanged, it goes too, and nothing of ours is left: no file, no doc directory.
+	cp "$TOP/pam.d/smtp" "$d/etc/pam.d/smtp"
+	make -s -C "$TOP" uninstall DESTDIR="$d" PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system
+	[ -z "$(cd "$d" && find . ! -type d)" ]
+	[ ! -e "$d/usr/share/doc/smtp-session" ]
+}
+
+@test "make install: PREFIX defaults to /usr/local, SYSCONFDIR to /etc, units from pkg-config" {
+	run make -s -n -C "$TOP" install DESTDIR=/nonexistent
+	[[ "$output" == *"/nonexistent/usr/local/sbin/smtp-session"* ]]
+	[[ "$output" == *"/nonexistent/usr/local/share/man/man8/smtp-session.8"* ]]
+	[[ "$output" == *"/nonexistent/etc/pam.d/smtp"* ]]
+	local unitdir
+	unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null) || true
+	[[ "$output" == *">/nonexistent${unitdir:-/usr/local/lib/systemd/system}/\$u"* ]]
+}
