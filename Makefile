@@ -27,8 +27,22 @@ BUILD_DEPS = gcc make libc6-dev pkg-config
 TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper swaks ucspi-tcp strace curl \
              systemd valgrind clang libclang-rt-14-dev
 RUN_DEPS   = ucspi-tcp swaks
+FUZZ_DEPS  = clang libclang-rt-14-dev python3
+# make bench only: smtp-source comes with postfix (installed, never started here:
+# Debian's policy-rc.d stops it; bench.py warns if a postfix master is running).
+BENCH_DEPS = postfix ucspi-tcp valgrind strace time python3
+AFL_DEPS   = afl++ python3
 
 PORT ?= 2525
+
+# make fuzz: libFuzzer harness (fuzz/harness.c) over the real dialogue, with priv.h
+# served by the doubles in fuzz/priv-fake.c; smtp-session.c is compiled unchanged
+# but for the name of its main.  FUZZ_SECONDS of fuzzing (CI: 60 in make check).
+FUZZ_SECONDS ?= 300
+FUZZ_CC     = clang
+FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all -U_FORTIFY_SOURCE
+FUZZ_SRCS   = smtp-session.c buf.c log.c fuzz/priv-fake.c fuzz/harness.c
 
 all: smtp-session
 
@@ -44,10 +58,13 @@ smtp-session-asan: $(SRCS) *.h
 deps:
 	@tools/deps $(BUILD_DEPS)
 
+# make check: the suite plain, under ASan+UBSan, the transcripts under valgrind, and
+# the fuzz harness over the seeds, then CHECK_FUZZ_SECONDS of fuzzing (CI: 60).
+CHECK_FUZZ_SECONDS ?= 0
 check: deps
 	@tools/deps $(TEST_DEPS)
-	@$(MAKE) --no-print-directory all smtp-session-asan
-	tests/run
+	@$(MAKE) --no-print-directory all smtp-session-asan fuzz/smtp-fuzz
+	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run
 
 # A server on 127.0.0.1:$(PORT), one process per connection (tcpserver), in
 # single-user mode: mail for the user running make lands in ./run/Maildir.
@@ -63,7 +80,40 @@ run: deps
 		./smtp-session --user "$$(id -un)" --maildir "$(CURDIR)/run/Maildir" \
 		--log-file "$(CURDIR)/run/smtp.log"
 
-clean:
-	rm -f smtp-session smtp-session-asan *.o
+# make bench: smtp-session against the least handler that does the same work.
+bench: deps
+	@tools/deps $(BENCH_DEPS)
+	@$(MAKE) --no-print-directory all bench/baseline
+	bench/bench.py
 
-.PHONY: all deps check run clean
+bench/baseline: bench/baseline.c
+	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ bench/baseline.c
+
+fuzz/smtp-fuzz: $(FUZZ_SRCS) *.h
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -Dmain=smtp_session_main -o $@ $(FUZZ_SRCS)
+
+fuzz: deps
+	@tools/deps $(FUZZ_DEPS)
+	@$(MAKE) --no-print-directory fuzz/smtp-fuzz
+	fuzz/run $(FUZZ_SECONDS)
+
+# For AFL++ users (not used by CI): the real program, main() and all, reading the
+# session from stdin, with the priv.h doubles so that nothing is written to disk;
+# built with afl-cc and ASan.  Seeds are the transcripts without the harness's
+# configuration byte; options go on the command line.
+AFL_OPTS = --hostname smtp.tttest.com --domains tttest.com,localhost --log-file /dev/null
+fuzz/smtp-session-afl: smtp-session.c buf.c log.c fuzz/priv-fake.c *.h
+	AFL_USE_ASAN=1 AFL_USE_UBSAN=1 afl-cc $(CFLAGS) -U_FORTIFY_SOURCE -o $@ \
+		smtp-session.c buf.c log.c fuzz/priv-fake.c
+
+fuzz-afl: deps
+	@tools/deps $(AFL_DEPS)
+	@$(MAKE) --no-print-directory fuzz/smtp-session-afl
+	python3 fuzz/seeds.py --raw fuzz/afl-in
+	AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 afl-fuzz -V $(FUZZ_SECONDS) -i fuzz/afl-in -o fuzz/afl-out \
+		-x fuzz/smtp.dict -- fuzz/smtp-session-afl $(AFL_OPTS)
+
+clean:
+	rm -f smtp-session smtp-session-asan *.o bench/baseline fuzz/smtp-fuzz fuzz/smtp-session-afl
+
+.PHONY: all deps check run bench fuzz fuzz-afl clean
