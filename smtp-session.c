@@ -604,10 +604,12 @@ static void data_line(struct session *s, struct data *d, const char *p, size_t n
 	d->size += n + 2;
 	if (d->size > s->cfg->max_size || d->bare || d->longline || d->werr)
 		return;	/* the message will be refused: stop storing it */
+	/* Written before it would outgrow IO_BLOCK (its NUL included), so the buffer
+	 * never takes more than that: a fuller one doubled to 128 KiB of memory. */
+	if (s->spoolbuf.len + n + 2 > IO_BLOCK)
+		spool_flush(s, d);
 	buf_add(&s->spoolbuf, p, n);
 	buf_addc(&s->spoolbuf, '\n');
-	if (s->spoolbuf.len >= IO_BLOCK)
-		spool_flush(s, d);
 }
 
 /* Read the message up to CRLF "." CRLF (RFC 5321 4.1.1.4), and nothing else: a "."
