@@ -79,7 +79,6 @@ struct session {
 	struct buf rcpts;		/* struct rcpt[nrcpt] */
 	size_t nrcpt;
 	int spool;			/* the message during DATA (open_spool), or -1 */
-	struct buf spoolbuf;		/* write-behind for the spool */
 	enum rd end;			/* why the session ends; RD_OK while it runs */
 	unsigned errors;		/* bad commands so far */
 	unsigned commands, messages, rejects;
@@ -576,25 +575,27 @@ struct data {
 	bool bare;			/* a CR or LF that was not part of a CRLF */
 	bool longline;			/* a text line over SMTP_TEXT_MAX */
 	int werr;			/* errno of a failed spool write */
+	/* ibuf[from..to): message text, unstuffed and with LF line ends, not yet in the
+	 * spool.  Each line is moved down over input already parsed (a line loses its CR
+	 * and maybe a dot, so it always fits) and written out before fill() reuses ibuf:
+	 * one copy in memory and one write per read, with no buffer besides ibuf. */
+	size_t from, to;
 };
 
 static void spool_flush(struct session *s, struct data *d)
 {
-	const char *p = s->spoolbuf.p;
-	size_t n = s->spoolbuf.len;
-	while (n && !d->werr) {
-		ssize_t w = write(s->spool, p, n);
+	while (d->from < d->to && !d->werr) {
+		ssize_t w = write(s->spool, s->ibuf + d->from, d->to - d->from);
 		if (w == -1 && errno != EINTR)
 			d->werr = errno;
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-		}
+		if (w > 0)
+			d->from += (size_t)w;
 	}
-	buf_reset(&s->spoolbuf);
+	d->from = d->to;
 }
 
-/* One line of message text: unstuffed, counted, stored with LF (Maildir's line end). */
+/* One line of message text (in ibuf): unstuffed, counted, kept with LF, Maildir's
+ * line end. */
 static void data_line(struct session *s, struct data *d, const char *p, size_t n)
 {
 	if (n && p[0] == '.') {	/* RFC 5321 4.5.2: transparency */
@@ -604,12 +605,9 @@ static void data_line(struct session *s, struct data *d, const char *p, size_t n
 	d->size += n + 2;
 	if (d->size > s->cfg->max_size || d->bare || d->longline || d->werr)
 		return;	/* the message will be refused: stop storing it */
-	/* Written before it would outgrow IO_BLOCK (its NUL included), so the buffer
-	 * never takes more than that: a fuller one doubled to 128 KiB of memory. */
-	if (s->spoolbuf.len + n + 2 > IO_BLOCK)
-		spool_flush(s, d);
-	buf_add(&s->spoolbuf, p, n);
-	buf_addc(&s->spoolbuf, '\n');
+	memmove(s->ibuf + d->to, p, n);
+	s->ibuf[d->to + n] = '\n';
+	d->to += n + 1;
 }
 
 /* Read the message up to CRLF "." CRLF (RFC 5321 4.1.1.4), and nothing else: a "."
@@ -621,6 +619,7 @@ static enum rd read_data(struct session *s, struct data *d)
 {
 	bool crlf_before = true;	/* the DATA command's CRLF starts the first line */
 	bool inlong = false;		/* in the middle of an over-long line */
+	d->from = d->to = s->ipos;
 	for (;;) {
 		char *p = s->ibuf + s->ipos;
 		size_t avail = s->ilen - s->ipos;
@@ -631,7 +630,9 @@ static enum rd read_data(struct session *s, struct data *d)
 				d->longline = inlong = true;
 				s->ipos = s->ilen - 1;
 			}
+			spool_flush(s, d);
 			enum rd r = fill(s);
+			d->from = d->to = s->ipos;
 			if (r != RD_OK)
 				return r;
 			continue;
@@ -1112,7 +1113,6 @@ static void session_free(struct session *s)
 	buf_free(&s->obuf);
 	buf_free(&s->scratch);
 	buf_free(&s->rcpts);
-	buf_free(&s->spoolbuf);
 	if (s->spool != -1)
 		close(s->spool);
 	s->spool = -1;
