@@ -90,7 +90,8 @@ bench/baseline: bench/baseline.c
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ bench/baseline.c
 
 fuzz/smtp-fuzz: $(FUZZ_SRCS) *.h
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -Dmain=smtp_session_main -o $@ $(FUZZ_SRCS)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -Dmain=smtp_session_main -Wl,--wrap=read \
+		-o $@ $(FUZZ_SRCS)
 
 fuzz: deps
 	@tools/deps $(FUZZ_DEPS)

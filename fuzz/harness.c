@@ -12,6 +12,10 @@
  *          bit 1  --max-size 100   (the 552 paths)
  *          bit 2  --max-recipients 2 (the 452 path)
  *          bit 3  --user nosuchuser (priv_init fails: the 421 path)
+ *          bits 4-7  how many bytes one read() of the connection returns at most
+ *                    (chunks[] below; 0: all there is), so that lines and the
+ *                    end of data fall across reads as they do over TCP.  The
+ *                    harness is linked with -Wl,--wrap=read for that.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +35,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int in_fd = -1, out_fd = -1;
+static size_t chunk;	/* the most one read() of in_fd returns; 0: no limit */
+static const size_t chunks[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 5, 13, 511, 1000, 1001,
+				   4096 };
+
+ssize_t __real_read(int fd, void *buf, size_t n);
+ssize_t __wrap_read(int fd, void *buf, size_t n);
+
+ssize_t __wrap_read(int fd, void *buf, size_t n)
+{
+	if (fd == in_fd && chunk && n > chunk)
+		n = chunk;
+	return __real_read(fd, buf, n);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -86,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	uint8_t conf = data[0];
+	chunk = chunks[conf >> 4];
 	if (ftruncate(in_fd, 0) == -1 || ftruncate(out_fd, 0) == -1 ||
 	    pwrite(in_fd, data + 1, size - 1, 0) != (ssize_t)(size - 1) ||
 	    lseek(in_fd, 0, SEEK_SET) == -1 || lseek(out_fd, 0, SEEK_SET) == -1)

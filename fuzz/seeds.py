@@ -5,8 +5,9 @@ usage: seeds.py [--raw] OUTDIR [TRANSCRIPT...]   (default: tests/transcripts/*.t
 
 Each transcript becomes one input: the bytes of its '>' lines (escapes decoded, CRLF
 added as transcript.py does), all in one go.  For libFuzzer (fuzz/harness.c) the input
-starts with the configuration byte that matches the transcript's '#!' options; --raw
-leaves it out, for AFL++ and the real binary on stdin.
+starts with the configuration byte that matches the transcript's '#!' options, and
+each comes twice: as is, and read one byte per read() ("NAME.bytewise"); --raw leaves
+the byte out, for AFL++ and the real binary on stdin.
 """
 import glob
 import os
@@ -47,7 +48,10 @@ def main():
         name = os.path.splitext(os.path.basename(path))[0]
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
-    print("%d seeds in %s" % (len(files), out))
+        if not raw:     # the same again, one byte per read() (bits 4-7 of byte 0)
+            with open(os.path.join(out, name + ".bytewise"), "wb") as f:
+                f.write(bytes([data[0] | 0x80]) + data[1:])
+    print("%d seeds in %s" % (len(files) * (1 if raw else 2), out))
 
 
 if __name__ == "__main__":
