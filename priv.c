@@ -38,7 +38,10 @@ int priv_init(struct config *cfg, const char *as_user, const char **why)
 		pw = getpwnam(as_user);
 		if (!pw)
 			return *why = "--user: no such user", errno = errno ? errno : ENOENT, -1;
-		if (geteuid() == 0 && priv_become(pw) == -1)
+		/* Root becomes another user for good.  --user root needs no change, and
+		 * skipping it spares initgroups(), which loads every NSS group module
+		 * (libnss_systemd and its libraries) into a process that never needs it. */
+		if (geteuid() == 0 && pw->pw_uid != 0 && priv_become(pw) == -1)
 			return *why = "--user: cannot change to that user", -1;
 		if (geteuid() != pw->pw_uid)
 			return *why = "--user: not running as that user", errno = EPERM, -1;

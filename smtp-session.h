@@ -85,4 +85,9 @@ struct config {
 	char *home;		/* single-user mode: that user's home */
 };
 
+/* One whole session with the client on in/out (smtp-session.c): settles the mode with
+ * priv_init(cfg, as_user), holds the dialogue and releases everything.  Returns the
+ * exit status.  main() and the fuzz harness are its only callers. */
+int session_run(struct config *cfg, const char *as_user, int in, int out);
+
 #endif

@@ -27,12 +27,19 @@ add_user() {
 
 # A wrapper script in $T/bin: name, the libraries to preload, then the command.
 # SMTP_PRELOAD (ASan's runtime, which must come first) and EXTRA_PRELOAD (the fault
-# shim) are read when the wrapper runs.
+# shim) are read when the wrapper runs.  SMTP_PRELOAD and the sanitizer options are
+# also written into the wrapper as they are now, for launchers that pass on only a
+# few variables (systemd-socket-activate keeps just PATH, HOME and TERM).
 make_wrapper() {
-	local name=$1 libs=$2
+	local name=$1 libs=$2 v
 	shift 2
 	{
 		echo '#!/bin/sh'
+		for v in SMTP_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS; do
+			if [ -n "${!v:-}" ]; then
+				printf '[ -n "${%s+x}" ] || export %s=%q\n' "$v" "$v" "${!v}"
+			fi
+		done
 		echo "export LD_PRELOAD=\"\${SMTP_PRELOAD:+\$SMTP_PRELOAD }\${EXTRA_PRELOAD:+\$EXTRA_PRELOAD }$libs\""
 		printf 'exec'
 		printf ' %q' "$@"

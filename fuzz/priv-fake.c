@@ -1,0 +1,204 @@
+/* fuzz/priv-fake.c: test doubles for priv.h, linked into the fuzz harnesses instead of
+ * priv.c and mbox.c.  Nothing here touches a file or changes a uid.
+ *
+ * Each double also checks what the dialogue hands it, so that a wrong message, not
+ * only a crash, stops the fuzzer (abort()): a delivered message holds no CR (bare
+ * CR/LF messages are refused, CRLF is stored as LF), no line over the RFC 5321 text
+ * limit, and every trace header block is five well-formed lines (no header
+ * injection through HELO, MAIL FROM or RCPT TO).
+ *
+ * Fake users: test, alice, bob, john.doe, root; mail to "full" fails with ENOSPC,
+ * to "broken" with EIO (the 452/451 paths); looking up "tempfail" gives
+ * LOOKUP_TEMPFAIL.  AUTH: alice/secret is good, user "tempfail" gets AUTHN_TEMPFAIL.
+ * Terminals: test and alice are logged in and take messages, bob is not logged in,
+ * john.doe has mesg n, root's terminal write fails (the SOML fallback and the SEND
+ * 451), anyone else is a local error.  When a privileged operation is added to
+ * priv.h, add its double here, answering from the same table.
+ */
+#include "../priv.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const known_users[] = { "test", "alice", "bob", "john.doe", "root", "full",
+					   "broken" };
+
+static bool known(const char *name)
+{
+	for (size_t i = 0; i < sizeof known_users / sizeof known_users[0]; i++)
+		if (strcmp(known_users[i], name) == 0)
+			return true;
+	return false;
+}
+
+#define CHECK(cond) do { if (!(cond)) { \
+	fprintf(stderr, "priv-fake: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+	abort(); } } while (0)
+
+int priv_become(const struct passwd *pw)
+{
+	(void)pw;
+	return errno = EPERM, -1;	/* only the privileged side's own modules use it */
+}
+
+int priv_init(struct config *cfg, const char *as_user, const char **why)
+{
+	static char user[USER_NAME_MAX + 1], home[] = "/nonexistent";
+	cfg->single = false;
+	cfg->user = cfg->home = NULL;
+	if (!as_user)
+		return 0;
+	if (!known(as_user))
+		return *why = "--user: no such user", errno = ENOENT, -1;
+	snprintf(user, sizeof user, "%s", as_user);
+	cfg->single = true;
+	cfg->user = user;
+	cfg->home = home;
+	return 0;
+}
+
+enum lookup priv_lookup(const struct config *cfg, const char *local, char *user)
+{
+	char name[LOCAL_PART_MAX + 1];
+	size_t i;
+	CHECK(strlen(local) <= LOCAL_PART_MAX);
+	for (i = 0; local[i]; i++)
+		name[i] = (char)tolower((unsigned char)local[i]);
+	name[i] = '\0';
+	if (strcmp(name, "tempfail") == 0)
+		return LOOKUP_TEMPFAIL;
+	const char *who = strcmp(name, "postmaster") == 0
+		? (cfg->single ? cfg->user : cfg->postmaster) : name;
+	if (cfg->single ? strcmp(who, cfg->user) != 0 : !known(who))
+		return LOOKUP_NOUSER;
+	snprintf(user, USER_NAME_MAX + 1, "%s", who);
+	return LOOKUP_OK;
+}
+
+/* The header block: Return-Path, Delivered-To, Received and its two continuation
+ * lines; printable ASCII only, LF line ends. */
+static void check_head(const struct priv_rcpt *r)
+{
+	static const char *const start[] = { "Return-Path: <", "Delivered-To: ",
+					     "Received: from ", "\tby ", "\tfor <" };
+	const char *p = r->head, *end = r->head + r->headlen;
+	for (size_t i = 0; i < 5; i++) {
+		CHECK(p < end && strncmp(p, start[i], strlen(start[i])) == 0);
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		CHECK(nl != NULL);
+		for (const char *c = p; c < nl; c++)
+			CHECK(*c == '\t' || (*c >= ' ' && *c <= '~'));
+		p = nl + 1;
+	}
+	CHECK(p == end);
+}
+
+/* The spooled message: no CR, lines within RFC 5321 4.5.3.1.6, LF at the end. */
+static void check_spool(const struct config *cfg, int spool, off_t size)
+{
+	CHECK(size >= 0 && (unsigned long long)size <= cfg->max_size);
+	char b[65536];
+	size_t line = 0;
+	off_t off = 0;
+	char last = '\n';
+	while (off < size) {
+		ssize_t n = pread(spool, b, sizeof b, off);
+		CHECK(n > 0);
+		for (ssize_t i = 0; i < n; i++) {
+			CHECK(b[i] != '\r');
+			line = b[i] == '\n' ? 0 : line + 1;
+			CHECK(line <= SMTP_TEXT_MAX - 2);
+		}
+		last = b[n - 1];
+		off += n;
+	}
+	CHECK(last == '\n');
+}
+
+int priv_deliver(const struct config *cfg, int spool, off_t size,
+		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
+{
+	CHECK(n >= 1 && n <= cfg->max_rcpt && seq >= 1);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(known(rcpt[i].user));
+		CHECK(!cfg->single || strcmp(rcpt[i].user, cfg->user) == 0);
+		for (size_t j = 0; j < i; j++)
+			CHECK(strcmp(rcpt[i].user, rcpt[j].user) != 0);	/* one copy each */
+		check_head(&rcpt[i]);
+	}
+	check_spool(cfg, spool, size);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rcpt[i].user, "full") == 0)
+			return ENOSPC;
+		if (strcmp(rcpt[i].user, "broken") == 0)
+			return EIO;
+	}
+	return 0;
+}
+
+enum authn priv_auth(const struct config *cfg, const char *user, const char *pass,
+		     const char *rhost, char *canon)
+{
+	(void)cfg, (void)rhost;
+	CHECK(user[0] && pass[0]);	/* empty ones never reach PAM */
+	CHECK(strlen(user) <= 255 && strlen(pass) <= 255);	/* RFC 4616 2 */
+	if (strcmp(user, "tempfail") == 0)
+		return AUTHN_TEMPFAIL;
+	if (strcmp(user, "alice") != 0 || strcmp(pass, "secret") != 0)
+		return AUTHN_FAIL;
+	snprintf(canon, USER_NAME_MAX + 1, "%s", user);
+	return AUTHN_OK;
+}
+
+static enum tty_result terminal(const char *user, bool writing)
+{
+	if (strcmp(user, "test") == 0 || strcmp(user, "alice") == 0)
+		return TTY_OK;
+	if (strcmp(user, "bob") == 0)
+		return TTY_NOT_LOGGED_IN;
+	if (strcmp(user, "john.doe") == 0)
+		return TTY_REFUSED;
+	if (strcmp(user, "root") == 0)
+		return writing ? TTY_FAILED : TTY_OK;
+	return TTY_ERROR;
+}
+
+static void answer(const char *const *users, size_t n, struct tty_status *st, bool writing)
+{
+	CHECK(n >= 1);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(known(users[i]));
+		st[i].result = terminal(users[i], writing);
+		snprintf(st[i].line, sizeof st[i].line, "%s", st[i].result == TTY_OK ? "pts/0" : "");
+	}
+}
+
+void priv_tty_check(const struct config *cfg, const char *const *users, size_t n,
+		    struct tty_status *st)
+{
+	CHECK(!cfg->no_send);
+	answer(users, n, st, false);
+}
+
+/* What reaches a terminal: printable ASCII, TAB and CRLF line ends only (no ESC, no
+ * C1, no bare CR or LF), within the configured bound plus the header and end lines. */
+void priv_tty_write(const struct config *cfg, const char *const *users, size_t n,
+		    const char *text, size_t len, struct tty_status *st)
+{
+	CHECK(!cfg->no_send);
+	CHECK(len <= cfg->tty_max_bytes + 1024);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c == '\r')
+			CHECK(i + 1 < len && text[i + 1] == '\n');
+		else if (c == '\n')
+			CHECK(i > 0 && text[i - 1] == '\r');
+		else
+			CHECK(c == '\t' || (c >= ' ' && c <= '~'));
+	}
+	answer(users, n, st, true);
+}
