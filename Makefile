@@ -13,7 +13,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
            -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
-LDLIBS  += -lpam
+# libpam is dlopen()ed on the first AUTH (auth.c says why): only its headers are needed.
 
 # WITH_SYSTEMD=1 (default): take a socket passed by systemd (LISTEN_FDS) and log to the
 # journal, through libsystemd.so.0, which is dlopen()ed only when systemd started us
