@@ -209,3 +209,14 @@ EOF
 	[[ "$out" == *"235 2.7.0 Authentication successful"* ]]
 	[[ "$bad" == *"535 5.7.8 Authentication credentials invalid"* ]]
 }
+
+@test "libpam is not linked: only a session that uses AUTH loads it" {
+	! ldd "$SMTP_SESSION" | grep -q libpam
+	# LD_DEBUG=files names every library the loader maps (on stderr, into a file here).
+	LD_DEBUG=files LD_DEBUG_OUTPUT="$T/ld.plain" "$T/bin/smtp" < <(printf '%s\r\n' "EHLO h" \
+		"MAIL FROM:<>" "RCPT TO:<test@tttest.com>" DATA x . QUIT) >/dev/null
+	! cat "$T"/ld.plain.* | grep -q 'file=libpam\.so'
+	LD_DEBUG=files LD_DEBUG_OUTPUT="$T/ld.auth" "$T/bin/smtp" --auth always --auth-delay 0 \
+		< <(printf '%s\r\n' "EHLO h" "AUTH PLAIN $PLAIN_OK" QUIT) >/dev/null
+	cat "$T"/ld.auth.* | grep -q 'file=libpam\.so\.0'
+}
