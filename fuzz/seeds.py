@@ -27,6 +27,10 @@ def config_byte(args):
         conf |= 4
     if "--user" in args:
         conf |= 1
+    if "--require-auth" in args:
+        conf |= 0x30
+    if "--no-send" in args:
+        conf |= 0x50
     return conf
 
 

@@ -8,6 +8,7 @@ The transcript uses the seed's notation (see tests/transcripts/README.md):
   < line     the server must answer exactly this line (CRLF stripped)
   <~ regex   the server's line must match this Python regular expression (fullmatch)
   #! args    extra arguments for the server (shell words), before any other line
+  #include N the lines of include/N.t (common reply blocks, such as EHLO's)
   #exit N    the exit status the server must end with (default 0)
   #close     the client closes its side now (end of input)
   #signal S  send signal S (TERM, KILL, ...) to the server now
@@ -59,28 +60,41 @@ def unescape(text):
     return bytes(out + end)
 
 
-def parse(path):
-    args, steps, status = [], [], 0
+def lines_of(path):
+    """(line number, line) of a transcript, with "#include NAME" replaced by the lines
+    of include/NAME.t beside it (numbered as the #include line)."""
     with open(path, encoding="utf-8", errors="surrogateescape") as f:
         for number, line in enumerate(f, 1):
             line = line.rstrip("\n")
-            if line.startswith("#!"):
-                args += shlex.split(line[2:])
-            elif line.startswith("#exit"):
-                status = int(line.split()[1])
-            elif line.startswith(("#close", "#signal", "#sleep")):
-                word = line[1:].split()
-                steps.append((number, word[0], word[1:]))
-            elif line.startswith("#") or not line.strip():
-                continue
-            elif line.startswith("<~"):
-                steps.append((number, "expect-re", line[2:].removeprefix(" ")))
-            elif line.startswith("<"):
-                steps.append((number, "expect", line[1:].removeprefix(" ")))
-            elif line.startswith(">"):
-                steps.append((number, "send", unescape(line[1:].removeprefix(" "))))
+            if line.startswith("#include "):
+                name = line.split()[1]
+                part = os.path.join(os.path.dirname(path), "include", name + ".t")
+                for _, included in lines_of(part):
+                    yield number, included
             else:
-                raise SystemExit("%s:%d: a line must start with >, < or #" % (path, number))
+                yield number, line
+
+
+def parse(path):
+    args, steps, status = [], [], 0
+    for number, line in lines_of(path):
+        if line.startswith("#!"):
+            args += shlex.split(line[2:])
+        elif line.startswith("#exit"):
+            status = int(line.split()[1])
+        elif line.startswith(("#close", "#signal", "#sleep")):
+            word = line[1:].split()
+            steps.append((number, word[0], word[1:]))
+        elif line.startswith("#") or not line.strip():
+            continue
+        elif line.startswith("<~"):
+            steps.append((number, "expect-re", line[2:].removeprefix(" ")))
+        elif line.startswith("<"):
+            steps.append((number, "expect", line[1:].removeprefix(" ")))
+        elif line.startswith(">"):
+            steps.append((number, "send", unescape(line[1:].removeprefix(" "))))
+        else:
+            raise SystemExit("%s:%d: a line must start with >, < or #" % (path, number))
     return args, steps, status
 
 

@@ -3,15 +3,7 @@
 #! --auth always --auth-delay 0
 <220 smtp.tttest.com ESMTP
 >EHLO client.example.org
-<250-smtp.tttest.com
-<250-SEND
-<250-SOML
-<250-SAML
-<250-PIPELINING
-<250-SIZE 10485760
-<250-8BITMIME
-<250-AUTH PLAIN LOGIN
-<250 ENHANCEDSTATUSCODES
+#include ehlo-reply-auth
 >AUTH PLAIN =
 <501 5.5.2 Invalid PLAIN response
 >AUTH PLAIN YWxpY2Utd2l0aG91dC1udWw=

@@ -7,14 +7,7 @@
 >RCPT TO:<bob@tttest.com>
 >DATA
 <220 smtp.tttest.com ESMTP
-<250-smtp.tttest.com
-<250-SEND
-<250-SOML
-<250-SAML
-<250-PIPELINING
-<250-SIZE 10485760
-<250-8BITMIME
-<250 ENHANCEDSTATUSCODES
+#include ehlo-reply
 <250 2.1.0 Ok
 <250 2.1.5 Ok
 <550 5.1.1 <nosuchuser@tttest.com>: No such user here

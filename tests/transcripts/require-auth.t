@@ -2,15 +2,7 @@
 #! --auth always --auth-delay 0 --require-auth
 <220 smtp.tttest.com ESMTP
 >EHLO client.example.org
-<250-smtp.tttest.com
-<250-SEND
-<250-SOML
-<250-SAML
-<250-PIPELINING
-<250-SIZE 10485760
-<250-8BITMIME
-<250-AUTH PLAIN LOGIN
-<250 ENHANCEDSTATUSCODES
+#include ehlo-reply-auth
 >MAIL FROM:<alice@tttest.com>
 <530 5.7.0 Authentication required
 # SEND, SOML and SAML start a transaction as MAIL does, so they need AUTH too.

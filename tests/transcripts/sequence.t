@@ -5,14 +5,7 @@
 >RCPT TO:<test@tttest.com>
 <503 Need MAIL before RCPT
 >EHLO client.example.org
-<250-smtp.tttest.com
-<250-SEND
-<250-SOML
-<250-SAML
-<250-PIPELINING
-<250-SIZE 10485760
-<250-8BITMIME
-<250 ENHANCEDSTATUSCODES
+#include ehlo-reply
 >DATA
 <503 5.5.1 Need MAIL and RCPT before DATA
 >RCPT TO:<test@tttest.com>
