@@ -1213,7 +1213,7 @@ static int authenticate(struct session *s, const char *mech, const char *authzid
 {
 	char canon[USER_NAME_MAX + 1];
 	enum authn r = AUTHN_FAIL;
-	if (pass[0] && (!authzid[0] || strcmp(authzid, user) == 0))
+	if (user[0] && pass[0] && (!authzid[0] || strcmp(authzid, user) == 0))
 		r = priv_auth(s->cfg, user, pass,
 			      strcmp(s->client, "unknown") ? s->client : NULL, canon);
 	if (r == AUTHN_OK) {
@@ -1270,7 +1270,7 @@ static int auth_login(struct session *s, char *initial)
 	char user[SASL_FIELD_MAX + 1], pass[SASL_FIELD_MAX + 1];
 	int code = 501;
 	ssize_t n = sasl_first(s, initial, "VXNlcm5hbWU6", b, sizeof b);
-	if (n >= 0 && !login_field(b, n, user))
+	if (n >= 0 && (n == 0 || !login_field(b, n, user)))	/* no empty user for PAM */
 		code = reply(s, 501, "5.5.2", "Invalid user name");
 	else if (n >= 0 && (n = sasl_ask(s, "UGFzc3dvcmQ6", b, sizeof b)) >= 0)
 		code = login_field(b, n, pass) ? authenticate(s, "LOGIN", "", user, pass)

@@ -59,6 +59,7 @@ pam_session() {
 @test "transcript auth-login" { transcript auth-login smtp-pam; }
 @test "transcript auth-errors" { transcript auth-errors smtp-pam; }
 @test "transcript auth-plain-malformed" { transcript auth-plain-malformed smtp-pam; }
+@test "transcript auth-login-empty-user" { transcript auth-login-empty-user smtp-pam; }
 @test "transcript auth-sequence" { transcript auth-sequence smtp-pam; }
 @test "transcript auth-long-lines" { transcript auth-long-lines smtp-pam; }
 @test "transcript auth-policy-local" { transcript auth-policy-local smtp-pam; }
