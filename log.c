@@ -60,15 +60,17 @@ static const char *const field_name[] = {
  * the fields.  Returns 0 or a negative errno value. */
 static int to_journal(int prio, const char *line, const struct log_field *f)
 {
+	static const char ident[] = "SYSLOG_IDENTIFIER=smtp-session";
 	char head[3][1100], item[FIELDS_MAX][FIELD_LEN];
-	struct iovec iov[3 + FIELDS_MAX];
+	/* The three head entries, the identifier, and at most FIELDS_MAX fields. */
+	struct iovec iov[3 + 1 + FIELDS_MAX];
 	int n = 0;
 	snprintf(head[0], sizeof head[0], "MESSAGE=%s", line);
 	snprintf(head[1], sizeof head[1], "PRIORITY=%d", prio & 7);
 	snprintf(head[2], sizeof head[2], "SYSLOG_FACILITY=%d", LOG_MAIL >> 3);
 	for (; n < 3; n++)
 		iov[n] = (struct iovec){ head[n], strlen(head[n]) };
-	iov[n++] = (struct iovec){ "SYSLOG_IDENTIFIER=smtp-session", 30 };
+	iov[n++] = (struct iovec){ (void *)ident, sizeof ident - 1 };
 	for (int i = 0; f && f[i].key != LF_END && i < FIELDS_MAX; i++) {
 		if (!f[i].value || (unsigned)f[i].key > LF_USER || !field_name[f[i].key])
 			continue;
