@@ -123,6 +123,17 @@ wait_port() {
 	return 1
 }
 
+# An example's two services are running on 127.0.0.1:$1 (smtp) and :$2 (submission):
+# submission must refuse MAIL without AUTH (530, swaks exit 23); smtp must deliver.
+# $3 is a word for the body.  Sets status and output from the smtp delivery.
+smtp_and_submission() {
+	run swaks --server "127.0.0.1:$2" --from alice@example.org --to alice@tttest.com
+	[ "$status" = 23 ] || { echo "submission: swaks $status: $output"; return 1; }
+	[[ "$output" == *"530 5.7.0 Authentication required"* ]] || return 1
+	run swaks --server "127.0.0.1:$1" --from alice@example.org --to alice@tttest.com \
+		--body "via $3"
+}
+
 @test "systemd-socket-activate --accept: the connection on fd 3 (LISTEN_FDS=1), delivered" {
 	command -v systemd-socket-activate >/dev/null ||
 		skip "systemd-socket-activate is not installed (package systemd)"
@@ -172,14 +183,11 @@ wait_port() {
 	/usr/sbin/inetd -d "$T/inetd.conf" >"$T/inetd.log" 2>&1 3>&- &
 	pid=$!
 	wait_port "$port" || { cat "$T/inetd.log"; kill "$pid"; false; }
-	run swaks --server "127.0.0.1:$port2" --from alice@example.org --to alice@tttest.com
-	local submission=$status out2=$output
-	run swaks --server "127.0.0.1:$port" --from alice@example.org --to alice@tttest.com \
-		--body "via examples/inetd.conf"
-	kill "$pid"
 	# The submission line runs with --require-auth: MAIL without AUTH is refused.
-	[ "$submission" = 23 ]
-	[[ "$out2" == *"530 5.7.0 Authentication required"* ]]
+	local ok=0
+	smtp_and_submission "$port" "$port2" examples/inetd.conf || ok=$?
+	kill "$pid"
+	[ "$ok" = 0 ]
 	cat "$T/inetd.log"
 	[ "$(grep -c "^ADD: 127.0.0.1:.* proto=tcp, wait.max=0.1000 " "$T/inetd.log")" = 2 ]
 	[ "$status" = 0 ]
@@ -210,14 +218,11 @@ wait_port() {
 		>/dev/null 2>&1 3>&- &
 	pid=$!
 	wait_port "$port" || { cat "$T/xinetd.log"; kill "$pid"; false; }
-	run swaks --server "127.0.0.1:$port2" --from alice@example.org --to alice@tttest.com
-	local submission=$status out2=$output
-	run swaks --server "127.0.0.1:$port" --from alice@example.org --to alice@tttest.com \
-		--body "via examples/xinetd.d/smtp"
-	kill "$pid"
 	# The submission service runs with --require-auth: MAIL without AUTH is refused.
-	[ "$submission" = 23 ]
-	[[ "$out2" == *"530 5.7.0 Authentication required"* ]]
+	local ok=0
+	smtp_and_submission "$port" "$port2" examples/xinetd.d/smtp || ok=$?
+	kill "$pid"
+	[ "$ok" = 0 ]
 	cat "$T/xinetd.log"
 	! grep -q 'ERROR' "$T/xinetd.log"
 	grep -q 'Started working: 2 available services' "$T/xinetd.log"
