@@ -64,11 +64,11 @@ install_into() {
 	[ "$status" = 0 ]
 	[ -z "$output" ]
 	# The exposure score systemd computes from the hardening (0 best, 10 worst) is
-	# 2.2 today, with root and CAP_SETUID/CAP_SETGID/CAP_KILL as the program needs; it
-	# must not pass 2.5 (--threshold counts in tenths).
+	# 2.2 today, with root, CAP_SETUID/CAP_SETGID/CAP_KILL/CAP_SYS_CHROOT and chroot()
+	# as privilege separation needs; it must not get worse (--threshold counts in tenths).
 	local u
 	for u in smtp@.service submission@.service; do
-		run systemd-analyze security --offline=yes --threshold=25 "$T/inst/units/$u"
+		run systemd-analyze security --offline=yes --threshold=22 "$T/inst/units/$u"
 		[ "$status" = 0 ] || { echo "$output" | tail -25; false; }
 	done
 }
@@ -99,7 +99,7 @@ install_into() {
 	local caps
 	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/units/smtp@.service" |
 		tr 'A-Z ' 'a-z\n' | sed 's/^cap_/+/' | paste -sd, -)
-	[ "$caps" = "+setuid,+setgid,+kill" ]
+	[ "$caps" = "+setuid,+setgid,+kill,+sys_chroot" ]
 	mkdir -p "$T/spool"
 	chmod 1777 "$T/spool"
 	mountpoint -q "$T" && skip "$T is a mount point already"
