@@ -2,8 +2,10 @@
 #   make          build
 #   make check    install missing test packages (as root), build, run every test
 #   make run      install missing packages (as root), build, serve 127.0.0.1:$(PORT)
-#   make install  binary, man page, systemd units, /etc/pam.d/smtp, examples
-#                 (PREFIX=/usr/local, DESTDIR, SBINDIR, MANDIR, SYSCONFDIR, SYSTEMDUNITDIR)
+#   make install  binary, man page, systemd units, /etc/pam.d/smtp, examples, the
+#                 sysusers.d file, and (without DESTDIR) the system user smtp-session
+#                 (PREFIX=/usr/local, DESTDIR, SBINDIR, MANDIR, SYSCONFDIR, SYSTEMDUNITDIR,
+#                 SYSUSERSDIR, CREATE_USER)
 #   make WITH_SYSTEMD=0   build without libsystemd (inetd/tcpserver-only systems)
 #   make bench    the benchmark against a minimal baseline handler (bench/)
 #   make fuzz     libFuzzer over the dialogue for FUZZ_SECONDS (fuzz/)
@@ -76,7 +78,15 @@ DOCDIR     ?= $(PREFIX)/share/doc/smtp-session
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),\
 		      $(PREFIX)/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),\
+		   $(PREFIX)/lib/sysusers.d)
 UNITS    = smtp.socket smtp@.service submission.socket submission@.service
+# The system user the session processes run as (privilege separation).  make install
+# creates it unless DESTDIR is set (a package's postinst runs systemd-sysusers) or
+# CREATE_USER=0: with $(SYSUSERS) from the sysusers.d file, or with adduser where
+# that is missing.  make uninstall leaves the user: files it owned may remain.
+SYSUSERS    ?= systemd-sysusers
+CREATE_USER ?= 1
 EXAMPLES = inetd.conf xinetd.d/smtp tcpserver/run
 # The files name the default paths; installed copies name the real ones.
 SUBST = sed -e 's|/usr/local/sbin/smtp-session|$(SBINDIR)/smtp-session|g' \
@@ -133,8 +143,9 @@ run: deps
 install: smtp-session
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/pam.d $(DESTDIR)$(DOCDIR)/examples/xinetd.d \
-		$(DESTDIR)$(DOCDIR)/examples/tcpserver
+		$(DESTDIR)$(DOCDIR)/examples/tcpserver $(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 smtp-session $(DESTDIR)$(SBINDIR)/smtp-session
+	install -m 644 units/smtp-session.sysusers $(DESTDIR)$(SYSUSERSDIR)/smtp-session.conf
 	$(SUBST) smtp-session.8 >$(DESTDIR)$(MANDIR)/man8/smtp-session.8
 	for u in $(UNITS); do $(SUBST) units/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; done
 	for e in $(EXAMPLES); do $(SUBST) examples/$$e >$(DESTDIR)$(DOCDIR)/examples/$$e || exit 1; done
@@ -146,10 +157,26 @@ install: smtp-session
 		echo "install -m 644 pam.d/smtp $(DESTDIR)$(SYSCONFDIR)/pam.d/smtp"; \
 		install -m 644 pam.d/smtp $(DESTDIR)$(SYSCONFDIR)/pam.d/smtp; \
 	fi
+	@[ -n "$(DESTDIR)" ] || [ "$(CREATE_USER)" != 1 ] || $(MAKE) --no-print-directory install-user
+
+# The system user, on this machine (never below DESTDIR); nothing if it exists.
+install-user:
+	@if getent passwd smtp-session >/dev/null; then \
+		echo "the system user smtp-session exists"; \
+	elif command -v $(SYSUSERS) >/dev/null; then \
+		echo "$(SYSUSERS) $(SYSUSERSDIR)/smtp-session.conf"; \
+		$(SYSUSERS) $(SYSUSERSDIR)/smtp-session.conf; \
+	else \
+		echo "adduser --system --group --no-create-home --home /nonexistent smtp-session"; \
+		adduser --quiet --system --group --no-create-home --home /nonexistent \
+			--shell /usr/sbin/nologin smtp-session; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtp-session $(DESTDIR)$(MANDIR)/man8/smtp-session.8
 	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/smtp-session.conf
+	@[ -n "$(DESTDIR)" ] || echo "the system user smtp-session stays (userdel smtp-session removes it)"
 	for e in $(EXAMPLES); do rm -f $(DESTDIR)$(DOCDIR)/examples/$$e; done
 	rmdir $(DESTDIR)$(DOCDIR)/examples/xinetd.d $(DESTDIR)$(DOCDIR)/examples/tcpserver \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
@@ -199,4 +226,4 @@ clean:
 		fuzz/smtp-session-afl
 
 FORCE:
-.PHONY: all deps check run install uninstall bench fuzz fuzz-afl clean FORCE
+.PHONY: all deps check run install install-user uninstall bench fuzz fuzz-afl clean FORCE
