@@ -57,8 +57,11 @@ FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
 # Debian packages each target needs (tools/deps installs the missing ones as root).
 BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev
 # openbsd-inetd: the inetd example's test (xinetd conflicts with it; its test skips).
+# systemd-container, mmdebstrap, iproute2: tests/systemd-live.bats boots the units
+# under a real systemd in a container (systemd-nspawn; ss for the connections).
 TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucspi-tcp strace \
-             curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc
+             curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc \
+             systemd-container mmdebstrap iproute2
 RUN_DEPS   = ucspi-tcp swaks
 FUZZ_DEPS  = clang libclang-rt-14-dev python3 libpam0g-dev
 # make bench only: smtp-source comes with postfix (installed, never started here:
