@@ -63,7 +63,7 @@ checks() {
 	checks auth
 }
 
-@test "live systemd: the sandbox of a live instance (capabilities, seccomp, mounts, limits, SEND)" {
+@test "live systemd: the sandbox of a live instance (capabilities, seccomp, mounts, IPAddressDeny, MaxConnectionsPerSource, SEND)" {
 	checks sandbox
 }
 

@@ -463,6 +463,7 @@ ct systemctl stop alice-tty 2>/dev/null
 log "the journal"
 ct journalctl --no-pager -t smtp-session -o verbose >"$OUT/journal-smtp-session-verbose.txt" 2>&1
 ct journalctl --no-pager -o short-precise -u 'smtp*' -u 'submission*' >"$OUT/journal-units.txt" 2>&1
+ct journalctl --no-pager -b -p warning >"$OUT/journal-warnings.txt" 2>&1
 missing=
 for k in SMTP_CLIENT SMTP_HELO SMTP_FROM SMTP_RCPT SMTP_MSGID SMTP_USER; do
 	grep -q "^    $k=" "$OUT/journal-smtp-session-verbose.txt" || missing="$missing $k"
