@@ -60,6 +60,10 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 FUZZ_LIB    = smtp-session.c data.c sasl.c addr.c io.c render.c buf.c log.c util.c systemd.c \
               fuzz/priv-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
+# The second harness: the privileged parent's frame reader and policy (parent.c), with
+# what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
+PARENT_FUZZ_SRCS = parent.c frame.c buf.c log.c util.c systemd.c fuzz/parent-fake.c \
+                   fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
 BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccomp-dev
@@ -135,7 +139,7 @@ check: deps
 	@tools/deps $(TEST_DEPS)
 	@tools/privsep-user
 	@$(MAKE) --no-print-directory all smtp-session-asan smtp-session-vg smtp-session-test \
-		fuzz/smtp-fuzz
+		fuzz/smtp-fuzz fuzz/parent-fuzz
 	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run
 
 # A server on 127.0.0.1:$(PORT), one process per connection (tcpserver), in
@@ -195,10 +199,14 @@ fuzz/smtp-fuzz: $(FUZZ_SRCS) *.h
 	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -Wl,--wrap=read \
 		-o $@ $(FUZZ_SRCS) $(LDLIBS)
 
+fuzz/parent-fuzz: $(PARENT_FUZZ_SRCS) *.h
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -o $@ $(PARENT_FUZZ_SRCS) $(LDLIBS)
+
 fuzz: deps
 	@tools/deps $(FUZZ_DEPS)
-	@$(MAKE) --no-print-directory fuzz/smtp-fuzz
+	@$(MAKE) --no-print-directory fuzz/smtp-fuzz fuzz/parent-fuzz
 	fuzz/run $(FUZZ_SECONDS)
+	fuzz/run --parent $(FUZZ_SECONDS)
 
 # For AFL++ users (not used by CI): the same harness as make fuzz (the dialogue with
 # the priv.h doubles, byte 0 the configuration), built with afl-clang-fast, whose
@@ -216,7 +224,7 @@ fuzz-afl: deps
 
 clean:
 	rm -f smtp-session smtp-session-asan smtp-session-vg smtp-session-test *.o .with-systemd \
-		bench/baseline fuzz/smtp-fuzz \
+		bench/baseline fuzz/smtp-fuzz fuzz/parent-fuzz \
 		fuzz/smtp-session-afl
 
 FORCE:
