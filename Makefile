@@ -23,8 +23,16 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 # WITH_SYSTEMD=0: nothing of systemd, for systems with inetd or tcpserver only.
 WITH_SYSTEMD ?= 1
 
-OBJS = smtp-session.o buf.o log.o priv.o mbox.o auth.o tty.o systemd.o
+# The session side (unprivileged, sandboxed): the dialogue and what it uses.
+SESSION_OBJS = smtp-session.o data.o sasl.o addr.o io.o render.o priv.o sandbox.o
+# The privileged side: the parent and what it runs.
+PARENT_OBJS  = parent.o users.o auth.o mbox.o tty.o asuser.o
+# Both: start-up, the frame format, and the small shared pieces.
+SHARED_OBJS  = main.o options.o frame.o buf.o log.o util.o systemd.o
+OBJS = $(SESSION_OBJS) $(PARENT_OBJS) $(SHARED_OBJS)
 SRCS = $(OBJS:.o=.c)
+# The session's seccomp allow-list (sandbox.c).
+LDLIBS += -lseccomp
 SYSTEMD_CFLAGS = -DWITH_SYSTEMD=$(WITH_SYSTEMD) \
 	$(if $(filter 1,$(WITH_SYSTEMD)),$(shell pkg-config --cflags libsystemd 2>/dev/null))
 
@@ -51,11 +59,16 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
               -fno-sanitize-recover=all -U_FORTIFY_SOURCE -DWITH_SYSTEMD=0
 # The dialogue and what it uses without privilege: SASL decoding (auth.c), the
 # terminal renderer (tty.c), logging; priv-fake.c stands in for priv.c and mbox.c.
-FUZZ_LIB    = smtp-session.c buf.c log.c auth.c tty.c systemd.c fuzz/priv-fake.c
+FUZZ_LIB    = smtp-session.c data.c sasl.c addr.c io.c render.c buf.c log.c util.c systemd.c \
+              fuzz/priv-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
+# The second harness: the privileged parent's frame reader and policy (parent.c), with
+# what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
+PARENT_FUZZ_SRCS = parent.c frame.c buf.c log.c util.c systemd.c fuzz/parent-fake.c \
+                   fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
-BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev
+BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccomp-dev
 # openbsd-inetd: the inetd example's test (xinetd conflicts with it; its test skips).
 # systemd-container, mmdebstrap, iproute2: tests/systemd-live.bats boots the units
 # under a real systemd in a container (systemd-nspawn; ss for the connections).
@@ -100,9 +113,20 @@ all: smtp-session
 smtp-session: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
+# Test builds (make check), never installed.  SANDBOX_LIGHT leaves the session's
+# chroot and seccomp filter out (sandbox.c says why): the sanitizer build and the
+# valgrind build, smtp-session-vg.  SMTP_TEST_HOOKS (smtp-session-test) lets the
+# tests put a hostile stand-in in the session process's place and make it call a
+# forbidden system call; it has the full sandbox.
 smtp-session-asan: $(SRCS) *.h .with-systemd
-	$(SAN_CC) $(CFLAGS) $(SAN_CFLAGS) $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ $(SRCS) $(LDLIBS) \
-		$(SAN_LIBS)
+	$(SAN_CC) $(CFLAGS) $(SAN_CFLAGS) -DSANDBOX_LIGHT $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ \
+		$(SRCS) $(LDLIBS) $(SAN_LIBS)
+
+smtp-session-vg: $(SRCS) *.h .with-systemd
+	$(CC) $(CFLAGS) -DSANDBOX_LIGHT $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ $(SRCS) $(LDLIBS)
+
+smtp-session-test: $(SRCS) *.h .with-systemd
+	$(CC) $(CFLAGS) -DSMTP_TEST_HOOKS $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ $(SRCS) $(LDLIBS)
 
 %.o: %.c *.h
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -126,7 +150,9 @@ deps:
 CHECK_FUZZ_SECONDS ?= 0
 check: deps
 	@tools/deps $(TEST_DEPS)
-	@$(MAKE) --no-print-directory all smtp-session-asan fuzz/smtp-fuzz
+	@tools/privsep-user
+	@$(MAKE) --no-print-directory all smtp-session-asan smtp-session-vg smtp-session-test \
+		fuzz/smtp-fuzz fuzz/parent-fuzz
 	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run
 
 # A server on 127.0.0.1:$(PORT), one process per connection (tcpserver), in
@@ -200,32 +226,35 @@ bench/baseline: bench/baseline.c
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ bench/baseline.c
 
 fuzz/smtp-fuzz: $(FUZZ_SRCS) *.h
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -Dmain=smtp_session_main -Wl,--wrap=read \
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -Wl,--wrap=read \
 		-o $@ $(FUZZ_SRCS) $(LDLIBS)
+
+fuzz/parent-fuzz: $(PARENT_FUZZ_SRCS) *.h
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -o $@ $(PARENT_FUZZ_SRCS) $(LDLIBS)
 
 fuzz: deps
 	@tools/deps $(FUZZ_DEPS)
-	@$(MAKE) --no-print-directory fuzz/smtp-fuzz
+	@$(MAKE) --no-print-directory fuzz/smtp-fuzz fuzz/parent-fuzz
 	fuzz/run $(FUZZ_SECONDS)
+	fuzz/run --parent $(FUZZ_SECONDS)
 
-# For AFL++ users (not used by CI): the real program, main() and all, reading the
-# session from stdin, with the priv.h doubles so that nothing is written to disk;
-# built with afl-cc and ASan.  Seeds are the transcripts without the harness's
-# configuration byte; options go on the command line.
-AFL_OPTS = --hostname smtp.tttest.com --domains tttest.com,localhost --log-file /dev/null
-fuzz/smtp-session-afl: $(FUZZ_LIB) *.h
-	AFL_USE_ASAN=1 AFL_USE_UBSAN=1 afl-cc $(CFLAGS) -U_FORTIFY_SOURCE -DWITH_SYSTEMD=0 \
-		-o $@ $(FUZZ_LIB) $(LDLIBS)
+# For AFL++ users (not used by CI): the same harness as make fuzz (the dialogue with
+# the priv.h doubles, byte 0 the configuration), built with afl-clang-fast, whose
+# -fsanitize=fuzzer runs LLVMFuzzerTestOneInput on each input AFL++ makes.
+fuzz/smtp-session-afl: $(FUZZ_SRCS) *.h
+	AFL_USE_ASAN=1 AFL_USE_UBSAN=1 afl-clang-fast $(CFLAGS) -fsanitize=fuzzer -U_FORTIFY_SOURCE \
+		-DWITH_SYSTEMD=0 -Wl,--wrap=read -o $@ $(FUZZ_SRCS) $(LDLIBS)
 
 fuzz-afl: deps
 	@tools/deps $(AFL_DEPS)
 	@$(MAKE) --no-print-directory fuzz/smtp-session-afl
-	python3 fuzz/seeds.py --raw fuzz/afl-in
+	python3 fuzz/seeds.py fuzz/afl-in
 	AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 afl-fuzz -V $(FUZZ_SECONDS) -i fuzz/afl-in -o fuzz/afl-out \
-		-x fuzz/smtp.dict -- fuzz/smtp-session-afl $(AFL_OPTS)
+		-x fuzz/smtp.dict -- fuzz/smtp-session-afl
 
 clean:
-	rm -f smtp-session smtp-session-asan *.o .with-systemd bench/baseline fuzz/smtp-fuzz \
+	rm -f smtp-session smtp-session-asan smtp-session-vg smtp-session-test *.o .with-systemd \
+		bench/baseline fuzz/smtp-fuzz fuzz/parent-fuzz \
 		fuzz/smtp-session-afl
 
 FORCE:

@@ -1,8 +1,10 @@
-/* auth.c: SASL decoding (base64, RFC 4616 PLAIN) and the PAM conversation.
+/* auth.c: checking a user name and password with PAM, for AUTH.  Privileged side:
+ * it runs in the root parent (pam_unix can check no one's password but its caller's
+ * otherwise); the SASL exchange that produced them is the session's (sasl.c).
  *
- * Passwords live only in caller-owned buffers that the callers wipe, and in the copy
- * handed to PAM through the conversation function, which PAM itself frees.  Nothing
- * here logs anything that came from the client.
+ * The password lives only in the caller's buffer, which the caller wipes, and in the
+ * copy handed to PAM through the conversation function, which is wiped when PAM gives
+ * it back.  Nothing here logs anything that came from the client.
  */
 #include "auth.h"
 
@@ -11,84 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---------------------------------------------------------------- base64 */
-
-static int b64value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-ssize_t auth_b64decode(const char *in, size_t len, unsigned char *out, size_t outsz)
-{
-	if (len % 4)
-		return -1;
-	size_t n = 0;
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4], pad = 0;
-		for (int j = 0; j < 4; j++) {
-			unsigned char c = (unsigned char)in[i + j];
-			/* '=' only as the last one or two characters of the text */
-			if (c == '=' && i + 4 == len && j >= 2 && (j == 3 || in[i + 3] == '=')) {
-				v[j] = 0;
-				pad++;
-			} else if ((v[j] = b64value(c)) < 0) {
-				return -1;
-			}
-		}
-		unsigned long w = (unsigned long)v[0] << 18 | (unsigned long)v[1] << 12 |
-				  (unsigned long)v[2] << 6 | (unsigned long)v[3];
-		unsigned char b[3] = { (unsigned char)(w >> 16), (unsigned char)(w >> 8),
-				       (unsigned char)w };
-		if (n + (size_t)(3 - pad) > outsz)
-			return -1;
-		memcpy(out + n, b, (size_t)(3 - pad));
-		n += (size_t)(3 - pad);
-		explicit_bzero(b, sizeof b);
-	}
-	return (ssize_t)n;
-}
-
-/* ----------------------------------------------------------------- PLAIN */
-
-/* Copy one NUL-free field of at most SASL_FIELD_MAX octets. */
-static int field(const unsigned char *p, size_t n, char *out)
-{
-	if (n > SASL_FIELD_MAX || memchr(p, '\0', n))
-		return -1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return 0;
-}
-
-int auth_plain_parse(const unsigned char *msg, size_t len, struct sasl_plain *out)
-{
-	const unsigned char *nul1 = memchr(msg, '\0', len);
-	if (!nul1)
-		return -1;
-	const unsigned char *cid = nul1 + 1;
-	const unsigned char *nul2 = memchr(cid, '\0', len - (size_t)(cid - msg));
-	if (!nul2 || nul2 == cid)
-		return -1;
-	const unsigned char *pw = nul2 + 1;
-	if (field(msg, (size_t)(nul1 - msg), out->authzid) == -1 ||
-	    field(cid, (size_t)(nul2 - cid), out->authcid) == -1 ||
-	    field(pw, len - (size_t)(pw - msg), out->passwd) == -1) {
-		explicit_bzero(out, sizeof *out);
-		return -1;
-	}
-	return 0;
-}
 
 /* ------------------------------------------------------------------- PAM */
 

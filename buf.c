@@ -1,10 +1,29 @@
 /* buf.c: growable byte buffer; the only place that does size arithmetic for memory. */
 #include "buf.h"
 
+#include "log.h"
+#include "smtp-session.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+static buf_oom_fn *oom_handler;
+
+void buf_on_oom(buf_oom_fn *fn)
+{
+	oom_handler = fn;
+}
+
+static _Noreturn void buf_oom(void)
+{
+	if (oom_handler)
+		oom_handler();
+	log_msg(LOG_CRIT, "out of memory");
+	_exit(EXIT_SYSTEM);
+}
 
 /* Make room for n more bytes plus the terminating NUL. */
 static void grow(struct buf *b, size_t n)
@@ -17,9 +36,15 @@ static void grow(struct buf *b, size_t n)
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	char *p = realloc(b->p, cap);
+	/* Not realloc(): it would free the old block with its contents in it. */
+	char *p = malloc(cap);
 	if (!p)
 		buf_oom();
+	if (b->p) {
+		memcpy(p, b->p, b->len + 1);
+		explicit_bzero(b->p, b->cap);
+		free(b->p);
+	}
 	b->p = p;
 	b->cap = cap;
 }
@@ -31,6 +56,15 @@ void buf_add(struct buf *b, const void *p, size_t n)
 		memcpy(b->p + b->len, p, n);
 	b->len += n;
 	b->p[b->len] = '\0';
+}
+
+char *buf_extend(struct buf *b, size_t n)
+{
+	grow(b, n);
+	char *p = b->p + b->len;
+	memset(p, 0, n + 1);
+	b->len += n;
+	return p;
 }
 
 void buf_adds(struct buf *b, const char *s)

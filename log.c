@@ -15,6 +15,17 @@
 /* Set once at start-up, before the session: configuration, not session state. */
 static int log_fd = -1;
 static bool journal;
+static log_sink_fn *sink;
+
+void log_to_sink(log_sink_fn *fn)
+{
+	if (log_fd != -1)
+		close(log_fd);
+	log_fd = -1;
+	closelog();
+	journal = false;
+	sink = fn;
+}
 
 void log_open(const char *file)
 {
@@ -81,15 +92,29 @@ static int to_journal(int prio, const char *line, const struct log_field *f)
 	return systemd_journal_sendv(iov, n);
 }
 
+static void emit(int prio, const struct log_field *fields, char *line)
+{
+	scrub(line);
+	if (sink)
+		sink(prio, fields, line);
+	else if (log_fd != -1)
+		to_file(prio, line);
+	else if (!journal || to_journal(prio, line, fields) < 0)
+		syslog(prio, "%s", line);
+}
+
 static void vlog(int prio, const struct log_field *fields, const char *fmt, va_list ap)
 {
 	char line[1024];
 	vsnprintf(line, sizeof line, fmt, ap);
-	scrub(line);
-	if (log_fd != -1)
-		to_file(prio, line);
-	else if (!journal || to_journal(prio, line, fields) < 0)
-		syslog(prio, "%s", line);
+	emit(prio, fields, line);
+}
+
+void log_line(int prio, const struct log_field *fields, const char *text)
+{
+	char line[1024];
+	snprintf(line, sizeof line, "%s", text);
+	emit(prio & 7, fields, line);
 }
 
 void log_fields(int prio, const struct log_field *fields, const char *fmt, ...)

@@ -36,6 +36,16 @@ struct log_field {
 void log_fields(int prio, const struct log_field *fields, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* From now on this process's log lines go to fn instead (the session process: to the
+ * parent, priv_log()), already formatted and scrubbed; the log file and the syslog
+ * socket this process had are closed. */
+typedef void log_sink_fn(int prio, const struct log_field *fields, const char *line);
+void log_to_sink(log_sink_fn *fn);
+
+/* Write a line that came from elsewhere (the session, through the parent): scrubbed
+ * again, then to the journal, syslog or the log file. */
+void log_line(int prio, const struct log_field *fields, const char *line);
+
 /* The same without fields. */
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

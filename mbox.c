@@ -8,13 +8,18 @@
  * message while the client is told to retry: a duplicate later, never a loss.
  *
  * The work on a user's files is done as that user.  As root, each recipient gets a
- * child that drops to the user's uid and groups (initgroups, setgid, setuid) before it
- * opens anything, and the parent tells it "commit" or "abort" over a socketpair; the
- * children write in parallel.  In single-user mode the process already is the user
+ * child (asuser.c) that drops to the user's uid and groups before it opens anything,
+ * and the parent tells it "commit" or "abort" over a socketpair; the children write
+ * in parallel, and a child that does not answer within DELIVERY_TIMEOUT_MS is killed
+ * and the delivery fails (its recipient could have stopped it).  Privileged side.  In single-user mode the process already is the user
  * and runs the same steps itself.  No path below the home is followed through a
  * symlink (O_NOFOLLOW on every component and on the file).
  */
 #include "mbox.h"
+
+#include "asuser.h"
+#include "log.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,14 +43,6 @@ struct tx {
 	int tmp, new;		/* the Maildir's tmp/ and new/ */
 	char name[NAME_MAX + 1];
 };
-
-static void close_keep_errno(int fd)
-{
-	int e = errno;
-	if (fd != -1)
-		close(fd);
-	errno = e;
-}
 
 /* Open directory name below dirfd, creating it (0700) if missing, never through a
  * symlink.  A directory we create is made durable by syncing its parent. */
@@ -276,102 +273,80 @@ static int deliver_here(const struct config *cfg, int spool, off_t size,
 
 /* ---- as root: one child per recipient, running as that recipient ---- */
 
-static int send_int(int fd, int v)
-{
-	return send(fd, &v, sizeof v, MSG_NOSIGNAL) == (ssize_t)sizeof v ? 0 : -1;
-}
-
-static int recv_int(int fd)
-{
-	int v;
-	ssize_t n;
-	do
-		n = read(fd, &v, sizeof v);
-	while (n == -1 && errno == EINTR);
-	return n == (ssize_t)sizeof v ? v : EIO;	/* a child that died failed */
-}
-
-static _Noreturn void child(const struct config *cfg, const struct priv_rcpt *r,
-			    int spool, off_t size, unsigned seq, int sock)
-{
-	struct tx t;
-	int rc;
-	errno = 0;
-	struct passwd *pw = getpwnam(r->user);
-	if (!pw)
-		rc = errno ? errno : ENOENT;
-	else if (priv_become(pw) == -1)
-		rc = errno;
-	else
-		rc = prepare(&t, cfg, pw->pw_dir, r, spool, size, seq);
-	send_int(sock, rc);
-	if (rc == 0) {
-		char verdict = 0;
-		if (read(sock, &verdict, 1) == 1 && verdict == 'c') {
-			send_int(sock, commit(&t));
-		} else {
-			abort_tx(&t);	/* told to, or the parent is gone */
-		}
-	}
-	_exit(0);
-}
-
-struct kid {
-	pid_t pid;
-	int fd;
-	int rc;
+/* What a recipient's child is to do. */
+struct job {
+	const struct config *cfg;
+	const struct priv_rcpt *r;
+	int spool;
+	off_t size;
+	unsigned seq;
 };
 
-static int spawn(struct kid *k, const struct config *cfg, const struct priv_rcpt *r,
-		 int spool, off_t size, unsigned seq)
+/* In the child, as the recipient: prepare, answer, then commit or abort as told. */
+static void child(void *arg, const struct passwd *pw, int sock)
 {
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
-		return errno;
-	k->pid = fork();
-	if (k->pid == 0) {
-		close(sv[0]);
-		child(cfg, r, spool, size, seq, sv[1]);
+	const struct job *j = arg;
+	struct tx t;
+	int rc = prepare(&t, j->cfg, pw->pw_dir, j->r, j->spool, j->size, j->seq);
+	(void)!send(sock, &rc, sizeof rc, MSG_NOSIGNAL);
+	if (rc)
+		return;
+	char verdict = 0;
+	if (read(sock, &verdict, 1) == 1 && verdict == 'c') {
+		rc = commit(&t);
+		(void)!send(sock, &rc, sizeof rc, MSG_NOSIGNAL);
+	} else {
+		abort_tx(&t);	/* told to, or the parent is gone */
 	}
-	int e = errno;
-	close(sv[1]);
-	if (k->pid == -1) {
-		close(sv[0]);
-		return e;
-	}
-	k->fd = sv[0];
-	return 0;
+}
+
+/* One child's answer: 0 or an errno value; a child that died or is late failed. */
+static int answer(struct asuser *k, const char *user, const struct deadline *d)
+{
+	int rc;
+	if (asuser_recv(k, &rc, sizeof rc, d) == 0)
+		return rc;
+	if (errno == ETIMEDOUT)
+		log_msg(LOG_WARNING, "delivery to %s: no answer in time, given up", user);
+	return EIO;
 }
 
 static int deliver_as_users(const struct config *cfg, int spool, off_t size,
 			    const struct priv_rcpt *rcpt, size_t n, unsigned seq)
 {
-	struct kid *k = calloc(n, sizeof *k);
-	if (!k)
+	struct asuser *k = calloc(n, sizeof *k);
+	struct job *j = calloc(n, sizeof *j);
+	int *rc = calloc(n, sizeof *rc);
+	if (!k || !j || !rc) {
+		free(k), free(j), free(rc);
 		return ENOMEM;
+	}
+	struct deadline d;
+	deadline_in(&d, DELIVERY_TIMEOUT_MS);
 	int err = 0;
 	size_t started = 0;
-	while (started < n && !err)
-		if ((err = spawn(&k[started], cfg, &rcpt[started], spool, size, seq)) == 0)
+	while (started < n && !err) {
+		j[started] = (struct job){ cfg, &rcpt[started], spool, size, seq };
+		if (asuser_start(&k[started], cfg, rcpt[started].user, child, &j[started]) == -1)
+			err = errno;
+		else
 			started++;
+	}
 	for (size_t i = 0; i < started; i++)
-		if ((k[i].rc = recv_int(k[i].fd)) != 0 && !err)
-			err = k[i].rc;
+		if ((rc[i] = answer(&k[i], rcpt[i].user, &d)) != 0 && !err)
+			err = rc[i];
 	char verdict = err ? 'a' : 'c';
 	for (size_t i = 0; i < started; i++)
-		if (k[i].rc == 0)
-			(void)!send(k[i].fd, &verdict, 1, MSG_NOSIGNAL);
+		if (rc[i] == 0)
+			(void)!asuser_send(&k[i], &verdict, 1);
 	for (size_t i = 0; i < started && verdict == 'c'; i++) {
-		int rc = recv_int(k[i].fd);
-		if (rc && !err)
-			err = rc;
+		int c = answer(&k[i], rcpt[i].user, &d);
+		if (c && !err)
+			err = c;
 	}
-	for (size_t i = 0; i < started; i++) {
-		close(k[i].fd);
-		while (waitpid(k[i].pid, NULL, 0) == -1 && errno == EINTR)
-			;
-	}
-	free(k);
+	for (size_t i = 0; i < started; i++)
+		asuser_end(&k[i], &d);
+	free(k), free(j), free(rc);
 	return err;
 }
 

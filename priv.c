@@ -1,110 +1,188 @@
-/* priv.c: the privileged operations of priv.h, run in this process for now. */
+/* priv.c: the session's side of priv.h.  Each call is one request frame to the
+ * privileged parent and, for those that have one, its answer (privsep.h).  Session
+ * side.  A broken link (the parent gone, an answer that does not parse) makes every
+ * call a temporary failure from then on, and priv_ok() false, so the dialogue ends
+ * the session with 421. */
 #include "priv.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "auth.h"
-#include "mbox.h"
-#include "tty.h"
+#include "frame.h"
+#include "log.h"
+#include "privsep.h"
 
-/* getpwnam() reports "no such user" as NULL with any of these in errno (getpwnam(3)). */
-static bool not_found(int e)
+/* Set once at start (priv_attach), like the log's destination: configuration of this
+ * process, not session state. */
+static int link_fd = -1;
+static bool broken;
+
+void priv_attach(int sock)
 {
-	return e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM;
+	link_fd = sock;
+	broken = false;
 }
 
-int priv_become(const struct passwd *pw)
+bool priv_ok(void)
 {
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1)
-		return -1;
-	if (pw->pw_uid != 0 && setuid(0) != -1)
-		return errno = EPERM, -1;
-	return 0;
+	return !broken;
 }
 
-int priv_init(struct config *cfg, const char *as_user, const char **why)
+/* Send the request built in f; with want, receive the answer of that type into f.
+ * false when the link is broken. */
+static bool ask(struct frame *f, int fd, uint16_t want, size_t max)
 {
-	struct passwd *pw;
-	errno = 0;
-	if (as_user) {
-		pw = getpwnam(as_user);
-		if (!pw)
-			return *why = "--user: no such user", errno = errno ? errno : ENOENT, -1;
-		/* Root becomes another user for good.  --user root needs no change, and
-		 * skipping it spares initgroups(), which loads every NSS group module
-		 * (libnss_systemd and its libraries) into a process that never needs it. */
-		if (geteuid() == 0 && pw->pw_uid != 0 && priv_become(pw) == -1)
-			return *why = "--user: cannot change to that user", -1;
-		if (geteuid() != pw->pw_uid)
-			return *why = "--user: not running as that user", errno = EPERM, -1;
-	} else if (geteuid() == 0) {
-		if (cfg->maildir[0] == '/')
-			return *why = "an absolute --maildir needs single-user mode (--user)",
-			       errno = EINVAL, -1;
-		return 0;
-	} else if (!(pw = getpwuid(geteuid()))) {
-		return *why = "the user running this program has no passwd entry",
-		       errno = errno ? errno : ENOENT, -1;
+	if (broken || link_fd == -1 || frame_send(link_fd, f, fd) == -1)
+		return !(broken = true);
+	if (!want)
+		return true;
+	if (frame_recv(link_fd, f, max, NULL) == -1 || f->type != want || f->fd != -1)
+		return !(broken = true);
+	return true;
+}
+
+/* The answer was read exactly to its end, else the link counts as broken. */
+static bool done(struct frame *f)
+{
+	bool ok = frame_done(f);
+	frame_free(f);
+	if (!ok)
+		broken = true;
+	return ok;
+}
+
+void priv_log(int prio, const struct log_field *fields, const char *line)
+{
+	struct frame f = FRAME_INIT;
+	uint32_t n = 0;
+	while (fields && fields[n].key != LF_END && n < PS_LOG_FIELDS_MAX)
+		n++;
+	frame_begin(&f, PS_LOG);
+	frame_put_u32(&f, (uint32_t)prio);
+	uint32_t present = 0;
+	for (uint32_t i = 0; i < n; i++)
+		present += fields[i].value != NULL;
+	frame_put_u32(&f, present);
+	for (uint32_t i = 0; i < n; i++) {
+		if (!fields[i].value)
+			continue;
+		char v[PS_LOG_VALUE_MAX + 1];
+		snprintf(v, sizeof v, "%s", fields[i].value);
+		frame_put_u32(&f, (uint32_t)fields[i].key);
+		frame_put_str(&f, v);
 	}
-	cfg->single = true;
-	cfg->user = strdup(pw->pw_name);
-	cfg->home = strdup(pw->pw_dir);
-	if (!cfg->user || !cfg->home)
-		return *why = "out of memory", errno = ENOMEM, -1;
-	return 0;
+	frame_put_str(&f, line);
+	ask(&f, -1, 0, 0);
+	frame_free(&f);
 }
 
 enum lookup priv_lookup(const struct config *cfg, const char *local, char *user)
 {
-	char name[LOCAL_PART_MAX + 1];
-	size_t i;
-	for (i = 0; local[i] && i < LOCAL_PART_MAX; i++)
-		name[i] = (char)tolower((unsigned char)local[i]);
-	name[i] = '\0';
-	/* RFC 5321 4.5.1: postmaster is always accepted. */
-	bool pm = strcmp(name, "postmaster") == 0;
-	if (cfg->single) {
-		if (!pm && strcmp(name, cfg->user) != 0)
-			return LOOKUP_NOUSER;
-		snprintf(user, USER_NAME_MAX + 1, "%s", cfg->user);
-		return LOOKUP_OK;
-	}
-	errno = 0;
-	struct passwd *pw = getpwnam(pm ? cfg->postmaster : name);
-	if (!pw)
-		return not_found(errno) && !pm ? LOOKUP_NOUSER : LOOKUP_TEMPFAIL;
-	snprintf(user, USER_NAME_MAX + 1, "%s", pw->pw_name);
-	return LOOKUP_OK;
-}
-
-int priv_deliver(const struct config *cfg, int spool, off_t size,
-		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
-{
-	return mbox_deliver(cfg, spool, size, rcpt, n, seq);
+	(void)cfg;
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, PS_LOOKUP);
+	frame_put_str(&f, local);
+	if (!ask(&f, -1, PS_LOOKUP_ANS, 8 + USER_NAME_MAX))
+		return frame_free(&f), LOOKUP_TEMPFAIL;
+	uint32_t r = frame_get_u32(&f);
+	frame_get_str(&f, user, USER_NAME_MAX);
+	if (!done(&f) || r > LOOKUP_TEMPFAIL || (r == LOOKUP_OK && !user[0]))
+		return broken = true, LOOKUP_TEMPFAIL;
+	return (enum lookup)r;
 }
 
 enum authn priv_auth(const struct config *cfg, const char *user, const char *pass,
 		     const char *rhost, char *canon)
 {
-	return auth_pam(cfg->pam_service, user, pass, rhost, canon);
+	(void)cfg;
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, PS_AUTH);
+	frame_put_str(&f, user);
+	frame_put_str(&f, pass);
+	frame_put_str(&f, rhost ? rhost : "");
+	/* frame_send() wiped the password out of the frame. */
+	if (!ask(&f, -1, PS_AUTH_ANS, 8 + USER_NAME_MAX))
+		return frame_free(&f), AUTHN_TEMPFAIL;
+	uint32_t r = frame_get_u32(&f);
+	frame_get_str(&f, canon, USER_NAME_MAX);
+	if (!done(&f) || r > AUTHN_TEMPFAIL)
+		return broken = true, AUTHN_TEMPFAIL;
+	return (enum authn)r;
+}
+
+/* The recipients of the next request, one PS_RCPT frame each. */
+static bool send_rcpts(struct frame *f, const char *const *users, const struct priv_rcpt *r,
+		       size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		frame_begin(f, PS_RCPT);
+		frame_put_str(f, users ? users[i] : r[i].user);
+		frame_put_bytes(f, r ? r[i].head : "", r ? r[i].headlen : 0);
+		if (!ask(f, -1, 0, 0))
+			return false;
+	}
+	return true;
+}
+
+int priv_deliver(const struct config *cfg, int spool, off_t size,
+		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
+{
+	(void)cfg;
+	struct frame f = FRAME_INIT;
+	int err = EIO;
+	if (send_rcpts(&f, NULL, rcpt, n)) {
+		frame_begin(&f, PS_DELIVER);
+		frame_put_u64(&f, (uint64_t)size);
+		frame_put_u32(&f, seq);
+		if (ask(&f, spool, PS_DELIVER_ANS, 4)) {
+			uint32_t e = frame_get_u32(&f);
+			err = done(&f) ? (int)e : EIO;
+		}
+	}
+	frame_free(&f);
+	return err;
+}
+
+/* PS_TTY_CHECK or PS_TTY_WRITE, then one PS_TTY_ANS per user. */
+static void tty_request(uint16_t type, const char *const *users, size_t n, const char *text,
+			size_t len, struct tty_status *status)
+{
+	struct frame f = FRAME_INIT;
+	for (size_t i = 0; i < n; i++)
+		status[i] = (struct tty_status){ TTY_ERROR, "" };
+	if (!send_rcpts(&f, users, NULL, n))
+		return frame_free(&f);
+	frame_begin(&f, type);
+	if (type == PS_TTY_WRITE)
+		frame_put_bytes(&f, text, len);
+	if (!ask(&f, -1, 0, 0))
+		return frame_free(&f);
+	for (size_t i = 0; i < n && !broken; i++) {
+		if (frame_recv(link_fd, &f, 8 + TTY_LINE_MAX, NULL) == -1 || f.type != PS_TTY_ANS) {
+			broken = true;
+			break;
+		}
+		uint32_t r = frame_get_u32(&f);
+		frame_get_str(&f, status[i].line, TTY_LINE_MAX);
+		if (!frame_done(&f) || r > TTY_ERROR)
+			broken = true;
+		else
+			status[i].result = (enum tty_result)r;
+	}
+	frame_free(&f);
 }
 
 void priv_tty_check(const struct config *cfg, const char *const *users, size_t n,
 		    struct tty_status *status)
 {
-	tty_check(cfg, users, n, status);
+	(void)cfg;
+	tty_request(PS_TTY_CHECK, users, n, NULL, 0, status);
 }
 
 void priv_tty_write(const struct config *cfg, const char *const *users, size_t n,
 		    const char *text, size_t len, struct tty_status *status)
 {
-	tty_write(cfg, users, n, text, len, status);
+	(void)cfg;
+	tty_request(PS_TTY_WRITE, users, n, text, len, status);
 }

@@ -1,24 +1,33 @@
 /* priv.h: the privileged operations, the only things the dialogue asks for that need
  * root or touch a user's files.
  *
- * Today they run in this process (priv.c).  Privilege separation will turn each call
- * into a message to a small root parent over a socketpair (the OpenSMTPD/OpenSSH
- * pattern), and nothing in smtp-session.c will change: that is why every argument is
- * plain data (names, byte strings, one file descriptor) and never a pointer into the
- * dialogue's state.  The fuzzing harness links test doubles for this header instead.
+ * In the session process each call is one request to the privileged parent over the
+ * socketpair (priv.c, the frames of privsep.h), which runs it (parent.c) and answers.
+ * Every argument is plain data (names, byte strings, one file descriptor), never a
+ * pointer into the dialogue's state.  The fuzzing harness links test doubles for this
+ * header instead (fuzz/priv-fake.c).
  */
 #ifndef PRIV_H
 #define PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "smtp-session.h"
 
-/* Settles the mode once, before the session: single-user mode when not run as root or
- * with --user (then drops to that user for good).  Returns 0, or -1 with errno and a
- * reason in *why. */
-int priv_init(struct config *cfg, const char *as_user, const char **why);
+/* The link to the privileged parent, set once in the session process before the
+ * dialogue starts (main.c). */
+void priv_attach(int sock);
+
+/* false once the link has failed (the parent is gone): every call since answered as
+ * a temporary failure, and the session must end with 421. */
+bool priv_ok(void);
+
+/* The session's log lines go to the parent, which writes them (log.c's sink in the
+ * session process): the session can open no socket or file of its own. */
+struct log_field;
+void priv_log(int prio, const struct log_field *fields, const char *line);
 
 enum lookup {
 	LOOKUP_OK,
@@ -86,11 +95,5 @@ void priv_tty_check(const struct config *cfg, const char *const *users, size_t n
  * whole text in time is TTY_FAILED and may have shown part of it. */
 void priv_tty_write(const struct config *cfg, const char *const *users, size_t n,
 		    const char *text, size_t len, struct tty_status *status);
-
-/* For the privileged side's own modules (mbox.c, tty.c), never the dialogue: become
- * the user pw for good (groups, gid, then uid; a drop that could be undone fails).
- * Returns 0 or -1 with errno. */
-struct passwd;
-int priv_become(const struct passwd *pw);
 
 #endif

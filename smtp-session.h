@@ -51,6 +51,20 @@
 #define TTY_GRACE_MS 1000
 /* utmp's ut_line is a fixed 32-byte field (glibc UT_LINESIZE), not NUL-terminated. */
 #define TTY_LINE_MAX 32
+/* The most --tty-max-bytes may be, and the most a rendered terminal text may take:
+ * that many bytes as shown plus the header, cut and end lines (tty_render()). */
+#define TTY_MAX_BYTES_LIMIT (1 << 20)
+#define TTY_TEXT_MAX (TTY_MAX_BYTES_LIMIT + 8192)
+
+/* Privilege separation (privsep.h).  The session process's limit on open files: it
+ * needs the connection (0, 1), stderr, the link to the parent and one spool; a few
+ * more for the sanitizers' report files. */
+#define SESSION_NOFILE 16
+/* The user the session process runs as when started as root (--privsep-user). */
+#define DEFAULT_PRIVSEP_USER "smtp-session"
+/* A delivery child (running as the recipient) that has not answered this long is
+ * killed and the delivery fails with 451: a recipient cannot hold the session. */
+#define DELIVERY_TIMEOUT_MS 60000
 
 /* Exit status (skarnet convention): 0 for every session that ended as the protocol
  * allows, 100 for a usage error, 111 for a system failure. */
@@ -78,6 +92,7 @@ struct config {
 	const char *utmp;	/* --utmp: NULL for the system's utmp */
 	unsigned tty_max_lines, tty_max_bytes;	/* what a terminal is shown */
 	unsigned tty_timeout;	/* seconds a terminal may take to accept it */
+	const char *privsep_user;	/* as root, the session process runs as this user */
 
 	/* Filled in by priv_init(). */
 	bool single;		/* single-user mode: all mail goes to one user, no uid change */
@@ -85,9 +100,10 @@ struct config {
 	char *home;		/* single-user mode: that user's home */
 };
 
-/* One whole session with the client on in/out (smtp-session.c): settles the mode with
- * priv_init(cfg, as_user), holds the dialogue and releases everything.  Returns the
- * exit status.  main() and the fuzz harness are its only callers. */
-int session_run(struct config *cfg, const char *as_user, int in, int out);
+/* One whole session with the client on in/out (smtp-session.c): the dialogue, then
+ * everything released.  With refuse set (the privileged side could not start), only
+ * a 421 greeting.  Returns the exit status.  The session process (main.c) and the
+ * fuzz harness are its only callers. */
+int session_run(const struct config *cfg, bool refuse, int in, int out);
 
 #endif

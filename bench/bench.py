@@ -33,7 +33,7 @@ SENDER = "bench@example.org"
 HELO = "client.example.org"
 MB10 = 10_000_000      # payload of the big message: fits the default --max-size
 
-# Targets from issue 6 (README "Benchmark").
+# Targets from issue 6 (bench/README.md, "Targets").
 TARGETS = {"s1": 0.85, "s8": 0.85, "m100": 0.85, "big": 0.80}
 RSS_MAX_KIB = 2048
 

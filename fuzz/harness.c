@@ -11,7 +11,7 @@
  * Byte 0:  bit 0  single-user mode (--user test)
  *          bit 1  --max-size 100   (the 552 paths)
  *          bit 2  --max-recipients 2 (the 452 path)
- *          bit 3  --user nosuchuser (priv_init fails: the 421 path)
+ *          bit 3  --user nosuchuser (start-up fails: the 421 path)
  *          bits 4-5 both set: --require-auth;  bits 4 and 6 both set: --no-send
  *          bits 4-7  how many bytes one read() of the connection returns at most
  *                    (chunks[] below; 0: all there is), so that lines and the
@@ -31,6 +31,9 @@
 
 #include "../log.h"
 #include "../smtp-session.h"
+
+/* fuzz/priv-fake.c: the double of users_init(), which main.c runs before the fork. */
+int fake_init(struct config *cfg, const char *as_user, const char **why);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -128,7 +131,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.tty_timeout = DEFAULT_TTY_TIMEOUT,
 	};
 	const char *user = conf & 8 ? "nosuchuser" : conf & 1 ? "test" : NULL;
-	session_run(&cfg, user, in_fd, out_fd);
+	const char *why;
+	bool refuse = fake_init(&cfg, user, &why) == -1;	/* main.c's users_init() */
+	session_run(&cfg, refuse, in_fd, out_fd);
 
 	off_t len = lseek(out_fd, 0, SEEK_END);
 	if (len <= 0)

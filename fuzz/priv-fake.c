@@ -10,6 +10,7 @@
  * Fake users: test, alice, bob, john.doe, root; mail to "full" fails with ENOSPC,
  * to "broken" with EIO (the 452/451 paths); looking up "tempfail" gives
  * LOOKUP_TEMPFAIL.  AUTH: alice/secret is good, user "tempfail" gets AUTHN_TEMPFAIL.
+ * fake_init() stands in for users_init(), which main.c runs before the fork.
  * Terminals: test and alice are logged in and take messages, bob is not logged in,
  * john.doe has mesg n, root's terminal write fails (the SOML fallback and the SEND
  * 451), anyone else is a local error.  When a privileged operation is added to
@@ -39,13 +40,23 @@ static bool known(const char *name)
 	fprintf(stderr, "priv-fake: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
 	abort(); } } while (0)
 
-int priv_become(const struct passwd *pw)
+void priv_attach(int sock)
 {
-	(void)pw;
-	return errno = EPERM, -1;	/* only the privileged side's own modules use it */
+	(void)sock;
 }
 
-int priv_init(struct config *cfg, const char *as_user, const char **why)
+bool priv_ok(void)
+{
+	return true;
+}
+
+void priv_log(int prio, const struct log_field *fields, const char *line)
+{
+	(void)prio, (void)fields, (void)line;	/* the harness logs to a file instead */
+}
+
+int fake_init(struct config *cfg, const char *as_user, const char **why);
+int fake_init(struct config *cfg, const char *as_user, const char **why)
 {
 	static char user[USER_NAME_MAX + 1], home[] = "/nonexistent";
 	cfg->single = false;

@@ -61,6 +61,9 @@ setup_users() {
 	add_user bob 1003
 	add_user john.doe 1004
 	echo "mail:x:8:alice" >>"$T/group"
+	# The privilege separation user: the session process runs as it (as root).
+	echo "smtp-session:x:998:998:smtp-session:/nonexistent:/usr/sbin/nologin" >>"$T/passwd"
+	echo "smtp-session:x:998:" >>"$T/group"
 	: >"$T/log"
 	chmod 666 "$T/log"	# single-user mode writes it as another user
 	SELF=$(id -un)

@@ -16,7 +16,7 @@ setup_file() {
 	add_user carol "$CAROL"
 	export CAROL
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$T/ttyrender" \
-		"$TOP/tests/ttyrender.c" "$TOP/tty.c" "$TOP/buf.c" "$TOP/log.c" \
+		"$TOP/tests/ttyrender.c" "$TOP/render.c" "$TOP/buf.c" "$TOP/log.c" \
 		-DWITH_SYSTEMD=0 "$TOP/systemd.c"
 }
 teardown_file() { teardown_users; }

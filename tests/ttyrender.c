@@ -5,28 +5,14 @@
  * FILE stands for the spool (the message with LF line ends); the text a terminal would
  * be shown goes to stdout, with the time taken as 0 (so "at 00:00" with TZ=UTC0).  This
  * reaches what no SMTP session can: a bare CR, which DATA refuses (RFC 5321 2.3.8), and
- * control characters in the header line's fields.  It links tty.c, buf.c and log.c only. */
+ * control characters in the header line's fields.  It links render.c, buf.c and log.c only. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../tty.h"
-
-/* tty.c's privileged half is linked but never run here: no privilege to give. */
-int priv_become(const struct passwd *pw)
-{
-	(void)pw;
-	errno = EPERM;
-	return -1;
-}
-
-_Noreturn void buf_oom(void)
-{
-	fputs("ttyrender: out of memory\n", stderr);
-	exit(111);
-}
+#include "../render.h"
 
 int main(int argc, char **argv)
 {

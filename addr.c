@@ -1,0 +1,184 @@
+/* addr.c: the address grammar and small syntax checks (addr.h).  Session side. */
+#include "addr.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* RFC 5322 3.2.3 atext. */
+static bool is_atext(int c)
+{
+	return isalnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+/* RFC 5321 4.1.2 Domain: sub-domains of letters, digits and inner hyphens. */
+static const char *scan_domain(const char *p)
+{
+	const char *start = p;
+	do {
+		if (!isalnum((unsigned char)*p))
+			return NULL;
+		while (isalnum((unsigned char)*p) || *p == '-')
+			p++;
+		if (p[-1] == '-')
+			return NULL;
+	} while (*p == '.' && *++p);
+	return p - start <= DOMAIN_MAX ? p : NULL;
+}
+
+/* RFC 5321 4.1.3 address literal: [1.2.3.4], [IPv6:...] or [tag:content]. */
+static const char *scan_literal(const char *p)
+{
+	const char *end = strchr(p, ']');
+	if (*p != '[' || !end || end - p > DOMAIN_MAX)
+		return NULL;
+	char lit[DOMAIN_MAX + 1], bin[16];
+	snprintf(lit, sizeof lit, "%.*s", (int)(end - p - 1), p + 1);
+	if (inet_pton(AF_INET, lit, bin) == 1)
+		return end + 1;
+	if (strncasecmp(lit, "IPv6:", 5) == 0)
+		return inet_pton(AF_INET6, lit + 5, bin) == 1 ? end + 1 : NULL;
+	const char *c = scan_domain(lit);	/* General-address-literal */
+	if (!c || *c != ':' || !c[1])
+		return NULL;
+	for (c++; *c; c++)
+		if (*c < 33 || *c > 126 || *c == '[' || *c == '\\' || *c == ']')
+			return NULL;
+	return end + 1;
+}
+
+/* RFC 5321 4.1.2 Local-part: Dot-string or Quoted-string, decoded into out. */
+static const char *scan_local(const char *p, char *out)
+{
+	size_t n = 0;
+	if (*p == '"') {
+		for (p++; *p != '"'; p++) {
+			if (*p == '\\')
+				p++;
+			if (*p < 32 || *p > 126 || n >= LOCAL_PART_MAX)
+				return NULL;
+			out[n++] = *p;
+		}
+		out[n] = '\0';
+		return n ? p + 1 : NULL;
+	}
+	while (is_atext((unsigned char)*p) || (*p == '.' && n && p[-1] != '.' &&
+					       is_atext((unsigned char)p[1]))) {
+		if (n >= LOCAL_PART_MAX)
+			return NULL;
+		out[n++] = *p++;
+	}
+	out[n] = '\0';
+	return n ? p : NULL;
+}
+
+enum perr addr_parse_path(const char **pp, struct addr *a)
+{
+	const char *p = *pp, *close = strchr(p, '>');
+	memset(a, 0, sizeof *a);
+	if (*p++ != '<' || !close)
+		return P_SYNTAX;
+	for (const char *c = p; c < close; c++)
+		if (*c & 0x80)
+			return P_8BIT;	/* RFC 6531: needs SMTPUTF8, which we do not offer */
+	bool route = *p == '@';
+	if (route) {	/* source route: accepted and ignored (RFC 5321 4.1.2, C) */
+		do
+			p = scan_domain(p + 1);
+		while (p && *p == ',' && *++p == '@');
+		if (!p || *p++ != ':')
+			return P_SYNTAX;
+	}
+	const char *mailbox = p;
+	if (*p != '>' || route) {
+		if (!(p = scan_local(p, a->local)))
+			return P_SYNTAX;
+		if (*p == '@') {
+			const char *d = p + 1;
+			if (!(p = *d == '[' ? scan_literal(d) : scan_domain(d)))
+				return P_SYNTAX;
+			snprintf(a->domain, sizeof a->domain, "%.*s", (int)(p - d), d);
+		}
+	}
+	if (*p != '>')
+		return P_SYNTAX;
+	if (p + 1 - *pp > PATH_LEN_MAX)
+		return P_LONG;
+	snprintf(a->text, sizeof a->text, "%.*s", (int)(p - mailbox), mailbox);
+	*pp = p + 1;
+	return P_OK;
+}
+
+const char *addr_after_keyword(const char *arg, const char *kw)
+{
+	size_t n = strlen(kw);
+	if (strncasecmp(arg, kw, n) != 0)
+		return NULL;
+	arg += n;
+	while (*arg == ' ')
+		arg++;
+	return arg;
+}
+
+bool addr_local_domain(const char *domains, const char *domain)
+{
+	char key[DOMAIN_MAX + 3];
+	size_t n = 0;
+	key[n++] = ',';
+	for (const char *d = domain; *d && n < DOMAIN_MAX + 1; d++)
+		key[n++] = (char)tolower((unsigned char)*d);
+	key[n++] = ',';
+	key[n] = '\0';
+	return strstr(domains, key) != NULL;
+}
+
+bool addr_helo_ok(const char *arg)
+{
+	size_t n = strlen(arg);
+	if (n == 0 || n > DOMAIN_MAX)
+		return false;
+	for (const char *p = arg; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			return false;
+	return true;
+}
+
+bool addr_number(const char *s, unsigned long long min, unsigned long long max,
+		 unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool addr_xtext_ok(const char *v)
+{
+	if (strcmp(v, "<>") == 0)
+		return true;
+	for (; *v; v++) {
+		if (*v == '+' && isxdigit((unsigned char)v[1]) && isxdigit((unsigned char)v[2]) &&
+		    !islower((unsigned char)v[1]) && !islower((unsigned char)v[2]))
+			v += 2;
+		else if (*v < 33 || *v > 126 || *v == '+' || *v == '=')
+			return false;
+	}
+	return true;
+}
+
+bool addr_loopback(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}

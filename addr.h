@@ -1,0 +1,46 @@
+/* addr.h: the address grammar of RFC 5321 4.1.2 and the other small syntax checks of
+ * the dialogue, as pure functions: no I/O, no state.  Session side. */
+#ifndef ADDR_H
+#define ADDR_H
+
+#include <stdbool.h>
+
+#include "smtp-session.h"
+
+struct addr {
+	char local[LOCAL_PART_MAX + 1];	/* local part, quoting removed */
+	char domain[DOMAIN_MAX + 1];	/* "" for <> and <postmaster> */
+	char text[PATH_LEN_MAX + 1];	/* the mailbox as sent, quoting kept */
+};
+
+enum perr { P_OK, P_SYNTAX, P_8BIT, P_LONG };
+
+/* RFC 5321 4.1.2 Path: "<" [A-d-l ":"] Mailbox ">", or "<>", or a bare "<local>"
+ * (only <Postmaster> is valid without a domain; the caller decides).  *pp points at
+ * "<" and is moved past ">". */
+enum perr addr_parse_path(const char **pp, struct addr *a);
+
+/* Case-insensitive "FROM:" / "TO:" prefix; the spaces some clients put after the
+ * colon ("MAIL From: <a@b>", as in the seed transcript) are skipped.  NULL when arg
+ * does not start with kw. */
+const char *addr_after_keyword(const char *arg, const char *kw);
+
+/* Is domain one of the local domains (",a,b," lowercase, struct config)? */
+bool addr_local_domain(const char *domains, const char *domain);
+
+/* RFC 5321 4.1.1.1: HELO/EHLO take a domain or an address literal.  We accept any one
+ * word of printable ASCII (real clients send "localhost.localdomain", bare host names,
+ * names with '_'): it only ever goes into the Received header. */
+bool addr_helo_ok(const char *arg);
+
+/* RFC 3461 4 xtext, or "<>": the value of AUTH= on MAIL (RFC 4954 5). */
+bool addr_xtext_ok(const char *v);
+
+/* A decimal number from min to max, digits only. */
+bool addr_number(const char *s, unsigned long long min, unsigned long long max,
+		 unsigned long long *out);
+
+/* Is this IP address (text) a loopback address? */
+bool addr_loopback(const char *addr);
+
+#endif

@@ -1,0 +1,465 @@
+/* data.c: DATA (RFC 5321 4.1.1.4), the spool, the trace headers and the delivery of
+ * a message to mailboxes and terminals through priv.h.  Session side.
+ *
+ * The DATA state machine reads the message up to CRLF "." CRLF and nothing else; the
+ * spool holds the message text, unstuffed, with LF line ends (Maildir's); the reply
+ * after the final dot is the one reply of RFC 5321 4.2.5. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "priv.h"
+#include "render.h"
+#include "session.h"
+
+static const char *const mode_verb[] = { "MAIL", "SEND", "SOML", "SAML" };
+
+/* What the DATA state machine saw; reply_data() turns it into the one reply. */
+struct data {
+	unsigned long long size;	/* RFC 1870: octets with CRLF, without stuffing dots */
+	bool bare;			/* a CR or LF that was not part of a CRLF */
+	bool longline;			/* a text line over SMTP_TEXT_MAX */
+	int werr;			/* errno of a failed spool write */
+	/* ibuf[from..to): message text, unstuffed and with LF line ends, not yet in the
+	 * spool.  Each line is moved down over input already parsed (a line loses its CR
+	 * and maybe a dot, so it always fits) and written out before fill() reuses ibuf:
+	 * one copy in memory and one write per read, with no buffer besides ibuf. */
+	size_t from, to;
+};
+
+static void spool_flush(struct session *s, struct data *d)
+{
+	while (d->from < d->to && !d->werr) {
+		ssize_t w = write(s->spool, s->c.ibuf + d->from, d->to - d->from);
+		if (w == -1 && errno != EINTR)
+			d->werr = errno;
+		if (w > 0)
+			d->from += (size_t)w;
+	}
+	d->from = d->to;
+}
+
+/* One line of message text (in ibuf): unstuffed, counted, kept with LF, Maildir's
+ * line end. */
+static void data_line(struct session *s, struct data *d, const char *p, size_t n)
+{
+	if (n && p[0] == '.') {	/* RFC 5321 4.5.2: transparency */
+		p++;
+		n--;
+	}
+	d->size += n + 2;
+	if (d->size > s->cfg->max_size || d->bare || d->longline || d->werr)
+		return;	/* the message will be refused: stop storing it */
+	memmove(s->c.ibuf + d->to, p, n);
+	s->c.ibuf[d->to + n] = '\n';
+	d->to += n + 1;
+}
+
+/* Read the message up to CRLF "." CRLF (RFC 5321 4.1.1.4), and nothing else: a "."
+ * line counts only when the line before it and the "." line itself end in CRLF, so
+ * none of the SMTP smuggling endings (LF.LF, CR.CR, CRLF.CR, LF.CRLF, CRLF.LF) ends
+ * the message.  Policy for bare CR and bare LF (RFC 5321 2.3.8 forbids them): they are
+ * never line ends; a message holding one is read to its real end and refused. */
+static enum rd read_data(struct session *s, struct data *d)
+{
+	bool crlf_before = true;	/* the DATA command's CRLF starts the first line */
+	bool inlong = false;		/* in the middle of an over-long line */
+	d->from = d->to = s->c.ipos;
+	for (;;) {
+		char *p = s->c.ibuf + s->c.ipos;
+		size_t avail = s->c.ilen - s->c.ipos;
+		char *nl = memchr(p, '\n', avail);
+		if (!nl) {
+			if (avail >= SMTP_TEXT_MAX) {
+				/* Skip it, but keep a last CR that may pair with the next LF. */
+				d->longline = inlong = true;
+				s->c.ipos = s->c.ilen - 1;
+			}
+			spool_flush(s, d);
+			enum rd r = conn_fill(&s->c);
+			d->from = d->to = s->c.ipos;
+			if (r != RD_OK)
+				return r;
+			continue;
+		}
+		size_t n = (size_t)(nl - p) + 1;	/* with the LF */
+		s->c.ipos += n;
+		bool crlf = n >= 2 && p[n - 2] == '\r';
+		size_t len = n - (crlf ? 2 : 1);
+		if (!crlf || memchr(p, '\r', len))
+			d->bare = true;
+		if (inlong || n > SMTP_TEXT_MAX) {
+			d->longline = true;
+			inlong = false;
+		} else if (crlf && crlf_before && len == 1 && p[0] == '.') {
+			return RD_OK;
+		} else {
+			data_line(s, d, p, len);
+		}
+		crlf_before = crlf;
+	}
+}
+
+/* The spool in $TMPDIR, when TMPDIR is set: opened once, before the sandbox closes
+ * the file system, and reused by every message (ftruncate). */
+static int disk_spool = -1;
+
+int spool_init(void)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || dir[0] != '/')
+		return 0;
+	disk_spool = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (disk_spool != -1 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return disk_spool == -1 ? -1 : 0;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/smtp-session.XXXXXX", dir);
+	disk_spool = mkostemp(path, O_CLOEXEC);
+	if (disk_spool != -1)
+		unlink(path);
+	return disk_spool == -1 ? -1 : 0;
+}
+
+int spool_fd(void)
+{
+	return disk_spool;
+}
+
+/* The spool of one message: a file nobody else can open, which vanishes with us.  By
+ * default an anonymous memory file (memfd), new for each message, because it is
+ * sealed before the privileged side reads it (privsep.h: it must not shrink under
+ * the delivery); on ext4 creating and dropping an unlinked file on disk costs journal
+ * work that made up a quarter of a short session (make bench).  Whoever wants the
+ * bytes on a disk (a small machine with a large --max-size) sets TMPDIR. */
+static int open_spool(struct session *s)
+{
+	if (disk_spool != -1) {
+		s->spool = disk_spool;
+		return ftruncate(s->spool, 0) == -1 || lseek(s->spool, 0, SEEK_SET) == -1 ? -1 : 0;
+	}
+	if (s->spool != -1)
+		close(s->spool);
+	s->spool = memfd_create("smtp-session-spool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	return s->spool == -1 ? -1 : 0;
+}
+
+/* The message is complete: a memfd spool is sealed, so that nobody can change it
+ * while it is delivered. */
+static int seal_spool(const struct session *s)
+{
+	if (s->spool == disk_spool)
+		return 0;
+	return fcntl(s->spool, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+					    F_SEAL_SEAL);
+}
+
+void data_free(struct session *s)
+{
+	if (s->spool != -1 && s->spool != disk_spool)
+		close(s->spool);
+	s->spool = -1;
+}
+
+static void message_id(char *id, size_t n, unsigned seq)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(id, n, "%llX%05lX.%lX.%u", (long long)ts.tv_sec, ts.tv_nsec / 1000,
+		 (long)getpid(), seq);
+}
+
+/* RFC 3848: the "with" of the Received line. */
+static const char *protocol(const struct session *s)
+{
+	if (!s->esmtp)
+		return "SMTP";
+	return s->auth_user[0] ? "ESMTPA" : "ESMTP";
+}
+
+/* RFC 5321 4.4: Return-Path at final delivery, the Received trace line (with the HELO
+ * name, the client's address literal, our name, the protocol per RFC 3848, the id, the
+ * recipient and the date), and RFC 9228 Delivered-To. */
+static void trace_headers(struct session *s, struct buf *h, const struct rcpt *r,
+			  const char *id, const char *date)
+{
+	bool v6 = strchr(s->client, ':') != NULL;
+	buf_printf(h, "Return-Path: <%s>\nDelivered-To: %s\nReceived: from %s", s->sender,
+		   r->addr, s->helo);
+	if (strcmp(s->client, "unknown") != 0)
+		buf_printf(h, " ([%s%s])", v6 ? "IPv6:" : "", s->client);
+	buf_printf(h, "\n\tby %s (smtp-session) with %s id %s\n\tfor <%s>; %s\n",
+		   s->cfg->hostname, protocol(s), id, r->addr, date);
+}
+
+static bool storage_full(int e)
+{
+	return e == ENOSPC || e == EDQUOT;
+}
+
+/* Deliver the spooled message to the mailboxes of the recipients r[i] with box[i] set
+ * (all of them when box is NULL), all or nothing: 0 when it is durable in every one of
+ * those mailboxes, else an errno value. */
+static int to_mailboxes(struct session *s, const char *id, const bool *box)
+{
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", localtime_r(&now, &tm));
+	const struct rcpt *r = (const struct rcpt *)s->rcpts.p;
+	struct buf heads = BUF_INIT, list = BUF_INIT;
+	size_t n = 0;
+	for (size_t i = 0; i < s->nrcpt; i++) {
+		if (box && !box[i])
+			continue;
+		size_t before = heads.len;
+		trace_headers(s, &heads, &r[i], id, date);
+		struct priv_rcpt pr = { r[i].user, NULL, heads.len - before };
+		buf_add(&list, &pr, sizeof pr);
+		n++;
+	}
+	struct priv_rcpt *pr = (struct priv_rcpt *)list.p;
+	for (size_t i = 0, off = 0; i < n; off += pr[i++].headlen)
+		pr[i].head = heads.p + off;	/* heads no longer moves */
+	off_t size = lseek(s->spool, 0, SEEK_END);
+	int err = size == -1 ? errno
+		: n == 0 ? 0 : priv_deliver(s->cfg, s->spool, size, pr, n, s->messages + 1);
+	buf_free(&heads);
+	buf_free(&list);
+	if (err) {
+		log_fields(LOG_ERR, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
+			   "%s: delivery failed: %s", id, strerror(err));
+		return err;
+	}
+	for (size_t i = 0; i < s->nrcpt; i++)
+		if (!box || box[i])
+			log_fields(LOG_INFO,
+				   LOG_FIELDS({ LF_MSGID, id }, { LF_RCPT, r[i].addr },
+					      { LF_USER, r[i].user }, { LF_CLIENT, s->client }),
+				   "%s: to=<%s> user=%s delivered", id, r[i].addr, r[i].user);
+	return 0;
+}
+
+/* The reply when the mailboxes failed: the client must retry. */
+static int mailbox_failed(struct session *s, int err)
+{
+	if (storage_full(err))
+		return reply(s, 452, "4.3.1", "Insufficient system storage, try again later");
+	return reply(s, 451, "4.3.0", "Local error in delivery, try again later");
+}
+
+static int delivered(struct session *s, const char *id)
+{
+	s->messages++;
+	return reply(s, 250, "2.0.0", "Ok: delivered as %s", id);
+}
+
+static const char *tty_reason(enum tty_result r)
+{
+	switch (r) {
+	case TTY_OK: return "written";
+	case TTY_NOT_LOGGED_IN: return "not logged in";
+	case TTY_REFUSED: return "not accepting terminal messages";
+	case TTY_FAILED: return "write failed";
+	default: return "local error";
+	}
+}
+
+/* Log what happened at each recipient's terminal (written is false after a check:
+ * then only the failures are news); returns the index of the first recipient whose
+ * terminal was not reached, or nrcpt. */
+static size_t log_terminals(struct session *s, const char *id, const struct tty_status *st,
+			    bool written, const char *fallback)
+{
+	const struct rcpt *r = (const struct rcpt *)s->rcpts.p;
+	size_t first = s->nrcpt;
+	for (size_t i = 0; i < s->nrcpt; i++) {
+		if (st[i].result == TTY_OK) {
+			if (!written)
+				continue;
+			log_fields(LOG_INFO, LOG_FIELDS({ LF_MSGID, id }, { LF_RCPT, r[i].addr },
+							{ LF_USER, r[i].user }),
+				   "%s: to=<%s> user=%s terminal=%s written", id, r[i].addr,
+				   r[i].user, st[i].line);
+			continue;
+		}
+		log_fields(LOG_NOTICE, LOG_FIELDS({ LF_MSGID, id }, { LF_RCPT, r[i].addr },
+						  { LF_USER, r[i].user }),
+			   "%s: to=<%s> user=%s terminal not reached: %s%s", id, r[i].addr,
+			   r[i].user, tty_reason(st[i].result), fallback);
+		if (first == s->nrcpt)
+			first = i;
+	}
+	return first;
+}
+
+/* RFC 821 3.4, after the final dot of SEND, SOML or SAML.  250 only when every chosen
+ * destination has the message: the mailbox durably, the terminal written.
+ *  SEND: every terminal is checked again first; if one is no longer reachable nothing
+ *        is written anywhere and the reply is 450 (RFC 5321 4.3.2 allows it after
+ *        DATA; the client may retry, and RCPT will tell it then).  A write that fails after that is 451: some terminals may have
+ *        shown the message, a retry shows it again there.
+ *  SOML: the terminal where it can be written, else (also when the write fails) the
+ *        mailbox.  Terminals are written first; if the mailboxes then fail, the reply
+ *        is 4xx and a retry shows the message again on those terminals.
+ *  SAML: the mailbox first; only when every copy is durable are the terminals
+ *        written.  A terminal that cannot be written by then is logged, and the reply
+ *        is still 250: the mailbox has the message, the terminal was "if possible". */
+static int deliver_send(struct session *s, const char *id, const struct buf *text)
+{
+	const struct rcpt *r = (const struct rcpt *)s->rcpts.p;
+	size_t n = s->nrcpt;
+	const char **users = calloc(n, sizeof *users);
+	struct tty_status *st = calloc(n, sizeof *st);
+	bool *box = calloc(n, sizeof *box);
+	if (!users || !st || !box) {
+		free(users);
+		free(st);
+		free(box);
+		return reply(s, 451, "4.3.0", "Local error in delivery, try again later");
+	}
+	for (size_t i = 0; i < n; i++)
+		users[i] = r[i].user;
+	int code = 0, err = 0;
+	size_t bad;
+	switch (s->mode) {
+	case MODE_SEND:
+		priv_tty_check(s->cfg, users, n, st);
+		if ((bad = log_terminals(s, id, st, false, ", nothing sent")) < n) {
+			code = reply(s, 450, "4.2.1", "<%s>: User not active now, nothing sent",
+				     r[bad].addr);
+			break;
+		}
+		priv_tty_write(s->cfg, users, n, text->p, text->len, st);
+		if ((bad = log_terminals(s, id, st, true, "")) < n)
+			code = reply(s, 451, "4.3.0", "<%s>: Terminal write failed, try again",
+				     r[bad].addr);
+		break;
+	case MODE_SOML:
+		priv_tty_write(s->cfg, users, n, text->p, text->len, st);
+		log_terminals(s, id, st, true, ", to the mailbox instead");
+		for (size_t i = 0; i < n; i++)
+			box[i] = st[i].result != TTY_OK;
+		err = to_mailboxes(s, id, box);
+		break;
+	default:	/* MODE_SAML */
+		if ((err = to_mailboxes(s, id, NULL)))
+			break;
+		priv_tty_write(s->cfg, users, n, text->p, text->len, st);
+		log_terminals(s, id, st, true, ", in the mailbox only");
+		break;
+	}
+	free(users);
+	free(st);
+	free(box);
+	if (code)
+		return code;
+	return err ? mailbox_failed(s, err) : delivered(s, id);
+}
+
+/* The text the terminals are shown (tty_render()), for SEND, SOML and SAML. */
+static int render(struct session *s, struct buf *text)
+{
+	struct tty_note note = { s->sender, s->helo, s->client, time(NULL) };
+	off_t size = lseek(s->spool, 0, SEEK_END);
+	return size == -1 ? -1 : tty_render(text, &note, s->spool, size, s->cfg->tty_max_lines,
+					    s->cfg->tty_max_bytes);
+}
+
+/* Deliver the spooled message; the reply says whether every destination has it (250)
+ * or the client must retry (4xx). */
+static int deliver(struct session *s, const char *id)
+{
+	struct buf text = BUF_INIT;
+	if (s->mode != MODE_MAIL && render(s, &text) == -1) {
+		log_msg(LOG_ERR, "%s: cannot read the spool: %s", id, strerror(errno));
+		buf_free(&text);
+		return reply(s, 451, "4.3.0", "Local error in delivery, try again later");
+	}
+	/* SIGTERM waits until the delivery is complete: no partial delivery.  Terminal
+	 * writes are bounded by --tty-timeout, so the wait is too. */
+	sigset_t term, old;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &old);
+	int code;
+	if (s->mode == MODE_MAIL) {
+		int err = to_mailboxes(s, id, NULL);
+		code = err ? mailbox_failed(s, err) : delivered(s, id);
+	} else {
+		code = deliver_send(s, id, &text);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	buf_free(&text);
+	return code;
+}
+
+/* RFC 5321 4.2.5: one reply for the whole message, after the final dot. */
+static int reply_data(struct session *s, struct data *d, const char *id)
+{
+	log_fields(LOG_INFO, LOG_FIELDS({ LF_MSGID, id }, { LF_FROM, s->sender },
+					{ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) },
+					{ LF_USER, s->auth_user[0] ? s->auth_user : NULL }),
+		   "%s: from=<%s> size=%llu nrcpt=%zu client=%s helo=%s%s%s%s%s", id,
+		   s->sender, d->size, s->nrcpt, s->client, s->helo,
+		   s->auth_user[0] ? " user=" : "", s->auth_user,
+		   s->mode == MODE_MAIL ? "" : " verb=",
+		   s->mode == MODE_MAIL ? "" : mode_verb[s->mode]);
+	if (d->size > s->cfg->max_size)	/* RFC 5321 4.5.3.1.10, RFC 1870 */
+		return reply(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
+	if (d->longline)	/* RFC 5321 4.5.3.1.6 */
+		return reply(s, 500, "5.5.2", "Line too long (over %d octets), message refused",
+			     SMTP_TEXT_MAX);
+	if (d->bare)	/* RFC 5321 2.3.8 */
+		return reply(s, 550, "5.6.0", "Bare CR or LF in message, message refused");
+	if (d->werr && storage_full(d->werr))
+		return reply(s, 452, "4.3.1", "Insufficient system storage, try again later");
+	if (d->werr)
+		return reply(s, 451, "4.3.0", "Cannot store message, try again later");
+	return deliver(s, id);
+}
+
+
+int smtp_data(struct session *s, const struct verb *v, char *arg)
+{
+	(void)v;
+	if (*arg)
+		return reply(s, 501, "5.5.4", "Syntax: DATA");
+	if (s->state == ST_MAIL)
+		return reply(s, 503, "5.5.1", "No valid recipients");
+	if (s->state != ST_RCPT)
+		return reply(s, 503, "5.5.1", "Need MAIL and RCPT before DATA");
+	if (open_spool(s) == -1) {
+		log_msg(LOG_ERR, "cannot open spool file: %s", strerror(errno));
+		return reply(s, 451, "4.3.0", "Local error, try again later");
+	}
+	reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>");
+	struct data d = { 0 };
+	enum rd r = read_data(s, &d);
+	if (r != RD_OK) {	/* the session ends: nothing of this message is kept */
+		s->end = r;
+		log_fields(LOG_NOTICE, LOG_FIELDS({ LF_CLIENT, s->client }),
+			   "%s: session ends during DATA, message discarded", s->client);
+		return 0;
+	}
+	spool_flush(s, &d);
+#ifdef SMTP_TEST_HOOKS
+	/* Test builds only (privsep.bats): a system call the sandbox forbids. */
+	if (getenv("SMTP_TEST_SYSCALL"))
+		syscall(SYS_execve, "/bin/true", (char *[]){ "true", NULL }, (char *[]){ NULL });
+#endif
+	if (!d.werr && seal_spool(s) == -1)
+		d.werr = errno;
+	char id[64];
+	message_id(id, sizeof id, s->messages + 1);
+	int code = reply_data(s, &d, id);
+	reset_transaction(s);
+	return code;
+}

@@ -1,0 +1,175 @@
+/* io.c: the session's connection to the client (io.h).  Session side. */
+#include "io.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void conn_init(struct conn *c, int in, int out, unsigned timeout,
+	       const volatile sig_atomic_t *term)
+{
+	struct stat st;
+	c->in = in;
+	c->out = out;
+	c->timeout = timeout;
+	c->term = term;
+	c->out_sock = fstat(out, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+void conn_flush(struct conn *c)
+{
+	struct deadline d;
+	deadline_in(&d, c->timeout * 1000ULL);
+	size_t off = 0;
+	while (off < c->obuf.len && !c->dead) {
+		struct pollfd p = { .fd = c->out, .events = POLLOUT };
+		int r = poll(&p, 1, deadline_left(&d));
+		if (r == 0 || (r == -1 && errno != EINTR))
+			c->dead = true;	/* the client does not take our replies */
+		if (r <= 0)
+			continue;
+		ssize_t n = c->out_sock
+			? send(c->out, c->obuf.p + off, c->obuf.len - off, MSG_DONTWAIT | MSG_NOSIGNAL)
+			: write(c->out, c->obuf.p + off, c->obuf.len - off);
+		if (n > 0)
+			off += (size_t)n;
+		else if (n == -1 && errno != EINTR && errno != EAGAIN)
+			c->dead = true;
+	}
+	buf_reset(&c->obuf);
+}
+
+/* Is more client input already waiting?  Then replies can wait too (RFC 2920 3.2). */
+static bool input_waiting(const struct conn *c)
+{
+	struct pollfd p = { .fd = c->in, .events = POLLIN };
+	return poll(&p, 1, 0) == 1;
+}
+
+enum rd conn_fill(struct conn *c)
+{
+	if (c->ipos) {
+		size_t keep = c->ilen - c->ipos;
+		memmove(c->ibuf, c->ibuf + c->ipos, keep);
+		/* What the move did not overwrite of the old copy is wiped: an AUTH line
+		 * split across two reads must leave no second copy behind (the whole line
+		 * is wiped in place once it has been used). */
+		size_t from = c->ipos > keep ? c->ipos : keep;
+		explicit_bzero(c->ibuf + from, c->ilen - from);
+		c->ilen = keep;
+		c->ipos = 0;
+	}
+	if (c->obuf.len && !input_waiting(c))
+		conn_flush(c);
+	if (c->dead)
+		return RD_EOF;
+	struct deadline d;
+	deadline_in(&d, c->timeout * 1000ULL);
+	for (;;) {
+		if (*c->term)
+			return RD_TERM;
+		struct pollfd p = { .fd = c->in, .events = POLLIN };
+		int r = poll(&p, 1, deadline_left(&d));
+		if (r == 0)
+			return RD_TIMEOUT;
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return RD_EOF;
+		}
+		ssize_t n = read(c->in, c->ibuf + c->ilen, sizeof c->ibuf - c->ilen);
+		if (n > 0) {
+			c->ilen += (size_t)n;
+			return RD_OK;
+		}
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			return RD_EOF;
+	}
+}
+
+/* The start of a line that is too long to keep, so that its reply can still depend on
+ * the verb (an over-long AUTH line gets RFC 4954's 500 5.5.6). */
+static void keep_head(struct conn *c, const char *p, size_t n)
+{
+	size_t k = n < sizeof c->longhead - 1 ? n : sizeof c->longhead - 1;
+	memcpy(c->longhead, p, k);
+	c->longhead[k] = '\0';
+}
+
+enum rd conn_get_line(struct conn *c, size_t max, char **line, size_t *len)
+{
+	bool toolong = false;
+	for (;;) {
+		char *p = c->ibuf + c->ipos;
+		size_t avail = c->ilen - c->ipos;
+		char *nl = memchr(p, '\n', avail);
+		if (nl) {
+			size_t n = (size_t)(nl - p);
+			c->ipos += n + 1;
+			if (!toolong && n + 1 > max)
+				keep_head(c, p, n);
+			if (toolong || n + 1 > max)
+				return RD_LONG;
+			if (n && p[n - 1] == '\r')
+				n--;
+			p[n] = '\0';
+			*line = p;
+			*len = n;
+			return RD_OK;
+		}
+		if (avail >= max) {
+			if (!toolong)
+				keep_head(c, p, avail);
+			toolong = true;
+			c->ipos = c->ilen;
+		}
+		enum rd r = conn_fill(c);
+		if (r != RD_OK)
+			return r;
+	}
+}
+
+void conn_peer(const struct conn *c, char *out, size_t n)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	unsigned char bin[16];
+	if (getpeername(c->in, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET) {
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out, (socklen_t)n);
+			return;
+		}
+		if (ss.ss_family == AF_INET6) {
+			struct in6_addr *a6 = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+			if (IN6_IS_ADDR_V4MAPPED(a6))
+				inet_ntop(AF_INET, &a6->s6_addr[12], out, (socklen_t)n);
+			else
+				inet_ntop(AF_INET6, a6, out, (socklen_t)n);
+			return;
+		}
+	}
+	/* systemd sets REMOTE_ADDR, tcpserver TCPREMOTEIP; believe only real addresses. */
+	const char *env[] = { "REMOTE_ADDR", "TCPREMOTEIP" };
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = getenv(env[i]);
+		if (v && (inet_pton(AF_INET, v, bin) == 1 || inet_pton(AF_INET6, v, bin) == 1)) {
+			snprintf(out, n, "%s", v);
+			return;
+		}
+	}
+	snprintf(out, n, "unknown");
+}
+
+void conn_free(struct conn *c)
+{
+	buf_free(&c->obuf);
+}

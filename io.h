@@ -1,0 +1,67 @@
+/* io.h: the session's connection to the client: buffered reading of lines and data,
+ * replies collected and written in one go, every wait under a deadline.  Session
+ * side.  This is the layer a TLS record layer will sit under: nothing above it reads
+ * or writes the descriptors.
+ *
+ * Reading is done in IO_BLOCK chunks and parsed from the buffer; replies collect in
+ * one output buffer that is written only when the client has nothing more waiting
+ * (RFC 2920 3.2), so a pipelined batch of commands costs one read and one write. */
+#ifndef IO_H
+#define IO_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "smtp-session.h"
+
+/* Result of waiting for input. */
+enum rd {
+	RD_OK,		/* data (or a line) is there */
+	RD_LONG,	/* a line over the limit was skipped */
+	RD_EOF,		/* the client closed the connection */
+	RD_TIMEOUT,	/* RFC 5321 4.5.3.2: the client was silent too long */
+	RD_TERM,	/* SIGTERM */
+};
+
+struct conn {
+	int in, out;
+	bool out_sock;			/* out is a socket: send() without SIGPIPE */
+	bool dead;			/* the client cannot be written to any more */
+	unsigned timeout;		/* seconds a read or a write may wait */
+	const volatile sig_atomic_t *term;	/* set by the SIGTERM handler */
+	struct buf obuf;		/* replies not yet written */
+	char longhead[6];		/* first bytes of the last over-long line */
+	size_t ipos, ilen;		/* ibuf[ipos..ilen) is read but not yet parsed */
+	/* Last, so that a session can clear everything before it: its bytes are never
+	 * read before they are written. */
+	char ibuf[IO_BLOCK];		/* client input */
+};
+
+/* Set up c on in/out (everything before ibuf must be zero). */
+void conn_init(struct conn *c, int in, int out, unsigned timeout,
+	       const volatile sig_atomic_t *term);
+
+/* Write every pending reply, waiting at most the timeout for the client. */
+void conn_flush(struct conn *c);
+
+/* Read more input into ibuf (pending replies are written first unless more input
+ * is already waiting).  Input already parsed is dropped, and the bytes it leaves
+ * behind are wiped: they may be a password. */
+enum rd conn_fill(struct conn *c);
+
+/* The next line, NUL-terminated in place, without its line end.  LF ends a command
+ * line, with or without CR before it.  A line longer than max octets (line end
+ * included, RFC 5321 4.5.3.1.4) is skipped through its end: RD_LONG, and its first
+ * bytes are in longhead. */
+enum rd conn_get_line(struct conn *c, size_t max, char **line, size_t *len);
+
+/* The client's IP address, from the socket, else from $REMOTE_ADDR (systemd) or
+ * $TCPREMOTEIP (tcpserver) when they hold a real address, else "unknown". */
+void conn_peer(const struct conn *c, char *out, size_t n);
+
+/* Release the output buffer (wiped). */
+void conn_free(struct conn *c);
+
+#endif

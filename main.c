@@ -1,0 +1,205 @@
+/* main.c: one SMTP session per process, in two processes (privsep.h).
+ *
+ * A super-server (systemd Accept=yes, inetd, tcpserver) starts this program once per
+ * connection, with the connection on stdin and stdout.  Before a byte is read from
+ * the client the program forks: the child, the session process, confines itself
+ * (sandbox.c) and runs the dialogue (smtp-session.c); the parent keeps its privilege,
+ * drops the connection, and serves the child's requests (parent.c) until the child
+ * ends, then ends the same way: the child's exit status, or 128 + the signal that
+ * killed it (logged), or EXIT_SYSTEM when the child broke the protocol (killed,
+ * logged).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "asuser.h"
+#include "log.h"
+#include "options.h"
+#include "parent.h"
+#include "priv.h"
+#include "sandbox.h"
+#include "session.h"
+#include "smtp-session.h"
+#include "systemd.h"
+#include "users.h"
+
+/* The session process, for the parent's SIGTERM handler. */
+static volatile pid_t session_pid;
+
+/* SIGTERM to the parent (systemd stops the unit, an administrator) is passed on: the
+ * session process answers 421 and ends, then the parent does. */
+static void pass_term(int sig)
+{
+	(void)sig;
+	if (session_pid > 0)
+		kill(session_pid, SIGTERM);
+}
+
+/* The privsep user, copied out of getpwnam()'s static storage.  NULL with *why when
+ * it cannot be used. */
+static struct passwd *privsep_user(const struct config *cfg, const char **why)
+{
+	static struct passwd pw;
+	static char name[USER_NAME_MAX + 1];
+	struct passwd *p = getpwnam(cfg->privsep_user);
+	if (!p)
+		return *why = "--privsep-user: no such user", NULL;
+	if (p->pw_uid == 0 || p->pw_gid == 0)
+		return *why = "--privsep-user: must not be root", NULL;
+	snprintf(name, sizeof name, "%s", p->pw_name);
+	pw = (struct passwd){ .pw_name = name, .pw_uid = p->pw_uid, .pw_gid = p->pw_gid };
+	return &pw;
+}
+
+/* The parent gives up every descriptor of the connection: stdin and stdout, and
+ * stderr when inetd made it the connection too.  /dev/null takes their places. */
+static void drop_connection(void)
+{
+	struct stat in, err;
+	bool err_is_conn = fstat(0, &in) == 0 && fstat(2, &err) == 0 &&
+			   in.st_dev == err.st_dev && in.st_ino == err.st_ino;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null == -1) {
+		close(0), close(1);
+		if (err_is_conn)
+			close(2);
+		return;
+	}
+	dup2(null, 0), dup2(null, 1);
+	if (err_is_conn)
+		dup2(null, 2);
+	if (null > 2)
+		close(null);
+}
+
+/* The session process keeps no descriptor it does not need (a super-server's or a
+ * shell's leftovers): the connection, stderr, the link and the spool stay. */
+static void close_others(int link)
+{
+	int keep[] = { link, spool_fd() };
+	unsigned from = 3;
+	for (;;) {
+		unsigned next = ~0U;
+		for (size_t i = 0; i < 2; i++)
+			if (keep[i] >= (int)from && (unsigned)keep[i] < next)
+				next = (unsigned)keep[i];
+		if (next > from)
+			close_range(from, next == ~0U ? ~0U : next - 1, 0);
+		if (next == ~0U)
+			break;
+		from = next + 1;
+	}
+}
+
+/* The session process: confine, then the dialogue.  Returns the exit status. */
+static int session_process(const struct config *cfg, const struct passwd *ps, int link)
+{
+	const char *why = NULL;
+	bool refuse = false;
+	priv_attach(link);
+	log_to_sink(priv_log);
+	if (spool_init() == -1)
+		log_msg(LOG_ERR, "cannot open the spool in $TMPDIR: %s", strerror(errno));
+	close_others(link);
+#ifdef SMTP_TEST_HOOKS
+	/* Test builds only (make check, privsep.bats): a hostile stand-in for the session
+	 * process, on the link to this real parent. */
+	const char *hostile = getenv("SMTP_TEST_CHILD");
+	if (hostile) {
+		char fd[16];
+		snprintf(fd, sizeof fd, "%d", link);
+		fcntl(link, F_SETFD, 0);
+		execl(hostile, hostile, fd, (char *)NULL);
+		_exit(127);
+	}
+#endif
+	if (sandbox_enter(ps, &why) == -1) {
+		log_msg(LOG_CRIT, "cannot confine the session: %s: %s", why, strerror(errno));
+		refuse = true;	/* only a 421 is written, nothing is read */
+	}
+	int rc = session_run(cfg, refuse, 0, 1);
+	close(link);
+	return refuse ? EXIT_SYSTEM : rc;
+}
+
+/* The parent: serve until the session process ends, then end as it did. */
+static int parent_process(const struct config *cfg, pid_t pid, int link)
+{
+	drop_connection();
+	asuser_hide(link);
+	struct sigaction sa = { .sa_handler = pass_term };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	const char *why = NULL;
+	int rc = parent_serve(cfg, link, &why);
+	if (rc == -1) {
+		log_msg(LOG_ERR, "privilege separation: the session process broke the protocol "
+			"(%s): killed", why);
+		kill(pid, SIGKILL);
+	}
+	close(link);
+	int st = 0;
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	session_pid = 0;
+	if (rc == -1)
+		return EXIT_SYSTEM;
+	if (WIFSIGNALED(st)) {
+		log_msg(LOG_CRIT, "privilege separation: the session process was killed by "
+			"signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+		return 128 + WTERMSIG(st);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_SYSTEM;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	const char *user = NULL, *why = NULL;
+	options_defaults(&cfg);
+	options_parse(argc, argv, &cfg, &user);
+	umask(077);
+	log_open(cfg.log_file);
+	signal(SIGPIPE, SIG_IGN);
+	struct passwd *ps = NULL;
+	int sv[2] = { -1, -1 };
+	bool started = false;
+	int rc = systemd_connection(&why);	/* a passed socket moves to fds 0 and 1 */
+	if (rc) {
+		log_msg(LOG_ERR, "cannot start: %s", why);
+		started = true;	/* nothing to answer on */
+	} else if (users_init(&cfg, user, &why) == -1)
+		log_msg(LOG_ERR, "cannot start: %s: %s", why, strerror(errno));
+	else if (!cfg.single && !(ps = privsep_user(&cfg, &why)))
+		log_msg(LOG_ERR, "cannot start: %s", why);
+	else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		log_msg(LOG_ERR, "cannot start: socketpair: %s", strerror(errno));
+	else if ((session_pid = fork()) == -1) {
+		log_msg(LOG_ERR, "cannot start: fork: %s", strerror(errno));
+		close(sv[0]), close(sv[1]);
+	} else if (session_pid == 0) {
+		close(sv[0]);
+		rc = session_process(&cfg, ps, sv[1]);
+		started = true;
+	} else {
+		close(sv[1]);
+		rc = parent_process(&cfg, session_pid, sv[0]);
+		started = true;
+	}
+	if (!started)	/* a fixed 421 greeting; not a byte of the client is read */
+		rc = session_run(&cfg, true, 0, 1);
+	/* Freed so that leak checkers (valgrind, ASan) see no leak at all. */
+	free(cfg.domains);
+	free(cfg.user);
+	free(cfg.home);
+	return rc;
+}

@@ -1,0 +1,196 @@
+/* options.c: the command line, into struct config.  It runs before the fork, so
+ * both sides get the same configuration. */
+#include "options.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "buf.h"
+
+void options_defaults(struct config *cfg)
+{
+	*cfg = (struct config){
+		.maildir = "Maildir",
+		.postmaster = "root",
+		.max_size = DEFAULT_MAX_SIZE,
+		.max_rcpt = DEFAULT_MAX_RCPT,
+		.timeout = DEFAULT_TIMEOUT,
+		.auth = AUTH_LOCAL,
+		.pam_service = "smtp",
+		.auth_delay_ms = DEFAULT_AUTH_DELAY_MS,
+		.tty_max_lines = DEFAULT_TTY_MAX_LINES,
+		.tty_max_bytes = DEFAULT_TTY_MAX_BYTES,
+		.tty_timeout = DEFAULT_TTY_TIMEOUT,
+		.privsep_user = DEFAULT_PRIVSEP_USER,
+	};
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: smtp-session [options]   (the connection on stdin/stdout)\n"
+	      "  --hostname NAME        our name (default: gethostname)\n"
+	      "  --domains A,B,...      local domains (default: the hostname and localhost)\n"
+	      "  --maildir PATH         Maildir below each home (default Maildir);\n"
+	      "                         an absolute path only in single-user mode\n"
+	      "  --user NAME            single-user mode: all mail to NAME, running as NAME\n"
+	      "  --postmaster USER      who gets postmaster's mail (default root)\n"
+	      "  --max-size BYTES       largest message (default 10485760)\n"
+	      "  --max-recipients N     recipients per message (default 100)\n"
+	      "  --timeout SECONDS      idle timeout (default 300)\n"
+	      "  --log-file PATH        log to PATH instead of syslog (facility mail)\n"
+	      "  --auth WHERE           offer AUTH: local (loopback clients, the default),\n"
+	      "                         always, or never\n"
+	      "  --require-auth         submission mode: MAIL only after AUTH\n"
+	      "  --pam-service NAME     PAM service for AUTH (default smtp)\n"
+	      "  --auth-delay MS        pause after a failed AUTH (default 2000)\n"
+	      "  --no-send              turn SEND, SOML and SAML (terminal delivery) off\n"
+	      "  --utmp PATH            who is logged in where (default: the system's utmp)\n"
+	      "  --tty-max-lines N      lines of a message shown on a terminal (default 64)\n"
+	      "  --tty-max-bytes N      bytes of a message shown on a terminal (default 8192)\n"
+	      "  --tty-timeout SECONDS  time a terminal may take to accept it (default 5)\n"
+	      "  --privsep-user NAME    as root, run the dialogue as NAME (default smtp-session)\n"
+	      "  --help, --version\n", f);
+}
+
+
+/* ",a,b," in lowercase, for local_domain(). */
+static char *domain_list(const char *list)
+{
+	struct buf b = BUF_INIT;
+	buf_addc(&b, ',');
+	for (const char *p = list; *p; p++)
+		if (*p != ' ')
+			buf_addc(&b, (char)tolower((unsigned char)*p));
+	buf_addc(&b, ',');
+	return b.p;
+}
+
+enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
+       O_MAXRCPT, O_TIMEOUT, O_LOGFILE, O_AUTH, O_REQUIRE_AUTH, O_PAM_SERVICE,
+       O_AUTH_DELAY, O_NOSEND, O_UTMP, O_TTYLINES, O_TTYBYTES, O_TTYTIMEOUT, O_PRIVSEP_USER,
+       O_HELP, O_VERSION };
+
+static const struct option options[] = {
+	{ "hostname", required_argument, NULL, O_HOSTNAME },
+	{ "domains", required_argument, NULL, O_DOMAINS },
+	{ "maildir", required_argument, NULL, O_MAILDIR },
+	{ "user", required_argument, NULL, O_USER },
+	{ "postmaster", required_argument, NULL, O_POSTMASTER },
+	{ "max-size", required_argument, NULL, O_MAXSIZE },
+	{ "max-recipients", required_argument, NULL, O_MAXRCPT },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "log-file", required_argument, NULL, O_LOGFILE },
+	{ "auth", required_argument, NULL, O_AUTH },
+	{ "require-auth", no_argument, NULL, O_REQUIRE_AUTH },
+	{ "pam-service", required_argument, NULL, O_PAM_SERVICE },
+	{ "auth-delay", required_argument, NULL, O_AUTH_DELAY },
+	{ "no-send", no_argument, NULL, O_NOSEND },
+	{ "utmp", required_argument, NULL, O_UTMP },
+	{ "tty-max-lines", required_argument, NULL, O_TTYLINES },
+	{ "tty-max-bytes", required_argument, NULL, O_TTYBYTES },
+	{ "tty-timeout", required_argument, NULL, O_TTYTIMEOUT },
+	{ "privsep-user", required_argument, NULL, O_PRIVSEP_USER },
+	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Usage errors are the one thing written to stderr: they happen before any session. */
+static _Noreturn void bad_usage(const char *what)
+{
+	fprintf(stderr, "smtp-session: %s\n", what);
+	usage(stderr);
+	exit(EXIT_USAGE);
+}
+
+void options_parse(int argc, char **argv, struct config *cfg, const char **user)
+{
+	static char host[256];
+	const char *domains = NULL;
+	unsigned long long n;
+	int c;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case O_HOSTNAME: cfg->hostname = optarg; break;
+		case O_DOMAINS: domains = optarg; break;
+		case O_MAILDIR: cfg->maildir = optarg; break;
+		case O_USER: *user = optarg; break;
+		case O_POSTMASTER: cfg->postmaster = optarg; break;
+		case O_LOGFILE: cfg->log_file = optarg; break;
+		case O_REQUIRE_AUTH: cfg->require_auth = true; break;
+		case O_PAM_SERVICE: cfg->pam_service = optarg; break;
+		case O_AUTH:
+			if (strcmp(optarg, "local") == 0)
+				cfg->auth = AUTH_LOCAL;
+			else if (strcmp(optarg, "always") == 0)
+				cfg->auth = AUTH_ALWAYS;
+			else if (strcmp(optarg, "never") == 0)
+				cfg->auth = AUTH_NEVER;
+			else
+				bad_usage("--auth: local, always or never");
+			break;
+		case O_AUTH_DELAY:
+			if (!addr_number(optarg, 0, 60000, &n))
+				bad_usage("--auth-delay: milliseconds, from 0 to 60000");
+			cfg->auth_delay_ms = (unsigned)n;
+			break;
+		case O_MAXSIZE:
+			if (!addr_number(optarg, 1, 1ULL << 40, &cfg->max_size))
+				bad_usage("--max-size: a number of bytes, at least 1");
+			break;
+		case O_MAXRCPT:
+			if (!addr_number(optarg, 1, 100000, &n))
+				bad_usage("--max-recipients: a number from 1 to 100000");
+			cfg->max_rcpt = (unsigned)n;
+			break;
+		case O_TIMEOUT:
+			if (!addr_number(optarg, 1, 86400, &n))
+				bad_usage("--timeout: seconds, from 1 to 86400");
+			cfg->timeout = (unsigned)n;
+			break;
+		case O_NOSEND: cfg->no_send = true; break;
+		case O_UTMP: cfg->utmp = optarg; break;
+		case O_TTYLINES:
+			if (!addr_number(optarg, 1, 100000, &n))
+				bad_usage("--tty-max-lines: a number from 1 to 100000");
+			cfg->tty_max_lines = (unsigned)n;
+			break;
+		case O_TTYBYTES:
+			if (!addr_number(optarg, 1, TTY_MAX_BYTES_LIMIT, &n))
+				bad_usage("--tty-max-bytes: a number from 1 to 1048576");
+			cfg->tty_max_bytes = (unsigned)n;
+			break;
+		case O_TTYTIMEOUT:
+			if (!addr_number(optarg, 1, 3600, &n))
+				bad_usage("--tty-timeout: seconds, from 1 to 3600");
+			cfg->tty_timeout = (unsigned)n;
+			break;
+		case O_PRIVSEP_USER: cfg->privsep_user = optarg; break;
+		case O_HELP: usage(stdout); exit(0);
+		case O_VERSION: puts("smtp-session " SMTP_SESSION_VERSION); exit(0);
+		default: bad_usage("unknown option");
+		}
+	}
+	if (optind < argc)
+		bad_usage("unexpected argument");
+	if (!cfg->hostname) {
+		if (gethostname(host, sizeof host - 1) == -1)
+			snprintf(host, sizeof host, "localhost");
+		cfg->hostname = host;
+	}
+	if (!addr_helo_ok(cfg->hostname))
+		bad_usage("--hostname: one word of printable ASCII");
+	if (!domains) {
+		static char def[300];
+		snprintf(def, sizeof def, "%s,localhost", cfg->hostname);
+		domains = def;
+	}
+	cfg->domains = domain_list(domains);
+	if (!cfg->maildir[0])
+		bad_usage("--maildir: empty path");
+}

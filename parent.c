@@ -1,0 +1,307 @@
+/* parent.c: the privileged parent: it serves the requests of privsep.h and nothing
+ * else.  Privileged side.  It never parses SMTP, decodes base64 or renders text; it
+ * checks every frame as if the session process were hostile (privsep.h lists what
+ * ends the session), as OpenSSH's monitor does: one table says which request is
+ * served by which function with which bound, and anything else is fatal. */
+#include "parent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+
+#include "auth.h"
+#include "frame.h"
+#include "log.h"
+#include "mbox.h"
+#include "priv.h"
+#include "privsep.h"
+#include "tty.h"
+#include "users.h"
+
+/* RFC 4616 2: a PLAIN field is at most 255 octets (sasl.h). */
+#define AUTH_FIELD_MAX 255
+
+struct parent {
+	const struct config *cfg;
+	int sock;
+	struct frame in, out;
+	struct buf users;		/* names LOOKUP returned: "name\0name\0..." */
+	struct buf pend;		/* PS_RCPT so far: struct pending[npend] */
+	size_t npend;
+	unsigned auth_failures;		/* counted here: the session's count is not trusted */
+	const char *why;		/* why the session broke the protocol */
+};
+
+/* One pending recipient; its strings are copies owned here. */
+struct pending {
+	char user[USER_NAME_MAX + 1];
+	char *head;
+	size_t headlen;
+};
+
+static int fatal(struct parent *p, const char *why)
+{
+	p->why = why;
+	return -1;
+}
+
+static bool looked_up(const struct parent *p, const char *user)
+{
+	for (size_t off = 0; off < p->users.len; off += strlen(p->users.p + off) + 1)
+		if (strcmp(p->users.p + off, user) == 0)
+			return true;
+	return false;
+}
+
+static void clear_pending(struct parent *p)
+{
+	struct pending *r = (struct pending *)p->pend.p;
+	for (size_t i = 0; i < p->npend; i++)
+		free(r[i].head);
+	buf_reset(&p->pend);
+	p->npend = 0;
+}
+
+static int answer(struct parent *p)
+{
+	return frame_send(p->sock, &p->out, -1) == -1 ? fatal(p, "link lost") : 0;
+}
+
+/* ------------------------------------------------------------ the requests */
+
+static int serve_log(struct parent *p)
+{
+	struct log_field f[PS_LOG_FIELDS_MAX + 1];
+	char value[PS_LOG_FIELDS_MAX][PS_LOG_VALUE_MAX + 1], line[PS_LOG_LINE_MAX + 1];
+	uint32_t prio = frame_get_u32(&p->in), n = frame_get_u32(&p->in);
+	if (prio > 7 || n > PS_LOG_FIELDS_MAX)
+		return fatal(p, "bad log request");
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t key = frame_get_u32(&p->in);
+		frame_get_str(&p->in, value[i], PS_LOG_VALUE_MAX);
+		if (key == LF_END || key > LF_USER)
+			return fatal(p, "bad log field");
+		f[i] = (struct log_field){ (enum log_key)key, value[i] };
+	}
+	f[n] = (struct log_field){ LF_END, NULL };
+	frame_get_str(&p->in, line, PS_LOG_LINE_MAX);
+	if (!frame_done(&p->in))
+		return fatal(p, "malformed log request");
+	log_line((int)prio, f, line);
+	return 0;
+}
+
+static int serve_lookup(struct parent *p)
+{
+	char local[LOCAL_PART_MAX + 1], user[USER_NAME_MAX + 1] = "";
+	frame_get_str(&p->in, local, LOCAL_PART_MAX);
+	if (!frame_done(&p->in) || p->npend)
+		return fatal(p, "malformed or out-of-order lookup");
+	enum lookup r = users_lookup(p->cfg, local, user);
+	if (r != LOOKUP_OK)
+		user[0] = '\0';
+	else if (!looked_up(p, user))
+		buf_add(&p->users, user, strlen(user) + 1);
+	frame_begin(&p->out, PS_LOOKUP_ANS);
+	frame_put_u32(&p->out, r);
+	frame_put_str(&p->out, user);
+	return answer(p);
+}
+
+static int serve_auth(struct parent *p)
+{
+	char user[AUTH_FIELD_MAX + 1], pass[AUTH_FIELD_MAX + 1], rhost[INET6_ADDRSTRLEN];
+	char canon[USER_NAME_MAX + 1] = "";
+	frame_get_str(&p->in, user, AUTH_FIELD_MAX);
+	frame_get_str(&p->in, pass, AUTH_FIELD_MAX);
+	frame_get_str(&p->in, rhost, sizeof rhost - 1);
+	bool ok = frame_done(&p->in);
+	frame_clear(&p->in);	/* the password's copy in the frame */
+	int rc = 0;
+	if (!ok || p->npend)
+		rc = fatal(p, "malformed or out-of-order AUTH");
+	else if (p->cfg->auth == AUTH_NEVER)
+		rc = fatal(p, "AUTH with --auth never");
+	else if (p->auth_failures >= AUTH_MAX_FAILURES)	/* the session should have ended */
+		rc = fatal(p, "AUTH after too many failures");
+	enum authn r = AUTHN_FAIL;
+	if (rc == 0 && user[0] && pass[0])
+		r = auth_pam(p->cfg->pam_service, user, pass, rhost[0] ? rhost : NULL, canon);
+	explicit_bzero(pass, sizeof pass);
+	if (rc)
+		return rc;
+	if (r == AUTHN_FAIL)
+		p->auth_failures++;
+	if (r != AUTHN_OK)
+		canon[0] = '\0';
+	frame_begin(&p->out, PS_AUTH_ANS);
+	frame_put_u32(&p->out, r);
+	frame_put_str(&p->out, canon);
+	return answer(p);
+}
+
+static int serve_rcpt(struct parent *p)
+{
+	struct pending r;
+	size_t n;
+	frame_get_str(&p->in, r.user, USER_NAME_MAX);
+	const char *head = frame_get_bytes(&p->in, PS_HEAD_MAX, &n);
+	if (!frame_done(&p->in))
+		return fatal(p, "malformed recipient");
+	if (!looked_up(p, r.user))
+		return fatal(p, "recipient never looked up");
+	if (p->npend >= p->cfg->max_rcpt)
+		return fatal(p, "too many recipients");
+	if (!(r.head = malloc(n + 1)))
+		return fatal(p, "out of memory");
+	memcpy(r.head, head, n);
+	r.headlen = n;
+	buf_add(&p->pend, &r, sizeof r);
+	p->npend++;
+	return 0;
+}
+
+/* The spool must be a regular file with the declared bytes; a memory file that could
+ * be sealed must be, so that it cannot shrink or change while it is delivered (a
+ * shorter file only fails the delivery: copies stop at its end). */
+static const char *bad_spool(int fd, uint64_t size)
+{
+	struct stat st;
+	if (fd == -1)
+		return "delivery without a spool";
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		return "spool is not a regular file";
+	if ((uint64_t)st.st_size < size)
+		return "spool smaller than declared";
+	/* -1: no seals on this file system; F_SEAL_SEAL alone: a memory file that was made
+	 * unsealable (MFD_ALLOW_SEALING not given, or tmpfs), as good as a regular file. */
+	int seals = fcntl(fd, F_GET_SEALS);
+	int need = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+	if (seals != -1 && seals != F_SEAL_SEAL && (seals & need) != need)
+		return "spool memfd not sealed";
+	return NULL;
+}
+
+static int serve_deliver(struct parent *p)
+{
+	uint64_t size = frame_get_u64(&p->in);
+	uint32_t seq = frame_get_u32(&p->in);
+	const char *bad = bad_spool(p->in.fd, size);
+	if (!frame_done(&p->in) || !p->npend)
+		return fatal(p, "malformed or out-of-order delivery");
+	if (bad)
+		return fatal(p, bad);
+	if (size > p->cfg->max_size)
+		return fatal(p, "message over --max-size");
+	struct pending *r = (struct pending *)p->pend.p;
+	struct priv_rcpt *pr = calloc(p->npend, sizeof *pr);
+	if (!pr)
+		return fatal(p, "out of memory");
+	for (size_t i = 0; i < p->npend; i++)
+		pr[i] = (struct priv_rcpt){ r[i].user, r[i].head, r[i].headlen };
+	int err = mbox_deliver(p->cfg, p->in.fd, (off_t)size, pr, p->npend, seq);
+	free(pr);
+	clear_pending(p);
+	frame_begin(&p->out, PS_DELIVER_ANS);
+	frame_put_u32(&p->out, (uint32_t)err);
+	return answer(p);
+}
+
+/* PS_TTY_CHECK and PS_TTY_WRITE: one answer per pending recipient. */
+static int serve_tty(struct parent *p)
+{
+	size_t len = 0;
+	const char *text = p->in.type == PS_TTY_WRITE
+		? frame_get_bytes(&p->in, TTY_TEXT_MAX, &len) : NULL;
+	if (!frame_done(&p->in) || !p->npend)
+		return fatal(p, "malformed or out-of-order terminal request");
+	if (p->cfg->no_send)
+		return fatal(p, "terminal request with --no-send");
+	struct pending *r = (struct pending *)p->pend.p;
+	const char **users = calloc(p->npend, sizeof *users);
+	struct tty_status *st = calloc(p->npend, sizeof *st);
+	if (!users || !st) {
+		free(users), free(st);
+		return fatal(p, "out of memory");
+	}
+	int rc = 0;
+	for (size_t i = 0; i < p->npend; i++) {
+		users[i] = r[i].user;
+		if (r[i].headlen)
+			rc = fatal(p, "header block for a terminal");
+	}
+	if (rc == 0 && text)
+		tty_write(p->cfg, users, p->npend, text, len, st);
+	else if (rc == 0)
+		tty_check(p->cfg, users, p->npend, st);
+	for (size_t i = 0; i < p->npend && rc == 0; i++) {
+		frame_begin(&p->out, PS_TTY_ANS);
+		frame_put_u32(&p->out, st[i].result);
+		frame_put_str(&p->out, st[i].line);
+		rc = answer(p);
+	}
+	free(users), free(st);
+	clear_pending(p);
+	return rc;
+}
+
+/* ------------------------------------------------------------- the table */
+
+/* Which requests are served, by what, with which bound on the payload, and whether a
+ * descriptor comes with it.  Answer types and unknown types have no entry. */
+static const struct request {
+	int (*serve)(struct parent *);
+	size_t max;
+	bool fd;
+} requests[PS_TYPE_END] = {
+	[PS_LOG] = { serve_log, 8 + PS_LOG_FIELDS_MAX * (8 + PS_LOG_VALUE_MAX) +
+				4 + PS_LOG_LINE_MAX, false },
+	[PS_LOOKUP] = { serve_lookup, 4 + LOCAL_PART_MAX, false },
+	[PS_AUTH] = { serve_auth, 3 * 4 + 2 * AUTH_FIELD_MAX + INET6_ADDRSTRLEN, false },
+	[PS_RCPT] = { serve_rcpt, 8 + USER_NAME_MAX + PS_HEAD_MAX, false },
+	[PS_DELIVER] = { serve_deliver, 8 + 4, true },
+	[PS_TTY_CHECK] = { serve_tty, 0 + 1, false },
+	[PS_TTY_WRITE] = { serve_tty, 4 + TTY_TEXT_MAX, false },
+};
+
+/* The payload bound of a request type, 0 for a type that is no request.  (An empty
+ * payload, PS_TTY_CHECK's, is allowed by a bound of 1.) */
+static size_t limit(uint16_t type)
+{
+	return type < PS_TYPE_END && requests[type].serve ? requests[type].max : 0;
+}
+
+int parent_serve(const struct config *cfg, int sock, const char **why)
+{
+	struct parent p = { .cfg = cfg, .sock = sock, .in = FRAME_INIT, .out = FRAME_INIT };
+	int rc = 0;
+	while (rc == 0) {
+		if (frame_recv(sock, &p.in, 0, limit) == -1) {
+			if (errno != 0)
+				rc = fatal(&p, errno == EPROTO
+					   ? "malformed, oversized, unknown or cut-short frame"
+					   : "link lost");
+			break;	/* errno 0: the session closed the link, its normal end */
+		}
+		const struct request *r = &requests[p.in.type];
+		if (r->fd != (p.in.fd != -1))
+			rc = fatal(&p, r->fd ? "delivery without a spool" : "descriptor where none belongs");
+		else
+			rc = r->serve(&p);
+		frame_clear(&p.in);
+	}
+	*why = p.why;
+	clear_pending(&p);
+	buf_free(&p.pend);
+	buf_free(&p.users);
+	frame_free(&p.in);
+	frame_free(&p.out);
+	return rc;
+}

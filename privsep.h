@@ -1,0 +1,74 @@
+/* privsep.h: the protocol between the session process and the privileged parent.
+ *
+ * Started as root, smtp-session forks before it reads a byte from the client.  The
+ * child (the session process) runs the whole SMTP dialogue as the unprivileged
+ * --privsep-user, chrooted into an empty directory, with no_new_privs and a seccomp
+ * allow-list (sandbox.c).  The parent stays root, never touches the connection, and
+ * serves the requests below and nothing else (parent.c).  Not started as root, the
+ * same fork and the same protocol run without the uid change and the chroot.
+ *
+ * Transport: a SOCK_STREAM socketpair.  A frame is a header (struct frame_hdr: the
+ * payload's length, the type) and a payload of typed fields in the order given
+ * below (frame.h: u32, u64, str = u32 length + bytes without NUL, bytes = the same
+ * with any bytes).  One file descriptor may travel with a frame (SCM_RIGHTS), only
+ * where a request says so.
+ *
+ * The parent treats the child as hostile.  Any of these ends the session (the child
+ * is killed, the event logged, and the parent exits EXIT_SYSTEM): an unknown type, an
+ * answer type sent as a request, a payload over the type's bound (or over FRAME_MAX),
+ * a frame cut short, a field that does not parse or bytes left after the last field,
+ * a descriptor where none belongs or none where one must be, a request out of order
+ * (see "pending"), a recipient that no LOOKUP of this session returned, an AUTH after
+ * AUTH_MAX_FAILURES failures, more than cfg->max_rcpt recipients, a spool that is not
+ * a regular file (or a memfd that could be sealed and is not) or is smaller than
+ * declared.
+ *
+ *  request (child -> parent)                 answer (parent -> child)
+ *  -------------------------------------     ----------------------------------------
+ *  PS_LOG      u32 priority                  none: the parent writes it to syslog,
+ *              u32 n, n x (u32 key,          the journal or --log-file, scrubbed
+ *                          str value)        again (control bytes as '?')
+ *              str line
+ *  PS_LOOKUP   str local part                PS_LOOKUP_ANS  u32 enum lookup
+ *                                                           str user ("" unless OK)
+ *  PS_AUTH     str user, str password,       PS_AUTH_ANS    u32 enum authn
+ *              str client address or ""                     str user PAM settled on
+ *  PS_RCPT     str user (from a LOOKUP),     none: one recipient of the next
+ *              str header block              PS_DELIVER, PS_TTY_CHECK or PS_TTY_WRITE
+ *                                            ("pending"; the header block must be ""
+ *                                            for the terminal requests)
+ *  PS_DELIVER  u64 size, u32 sequence,       PS_DELIVER_ANS u32 0 or an errno value
+ *              + the spool's descriptor
+ *  PS_TTY_CHECK (nothing)                    one PS_TTY_ANS per pending recipient, in
+ *  PS_TTY_WRITE bytes text (tty_render())    order: u32 enum tty_result, str tty line
+ *
+ * Each answer comes before the child sends its next request, so there is never more
+ * than one request in flight; PS_LOG and PS_RCPT need none.
+ */
+#ifndef PRIVSEP_H
+#define PRIVSEP_H
+
+#include <stdint.h>
+
+enum ps_type {
+	PS_LOG = 1,
+	PS_LOOKUP,
+	PS_LOOKUP_ANS,
+	PS_AUTH,
+	PS_AUTH_ANS,
+	PS_RCPT,
+	PS_DELIVER,
+	PS_DELIVER_ANS,
+	PS_TTY_CHECK,
+	PS_TTY_WRITE,
+	PS_TTY_ANS,
+	PS_TYPE_END,	/* not a type: one past the last */
+};
+
+/* Bounds of the fields (the parent checks each; the frame bound follows from them). */
+#define PS_LOG_LINE_MAX 1024	/* log.c formats lines into 1024 bytes */
+#define PS_LOG_VALUE_MAX 320	/* a field's value: a path, a domain, an address */
+#define PS_LOG_FIELDS_MAX 8
+#define PS_HEAD_MAX 4096	/* one recipient's trace header block */
+
+#endif

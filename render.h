@@ -1,0 +1,30 @@
+/* render.h: the text of a message as a terminal may be shown it (SEND, SOML, SAML:
+ * RFC 821 3.4), the way write(1) shows it.  Session side: it runs in the dialogue,
+ * once per message, so the privileged side never reads message text. */
+#ifndef RENDER_H
+#define RENDER_H
+
+#include <sys/types.h>
+#include <time.h>
+
+#include "buf.h"
+
+/* What the header line says: who sent it (the envelope sender, "" for <>), from which
+ * client (its HELO name and address) and when. */
+struct tty_note {
+	const char *sender;
+	const char *helo;
+	const char *client;
+	time_t when;
+};
+
+/* Append to out the text for a terminal: "\r\n", the header line
+ *   Message from <sender> on <helo> (<client>) at HH:MM ...
+ * the message (bytes 0..size of spool, LF line ends) cut after max_lines lines or
+ * max_bytes bytes as shown, a line saying so when it was cut, and "EOF".  Line ends are
+ * CRLF; TAB and printable ASCII pass, every other byte is shown as ^X or \ooo.  Returns
+ * 0, or -1 with errno when the spool cannot be read. */
+int tty_render(struct buf *out, const struct tty_note *note, int spool, off_t size,
+	       unsigned max_lines, unsigned max_bytes);
+
+#endif

@@ -1,0 +1,162 @@
+/* sandbox.c: confining the session process (sandbox.h).  Session side: the first
+ * thing the session process does, while it may still be root.
+ *
+ * What a session needs after this: read and write the connection and the link to
+ * the parent (descriptors it already has), make a memory file per message, and
+ * time.  What the allow-list leaves out, among the rest: opening any path, execve,
+ * socket, connect, ptrace, fork.  Everything it uses later is opened before: the
+ * spool in $TMPDIR if set (data.c), and the log, which goes through the parent.
+ *
+ * Test builds: the sanitizer and valgrind builds of make check are compiled with
+ * SANDBOX_LIGHT, which leaves out the chroot and the seccomp filter: LeakSanitizer
+ * reads /proc and ptraces the process at exit, and valgrind cannot run under a
+ * filter (RECIPES-2 item 6).  The installed program has no such switch.
+ */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SANDBOX_LIGHT
+#include <seccomp.h>
+#endif
+
+#include "smtp-session.h"
+
+#ifndef SANDBOX_LIGHT
+/* Is this process root as the kernel sees it?  getuid() may be answered by an
+ * interposer (uid_wrapper in the tests); /proc/self/status is not. */
+static bool kernel_root(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	bool root = false;
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, "Uid:", 4) == 0) {
+			unsigned r, e;
+			root = sscanf(line + 4, "%u %u", &r, &e) == 2 && e == 0;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return root;
+}
+
+/* chroot into an empty directory that nobody can ever put anything into: a fresh
+ * directory (root's, mode 0700) in $TMPDIR or /tmp, removed as soon as we are in it.
+ * (In a sticky directory such as /tmp nobody else can rename or remove it meanwhile.) */
+static int empty_root(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096];
+	if (!tmp || tmp[0] != '/' || strlen(tmp) > sizeof dir - 32)
+		tmp = "/tmp";
+	snprintf(dir, sizeof dir, "%s/smtp-session.XXXXXX", tmp);
+	if (!mkdtemp(dir))
+		return -1;
+	int rc = chdir(dir);
+	int e = errno;
+	rmdir(dir);
+	if (rc == -1)
+		return errno = e, -1;
+	if (chroot(".") == -1 || chdir("/") == -1)
+		return -1;
+	return 0;
+}
+#endif
+
+static int become(const struct passwd *pw)
+{
+	if (setgroups(0, NULL) == -1 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		return -1;
+	if (setuid(0) != -1 || setgid(0) != -1)
+		return errno = EPERM, -1;	/* a drop that can be undone is none */
+	return 0;
+}
+
+#ifndef SANDBOX_LIGHT
+/* The system calls a session makes once confined.  fstat only on a descriptor
+ * (glibc's fstat is newfstatat with AT_EMPTY_PATH): no path is ever looked up. */
+static const int allowed[] = {
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
+	SCMP_SYS(pread64), SCMP_SYS(lseek),
+	SCMP_SYS(ftruncate), SCMP_SYS(fstat), SCMP_SYS(close), SCMP_SYS(fcntl),
+	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg),
+	SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(getpeername), SCMP_SYS(getsockname),
+	SCMP_SYS(memfd_create), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+	SCMP_SYS(brk), SCMP_SYS(madvise), SCMP_SYS(mprotect), SCMP_SYS(rt_sigaction),
+	SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(nanosleep),
+	SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+	SCMP_SYS(time), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid),
+	SCMP_SYS(futex), SCMP_SYS(getrandom), SCMP_SYS(restart_syscall),
+	SCMP_SYS(exit), SCMP_SYS(exit_group),
+};
+
+/* Anything else kills the process (SIGSYS), which the parent logs. */
+static int filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return errno = ENOMEM, -1;
+	int rc = 0;
+	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0] && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1,
+				      SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH));
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return rc < 0 ? (errno = -rc, -1) : 0;
+}
+#endif
+
+int sandbox_enter(const struct passwd *pw, const char **why)
+{
+	pid_t parent = getppid();
+	tzset();	/* /etc/localtime, read now: the Received date needs it later */
+	if (pw) {
+#ifndef SANDBOX_LIGHT
+		/* Only a process the kernel counts as root can chroot; under uid_wrapper
+		 * (the tests as an ordinary user) it is not, and has no root to give up. */
+		bool root = kernel_root();
+		if (empty_root() == -1 && (root || errno != EPERM))
+			return *why = "chroot into an empty directory", -1;
+#endif
+		if (become(pw) == -1)
+			return *why = "change to --privsep-user", -1;
+	}
+	/* Changing uids cleared these; set them now. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+		return *why = "follow the parent", errno = errno ? errno : ESRCH, -1;
+#ifdef SANDBOX_LIGHT
+	prctl(PR_SET_DUMPABLE, 1);	/* LeakSanitizer ptraces the process at exit */
+#endif
+	struct rlimit core = { 0, 0 }, files = { SESSION_NOFILE, SESSION_NOFILE };
+	if (setrlimit(RLIMIT_CORE, &core) == -1)
+		return *why = "lower the resource limits", -1;
+#ifdef SANDBOX_LIGHT
+	(void)setrlimit(RLIMIT_NOFILE, &files);	/* valgrind refuses it for its own fds */
+#else
+	if (setrlimit(RLIMIT_NOFILE, &files) == -1)
+		return *why = "lower the resource limits", -1;
+#endif
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return *why = "set no_new_privs", -1;
+#ifndef SANDBOX_LIGHT
+	if (filter() == -1)
+		return *why = "load the seccomp filter", -1;
+#endif
+	return 0;
+}

@@ -1,0 +1,91 @@
+/* session.h: the state of one SMTP session, shared by the files of the dialogue
+ * (smtp-session.c: verbs and replies; data.c: DATA and delivery; sasl.c: AUTH).
+ * Session side: nothing here needs privilege; what does is asked of priv.h. */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "io.h"
+#include "smtp-session.h"
+
+/* RFC 5321 4.1.4: the order of commands. */
+enum state {
+	ST_INIT,	/* no HELO/EHLO yet */
+	ST_HELO,	/* greeted, no transaction */
+	ST_MAIL,	/* MAIL accepted, no recipient yet */
+	ST_RCPT,	/* at least one recipient accepted */
+};
+
+/* RFC 821 3.4: the verb that started the transaction says where the message goes. */
+enum mode {
+	MODE_MAIL,	/* MAIL: the mailbox */
+	MODE_SEND,	/* SEND: the terminal; RCPT 450 when the user cannot be reached */
+	MODE_SOML,	/* SOML: the terminal if possible, else the mailbox */
+	MODE_SAML,	/* SAML: the mailbox, and the terminal too if possible */
+};
+
+struct rcpt {
+	char user[USER_NAME_MAX + 1];	/* who gets it */
+	char addr[PATH_LEN_MAX + 1];	/* as the client gave it, for Delivered-To */
+};
+
+struct session {
+	const struct config *cfg;
+	bool quit;
+	struct buf scratch;		/* formatting space for replies */
+	char client[INET6_ADDRSTRLEN];	/* peer address, or "unknown" */
+	char helo[DOMAIN_MAX + 1];	/* the HELO/EHLO argument */
+	const char *verb;		/* command being run, for the log */
+	bool esmtp;			/* EHLO: enhanced status codes on (RFC 2034) */
+	bool auth_offered;		/* AUTH allowed on this connection (--auth) */
+	char auth_user[USER_NAME_MAX + 1];	/* after a successful AUTH, else "" */
+	unsigned auth_failures;
+	enum state state;
+	enum mode mode;			/* which verb started the transaction */
+	char sender[PATH_LEN_MAX + 1];	/* MAIL FROM, without <> */
+	struct buf rcpts;		/* struct rcpt[nrcpt] */
+	size_t nrcpt;
+	int spool;			/* the message during DATA, or -1 */
+	enum rd end;			/* why the session ends; RD_OK while it runs */
+	const char *closing;		/* or why we closed it ourselves */
+	unsigned errors;		/* bad commands so far */
+	unsigned commands, messages, rejects;
+	/* Last: it ends with the 64 KiB input buffer, which is never cleared. */
+	struct conn c;
+};
+
+/* The one reply function (smtp-session.c).  text may hold several lines separated by
+ * '\n'; all but the last are sent as "code-" continuation lines (RFC 5321 4.2.1).
+ * After EHLO every line carries the enhanced status code esc (RFC 2034 3, RFC 3463);
+ * esc is NULL where there is none (greeting, EHLO/HELO replies, 334, 354).  Replies
+ * of 400 and up are logged.  Returns code. */
+int reply(struct session *s, int code, const char *esc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The HELO name for a structured log field: none before HELO/EHLO. */
+const char *helo_field(const struct session *s);
+
+/* Forget the transaction (RSET, and after each message). */
+void reset_transaction(struct session *s);
+
+/* The verbs of data.c and sasl.c, for the verb table. */
+struct verb;
+int smtp_data(struct session *s, const struct verb *v, char *arg);
+int smtp_auth(struct session *s, const struct verb *v, char *arg);
+
+/* Open the spool file in $TMPDIR, if TMPDIR is set, for every message of the session
+ * (data.c).  Called before the sandbox closes the file system; without it each
+ * message gets a sealed memfd.  0, or -1 with errno. */
+int spool_init(void);
+/* That spool's descriptor, or -1. */
+int spool_fd(void);
+
+/* Release what data.c holds for the session. */
+void data_free(struct session *s);
+
+#endif

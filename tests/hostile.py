@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""hostile.py FD: a hostile stand-in for the session process (privsep.h), for
+privsep.bats.  The test build smtp-session-test runs it in the session process's
+place (SMTP_TEST_CHILD) with the link to the real privileged parent on FD.  It
+speaks the frame protocol and breaks it the way $HOSTILE_CASE says; "good" is the
+control: a correct delivery to bob.  The frame types are read from privsep.h."""
+import os
+import re
+import socket
+import struct
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+names = re.search(r"enum ps_type \{(.*?)\};", open(os.path.join(TOP, "privsep.h")).read(), re.S)
+T = {}
+for i, n in enumerate(re.findall(r"\b(PS_[A-Z_]+)\b", names.group(1))):
+    T[n] = i + 1
+LOOKUP_OK, AUTHN_FAIL = 0, 1
+
+sock = socket.socket(fileno=int(sys.argv[1]))
+case = os.environ.get("HOSTILE_CASE", "good")
+
+
+def u32(v):
+    return struct.pack("=I", v)
+
+
+def u64(v):
+    return struct.pack("=Q", v)
+
+
+def s(b):
+    b = b.encode() if isinstance(b, str) else b
+    return u32(len(b)) + b
+
+
+def send(t, payload=b"", fd=None, length=None):
+    frame = struct.pack("=IHH", len(payload) if length is None else length, t, 0) + payload
+    if fd is None:
+        sock.sendall(frame)
+    else:
+        socket.send_fds(sock, [frame], [fd])
+
+
+def recv_exact(n):
+    b = b""
+    while len(b) < n:
+        c = sock.recv(n - len(b))
+        if not c:
+            sys.exit(3)
+        b += c
+    return b
+
+
+def recv():
+    n, t, _ = struct.unpack("=IHH", recv_exact(8))
+    return t, recv_exact(n)
+
+
+def lookup(local):
+    send(T["PS_LOOKUP"], s(local))
+    t, p = recv()
+    assert t == T["PS_LOOKUP_ANS"] and struct.unpack("=I", p[:4])[0] == LOOKUP_OK, p
+
+
+def memfd(data, seal=True):
+    fd = os.memfd_create("hostile", os.MFD_ALLOW_SEALING)
+    os.write(fd, data)
+    if seal:
+        import fcntl
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW |
+                    fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SEAL)
+    return fd
+
+
+def deliver(fd, size):
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s("X-Hostile: " + case + "\n"))
+    send(T["PS_DELIVER"], u64(size) + u32(1), fd=fd)
+
+
+MSG = b"Subject: hostile\n\nbody\n"
+if case == "good":
+    deliver(memfd(MSG), len(MSG))
+    t, p = recv()
+    assert t == T["PS_DELIVER_ANS"] and p == u32(0), (t, p)
+    sys.exit(0)
+elif case == "unlooked":
+    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_DELIVER"], u64(len(MSG)) + u32(1), fd=memfd(MSG))
+elif case == "auth4":
+    for i in range(4):
+        send(T["PS_AUTH"], s("alice") + s("wrong%d" % i) + s("127.0.0.1"))
+        t, p = recv()
+        assert t == T["PS_AUTH_ANS"] and struct.unpack("=I", p[:4])[0] == AUTHN_FAIL, p
+elif case == "oversize":
+    send(T["PS_LOOKUP"], s("b" * 70000))
+elif case == "truncated":
+    send(T["PS_LOOKUP"], s("bob")[:5], length=20)
+    sys.exit(0)
+elif case == "unknown":
+    send(99)
+elif case == "answer":
+    send(T["PS_LOOKUP_ANS"], u32(0) + s("bob"))
+elif case == "leftover":
+    send(T["PS_LOOKUP"], s("bob") + b"x")
+elif case == "fifo":
+    d = os.environ["HOSTILE_DIR"]
+    os.mkfifo(d + "/fifo")
+    deliver(os.open(d + "/fifo", os.O_RDWR | os.O_NONBLOCK), 10)
+elif case == "dir":
+    deliver(os.open("/", os.O_RDONLY | os.O_DIRECTORY), 10)
+elif case == "small":
+    deliver(memfd(MSG), 1000)
+elif case == "unsealed":
+    deliver(memfd(MSG, seal=False), len(MSG))
+elif case == "no-spool":
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_DELIVER"], u64(len(MSG)) + u32(1))
+else:
+    sys.exit("unknown HOSTILE_CASE " + case)
+# The parent must now kill us; wait for it, but not for ever.
+time.sleep(10)
+sys.exit(4)

@@ -1,0 +1,236 @@
+#!/usr/bin/env bats
+# Privilege separation (privsep.h): the session process runs the dialogue as the
+# --privsep-user, chrooted and under seccomp, and alone holds the connection; the root
+# parent serves only the requests of privsep.h and treats the session process as
+# hostile.  Hostile cases run the test build smtp-session-test, which puts
+# tests/hostile.py in the session process's place (SMTP_TEST_CHILD) in front of the
+# real parent, or makes the session call a forbidden system call (SMTP_TEST_SYSCALL).
+
+load helpers
+
+PAM_MODULES=$(pkg-config --variable=modules pam_wrapper 2>/dev/null)
+: "${PAM_MODULES:=/usr/lib/x86_64-linux-gnu/pam_wrapper}"
+
+setup_file() {
+	setup_users
+	mkdir -p "$T/pam"
+	echo "alice:secret:smtp" >"$T/passdb"
+	printf '%s required %s/pam_matrix.so passdb=%s\n' auth "$PAM_MODULES" "$T/passdb" \
+		account "$PAM_MODULES" "$T/passdb" >"$T/pam/smtp"
+	SMTP_SESSION=$TOP/smtp-session-test make_server_wrapper smtp-test libpam_wrapper.so \
+		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam"
+}
+teardown_file() { teardown_users; }
+setup() {
+	clear_maildirs
+	[ -x "$TOP/smtp-session-test" ] || skip "make smtp-session-test first (make check does)"
+}
+
+# Tests of the real binary's own process layout run once, in the plain phase: the
+# sanitizer and valgrind builds leave the chroot and the filter out (sandbox.c).
+plain_only() {
+	[ "$SMTP_SESSION" = "$TOP/smtp-session" ] || skip "runs in the plain phase only"
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {
+	local i
+	for i in $(seq 100); do
+		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1).close()' "$1" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A hostile stand-in speaks to the real parent; the parent must kill it, log why and
+# exit 111, with nothing delivered.
+hostile() {
+	local case=$1 why=$2
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE="$case" HOSTILE_DIR="$T" \
+		timeout 60 "$T/bin/smtp-test" --auth always </dev/null
+	echo "status $status; log:"
+	cat "$T/log"
+	[ "$status" = 111 ]
+	grep -q "the session process broke the protocol ($why): killed" "$T/log"
+	[ -z "$(delivered bob)" ]
+}
+
+@test "as root under tcpserver: the session process is the privsep user, confined; the parent holds no descriptor of the connection" {
+	plain_only
+	[ "$(id -u)" = 0 ] || skip "needs root: the uid change and the chroot are real only as root"
+	local port
+	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp" >"$T/ts.port" 2>/dev/null 3>&- &
+	local ts=$!
+	for _ in $(seq 50); do [ -s "$T/ts.port" ] && break; sleep 0.1; done
+	port=$(cat "$T/ts.port")
+	run python3 "$TOP/tests/privsep-inspect.py" "$port" 998 998 root
+	kill "$ts"
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ "$output" == *"(deleted)"* ]]
+}
+
+@test "as root under systemd-socket-activate --inetd: the same layout" {
+	plain_only
+	[ "$(id -u)" = 0 ] || skip "needs root: the uid change and the chroot are real only as root"
+	command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate is not installed"
+	local port pid
+	port=$(free_port)
+	systemd-socket-activate -l "127.0.0.1:$port" --inetd -a "$T/bin/smtp" >"$T/ssa.log" 2>&1 3>&- &
+	pid=$!
+	wait_port "$port"
+	run python3 "$TOP/tests/privsep-inspect.py" "$port" 998 998 root
+	kill "$pid"
+	echo "$output"
+	[ "$status" = 0 ]
+}
+
+@test "single-user mode: the same two processes, without the uid change and the chroot" {
+	plain_only
+	local port uid gid
+	uid=$(id -u) gid=$(id -g)
+	[ "$uid" = 0 ] && uid=1003 gid=1003	# smtp-single runs as bob then
+	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp-single" >"$T/ts.port" 2>/dev/null 3>&- &
+	local ts=$!
+	for _ in $(seq 50); do [ -s "$T/ts.port" ] && break; sleep 0.1; done
+	port=$(cat "$T/ts.port")
+	run python3 "$TOP/tests/privsep-inspect.py" "$port" "$uid" "$gid" single
+	kill "$ts"
+	echo "$output"
+	[ "$status" = 0 ]
+}
+
+@test "hostile child: the control, a well-formed delivery, is served" {
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE=good timeout 60 \
+		"$T/bin/smtp-test" </dev/null
+	cat "$T/log"
+	[ "$status" = 0 ]
+	[ "$(delivered bob | wc -l)" = 1 ]
+	grep -q '^X-Hostile: good$' "$(delivered bob)"
+}
+
+@test "hostile child: a delivery to a user no lookup returned ends the session" {
+	hostile unlooked "recipient never looked up"
+}
+
+@test "hostile child: a fourth AUTH after three failures ends the session" {
+	hostile auth4 "AUTH after too many failures"
+	[ "$(grep -c 'broke the protocol' "$T/log")" = 1 ]
+}
+
+@test "hostile child: a frame over its size bound ends the session" {
+	hostile oversize "malformed, oversized, unknown or cut-short frame"
+}
+
+@test "hostile child: a frame cut short ends the session" {
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE=truncated timeout 60 \
+		"$T/bin/smtp-test" </dev/null
+	cat "$T/log"
+	[ "$status" = 111 ]
+	grep -q 'broke the protocol (malformed, oversized, unknown or cut-short frame)' "$T/log"
+}
+
+@test "hostile child: an unknown frame type ends the session" {
+	hostile unknown "malformed, oversized, unknown or cut-short frame"
+}
+
+@test "hostile child: an answer type sent as a request ends the session" {
+	hostile answer "malformed, oversized, unknown or cut-short frame"
+}
+
+@test "hostile child: bytes left after the last field end the session" {
+	hostile leftover "malformed or out-of-order lookup"
+}
+
+@test "hostile child: a FIFO as the spool ends the session" {
+	hostile fifo "spool is not a regular file"
+}
+
+@test "hostile child: a directory as the spool ends the session" {
+	hostile dir "spool is not a regular file"
+}
+
+@test "hostile child: a spool smaller than declared ends the session" {
+	hostile small "spool smaller than declared"
+}
+
+@test "hostile child: an unsealed memfd as the spool ends the session" {
+	hostile unsealed "spool memfd not sealed"
+}
+
+@test "hostile child: a delivery without a spool descriptor ends the session" {
+	hostile no-spool "delivery without a spool"
+}
+
+@test "the seccomp filter is real: a forbidden system call kills the session with SIGSYS, logged, nothing delivered" {
+	plain_only
+	run env SMTP_TEST_SYSCALL=1 timeout 60 "$T/bin/smtp-test" < <(printf '%s\r\n' "EHLO h" \
+		"MAIL FROM:<a@example.org>" "RCPT TO:<bob@tttest.com>" DATA "Subject: x" "" body . QUIT)
+	echo "$output"
+	cat "$T/log"
+	[ "$status" = 159 ]	# 128 + SIGSYS
+	grep -q 'the session process was killed by signal 31 (Bad system call)' "$T/log"
+	[ -z "$(delivered bob)" ]
+	# The same session without the hook delivers: the filter allows what a session needs.
+	run timeout 60 "$T/bin/smtp-test" < <(printf '%s\r\n' "EHLO h" \
+		"MAIL FROM:<a@example.org>" "RCPT TO:<bob@tttest.com>" DATA "Subject: x" "" body . QUIT)
+	[ "$status" = 0 ]
+	[ "$(delivered bob | wc -l)" = 1 ]
+}
+
+@test "a crash of the session process is logged and passed on as 128+n" {
+	local out=$T/crash.out pid child= p pp
+	{ printf 'EHLO h\r\n'; sleep 30; } | "$T/bin/smtp" >"$out" &
+	pid=$!
+	for _ in $(seq 100); do grep -q '^250 ' "$out" 2>/dev/null && break; sleep 0.1; done
+	# The session process: an smtp-session whose parent is one too.
+	for p in $(pgrep -f "smtp-session.*--hostname $HOST"); do
+		pp=$(awk '/^PPid:/ {print $2}' /proc/$p/status)
+		grep -q smtp-session /proc/$pp/comm 2>/dev/null && child=$p
+	done
+	[ -n "$child" ]
+	kill -SEGV "$child"
+	local st=0
+	wait "$pid" || st=$?
+	cat "$T/log"
+	[ "$st" = 139 ]
+	grep -q 'the session process was killed by signal 11 (Segmentation fault)' "$T/log"
+}
+
+@test "an unknown --privsep-user: 421, logged, exit 111, nothing read" {
+	run "$T/bin/smtp" --privsep-user nosuchuser < <(printf '%s\r\n' "EHLO h" QUIT)
+	if [ "$(id -u)" != 0 ] && ! grep -q UID_WRAPPER "$T/bin/smtp"; then
+		skip "single-user mode has no privsep user"
+	fi
+	[ "$status" = 111 ]
+	[[ "$output" == "421 $HOST Service not available, closing connection"* ]]
+	[[ "$output" != *250* ]]
+	grep -q 'cannot start: --privsep-user: no such user' "$T/log"
+}
+
+@test "after 235 no copy of the password is left in either process, the AUTH line split across reads" {
+	plain_only
+	[ "$(id -u)" = 0 ] || skip "needs root: a real user for pam_unix, and reading /proc/PID/mem"
+	command -v useradd >/dev/null || skip "useradd is not installed"
+	local user=smtpm$$ svc=smtp-session-mem-$$ pw=Mem-scan-pw-$$-Zq port
+	useradd -M -d /nonexistent -s /usr/sbin/nologin "$user"
+	echo "$user:$pw" | chpasswd
+	printf '@include common-auth\n@include common-account\n' >"/etc/pam.d/$svc"
+	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$SMTP_SESSION" --auth always --auth-delay 0 \
+		--pam-service "$svc" --log-file "$T/log" >"$T/ts.port" 2>/dev/null 3>&- &
+	local ts=$!
+	for _ in $(seq 50); do [ -s "$T/ts.port" ] && break; sleep 0.1; done
+	port=$(cat "$T/ts.port")
+	run python3 "$TOP/tests/privsep-memscan.py" "$port" "$user" "$pw"
+	kill "$ts"
+	userdel "$user" 2>/dev/null
+	rm -f "/etc/pam.d/$svc"
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ "$output" == *"scanned"*"session process"* ]]
+	[[ "$output" == *"scanned"*"privileged parent"* ]]
+}

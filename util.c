@@ -1,0 +1,37 @@
+/* util.c: deadlines and close_keep_errno() (util.h); shared by both sides. */
+#include "util.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#define DAY_MS 86400000LL
+
+void deadline_in(struct deadline *d, unsigned long long ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, &d->at);
+	if (ms > (unsigned long long)DAY_MS * 365)
+		ms = (unsigned long long)DAY_MS * 365;
+	d->at.tv_sec += (time_t)(ms / 1000);
+	d->at.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (d->at.tv_nsec >= 1000000000L) {
+		d->at.tv_sec++;
+		d->at.tv_nsec -= 1000000000L;
+	}
+}
+
+int deadline_left(const struct deadline *d)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms = (d->at.tv_sec - now.tv_sec) * 1000LL +
+		       (d->at.tv_nsec - now.tv_nsec + 999999) / 1000000;
+	return ms < 0 ? 0 : ms > DAY_MS ? (int)DAY_MS : (int)ms;
+}
+
+void close_keep_errno(int fd)
+{
+	int e = errno;
+	if (fd != -1)
+		close(fd);
+	errno = e;
+}

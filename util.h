@@ -1,0 +1,23 @@
+/* util.h: small system helpers used by both sides (the session process and the
+ * privileged parent): deadlines on a monotonic clock, and closing without losing errno.
+ * There is one of each in the program, here. */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <time.h>
+
+/* A point in time on CLOCK_MONOTONIC, which no clock change can move. */
+struct deadline {
+	struct timespec at;
+};
+
+/* The deadline ms milliseconds from now. */
+void deadline_in(struct deadline *d, unsigned long long ms);
+
+/* Milliseconds left, 0 when it has passed; at most a day, so it fits poll(2). */
+int deadline_left(const struct deadline *d);
+
+/* close(fd) unless it is -1, keeping errno as it was: for error paths. */
+void close_keep_errno(int fd);
+
+#endif
