@@ -31,8 +31,17 @@ PARENT_OBJS  = parent.o users.o auth.o mbox.o tty.o asuser.o
 SHARED_OBJS  = main.o options.o frame.o buf.o log.o util.o systemd.o
 OBJS = $(SESSION_OBJS) $(PARENT_OBJS) $(SHARED_OBJS)
 SRCS = $(OBJS:.o=.c)
-# The session's seccomp allow-list (sandbox.c).
-LDLIBS += -lseccomp
+
+.DEFAULT_GOAL := all
+
+# The session's seccomp allow-list (sandbox-filter.h), compiled at build time with
+# libseccomp into the BPF program sandbox.c loads (tools/seccomp-gen.c says why).
+seccomp-bpf.h: tools/seccomp-gen.c sandbox-filter.h
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o tools/seccomp-gen tools/seccomp-gen.c \
+		-lseccomp
+	tools/seccomp-gen >$@.tmp && mv $@.tmp $@
+
+sandbox.o: seccomp-bpf.h
 SYSTEMD_CFLAGS = -DWITH_SYSTEMD=$(WITH_SYSTEMD) \
 	$(if $(filter 1,$(WITH_SYSTEMD)),$(shell pkg-config --cflags libsystemd 2>/dev/null))
 
@@ -118,14 +127,14 @@ smtp-session: $(OBJS)
 # valgrind build, smtp-session-vg.  SMTP_TEST_HOOKS (smtp-session-test) lets the
 # tests put a hostile stand-in in the session process's place and make it call a
 # forbidden system call; it has the full sandbox.
-smtp-session-asan: $(SRCS) *.h .with-systemd
+smtp-session-asan: $(SRCS) *.h .with-systemd seccomp-bpf.h
 	$(SAN_CC) $(CFLAGS) $(SAN_CFLAGS) -DSANDBOX_LIGHT $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ \
 		$(SRCS) $(LDLIBS) $(SAN_LIBS)
 
-smtp-session-vg: $(SRCS) *.h .with-systemd
+smtp-session-vg: $(SRCS) *.h .with-systemd seccomp-bpf.h
 	$(CC) $(CFLAGS) -DSANDBOX_LIGHT $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ $(SRCS) $(LDLIBS)
 
-smtp-session-test: $(SRCS) *.h .with-systemd
+smtp-session-test: $(SRCS) *.h .with-systemd seccomp-bpf.h
 	$(CC) $(CFLAGS) -DSMTP_TEST_HOOKS $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ $(SRCS) $(LDLIBS)
 
 %.o: %.c *.h
@@ -217,10 +226,12 @@ uninstall:
 	fi
 
 # make bench: smtp-session against the least handler that does the same work.
+# BENCH_ARGS: e.g. --rounds 3, or --before /path/to/an/older/smtp-session.
 bench: deps
 	@tools/deps $(BENCH_DEPS)
-	@$(MAKE) --no-print-directory all bench/baseline
-	bench/bench.py
+	@tools/privsep-user
+	@$(MAKE) --no-print-directory all smtp-session-vg bench/baseline
+	bench/bench.py $(BENCH_ARGS)
 
 bench/baseline: bench/baseline.c
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ bench/baseline.c
@@ -254,6 +265,7 @@ fuzz-afl: deps
 
 clean:
 	rm -f smtp-session smtp-session-asan smtp-session-vg smtp-session-test *.o .with-systemd \
+		seccomp-bpf.h tools/seccomp-gen \
 		bench/baseline fuzz/smtp-fuzz fuzz/parent-fuzz \
 		fuzz/smtp-session-afl
 
