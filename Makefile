@@ -159,7 +159,7 @@ deps:
 CHECK_FUZZ_SECONDS ?= 0
 check: deps
 	@tools/deps $(TEST_DEPS)
-	@tools/privsep-user
+	@tools/privsep-user units/smtp-session.sysusers
 	@$(MAKE) --no-print-directory all smtp-session-asan smtp-session-vg smtp-session-test \
 		fuzz/smtp-fuzz fuzz/parent-fuzz
 	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run
@@ -199,16 +199,7 @@ install: smtp-session
 
 # The system user, on this machine (never below DESTDIR); nothing if it exists.
 install-user:
-	@if getent passwd smtp-session >/dev/null; then \
-		echo "the system user smtp-session exists"; \
-	elif command -v $(SYSUSERS) >/dev/null; then \
-		echo "$(SYSUSERS) $(SYSUSERSDIR)/smtp-session.conf"; \
-		$(SYSUSERS) $(SYSUSERSDIR)/smtp-session.conf; \
-	else \
-		echo "adduser --system --group --no-create-home --home /nonexistent smtp-session"; \
-		adduser --quiet --system --group --no-create-home --home /nonexistent \
-			--shell /usr/sbin/nologin smtp-session; \
-	fi
+	@SYSUSERS=$(SYSUSERS) tools/privsep-user $(SYSUSERSDIR)/smtp-session.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtp-session $(DESTDIR)$(MANDIR)/man8/smtp-session.8
@@ -229,7 +220,7 @@ uninstall:
 # BENCH_ARGS: e.g. --rounds 3, or --before /path/to/an/older/smtp-session.
 bench: deps
 	@tools/deps $(BENCH_DEPS)
-	@tools/privsep-user
+	@tools/privsep-user units/smtp-session.sysusers
 	@$(MAKE) --no-print-directory all smtp-session-vg bench/baseline
 	bench/bench.py $(BENCH_ARGS)
 
