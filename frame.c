@@ -75,9 +75,9 @@ void frame_finish(struct frame *f)
 	memcpy(f->b.p, &h, sizeof h);
 }
 
-int frame_send_raw(int sock, const char *p, size_t n)
+int frame_send_raw(int sock, const char *p, size_t n, int fd)
 {
-	return send_all(sock, p, n, -1);
+	return send_all(sock, p, n, fd);
 }
 
 int frame_send(int sock, struct frame *f, int fd)

@@ -44,8 +44,9 @@ void frame_finish(struct frame *f);
  * errno.  The buffer is wiped afterwards (it may hold a password). */
 int frame_send(int sock, struct frame *f, int fd);
 
-/* Send n bytes of finished frames in one go (no descriptor).  0, or -1 with errno. */
-int frame_send_raw(int sock, const char *p, size_t n);
+/* Send n bytes of finished frames in one go, with descriptor fd (riding with the
+ * first byte) unless it is -1.  0, or -1 with errno. */
+int frame_send_raw(int sock, const char *p, size_t n, int fd);
 
 /* Receive one frame into f (closing any descriptor a previous frame left).  Its
  * payload may be at most max bytes, or, when limit is given, limit(type) bytes (0 for

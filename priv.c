@@ -25,7 +25,7 @@ static struct buf held = BUF_INIT;
 
 void priv_flush(void)
 {
-	if (held.len && !broken && link_fd != -1 && frame_send_raw(link_fd, held.p, held.len) == -1)
+	if (held.len && !broken && link_fd != -1 && frame_send_raw(link_fd, held.p, held.len, -1) == -1)
 		broken = true;
 	buf_reset(&held);
 }

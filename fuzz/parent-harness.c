@@ -60,25 +60,6 @@ static int spool(uint8_t conf)
 	return fd;
 }
 
-static void send_piece(int sock, const uint8_t *p, size_t n, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { (void *)p, n };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (fd != -1) {
-		memset(cbuf, 0, sizeof cbuf);
-		m.msg_control = cbuf;
-		m.msg_controllen = sizeof cbuf;
-		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	}
-	if (n && sendmsg(sock, &m, MSG_NOSIGNAL) != (ssize_t)n)
-		abort();	/* the input is bounded (-max_len) to fit the socket buffer */
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > 16384)
@@ -101,7 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int fd = -1;
 		if (n >= sizeof h && h.type == PS_DELIVER && (conf & 3))
 			fd = spool(conf);
-		send_piece(sv[1], data + off, n, fd);
+		/* The input is bounded (16 KiB) to fit in the socket's buffer. */
+		if (frame_send_raw(sv[1], (const char *)data + off, n, fd) == -1)
+			abort();
 		if (fd != -1)
 			close(fd);
 		off += n;

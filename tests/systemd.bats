@@ -31,9 +31,6 @@ setup_file() {
 teardown_file() { teardown_users; }
 setup() { clear_maildirs; }
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # A command prefix for a private mount namespace: as root plainly, otherwise inside a
 # user namespace that maps us to ourselves and keeps the capabilities to mount.  Skips
