@@ -5,7 +5,7 @@
 #   make install  binary, man page, systemd units, /etc/pam.d/smtp, examples, the
 #                 sysusers.d file, and (without DESTDIR) the system user smtp-session
 #                 (PREFIX=/usr/local, DESTDIR, SBINDIR, MANDIR, SYSCONFDIR, SYSTEMDUNITDIR,
-#                 SYSUSERSDIR, CREATE_USER)
+#                 SYSUSERSDIR, CREATE_USER, PRIVSEP_DIR)
 #   make WITH_SYSTEMD=0   build without libsystemd (inetd/tcpserver-only systems)
 #   make bench    the benchmark against a minimal baseline handler (bench/)
 #   make fuzz     libFuzzer over the dialogue for FUZZ_SECONDS (fuzz/)
@@ -111,6 +111,8 @@ UNITS    = smtp.socket smtp@.service submission.socket submission@.service
 # CREATE_USER=0: with $(SYSUSERS) from the sysusers.d file, or with adduser where
 # that is missing.  make uninstall leaves the user: files it owned may remain.
 SYSUSERS    ?= systemd-sysusers
+# The session process's root directory (--privsep-dir): empty, root's.
+PRIVSEP_DIR ?= /var/lib/smtp-session/empty
 CREATE_USER ?= 1
 EXAMPLES = inetd.conf xinetd.d/smtp tcpserver/run
 # The files name the default paths; installed copies name the real ones.
@@ -160,6 +162,7 @@ CHECK_FUZZ_SECONDS ?= 0
 check: deps
 	@tools/deps $(TEST_DEPS)
 	@tools/privsep-user units/smtp-session.sysusers
+	@[ "$$(id -u)" != 0 ] || install -d -m 755 $(PRIVSEP_DIR)
 	@$(MAKE) --no-print-directory all smtp-session-asan smtp-session-vg smtp-session-test \
 		fuzz/smtp-fuzz fuzz/parent-fuzz
 	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run
@@ -182,6 +185,7 @@ install: smtp-session
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/pam.d $(DESTDIR)$(DOCDIR)/examples/xinetd.d \
 		$(DESTDIR)$(DOCDIR)/examples/tcpserver $(DESTDIR)$(SYSUSERSDIR)
+	install -d -m 755 $(DESTDIR)$(PRIVSEP_DIR)
 	install -m 755 smtp-session $(DESTDIR)$(SBINDIR)/smtp-session
 	install -m 644 units/smtp-session.sysusers $(DESTDIR)$(SYSUSERSDIR)/smtp-session.conf
 	$(SUBST) smtp-session.8 >$(DESTDIR)$(MANDIR)/man8/smtp-session.8
@@ -208,7 +212,8 @@ uninstall:
 	@[ -n "$(DESTDIR)" ] || echo "the system user smtp-session stays (userdel smtp-session removes it)"
 	for e in $(EXAMPLES); do rm -f $(DESTDIR)$(DOCDIR)/examples/$$e; done
 	rmdir $(DESTDIR)$(DOCDIR)/examples/xinetd.d $(DESTDIR)$(DOCDIR)/examples/tcpserver \
-		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(PRIVSEP_DIR) \
+		$(DESTDIR)$(dir $(PRIVSEP_DIR)) 2>/dev/null || true
 	@# The PAM file goes only if nobody changed it.
 	@if cmp -s pam.d/smtp $(DESTDIR)$(SYSCONFDIR)/pam.d/smtp; then \
 		echo "rm -f $(DESTDIR)$(SYSCONFDIR)/pam.d/smtp"; rm -f $(DESTDIR)$(SYSCONFDIR)/pam.d/smtp; \
@@ -221,6 +226,7 @@ uninstall:
 bench: deps
 	@tools/deps $(BENCH_DEPS)
 	@tools/privsep-user units/smtp-session.sysusers
+	@[ "$$(id -u)" != 0 ] || install -d -m 755 $(PRIVSEP_DIR)
 	@$(MAKE) --no-print-directory all smtp-session-vg bench/baseline
 	bench/bench.py $(BENCH_ARGS)
 

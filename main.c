@@ -122,7 +122,7 @@ static int session_process(const struct config *cfg, const struct passwd *ps, in
 		_exit(127);
 	}
 #endif
-	if (sandbox_enter(ps, &why) == -1) {
+	if (sandbox_enter(ps, cfg->privsep_dir, &why) == -1) {
 		log_msg(LOG_CRIT, "cannot confine the session: %s: %s", why, strerror(errno));
 		refuse = true;	/* only a 421 is written, nothing is read */
 	}

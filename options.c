@@ -27,6 +27,7 @@ void options_defaults(struct config *cfg)
 		.tty_max_bytes = DEFAULT_TTY_MAX_BYTES,
 		.tty_timeout = DEFAULT_TTY_TIMEOUT,
 		.privsep_user = DEFAULT_PRIVSEP_USER,
+		.privsep_dir = DEFAULT_PRIVSEP_DIR,
 	};
 }
 
@@ -54,6 +55,8 @@ static void usage(FILE *f)
 	      "  --tty-max-bytes N      bytes of a message shown on a terminal (default 8192)\n"
 	      "  --tty-timeout SECONDS  time a terminal may take to accept it (default 5)\n"
 	      "  --privsep-user NAME    as root, run the dialogue as NAME (default smtp-session)\n"
+	      "  --privsep-dir DIR      ... with the empty DIR as its root\n"
+	      "                         (default /var/lib/smtp-session/empty)\n"
 	      "  --help, --version\n", f);
 }
 
@@ -73,7 +76,7 @@ static char *domain_list(const char *list)
 enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
        O_MAXRCPT, O_TIMEOUT, O_LOGFILE, O_AUTH, O_REQUIRE_AUTH, O_PAM_SERVICE,
        O_AUTH_DELAY, O_NOSEND, O_UTMP, O_TTYLINES, O_TTYBYTES, O_TTYTIMEOUT, O_PRIVSEP_USER,
-       O_HELP, O_VERSION };
+       O_PRIVSEP_DIR, O_HELP, O_VERSION };
 
 static const struct option options[] = {
 	{ "hostname", required_argument, NULL, O_HOSTNAME },
@@ -95,6 +98,7 @@ static const struct option options[] = {
 	{ "tty-max-bytes", required_argument, NULL, O_TTYBYTES },
 	{ "tty-timeout", required_argument, NULL, O_TTYTIMEOUT },
 	{ "privsep-user", required_argument, NULL, O_PRIVSEP_USER },
+	{ "privsep-dir", required_argument, NULL, O_PRIVSEP_DIR },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -171,6 +175,11 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 			cfg->tty_timeout = (unsigned)n;
 			break;
 		case O_PRIVSEP_USER: cfg->privsep_user = optarg; break;
+		case O_PRIVSEP_DIR:
+			if (optarg[0] != '/')
+				bad_usage("--privsep-dir: an absolute path");
+			cfg->privsep_dir = optarg;
+			break;
 		case O_HELP: usage(stdout); exit(0);
 		case O_VERSION: puts("smtp-session " SMTP_SESSION_VERSION); exit(0);
 		default: bad_usage("unknown option");

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,10 +53,42 @@ static bool kernel_root(void)
 	return root;
 }
 
+/* Is the open directory fd fit to be the root: root's, writable by nobody else, and
+ * with nothing in it? */
+static bool fit_root(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) == -1 || st.st_uid != 0 || (st.st_mode & 022))
+		return false;
+	DIR *d = fdopendir(dup(fd));
+	if (!d)
+		return false;
+	struct dirent *e;
+	int n = 0;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n == 0;
+}
+
+/* chroot into dir: 0, -1 with errno, or 1 when dir does not exist. */
+static int given_root(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? 1 : -1;
+	int rc = !fit_root(fd) ? (errno = EPERM, -1)
+		: fchdir(fd) == -1 || chroot(".") == -1 || chdir("/") == -1 ? -1 : 0;
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
 /* chroot into an empty directory that nobody can ever put anything into: a fresh
  * directory (root's, mode 0700) in $TMPDIR or /tmp, removed as soon as we are in it.
  * (In a sticky directory such as /tmp nobody else can rename or remove it meanwhile.) */
-static int empty_root(void)
+static int fresh_root(void)
 {
 	const char *tmp = getenv("TMPDIR");
 	char dir[4096];
@@ -73,6 +106,13 @@ static int empty_root(void)
 		return -1;
 	return 0;
 }
+/* --privsep-dir, or where it is missing a fresh directory. */
+static int empty_root(const char *dir)
+{
+	int rc = given_root(dir);
+	return rc == 1 ? fresh_root() : rc;
+}
+
 #endif
 
 static int become(const struct passwd *pw)
@@ -101,17 +141,19 @@ static int filter(void)
 }
 #endif
 
-int sandbox_enter(const struct passwd *pw, const char **why)
+int sandbox_enter(const struct passwd *pw, const char *dir, const char **why)
 {
 	pid_t parent = getppid();
+	(void)dir;	/* SANDBOX_LIGHT builds make no chroot */
 	tzset();	/* /etc/localtime, read now: the Received date needs it later */
 	if (pw) {
 #ifndef SANDBOX_LIGHT
 		/* Only a process the kernel counts as root can chroot; under uid_wrapper
 		 * (the tests as an ordinary user) it is not, and has no root to give up. */
 		bool root = kernel_root();
-		if (empty_root() == -1 && (root || errno != EPERM))
-			return *why = "chroot into an empty directory", -1;
+		if (empty_root(dir) == -1 && (root || errno != EPERM))
+			return *why = "chroot into --privsep-dir (empty, root's, writable by no one "
+				      "else) or a fresh directory", -1;
 #endif
 		if (become(pw) == -1)
 			return *why = "change to --privsep-user", -1;

@@ -62,6 +62,10 @@
 #define SESSION_NOFILE 16
 /* The user the session process runs as when started as root (--privsep-user). */
 #define DEFAULT_PRIVSEP_USER "smtp-session"
+/* Its root directory (--privsep-dir): empty, root's, writable by nobody else; made by
+ * make install.  Where it is missing, each session makes a fresh one in $TMPDIR or
+ * /tmp and removes it at once, which costs about 0.4 ms of file-system work. */
+#define DEFAULT_PRIVSEP_DIR "/var/lib/smtp-session/empty"
 /* A delivery child (running as the recipient) that has not answered this long is
  * killed and the delivery fails with 451: a recipient cannot hold the session. */
 #define DELIVERY_TIMEOUT_MS 60000
@@ -93,6 +97,7 @@ struct config {
 	unsigned tty_max_lines, tty_max_bytes;	/* what a terminal is shown */
 	unsigned tty_timeout;	/* seconds a terminal may take to accept it */
 	const char *privsep_user;	/* as root, the session process runs as this user */
+	const char *privsep_dir;	/* ... in this empty directory as its root */
 
 	/* Filled in by priv_init(). */
 	bool single;		/* single-user mode: all mail goes to one user, no uid change */

@@ -4,8 +4,8 @@ and while the session is open check the process layout of privilege separation
 (privsep.h), from /proc:
   - every process holding the server side of this connection has real, effective,
     saved and file-system uid UID and gid GID, CapEff 0, NoNewPrivs 1, Seccomp 2;
-  - as root ("root"): its root directory is an empty directory owned by root,
-    which no longer exists anywhere else (chroot into a removed directory);
+  - as root ("root" DIR): its root directory is DIR, empty, owned by root and
+    writable by nobody else ("(deleted)": a fresh directory removed at once);
   - its parent is smtp-session too, holds no descriptor of the connection, and
     (as root) runs as root.
 Prints what it saw; exits 1 with the reason on the first failed check."""
@@ -15,6 +15,7 @@ import sys
 
 port, uid, gid = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 mode = sys.argv[4] if len(sys.argv) > 4 else "root"
+want_root = sys.argv[5] if len(sys.argv) > 5 else None
 
 
 def fail(msg):
@@ -90,12 +91,14 @@ for pid in pids:
     root = os.readlink("/proc/%s/root" % pid)
     print("  root directory:", root)
     if mode == "root":
-        if root == "/" or not root.endswith("(deleted)"):
-            fail("root directory %r is not a removed directory" % root)
+        if root == "/" or (root != want_root and not (want_root == "(deleted)" and
+                                                    root.endswith(" (deleted)"))):
+            fail("root directory %r is not %r" % (root, want_root))
         if os.listdir("/proc/%s/root" % pid):
             fail("root directory not empty")
-        if os.stat("/proc/%s/root" % pid).st_uid != 0:
-            fail("root directory not owned by root")
+        rst = os.stat("/proc/%s/root" % pid)
+        if rst.st_uid != 0 or rst.st_mode & 0o022:
+            fail("root directory not root's, or writable by others")
     ppid = st["PPid"][0]
     pst = status(ppid)
     pcomm = open("/proc/%s/comm" % ppid).read().strip()

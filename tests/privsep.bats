@@ -50,12 +50,40 @@ hostile() {
 @test "as root under tcpserver: the session process is the privsep user, confined; the parent holds no descriptor of the connection" {
 	plain_only
 	[ "$(id -u)" = 0 ] || skip "needs root: the uid change and the chroot are real only as root"
-	tcpserver_start "$T/bin/smtp"
-	run python3 "$TOP/tests/privsep-inspect.py" "$PORT" 998 998 root
+	mkdir -p "$T/empty"
+	chmod 755 "$T/empty"
+	tcpserver_start "$T/bin/smtp" --privsep-dir "$T/empty"
+	run python3 "$TOP/tests/privsep-inspect.py" "$PORT" 998 998 root "$T/empty"
 	kill "$TS_PID"
 	echo "$output"
 	[ "$status" = 0 ]
-	[[ "$output" == *"(deleted)"* ]]
+}
+
+@test "as root without --privsep-dir in place: a fresh directory, removed at once, is the root" {
+	plain_only
+	[ "$(id -u)" = 0 ] || skip "needs root: the chroot is real only as root"
+	tcpserver_start "$T/bin/smtp" --privsep-dir "$T/no-such-dir"
+	run python3 "$TOP/tests/privsep-inspect.py" "$PORT" 998 998 root "(deleted)"
+	kill "$TS_PID"
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ "$output" == *"root directory: /tmp/smtp-session."*" (deleted)"* ]]
+}
+
+@test "a --privsep-dir that is not empty, or writable by others, is refused: 421, logged" {
+	[ "$(id -u)" = 0 ] || skip "needs root: the chroot is real only as root"
+	mkdir -p "$T/full" "$T/open"
+	touch "$T/full/file"
+	chmod 777 "$T/open"
+	local d
+	for d in full open; do
+		: >"$T/log"
+		run "$T/bin/smtp" --privsep-dir "$T/$d" < <(printf '%s\r\n' "EHLO h" QUIT)
+		echo "$d: $output"
+		[ "$status" = 111 ]
+		[[ "$output" == "421 $HOST Service not available, closing connection"* ]]
+		grep -q "cannot confine the session: chroot into --privsep-dir" "$T/log"
+	done
 }
 
 @test "as root under systemd-socket-activate --inetd: the same layout" {
@@ -64,10 +92,13 @@ hostile() {
 	command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate is not installed"
 	local port pid
 	port=$(free_port)
-	systemd-socket-activate -l "127.0.0.1:$port" --inetd -a "$T/bin/smtp" >"$T/ssa.log" 2>&1 3>&- &
+	mkdir -p "$T/empty"
+	chmod 755 "$T/empty"
+	systemd-socket-activate -l "127.0.0.1:$port" --inetd -a "$T/bin/smtp" \
+		--privsep-dir "$T/empty" >"$T/ssa.log" 2>&1 3>&- &
 	pid=$!
 	wait_port "$port"
-	run python3 "$TOP/tests/privsep-inspect.py" "$port" 998 998 root
+	run python3 "$TOP/tests/privsep-inspect.py" "$port" 998 998 root "$T/empty"
 	kill "$pid"
 	echo "$output"
 	[ "$status" = 0 ]

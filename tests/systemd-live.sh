@@ -382,7 +382,7 @@ if grep -q '^250 ' "$OUT/held-connection.txt" && [ -n "$unit" ] && [ "${mpid:-0}
 
 	# Privilege separation: the connection is held by the session child only, which runs
 	# as smtp-session with nothing: no capability, no_new_privs, a seccomp filter of its
-	# own on top of systemd's, an empty root-owned root that no longer exists, no core,
+	# own on top of systemd's, the empty root-owned --privsep-dir make install made, no core,
 	# few files.  The root parent holds no descriptor of the connection.
 	child=
 	case $holders in
@@ -415,7 +415,7 @@ if grep -q '^250 ' "$OUT/held-connection.txt" && [ -n "$unit" ] && [ "${mpid:-0}
 		l=$(ct ls -A "/proc/$child/root/" 2>&1)
 		o=$(ct stat -L -c '%u:%g %a' "/proc/$child/root/" 2>&1)
 		check privsep "its root is '$r', empty and root-owned ($o)" \
-			'[ "$r" != / ] && [ -z "$l" ] && [ "${o%% *}" = 0:0 ] && [ "${r% (deleted)}" != "$r" ]'
+			'[ "$r" = /var/lib/smtp-session/empty ] && [ -z "$l" ] && [ "${o%% *}" = 0:0 ]'
 		core=$(awk '/^Max core file size/ { print $5 "/" $6 }' "$OUT/instance-limits-$child.txt")
 		nc=$(awk '/^Max open files/ { print $5 }' "$OUT/instance-limits-$child.txt")
 		np=$(awk '/^Max open files/ { print $5 }' "$OUT/instance-limits-$mpid.txt")
