@@ -190,7 +190,9 @@ static int mail_params(struct session *s, char *p, bool *utf8)
 				return reply(s, 501, "5.5.4", "Syntax: AUTH=<xtext> or AUTH=<>");
 			auth = true;
 		} else if (strcasecmp(kw, "SMTPUTF8") == 0) {
-			if (*utf8 || val)	/* RFC 6531 3.4: it takes no value */
+			/* RFC 6531 3.4: it takes no value.  Twice is harmless, and Python's
+			 * send_message() adds it to the caller's own. */
+			if (val)
 				return reply(s, 501, "5.5.4", "Syntax: SMTPUTF8 takes no value");
 			*utf8 = true;
 		} else {

