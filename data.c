@@ -476,10 +476,11 @@ int smtp_data(struct session *s, const struct verb *v, char *arg)
 
 /* Octets ibuf[pos..pos+n) of a chunk, as message data: CRLF becomes LF (the spool has
  * Maildir's line ends, as after DATA), also when the CR ends one chunk and the LF starts
- * the next (d->cr).  RFC 3030 2 keeps 7BIT and 8BITMIME data CRLF-canonical, and RFC
- * 5321 2.3.8 forbids a bare CR or LF: such a message is refused at LAST, as after DATA,
- * so that no message DATA would refuse gets in through BDAT (SMTP smuggling).  After
- * that nothing more is stored. */
+ * the next (d->cr).  The message must be what DATA would take: 7BIT and 8BITMIME data
+ * are CRLF-canonical with lines of at most 998 octets (RFC 3030 2, RFC 5322 2.1.1, RFC
+ * 6152); RFC 5321 2.3.8 forbids a bare CR or LF.  A message that breaks a rule is
+ * refused at LAST with DATA's reply, so nothing DATA would refuse gets in through BDAT
+ * (SMTP smuggling), and nothing more of it is stored. */
 static void chunk_data(struct session *s, struct data *d, size_t pos, size_t n)
 {
 	d->from = d->to = pos;
@@ -488,10 +489,32 @@ static void chunk_data(struct session *s, struct data *d, size_t pos, size_t n)
 		if (c == '\n' ? !d->cr : d->cr)
 			d->bare = true;
 		d->cr = c == '\r';
-		if (!d->cr && !d->bare && !d->werr)
+		d->line = c == '\n' ? 0 : d->line + !d->cr;
+		if (d->line > SMTP_TEXT_MAX - 2)	/* RFC 5321 4.5.3.1.6 */
+			d->longline = true;
+		if (!d->cr && !d->bare && !d->longline && !d->werr)
 			s->c.ibuf[d->to++] = c;	/* never ahead of i: a CR is dropped */
 	}
 	spool_flush(s, d);
+}
+
+/* After LAST: a message that does not end in CRLF gets one, counted as if sent (RFC
+ * 5321 4.1.1.4 asks the same of a client before DATA's final dot), so that a spool
+ * ends in LF however the message came. */
+static void chunks_end(struct session *s, struct data *d)
+{
+	if (d->cr)	/* the message ends in a CR */
+		d->bare = true;
+	if (!d->line)
+		return;
+	d->size += 2;
+	if (d->size > s->cfg->max_size || d->bare || d->longline || d->werr)
+		return;	/* refused anyway */
+	ssize_t w;
+	while ((w = write(s->spool, "\n", 1)) == -1 && errno == EINTR)
+		;
+	if (w != 1)
+		d->werr = w == -1 ? errno : EIO;
 }
 
 /* RFC 3030 2: exactly n octets follow the BDAT line, and they are read whatever becomes
@@ -601,7 +624,6 @@ int smtp_bdat(struct session *s, const struct verb *v, char *arg)
 	s->chunks.size += n;
 	if (!last)
 		return reply(s, 250, "2.0.0", "%llu octet%s received", n, n == 1 ? "" : "s");
-	if (s->chunks.cr)	/* the message ends in a CR */
-		s->chunks.bare = true;
+	chunks_end(s, &s->chunks);
 	return end_message(s, &s->chunks);
 }

@@ -41,8 +41,9 @@ enum bdat {
 struct data {
 	unsigned long long size;	/* RFC 1870: octets with CRLF, without stuffing dots */
 	bool bare;			/* a CR or LF that was not part of a CRLF */
-	bool longline;			/* a text line over SMTP_TEXT_MAX (DATA only) */
+	bool longline;			/* a text line over SMTP_TEXT_MAX */
 	bool cr;			/* BDAT: the last chunk ended in a CR (its LF may follow) */
+	size_t line;			/* BDAT: octets of the line so far, without CRLF */
 	int werr;			/* errno of a failed spool write */
 	/* ibuf[from..to): message text, unstuffed and with LF line ends, not yet in the
 	 * spool.  Each line is moved down over input already parsed (a line loses its CR

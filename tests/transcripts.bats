@@ -188,3 +188,15 @@ nothing_kept() {
 	[ "$(delivered test | wc -l)" = 1 ]
 	grep -q 'end=too many messages' "$T/log"
 }
+
+@test "transcript bdat-lines" {
+	transcript bdat-lines
+	[ "$(delivered test | wc -l)" = 1 ]
+	local m
+	m=$(delivered test)
+	grep -q '^Subject: lines$' "$m"
+	[ "$(grep -c '^x\{500\}z\{498\}$' "$m")" = 1 ]
+	# The line end it lacked was added.
+	[ "$(tail -c 13 "$m")" = $'\nno line end' ]
+	[ "$(tail -c 1 "$m" | od -An -c | tr -d ' ')" = '\n' ]
+}
