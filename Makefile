@@ -2,8 +2,10 @@
 #   make          build
 #   make check    install missing test packages (as root), build, run every test
 #   make run      install missing packages (as root), build, serve 127.0.0.1:$(PORT)
-#   make install  binary, man page, systemd units, /etc/pam.d/smtp, examples
-#                 (PREFIX=/usr/local, DESTDIR, SBINDIR, MANDIR, SYSCONFDIR, SYSTEMDUNITDIR)
+#   make install  binary, man page, systemd units, /etc/pam.d/smtp, examples, the
+#                 sysusers.d file, and (without DESTDIR) the system user smtp-session
+#                 (PREFIX=/usr/local, DESTDIR, SBINDIR, MANDIR, SYSCONFDIR, SYSTEMDUNITDIR,
+#                 SYSUSERSDIR, CREATE_USER)
 #   make WITH_SYSTEMD=0   build without libsystemd (inetd/tcpserver-only systems)
 #   make bench    the benchmark against a minimal baseline handler (bench/)
 #   make fuzz     libFuzzer over the dialogue for FUZZ_SECONDS (fuzz/)
@@ -29,8 +31,19 @@ PARENT_OBJS  = parent.o users.o auth.o mbox.o tty.o asuser.o
 SHARED_OBJS  = main.o options.o frame.o buf.o log.o util.o systemd.o
 OBJS = $(SESSION_OBJS) $(PARENT_OBJS) $(SHARED_OBJS)
 SRCS = $(OBJS:.o=.c)
-# The session's seccomp allow-list (sandbox.c); IDNA2008 for SMTPUTF8 domains (addr.c).
-LDLIBS += -lseccomp -lidn2
+
+.DEFAULT_GOAL := all
+
+# The session's seccomp allow-list (sandbox-filter.h), compiled at build time with
+# libseccomp into the BPF program sandbox.c loads (tools/seccomp-gen.c says why).
+seccomp-bpf.h: tools/seccomp-gen.c sandbox-filter.h
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o tools/seccomp-gen tools/seccomp-gen.c \
+		-lseccomp
+	tools/seccomp-gen >$@.tmp && mv $@.tmp $@
+
+sandbox.o: seccomp-bpf.h
+# IDNA2008 for SMTPUTF8 domains (addr.c).
+LDLIBS += -lidn2
 SYSTEMD_CFLAGS = -DWITH_SYSTEMD=$(WITH_SYSTEMD) \
 	$(if $(filter 1,$(WITH_SYSTEMD)),$(shell pkg-config --cflags libsystemd 2>/dev/null))
 
@@ -60,12 +73,19 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 FUZZ_LIB    = smtp-session.c data.c sasl.c addr.c utf8.c io.c render.c buf.c log.c util.c systemd.c \
               fuzz/priv-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
+# The second harness: the privileged parent's frame reader and policy (parent.c), with
+# what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
+PARENT_FUZZ_SRCS = parent.c frame.c buf.c log.c util.c systemd.c fuzz/parent-fake.c \
+                   fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
 BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccomp-dev libidn2-dev
 # openbsd-inetd: the inetd example's test (xinetd conflicts with it; its test skips).
+# systemd-container, mmdebstrap, iproute2: tests/systemd-live.bats boots the units
+# under a real systemd in a container (systemd-nspawn; ss for the connections).
 TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucspi-tcp strace \
-             curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc
+             curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc \
+             systemd-container mmdebstrap iproute2
 RUN_DEPS   = ucspi-tcp swaks
 FUZZ_DEPS  = clang libclang-rt-14-dev python3 libpam0g-dev libidn2-dev
 # make bench only: smtp-source comes with postfix (installed, never started here:
@@ -85,7 +105,15 @@ DOCDIR     ?= $(PREFIX)/share/doc/smtp-session
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),\
 		      $(PREFIX)/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),\
+		   $(PREFIX)/lib/sysusers.d)
 UNITS    = smtp.socket smtp@.service submission.socket submission@.service
+# The system user the session processes run as (privilege separation).  make install
+# creates it unless DESTDIR is set (a package's postinst runs systemd-sysusers) or
+# CREATE_USER=0: with $(SYSUSERS) from the sysusers.d file, or with adduser where
+# that is missing.  make uninstall leaves the user: files it owned may remain.
+SYSUSERS    ?= systemd-sysusers
+CREATE_USER ?= 1
 EXAMPLES = inetd.conf xinetd.d/smtp tcpserver/run
 # The files name the default paths; installed copies name the real ones.
 SUBST = sed -e 's|/usr/local/sbin/smtp-session|$(SBINDIR)/smtp-session|g' \
@@ -101,14 +129,14 @@ smtp-session: $(OBJS)
 # valgrind build, smtp-session-vg.  SMTP_TEST_HOOKS (smtp-session-test) lets the
 # tests put a hostile stand-in in the session process's place and make it call a
 # forbidden system call; it has the full sandbox.
-smtp-session-asan: $(SRCS) *.h .with-systemd
+smtp-session-asan: $(SRCS) *.h .with-systemd seccomp-bpf.h
 	$(SAN_CC) $(CFLAGS) $(SAN_CFLAGS) -DSANDBOX_LIGHT $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ \
 		$(SRCS) $(LDLIBS) $(SAN_LIBS)
 
-smtp-session-vg: $(SRCS) *.h .with-systemd
+smtp-session-vg: $(SRCS) *.h .with-systemd seccomp-bpf.h
 	$(CC) $(CFLAGS) -DSANDBOX_LIGHT $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ $(SRCS) $(LDLIBS)
 
-smtp-session-test: $(SRCS) *.h .with-systemd
+smtp-session-test: $(SRCS) *.h .with-systemd seccomp-bpf.h
 	$(CC) $(CFLAGS) -DSMTP_TEST_HOOKS $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ $(SRCS) $(LDLIBS)
 
 %.o: %.c *.h
@@ -133,9 +161,9 @@ deps:
 CHECK_FUZZ_SECONDS ?= 0
 check: deps
 	@tools/deps $(TEST_DEPS)
-	@tools/privsep-user
+	@tools/privsep-user units/smtp-session.sysusers
 	@$(MAKE) --no-print-directory all smtp-session-asan smtp-session-vg smtp-session-test \
-		fuzz/smtp-fuzz
+		fuzz/smtp-fuzz fuzz/parent-fuzz
 	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run
 
 # A server on 127.0.0.1:$(PORT), one process per connection (tcpserver), in
@@ -155,8 +183,9 @@ run: deps
 install: smtp-session
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/pam.d $(DESTDIR)$(DOCDIR)/examples/xinetd.d \
-		$(DESTDIR)$(DOCDIR)/examples/tcpserver
+		$(DESTDIR)$(DOCDIR)/examples/tcpserver $(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 smtp-session $(DESTDIR)$(SBINDIR)/smtp-session
+	install -m 644 units/smtp-session.sysusers $(DESTDIR)$(SYSUSERSDIR)/smtp-session.conf
 	$(SUBST) smtp-session.8 >$(DESTDIR)$(MANDIR)/man8/smtp-session.8
 	for u in $(UNITS); do $(SUBST) units/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; done
 	for e in $(EXAMPLES); do $(SUBST) examples/$$e >$(DESTDIR)$(DOCDIR)/examples/$$e || exit 1; done
@@ -168,10 +197,17 @@ install: smtp-session
 		echo "install -m 644 pam.d/smtp $(DESTDIR)$(SYSCONFDIR)/pam.d/smtp"; \
 		install -m 644 pam.d/smtp $(DESTDIR)$(SYSCONFDIR)/pam.d/smtp; \
 	fi
+	@[ -n "$(DESTDIR)" ] || [ "$(CREATE_USER)" != 1 ] || $(MAKE) --no-print-directory install-user
+
+# The system user, on this machine (never below DESTDIR); nothing if it exists.
+install-user:
+	@SYSUSERS=$(SYSUSERS) tools/privsep-user $(SYSUSERSDIR)/smtp-session.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtp-session $(DESTDIR)$(MANDIR)/man8/smtp-session.8
 	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/smtp-session.conf
+	@[ -n "$(DESTDIR)" ] || echo "the system user smtp-session stays (userdel smtp-session removes it)"
 	for e in $(EXAMPLES); do rm -f $(DESTDIR)$(DOCDIR)/examples/$$e; done
 	rmdir $(DESTDIR)$(DOCDIR)/examples/xinetd.d $(DESTDIR)$(DOCDIR)/examples/tcpserver \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
@@ -183,10 +219,12 @@ uninstall:
 	fi
 
 # make bench: smtp-session against the least handler that does the same work.
+# BENCH_ARGS: e.g. --rounds 3, or --before /path/to/an/older/smtp-session.
 bench: deps
 	@tools/deps $(BENCH_DEPS)
-	@$(MAKE) --no-print-directory all bench/baseline
-	bench/bench.py
+	@tools/privsep-user units/smtp-session.sysusers
+	@$(MAKE) --no-print-directory all smtp-session-vg bench/baseline
+	bench/bench.py $(BENCH_ARGS)
 
 bench/baseline: bench/baseline.c
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ bench/baseline.c
@@ -195,10 +233,14 @@ fuzz/smtp-fuzz: $(FUZZ_SRCS) *.h
 	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -Wl,--wrap=read \
 		-o $@ $(FUZZ_SRCS) $(LDLIBS)
 
+fuzz/parent-fuzz: $(PARENT_FUZZ_SRCS) *.h
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -o $@ $(PARENT_FUZZ_SRCS) $(LDLIBS)
+
 fuzz: deps
 	@tools/deps $(FUZZ_DEPS)
-	@$(MAKE) --no-print-directory fuzz/smtp-fuzz
+	@$(MAKE) --no-print-directory fuzz/smtp-fuzz fuzz/parent-fuzz
 	fuzz/run $(FUZZ_SECONDS)
+	fuzz/run --parent $(FUZZ_SECONDS)
 
 # For AFL++ users (not used by CI): the same harness as make fuzz (the dialogue with
 # the priv.h doubles, byte 0 the configuration), built with afl-clang-fast, whose
@@ -216,8 +258,9 @@ fuzz-afl: deps
 
 clean:
 	rm -f smtp-session smtp-session-asan smtp-session-vg smtp-session-test *.o .with-systemd \
-		bench/baseline fuzz/smtp-fuzz \
+		seccomp-bpf.h tools/seccomp-gen \
+		bench/baseline fuzz/smtp-fuzz fuzz/parent-fuzz \
 		fuzz/smtp-session-afl
 
 FORCE:
-.PHONY: all deps check run install uninstall bench fuzz fuzz-afl clean FORCE
+.PHONY: all deps check run install install-user uninstall bench fuzz fuzz-afl clean FORCE

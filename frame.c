@@ -67,12 +67,22 @@ static int send_all(int sock, const char *p, size_t n, int fd)
 	return 0;
 }
 
-int frame_send(int sock, struct frame *f, int fd)
+void frame_finish(struct frame *f)
 {
 	struct frame_hdr h;
 	memcpy(&h, f->b.p, sizeof h);
 	h.len = (uint32_t)(f->b.len - sizeof h);
 	memcpy(f->b.p, &h, sizeof h);
+}
+
+int frame_send_raw(int sock, const char *p, size_t n, int fd)
+{
+	return send_all(sock, p, n, fd);
+}
+
+int frame_send(int sock, struct frame *f, int fd)
+{
+	frame_finish(f);
 	int rc = send_all(sock, f->b.p, f->b.len, fd);
 	int e = errno;
 	explicit_bzero(f->b.p, f->b.len);

@@ -37,9 +37,16 @@ void frame_put_u64(struct frame *f, uint64_t v);
 void frame_put_str(struct frame *f, const char *s);
 void frame_put_bytes(struct frame *f, const void *p, size_t n);
 
+/* Fill in the header of the frame built in f: f->b then holds the whole frame. */
+void frame_finish(struct frame *f);
+
 /* Send the frame built in f, with descriptor fd unless it is -1.  0, or -1 with
  * errno.  The buffer is wiped afterwards (it may hold a password). */
 int frame_send(int sock, struct frame *f, int fd);
+
+/* Send n bytes of finished frames in one go, with descriptor fd (riding with the
+ * first byte) unless it is -1.  0, or -1 with errno. */
+int frame_send_raw(int sock, const char *p, size_t n, int fd);
 
 /* Receive one frame into f (closing any descriptor a previous frame left).  Its
  * payload may be at most max bytes, or, when limit is given, limit(type) bytes (0 for

@@ -15,8 +15,9 @@
 #include "util.h"
 
 void conn_init(struct conn *c, int in, int out, unsigned timeout,
-	       const volatile sig_atomic_t *term)
+	       const volatile sig_atomic_t *term, void (*idle)(void))
 {
+	c->idle = idle;
 	struct stat st;
 	c->in = in;
 	c->out = out;
@@ -70,6 +71,8 @@ enum rd conn_fill(struct conn *c)
 	}
 	if (c->obuf.len && !input_waiting(c))
 		conn_flush(c);
+	if (c->idle)
+		c->idle();
 	if (c->dead)
 		return RD_EOF;
 	struct deadline d;

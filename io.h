@@ -31,6 +31,7 @@ struct conn {
 	bool dead;			/* the client cannot be written to any more */
 	unsigned timeout;		/* seconds a read or a write may wait */
 	const volatile sig_atomic_t *term;	/* set by the SIGTERM handler */
+	void (*idle)(void);		/* called before every wait for the client */
 	struct buf obuf;		/* replies not yet written */
 	char longhead[6];		/* first bytes of the last over-long line */
 	size_t ipos, ilen;		/* ibuf[ipos..ilen) is read but not yet parsed */
@@ -39,9 +40,9 @@ struct conn {
 	char ibuf[IO_BLOCK];		/* client input */
 };
 
-/* Set up c on in/out (everything before ibuf must be zero). */
+/* Set up c on in/out (everything before ibuf must be zero); idle may be NULL. */
 void conn_init(struct conn *c, int in, int out, unsigned timeout,
-	       const volatile sig_atomic_t *term);
+	       const volatile sig_atomic_t *term, void (*idle)(void));
 
 /* Write every pending reply, waiting at most the timeout for the client. */
 void conn_flush(struct conn *c);

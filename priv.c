@@ -17,6 +17,18 @@
  * process, not session state. */
 static int link_fd = -1;
 static bool broken;
+/* Log frames not sent yet: they need no answer, so they wait for the next request or
+ * the next wait for the client (priv_flush()), and go in the same write: one wake-up
+ * of the parent instead of one per line. */
+static struct buf held = BUF_INIT;
+#define HELD_MAX 16384
+
+void priv_flush(void)
+{
+	if (held.len && !broken && link_fd != -1 && frame_send_raw(link_fd, held.p, held.len, -1) == -1)
+		broken = true;
+	buf_reset(&held);
+}
 
 void priv_attach(int sock)
 {
@@ -33,8 +45,19 @@ bool priv_ok(void)
  * false when the link is broken. */
 static bool ask(struct frame *f, int fd, uint16_t want, size_t max)
 {
-	if (broken || link_fd == -1 || frame_send(link_fd, f, fd) == -1)
+	if (fd != -1)	/* a descriptor rides with the first byte of a write */
+		priv_flush();
+	if (held.len) {	/* the held log lines and this request in one write */
+		frame_finish(f);
+		buf_add(&held, f->b.p, f->b.len);
+		explicit_bzero(f->b.p, f->b.len);
+		buf_reset(&f->b);
+		priv_flush();
+		if (broken)
+			return false;
+	} else if (broken || link_fd == -1 || frame_send(link_fd, f, fd) == -1) {
 		return !(broken = true);
+	}
 	if (!want)
 		return true;
 	if (frame_recv(link_fd, f, max, NULL) == -1 || f->type != want || f->fd != -1)
@@ -73,8 +96,11 @@ void priv_log(int prio, const struct log_field *fields, const char *line)
 		frame_put_str(&f, v);
 	}
 	frame_put_str(&f, line);
-	ask(&f, -1, 0, 0);
+	frame_finish(&f);
+	buf_add(&held, f.b.p, f.b.len);
 	frame_free(&f);
+	if (held.len >= HELD_MAX)
+		priv_flush();
 }
 
 enum lookup priv_lookup(const struct config *cfg, const char *local, char *user)

@@ -29,6 +29,10 @@ bool priv_ok(void);
 struct log_field;
 void priv_log(int prio, const struct log_field *fields, const char *line);
 
+/* Send the log lines priv_log() holds back: before every wait for the client, and at
+ * the end of the session.  (A request takes them along itself.) */
+void priv_flush(void);
+
 enum lookup {
 	LOOKUP_OK,
 	LOOKUP_NOUSER,		/* no such mailbox: 550 5.1.1 */

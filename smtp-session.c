@@ -588,7 +588,7 @@ int session_run(const struct config *cfg, bool refuse, int in, int out)
 	memset(&s, 0, offsetof(struct session, c) + offsetof(struct conn, ibuf));
 	s.cfg = cfg;
 	s.spool = -1;
-	conn_init(&s.c, in, out, cfg->timeout, &got_term);
+	conn_init(&s.c, in, out, cfg->timeout, &got_term, priv_flush);
 	buf_on_oom(oom_421);
 	/* No SA_RESTART: waits wake up and look at got_term. */
 	struct sigaction sa = { .sa_handler = on_term };
@@ -604,5 +604,6 @@ int session_run(const struct config *cfg, bool refuse, int in, int out)
 		rc = session(&s);
 	}
 	session_free(&s);
+	priv_flush();
 	return rc;
 }

@@ -107,21 +107,7 @@ EOF
 	[ "$(grep -o 'smtp-session\[[0-9]*\]: info: connect' "$T/log" | sort -u | wc -l)" -ge 3 ]
 }
 
-# A free loopback port (systemd-socket-activate refuses port 0).
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
-# Wait until something accepts connections on 127.0.0.1:$1.
-wait_port() {
-	local i
-	for i in $(seq 50); do
-		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1).close()' "$1" \
-			2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # An example's two services are running on 127.0.0.1:$1 (smtp) and :$2 (submission):
 # submission must refuse MAIL without AUTH (530, swaks exit 23); smtp must deliver.

@@ -149,3 +149,29 @@ session() {
 session_single() {
 	WRAPPER=smtp-single session "$@"
 }
+
+# A free loopback port (systemd-socket-activate refuses port 0).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Wait until something accepts connections on 127.0.0.1:$1 (10 s at most).
+wait_port() {
+	local i
+	for i in $(seq 100); do
+		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1).close()' "$1" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# tcpserver on a free loopback port running the command given (one process per
+# connection, as a super-server would); sets TS_PID and PORT.
+tcpserver_start() {
+	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$@" >"$T/ts.port" 2>/dev/null 3>&- &
+	TS_PID=$!
+	local i
+	for i in $(seq 100); do [ -s "$T/ts.port" ] && break; sleep 0.1; done
+	PORT=$(cat "$T/ts.port")
+}

@@ -32,19 +32,7 @@ plain_only() {
 	[ "$SMTP_SESSION" = "$TOP/smtp-session" ] || skip "runs in the plain phase only"
 }
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
-wait_port() {
-	local i
-	for i in $(seq 100); do
-		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1).close()' "$1" \
-			2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # A hostile stand-in speaks to the real parent; the parent must kill it, log why and
 # exit 111, with nothing delivered.
@@ -62,13 +50,9 @@ hostile() {
 @test "as root under tcpserver: the session process is the privsep user, confined; the parent holds no descriptor of the connection" {
 	plain_only
 	[ "$(id -u)" = 0 ] || skip "needs root: the uid change and the chroot are real only as root"
-	local port
-	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp" >"$T/ts.port" 2>/dev/null 3>&- &
-	local ts=$!
-	for _ in $(seq 50); do [ -s "$T/ts.port" ] && break; sleep 0.1; done
-	port=$(cat "$T/ts.port")
-	run python3 "$TOP/tests/privsep-inspect.py" "$port" 998 998 root
-	kill "$ts"
+	tcpserver_start "$T/bin/smtp"
+	run python3 "$TOP/tests/privsep-inspect.py" "$PORT" 998 998 root
+	kill "$TS_PID"
 	echo "$output"
 	[ "$status" = 0 ]
 	[[ "$output" == *"(deleted)"* ]]
@@ -91,15 +75,12 @@ hostile() {
 
 @test "single-user mode: the same two processes, without the uid change and the chroot" {
 	plain_only
-	local port uid gid
+	local uid gid
 	uid=$(id -u) gid=$(id -g)
 	[ "$uid" = 0 ] && uid=1003 gid=1003	# smtp-single runs as bob then
-	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp-single" >"$T/ts.port" 2>/dev/null 3>&- &
-	local ts=$!
-	for _ in $(seq 50); do [ -s "$T/ts.port" ] && break; sleep 0.1; done
-	port=$(cat "$T/ts.port")
-	run python3 "$TOP/tests/privsep-inspect.py" "$port" "$uid" "$gid" single
-	kill "$ts"
+	tcpserver_start "$T/bin/smtp-single"
+	run python3 "$TOP/tests/privsep-inspect.py" "$PORT" "$uid" "$gid" single
+	kill "$TS_PID"
 	echo "$output"
 	[ "$status" = 0 ]
 }
@@ -216,17 +197,14 @@ hostile() {
 	plain_only
 	[ "$(id -u)" = 0 ] || skip "needs root: a real user for pam_unix, and reading /proc/PID/mem"
 	command -v useradd >/dev/null || skip "useradd is not installed"
-	local user=smtpm$$ svc=smtp-session-mem-$$ pw=Mem-scan-pw-$$-Zq port
+	local user=smtpm$$ svc=smtp-session-mem-$$ pw=Mem-scan-pw-$$-Zq
 	useradd -M -d /nonexistent -s /usr/sbin/nologin "$user"
 	echo "$user:$pw" | chpasswd
 	printf '@include common-auth\n@include common-account\n' >"/etc/pam.d/$svc"
-	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$SMTP_SESSION" --auth always --auth-delay 0 \
-		--pam-service "$svc" --log-file "$T/log" >"$T/ts.port" 2>/dev/null 3>&- &
-	local ts=$!
-	for _ in $(seq 50); do [ -s "$T/ts.port" ] && break; sleep 0.1; done
-	port=$(cat "$T/ts.port")
-	run python3 "$TOP/tests/privsep-memscan.py" "$port" "$user" "$pw"
-	kill "$ts"
+	tcpserver_start "$SMTP_SESSION" --auth always --auth-delay 0 --pam-service "$svc" \
+		--log-file "$T/log"
+	run python3 "$TOP/tests/privsep-memscan.py" "$PORT" "$user" "$pw"
+	kill "$TS_PID"
 	userdel "$user" 2>/dev/null
 	rm -f "/etc/pam.d/$svc"
 	echo "$output"

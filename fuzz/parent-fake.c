@@ -1,0 +1,130 @@
+/* fuzz/parent-fake.c: doubles for what the privileged parent runs (users.h, auth.h,
+ * mbox.h, tty.h), linked into fuzz/parent-fuzz instead of users.c, auth.c, mbox.c and
+ * tty.c.  Nothing here touches a file or a uid.  Each double checks what parent.c let
+ * through and abort()s on what the parent must refuse.
+ *
+ * Users: test, alice, bob, root; "tempfail" fails the lookup.  AUTH: alice/secret.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../auth.h"
+#include "../mbox.h"
+#include "../tty.h"
+#include "../users.h"
+
+#define CHECK(cond) do { if (!(cond)) { \
+	fprintf(stderr, "parent-fake: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+	abort(); } } while (0)
+
+static const char *const known_users[] = { "test", "alice", "bob", "root" };
+
+/* Names this input's lookups returned, to check the parent's own bookkeeping. */
+static char returned[64][USER_NAME_MAX + 1];
+static size_t nreturned;
+
+static bool known(const char *name)
+{
+	for (size_t i = 0; i < sizeof known_users / sizeof known_users[0]; i++)
+		if (strcmp(known_users[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void was_returned(const char *user)
+{
+	for (size_t i = 0; i < nreturned; i++)
+		if (strcmp(returned[i], user) == 0)
+			return;
+	CHECK(!"a recipient no lookup returned");
+}
+
+int users_init(struct config *cfg, const char *as_user, const char **why)
+{
+	(void)cfg, (void)as_user, (void)why;
+	return 0;
+}
+
+int users_become(const struct passwd *pw)
+{
+	(void)pw;
+	return errno = EPERM, -1;
+}
+
+enum lookup users_lookup(const struct config *cfg, const char *local, char *user)
+{
+	(void)cfg;
+	CHECK(strlen(local) <= LOCAL_PART_MAX);
+	if (strcmp(local, "tempfail") == 0)
+		return LOOKUP_TEMPFAIL;
+	const char *who = strcasecmp(local, "postmaster") == 0 ? "root" : local;
+	if (!known(who))
+		return LOOKUP_NOUSER;
+	snprintf(user, USER_NAME_MAX + 1, "%s", who);
+	if (nreturned < 64)
+		snprintf(returned[nreturned++], USER_NAME_MAX + 1, "%s", who);
+	return LOOKUP_OK;
+}
+
+enum authn auth_pam(const char *service, const char *user, const char *pass,
+		    const char *rhost, char *canon)
+{
+	(void)service, (void)rhost;
+	CHECK(user[0] && pass[0]);
+	if (strcmp(user, "alice") != 0 || strcmp(pass, "secret") != 0)
+		return AUTHN_FAIL;
+	snprintf(canon, USER_NAME_MAX + 1, "%s", user);
+	return AUTHN_OK;
+}
+
+int mbox_deliver(const struct config *cfg, int spool, off_t size,
+		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
+{
+	(void)seq;
+	struct stat st;
+	CHECK(n >= 1 && n <= cfg->max_rcpt);
+	CHECK(fstat(spool, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= size);
+	CHECK(size >= 0 && (unsigned long long)size <= cfg->max_size);
+	for (size_t i = 0; i < n; i++) {
+		was_returned(rcpt[i].user);
+		CHECK(rcpt[i].headlen <= 4096);
+	}
+	return 0;
+}
+
+static void terminals(const struct config *cfg, const char *const *users, size_t n,
+		      struct tty_status *st)
+{
+	CHECK(!cfg->no_send && n >= 1 && n <= cfg->max_rcpt);
+	for (size_t i = 0; i < n; i++) {
+		was_returned(users[i]);
+		st[i] = (struct tty_status){ strcmp(users[i], "bob") ? TTY_OK : TTY_NOT_LOGGED_IN,
+					     "pts/0" };
+	}
+}
+
+void tty_check(const struct config *cfg, const char *const *users, size_t n,
+	       struct tty_status *status)
+{
+	terminals(cfg, users, n, status);
+}
+
+void tty_write(const struct config *cfg, const char *const *users, size_t n,
+	       const char *text, size_t len, struct tty_status *status)
+{
+	CHECK(len <= TTY_TEXT_MAX && (len == 0 || text));
+	terminals(cfg, users, n, status);
+}
+
+/* A new input starts with no lookups (called by the harness through this hook). */
+void parent_fake_reset(void);
+void parent_fake_reset(void)
+{
+	nreturned = 0;
+}

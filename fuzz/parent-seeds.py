@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""parent-seeds.py OUTDIR: seed inputs for fuzz/parent-fuzz (parent-harness.c): byte 0
+the descriptor choice, then frames as a session process sends them, well-formed and
+in the orders privsep.h allows.  The frame types are read from privsep.h."""
+import os
+import re
+import struct
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+body = re.search(r"enum ps_type \{(.*?)\};", open(os.path.join(TOP, "privsep.h")).read(), re.S)
+T = {n: i + 1 for i, n in enumerate(re.findall(r"\b(PS_[A-Z_]+)\b", body.group(1)))}
+
+
+def frame(t, payload=b""):
+    return struct.pack("=IHH", len(payload), T[t], 0) + payload
+
+
+def s(b):
+    b = b.encode() if isinstance(b, str) else b
+    return struct.pack("=I", len(b)) + b
+
+
+def u32(v):
+    return struct.pack("=I", v)
+
+
+def u64(v):
+    return struct.pack("=Q", v)
+
+
+MSG = 20  # the harness's message: "Subject: fuzz\n\nbody\n"
+head = "Return-Path: <a@b>\nDelivered-To: bob@tttest.com\n"
+seeds = {
+    "deliver": b"\1" + frame("PS_LOOKUP", s("bob")) + frame("PS_RCPT", s("bob") + s(head)) +
+    frame("PS_DELIVER", u64(MSG) + u32(1)),
+    "deliver2": b"\1" + frame("PS_LOOKUP", s("bob")) + frame("PS_LOOKUP", s("Postmaster")) +
+    frame("PS_RCPT", s("bob") + s(head)) + frame("PS_RCPT", s("root") + s(head)) +
+    frame("PS_DELIVER", u64(MSG) + u32(2)),
+    "auth": b"\0" + frame("PS_AUTH", s("alice") + s("wrong") + s("127.0.0.1")) +
+    frame("PS_AUTH", s("alice") + s("secret") + s("")),
+    "tty": b"\0" + frame("PS_LOOKUP", s("test")) + frame("PS_RCPT", s("test") + s("")) +
+    frame("PS_TTY_CHECK") + frame("PS_RCPT", s("test") + s("")) +
+    frame("PS_TTY_WRITE", s("\r\nMessage from <>\r\nEOF\r\n")),
+    "log": b"\0" + frame("PS_LOG", u32(6) + u32(2) + u32(1) + s("127.0.0.1") + u32(2) +
+                         s("helo") + s("connect from 127.0.0.1")),
+    "lookups": b"\0" + b"".join(frame("PS_LOOKUP", s(n)) for n in
+                                ("alice", "nobody", "tempfail", "POSTMASTER")),
+}
+os.makedirs(sys.argv[1], exist_ok=True)
+for name, data in seeds.items():
+    with open(os.path.join(sys.argv[1], "parent-" + name), "wb") as f:
+        f.write(data)
