@@ -147,7 +147,7 @@ make -C "$TOP" install DESTDIR="$ROOT" "${DIRS[@]}" >"$OUT/make-install-destdir.
 # What "make install" needs without a compiler: make -o smtp-session keeps the binary.
 mkdir -p "$ROOT/root/proj"
 cp -a "$TOP/Makefile" "$TOP/smtp-session" "$TOP/smtp-session.8" "$TOP/units" "$TOP/examples" \
-	"$TOP/pam.d" "$ROOT/root/proj/" || fatal "cannot copy the project into the rootfs"
+	"$TOP/pam.d" "$TOP/tools" "$ROOT/root/proj/" || fatal "cannot copy the project into the rootfs"
 echo "$HOSTNAME_CT" >"$ROOT/etc/hostname"
 chroot "$ROOT" useradd -m -s /bin/bash alice || fatal "useradd alice failed"
 echo "alice:$PW" | chroot "$ROOT" chpasswd || fatal "chpasswd failed"
