@@ -24,7 +24,7 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 WITH_SYSTEMD ?= 1
 
 # The session side (unprivileged, sandboxed): the dialogue and what it uses.
-SESSION_OBJS = smtp-session.o data.o sasl.o addr.o io.o render.o priv.o sandbox.o
+SESSION_OBJS = smtp-session.o data.o sasl.o addr.o utf8.o io.o render.o priv.o sandbox.o
 # The privileged side: the parent and what it runs.
 PARENT_OBJS  = parent.o users.o auth.o mbox.o tty.o asuser.o
 # Both: start-up, the frame format, and the small shared pieces.
@@ -42,6 +42,8 @@ seccomp-bpf.h: tools/seccomp-gen.c sandbox-filter.h
 	tools/seccomp-gen >$@.tmp && mv $@.tmp $@
 
 sandbox.o: seccomp-bpf.h
+# IDNA2008 for SMTPUTF8 domains (addr.c).
+LDLIBS += -lidn2
 SYSTEMD_CFLAGS = -DWITH_SYSTEMD=$(WITH_SYSTEMD) \
 	$(if $(filter 1,$(WITH_SYSTEMD)),$(shell pkg-config --cflags libsystemd 2>/dev/null))
 
@@ -68,7 +70,7 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
               -fno-sanitize-recover=all -U_FORTIFY_SOURCE -DWITH_SYSTEMD=0
 # The dialogue and what it uses without privilege: SASL decoding (auth.c), the
 # terminal renderer (tty.c), logging; priv-fake.c stands in for priv.c and mbox.c.
-FUZZ_LIB    = smtp-session.c data.c sasl.c addr.c io.c render.c buf.c log.c util.c systemd.c \
+FUZZ_LIB    = smtp-session.c data.c sasl.c addr.c utf8.c io.c render.c buf.c log.c util.c systemd.c \
               fuzz/priv-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
 # The second harness: the privileged parent's frame reader and policy (parent.c), with
@@ -77,7 +79,7 @@ PARENT_FUZZ_SRCS = parent.c frame.c buf.c log.c util.c systemd.c fuzz/parent-fak
                    fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
-BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccomp-dev
+BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccomp-dev libidn2-dev
 # openbsd-inetd: the inetd example's test (xinetd conflicts with it; its test skips).
 # systemd-container, mmdebstrap, iproute2: tests/systemd-live.bats boots the units
 # under a real systemd in a container (systemd-nspawn; ss for the connections).
@@ -85,7 +87,7 @@ TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucs
              curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc \
              systemd-container mmdebstrap iproute2
 RUN_DEPS   = ucspi-tcp swaks
-FUZZ_DEPS  = clang libclang-rt-14-dev python3 libpam0g-dev
+FUZZ_DEPS  = clang libclang-rt-14-dev python3 libpam0g-dev libidn2-dev
 # make bench only: smtp-source comes with postfix (installed, never started here:
 # Debian's policy-rc.d stops it; bench.py warns if a postfix master is running).
 BENCH_DEPS = postfix ucspi-tcp valgrind strace time python3

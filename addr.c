@@ -4,11 +4,14 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <idn2.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "utf8.h"
 
 /* RFC 5322 3.2.3 atext. */
 static bool is_atext(int c)
@@ -16,15 +19,32 @@ static bool is_atext(int c)
 	return isalnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
 }
 
-/* RFC 5321 4.1.2 Domain: sub-domains of letters, digits and inner hyphens. */
-static const char *scan_domain(const char *p)
+/* With utf8, the length of the UTF-8 character beyond ASCII at p that RFC 6531 3.3
+ * allows in an address (RFC 6532 3.1 UTF8-non-ascii, and no C1 control); else 0. */
+static size_t u8len(const char *p, bool utf8)
+{
+	unsigned cp;
+	size_t n = utf8 && (*p & 0x80) ? utf8_next((const unsigned char *)p, strnlen(p, 4), &cp) : 0;
+	return n && cp >= 0xa0 ? n : 0;
+}
+
+/* RFC 5321 4.1.2 Domain: sub-domains of letters, digits and inner hyphens; with utf8
+ * (RFC 6531 3.3, sub-domain =/ U-label) UTF-8 characters too, which
+ * addr_domain_ace() then checks label by label. */
+static const char *scan_domain(const char *p, bool utf8)
 {
 	const char *start = p;
 	do {
-		if (!isalnum((unsigned char)*p))
+		if (!isalnum((unsigned char)*p) && !u8len(p, utf8))
 			return NULL;
-		while (isalnum((unsigned char)*p) || *p == '-')
-			p++;
+		for (size_t k;;) {
+			if (isalnum((unsigned char)*p) || *p == '-')
+				p++;
+			else if ((k = u8len(p, utf8)))
+				p += k;
+			else
+				break;
+		}
 		if (p[-1] == '-')
 			return NULL;
 	} while (*p == '.' && *++p);
@@ -43,7 +63,7 @@ static const char *scan_literal(const char *p)
 		return end + 1;
 	if (strncasecmp(lit, "IPv6:", 5) == 0)
 		return inet_pton(AF_INET6, lit + 5, bin) == 1 ? end + 1 : NULL;
-	const char *c = scan_domain(lit);	/* General-address-literal */
+	const char *c = scan_domain(lit, false);	/* General-address-literal */
 	if (!c || *c != ':' || !c[1])
 		return NULL;
 	for (c++; *c; c++)
@@ -52,55 +72,72 @@ static const char *scan_literal(const char *p)
 	return end + 1;
 }
 
-/* RFC 5321 4.1.2 Local-part: Dot-string or Quoted-string, decoded into out. */
-static const char *scan_local(const char *p, char *out)
+/* RFC 5321 4.1.2 Local-part: Dot-string or Quoted-string, decoded into out; with
+ * utf8, RFC 6531 3.3: atext =/ UTF8-non-ascii, qtextSMTP =/ UTF8-non-ascii. */
+static const char *scan_local(const char *p, char *out, bool utf8)
 {
-	size_t n = 0;
+	size_t n = 0, k;
 	if (*p == '"') {
-		for (p++; *p != '"'; p++) {
+		for (p++; *p != '"'; p += k) {
 			if (*p == '\\')
 				p++;
-			if (*p < 32 || *p > 126 || n >= LOCAL_PART_MAX)
+			k = (*p & 0x80) ? u8len(p, utf8) : *p >= 32 && *p <= 126;
+			if (!k || n + k > LOCAL_PART_MAX)
 				return NULL;
-			out[n++] = *p;
+			memcpy(out + n, p, k);
+			n += k;
 		}
 		out[n] = '\0';
 		return n ? p + 1 : NULL;
 	}
-	while (is_atext((unsigned char)*p) || (*p == '.' && n && p[-1] != '.' &&
-					       is_atext((unsigned char)p[1]))) {
-		if (n >= LOCAL_PART_MAX)
+	for (;;) {
+		if (is_atext((unsigned char)*p) || (*p == '.' && n && p[-1] != '.' &&
+						    (is_atext((unsigned char)p[1]) || u8len(p + 1, utf8))))
+			k = 1;
+		else if (!(k = u8len(p, utf8)))
+			break;
+		if (n + k > LOCAL_PART_MAX)
 			return NULL;
-		out[n++] = *p++;
+		memcpy(out + n, p, k);
+		n += k;
+		p += k;
 	}
 	out[n] = '\0';
 	return n ? p : NULL;
 }
 
-enum perr addr_parse_path(const char **pp, struct addr *a)
+enum perr addr_parse_path(const char **pp, struct addr *a, bool utf8)
 {
 	const char *p = *pp, *close = strchr(p, '>');
 	memset(a, 0, sizeof *a);
 	if (*p++ != '<' || !close)
 		return P_SYNTAX;
-	for (const char *c = p; c < close; c++)
-		if (*c & 0x80)
-			return P_8BIT;	/* RFC 6531: needs SMTPUTF8, which we do not offer */
+	for (const char *c = p; c < close; c++) {
+		if (!(*c & 0x80))
+			continue;
+		if (!utf8)
+			return P_8BIT;	/* RFC 6531 3.5: not without the SMTPUTF8 parameter */
+		size_t k = u8len(c, true);
+		if (!k)
+			return P_UTF8;
+		a->utf8 = true;
+		c += k - 1;
+	}
 	bool route = *p == '@';
 	if (route) {	/* source route: accepted and ignored (RFC 5321 4.1.2, C) */
 		do
-			p = scan_domain(p + 1);
+			p = scan_domain(p + 1, utf8);
 		while (p && *p == ',' && *++p == '@');
 		if (!p || *p++ != ':')
 			return P_SYNTAX;
 	}
 	const char *mailbox = p;
 	if (*p != '>' || route) {
-		if (!(p = scan_local(p, a->local)))
+		if (!(p = scan_local(p, a->local, utf8)))
 			return P_SYNTAX;
 		if (*p == '@') {
 			const char *d = p + 1;
-			if (!(p = *d == '[' ? scan_literal(d) : scan_domain(d)))
+			if (!(p = *d == '[' ? scan_literal(d) : scan_domain(d, utf8)))
 				return P_SYNTAX;
 			snprintf(a->domain, sizeof a->domain, "%.*s", (int)(p - d), d);
 		}
@@ -109,6 +146,8 @@ enum perr addr_parse_path(const char **pp, struct addr *a)
 		return P_SYNTAX;
 	if (p + 1 - *pp > PATH_LEN_MAX)
 		return P_LONG;
+	if (a->domain[0] != '[' && !addr_domain_ace(a->domain, a->ace, sizeof a->ace))
+		return P_IDNA;
 	snprintf(a->text, sizeof a->text, "%.*s", (int)(p - mailbox), mailbox);
 	*pp = p + 1;
 	return P_OK;
@@ -123,6 +162,40 @@ const char *addr_after_keyword(const char *arg, const char *kw)
 	while (*arg == ' ')
 		arg++;
 	return arg;
+}
+
+bool addr_domain_ace(const char *domain, char *out, size_t n)
+{
+	char low[DOMAIN_MAX + 1];
+	bool ascii = true;
+	size_t i;
+	for (i = 0; domain[i] && i < DOMAIN_MAX; i++) {
+		low[i] = (char)tolower((unsigned char)domain[i]);
+		ascii = ascii && !(domain[i] & 0x80);
+	}
+	low[i] = '\0';
+	if (domain[i])
+		return false;
+	if (ascii)
+		return snprintf(out, n, "%s", low) < (int)n;
+	/* IDNA2008 as it is (IDN2_NO_TR46): no UTS 46 mapping, so a label must already be
+	 * a U-label (lowercase, NFC); no IDN2_USE_STD3_ASCII_RULES, which silently drops
+	 * '_' (RECIPES-2 item 9): the syntax was checked by scan_domain().  libidn2's
+	 * tables are compiled in: nothing is opened, which the sandbox would not allow. */
+	char *ace = NULL;
+	int rc = idn2_to_ascii_8z(low, &ace, IDN2_NO_TR46);
+	bool ok = rc == IDN2_OK && snprintf(out, n, "%s", ace) < (int)n;
+	idn2_free(ace);
+	return ok;
+}
+
+bool addr_has_word(const char *arg, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = arg; (p = strcasestr(p, w)); p += n)
+		if ((p == arg || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
 }
 
 bool addr_local_domain(const char *domains, const char *domain)

@@ -1,39 +1,30 @@
-/* data.c: DATA (RFC 5321 4.1.1.4), the spool, the trace headers and the delivery of
- * a message to mailboxes and terminals through priv.h.  Session side.
+/* data.c: DATA (RFC 5321 4.1.1.4) and BDAT (RFC 3030), the spool, the trace headers
+ * and the delivery of a message to mailboxes and terminals through priv.h.  Session
+ * side.
  *
  * The DATA state machine reads the message up to CRLF "." CRLF and nothing else; the
- * spool holds the message text, unstuffed, with LF line ends (Maildir's); the reply
- * after the final dot is the one reply of RFC 5321 4.2.5. */
+ * chunk reader reads exactly the octets BDAT announced.  Either way the spool holds
+ * the message text, unstuffed, with LF line ends (Maildir's), and the reply after the
+ * final dot or the LAST chunk is the one reply of RFC 5321 4.2.5. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
 #include "priv.h"
 #include "render.h"
 #include "session.h"
 
 static const char *const mode_verb[] = { "MAIL", "SEND", "SOML", "SAML" };
-
-/* What the DATA state machine saw; reply_data() turns it into the one reply. */
-struct data {
-	unsigned long long size;	/* RFC 1870: octets with CRLF, without stuffing dots */
-	bool bare;			/* a CR or LF that was not part of a CRLF */
-	bool longline;			/* a text line over SMTP_TEXT_MAX */
-	int werr;			/* errno of a failed spool write */
-	/* ibuf[from..to): message text, unstuffed and with LF line ends, not yet in the
-	 * spool.  Each line is moved down over input already parsed (a line loses its CR
-	 * and maybe a dot, so it always fits) and written out before fill() reuses ibuf:
-	 * one copy in memory and one write per read, with no buffer besides ibuf. */
-	size_t from, to;
-};
 
 static void spool_flush(struct session *s, struct data *d)
 {
@@ -176,12 +167,20 @@ static void message_id(char *id, size_t n, unsigned seq)
 		 (long)getpid(), seq);
 }
 
-/* RFC 3848: the "with" of the Received line. */
+/* RFC 3848 and RFC 6531 3.7.3 (its IANA table, 4.3): the "with" of the Received line,
+ * by SMTPUTF8, TLS and AUTH.  There is no STARTTLS yet, so the S forms (ESMTPS,
+ * ESMTPSA, UTF8SMTPS, UTF8SMTPSA) cannot happen today; they are here for when it
+ * comes. */
 static const char *protocol(const struct session *s)
 {
-	if (!s->esmtp)
+	static const char *const with[2][2][2] = {
+		{ { "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" } },
+		{ { "UTF8SMTP", "UTF8SMTPA" }, { "UTF8SMTPS", "UTF8SMTPSA" } },
+	};
+	const bool tls = false;
+	if (!s->esmtp && !s->smtputf8)
 		return "SMTP";
-	return s->auth_user[0] ? "ESMTPA" : "ESMTP";
+	return with[s->smtputf8][tls][s->auth_user[0] != '\0'];
 }
 
 /* RFC 5321 4.4: Return-Path at final delivery, the Received trace line (with the HELO
@@ -367,7 +366,7 @@ static int deliver_send(struct session *s, const char *id, const struct buf *tex
 /* The text the terminals are shown (tty_render()), for SEND, SOML and SAML. */
 static int render(struct session *s, struct buf *text)
 {
-	struct tty_note note = { s->sender, s->helo, s->client, time(NULL) };
+	struct tty_note note = { s->sender, s->helo, s->client, time(NULL), s->smtputf8 };
 	off_t size = lseek(s->spool, 0, SEEK_END);
 	return size == -1 ? -1 : tty_render(text, &note, s->spool, size, s->cfg->tty_max_lines,
 					    s->cfg->tty_max_bytes);
@@ -427,11 +426,31 @@ static int reply_data(struct session *s, struct data *d, const char *id)
 }
 
 
+/* The message is all there (the final dot, or the LAST chunk): sealed, then the one
+ * reply, and the transaction is over. */
+static int end_message(struct session *s, struct data *d)
+{
+#ifdef SMTP_TEST_HOOKS
+	/* Test builds only (privsep.bats): a system call the sandbox forbids. */
+	if (getenv("SMTP_TEST_SYSCALL"))
+		syscall(SYS_execve, "/bin/true", (char *[]){ "true", NULL }, (char *[]){ NULL });
+#endif
+	if (!d->werr && seal_spool(s) == -1)
+		d->werr = errno;
+	char id[64];
+	message_id(id, sizeof id, s->messages + 1);
+	int code = reply_data(s, d, id);
+	reset_transaction(s);
+	return code;
+}
+
 int smtp_data(struct session *s, const struct verb *v, char *arg)
 {
 	(void)v;
 	if (*arg)
 		return reply(s, 501, "5.5.4", "Syntax: DATA");
+	if (s->bdat != BDAT_NONE)	/* RFC 3030 3: not both in one transaction */
+		return reply(s, 503, "5.5.1", "DATA after BDAT");
 	if (s->state == ST_MAIL)
 		return reply(s, 503, "5.5.1", "No valid recipients");
 	if (s->state != ST_RCPT)
@@ -450,16 +469,161 @@ int smtp_data(struct session *s, const struct verb *v, char *arg)
 		return 0;
 	}
 	spool_flush(s, &d);
-#ifdef SMTP_TEST_HOOKS
-	/* Test builds only (privsep.bats): a system call the sandbox forbids. */
-	if (getenv("SMTP_TEST_SYSCALL"))
-		syscall(SYS_execve, "/bin/true", (char *[]){ "true", NULL }, (char *[]){ NULL });
-#endif
-	if (!d.werr && seal_spool(s) == -1)
-		d.werr = errno;
-	char id[64];
-	message_id(id, sizeof id, s->messages + 1);
-	int code = reply_data(s, &d, id);
-	reset_transaction(s);
-	return code;
+	return end_message(s, &d);
+}
+
+/* ------------------------------------------------------------------- BDAT */
+
+/* Octets ibuf[pos..pos+n) of a chunk, as message data: CRLF becomes LF (the spool has
+ * Maildir's line ends, as after DATA), also when the CR ends one chunk and the LF starts
+ * the next (d->cr).  The message must be what DATA would take: 7BIT and 8BITMIME data
+ * are CRLF-canonical with lines of at most 998 octets (RFC 3030 2, RFC 5322 2.1.1, RFC
+ * 6152); RFC 5321 2.3.8 forbids a bare CR or LF.  A message that breaks a rule is
+ * refused at LAST with DATA's reply, so nothing DATA would refuse gets in through BDAT
+ * (SMTP smuggling), and nothing more of it is stored. */
+static void chunk_data(struct session *s, struct data *d, size_t pos, size_t n)
+{
+	d->from = d->to = pos;
+	for (size_t i = pos; i < pos + n; i++) {
+		char c = s->c.ibuf[i];
+		if (c == '\n' ? !d->cr : d->cr)
+			d->bare = true;
+		d->cr = c == '\r';
+		d->line = c == '\n' ? 0 : d->line + !d->cr;
+		if (d->line > SMTP_TEXT_MAX - 2)	/* RFC 5321 4.5.3.1.6 */
+			d->longline = true;
+		if (!d->cr && !d->bare && !d->longline && !d->werr)
+			s->c.ibuf[d->to++] = c;	/* never ahead of i: a CR is dropped */
+	}
+	spool_flush(s, d);
+}
+
+/* After LAST: a message that does not end in CRLF gets one, counted as if sent (RFC
+ * 5321 4.1.1.4 asks the same of a client before DATA's final dot), so that a spool
+ * ends in LF however the message came. */
+static void chunks_end(struct session *s, struct data *d)
+{
+	if (d->cr)	/* the message ends in a CR */
+		d->bare = true;
+	if (!d->line)
+		return;
+	d->size += 2;
+	if (d->size > s->cfg->max_size || d->bare || d->longline || d->werr)
+		return;	/* refused anyway */
+	ssize_t w;
+	while ((w = write(s->spool, "\n", 1)) == -1 && errno == EINTR)
+		;
+	if (w != 1)
+		d->werr = w == -1 ? errno : EIO;
+}
+
+/* RFC 3030 2: exactly n octets follow the BDAT line, and they are read whatever becomes
+ * of them, or they would be read as commands.  With store they are message data.  The
+ * idle timeout covers each wait, as for DATA (conn_fill()). */
+static enum rd read_chunk(struct session *s, struct data *d, unsigned long long n, bool store)
+{
+	while (n) {
+		if (s->c.ipos == s->c.ilen) {
+			enum rd r = conn_fill(&s->c);
+			if (r != RD_OK)
+				return r;
+		}
+		size_t avail = s->c.ilen - s->c.ipos;
+		size_t m = n < avail ? (size_t)n : avail;
+		if (store)
+			chunk_data(s, d, s->c.ipos, m);
+		s->c.ipos += m;
+		n -= m;
+	}
+	return RD_OK;
+}
+
+/* RFC 3030 2: bdat-cmd = "BDAT" SP chunk-size [ SP end-marker ], chunk-size = 1*DIGIT,
+ * end-marker = "LAST".  false when the size cannot be read; else *well says whether the
+ * rest is right too. */
+static bool bdat_arg(char *arg, unsigned long long *n, bool *last, bool *well)
+{
+	char *rest = strchr(arg, ' ');
+	if (rest)
+		*rest++ = '\0';
+	if (!addr_number(arg, 0, BDAT_SIZE_MAX, n))
+		return false;
+	*last = rest && strcasecmp(rest, "LAST") == 0;
+	*well = !rest || *last;
+	return true;
+}
+
+/* The reply to a chunk that was read but not taken (refused is its code). */
+static int chunk_refused(struct session *s, int refused)
+{
+	switch (refused) {
+	case 501:
+		return reply(s, 501, "5.5.4", "Syntax: BDAT <size> [LAST]");
+	case 552:	/* RFC 5321 4.5.3.1.10, RFC 1870 */
+		return reply(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
+	case 451:
+		return reply(s, 451, "4.3.0", "Local error, try again later");
+	}
+	if (s->state == ST_RCPT)	/* RFC 3030 2: the chunks after a refused one */
+		return reply(s, 503, "5.5.1", "An earlier BDAT was refused, send RSET");
+	if (s->state == ST_MAIL)
+		return reply(s, 503, "5.5.1", "No valid recipients");
+	return reply(s, 503, "5.5.1", "Need MAIL and RCPT before BDAT");
+}
+
+/* RFC 3030 2: BDAT <size> [LAST].  Each chunk is answered after its octets are read:
+ * 250 while the message goes on, the one delivery reply after LAST, or a refusal (503
+ * out of sequence or after an earlier refusal, 552 once the chunks so far pass
+ * --max-size), after which the transaction's later chunks are read and refused until
+ * LAST or RSET.  The message goes through ibuf into the spool as DATA's does, so
+ * memory stays the same whatever the chunk sizes. */
+int smtp_bdat(struct session *s, const struct verb *v, char *arg)
+{
+	(void)v;
+	unsigned long long n;
+	bool last, well;
+	if (!bdat_arg(arg, &n, &last, &well)) {
+		/* Without the size nobody knows where the chunk ends: what follows may be
+		 * data or commands, and neither can be trusted.  Postfix closes too. */
+		reply(s, 501, "5.5.4", "Syntax: BDAT <size> [LAST]");
+		s->closing = "malformed BDAT";
+		return reply(s, 421, "4.5.0", "%s Cannot tell where the BDAT data ends, closing "
+			     "connection", s->cfg->hostname);
+	}
+	int refused = 0;
+	if (!well)
+		refused = 501;
+	else if (s->state != ST_RCPT || s->bdat == BDAT_FAILED)
+		refused = 503;
+	else if (n > s->cfg->max_size - s->chunks.size)	/* size <= max_size while OPEN */
+		refused = 552;
+	else if (s->bdat == BDAT_NONE && open_spool(s) == -1) {
+		log_msg(LOG_ERR, "cannot open spool file: %s", strerror(errno));
+		refused = 451;
+	}
+	if (!refused && s->bdat == BDAT_NONE) {
+		s->chunks = (struct data){ 0 };
+		s->bdat = BDAT_OPEN;
+	}
+	enum rd r = read_chunk(s, &s->chunks, n, !refused);
+	if (r != RD_OK) {	/* the session ends: nothing of this message is kept */
+		s->end = r;
+		log_fields(LOG_NOTICE, LOG_FIELDS({ LF_CLIENT, s->client }),
+			   "%s: session ends during BDAT, message discarded", s->client);
+		return 0;
+	}
+	if (refused) {
+		int code = chunk_refused(s, refused);
+		if (s->state == ST_RCPT) {
+			s->bdat = BDAT_FAILED;	/* this message is lost */
+			if (last)
+				reset_transaction(s);	/* and over */
+		}
+		return code;
+	}
+	s->chunks.size += n;
+	if (!last)
+		return reply(s, 250, "2.0.0", "%llu octet%s received", n, n == 1 ? "" : "s");
+	chunks_end(s, &s->chunks);
+	return end_message(s, &s->chunks);
 }

@@ -19,6 +19,7 @@ void options_defaults(struct config *cfg)
 		.postmaster = "root",
 		.max_size = DEFAULT_MAX_SIZE,
 		.max_rcpt = DEFAULT_MAX_RCPT,
+		.max_messages = DEFAULT_MAX_MESSAGES,
 		.timeout = DEFAULT_TIMEOUT,
 		.auth = AUTH_LOCAL,
 		.pam_service = "smtp",
@@ -42,6 +43,7 @@ static void usage(FILE *f)
 	      "  --postmaster USER      who gets postmaster's mail (default root)\n"
 	      "  --max-size BYTES       largest message (default 10485760)\n"
 	      "  --max-recipients N     recipients per message (default 100)\n"
+	      "  --max-messages N       messages (MAIL commands) per connection (default 100)\n"
 	      "  --timeout SECONDS      idle timeout (default 300)\n"
 	      "  --log-file PATH        log to PATH instead of syslog (facility mail)\n"
 	      "  --auth WHERE           offer AUTH: local (loopback clients, the default),\n"
@@ -61,20 +63,36 @@ static void usage(FILE *f)
 }
 
 
-/* ",a,b," in lowercase, for local_domain(). */
+static _Noreturn void bad_usage(const char *what);
+
+/* ",a,b," for addr_local_domain(): each domain in lowercase, and one given in UTF-8
+ * with its U-labels as A-labels (addr_domain_ace()), so that an address matches in
+ * either form (RFC 6531 3.2, RFC 5890). */
 static char *domain_list(const char *list)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, one = BUF_INIT;
 	buf_addc(&b, ',');
-	for (const char *p = list; *p; p++)
-		if (*p != ' ')
-			buf_addc(&b, (char)tolower((unsigned char)*p));
-	buf_addc(&b, ',');
+	for (const char *p = list;; p++) {
+		if (*p && *p != ',') {
+			if (*p != ' ')
+				buf_addc(&one, *p);
+			continue;
+		}
+		char ace[DOMAIN_MAX + 1];
+		if (one.len && !addr_domain_ace(one.p, ace, sizeof ace))
+			bad_usage("--domains: a domain that is too long, or not valid IDNA2008");
+		if (one.len)
+			buf_printf(&b, "%s,", ace);
+		buf_reset(&one);
+		if (!*p)
+			break;
+	}
+	buf_free(&one);
 	return b.p;
 }
 
 enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
-       O_MAXRCPT, O_TIMEOUT, O_LOGFILE, O_AUTH, O_REQUIRE_AUTH, O_PAM_SERVICE,
+       O_MAXRCPT, O_MAXMSGS, O_TIMEOUT, O_LOGFILE, O_AUTH, O_REQUIRE_AUTH, O_PAM_SERVICE,
        O_AUTH_DELAY, O_NOSEND, O_UTMP, O_TTYLINES, O_TTYBYTES, O_TTYTIMEOUT, O_PRIVSEP_USER,
        O_PRIVSEP_DIR, O_HELP, O_VERSION };
 
@@ -86,6 +104,7 @@ static const struct option options[] = {
 	{ "postmaster", required_argument, NULL, O_POSTMASTER },
 	{ "max-size", required_argument, NULL, O_MAXSIZE },
 	{ "max-recipients", required_argument, NULL, O_MAXRCPT },
+	{ "max-messages", required_argument, NULL, O_MAXMSGS },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "log-file", required_argument, NULL, O_LOGFILE },
 	{ "auth", required_argument, NULL, O_AUTH },
@@ -151,6 +170,11 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 			if (!addr_number(optarg, 1, 100000, &n))
 				bad_usage("--max-recipients: a number from 1 to 100000");
 			cfg->max_rcpt = (unsigned)n;
+			break;
+		case O_MAXMSGS:
+			if (!addr_number(optarg, 1, 100000, &n))
+				bad_usage("--max-messages: a number from 1 to 100000");
+			cfg->max_messages = (unsigned)n;
 			break;
 		case O_TIMEOUT:
 			if (!addr_number(optarg, 1, 86400, &n))

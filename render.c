@@ -4,14 +4,19 @@
  *
  * Only printable ASCII, TAB and line ends (as CRLF) pass; every other byte (ESC and the
  * rest of C0, DEL, C1 and everything above 0x7f) is shown as ^X or \\ooo, so no escape
- * sequence, bell or cursor movement reaches the terminal.
+ * sequence, bell or cursor movement reaches the terminal.  After SMTPUTF8 (RFC 6531)
+ * printable UTF-8 characters pass as well; the escaped ones are shown byte by byte as
+ * before, so U+202E (right-to-left override, "Trojan Source") is \\342\\200\\256.
  */
 #include "render.h"
 
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "utf8.h"
 
 /* ---------------------------------------------------------------- rendering */
 
@@ -39,10 +44,40 @@ static void show(struct buf *b, unsigned char c)
 	}
 }
 
-static void show_str(struct buf *b, const char *s)
+/* The next thing to show at p (n bytes there, n > 0): how many bytes it takes, and in
+ * *raw whether they go to the terminal as they are, a printable UTF-8 character
+ * beyond ASCII (only with utf8); else it is one byte, for show(). */
+static size_t next_unit(const unsigned char *p, size_t n, bool utf8, bool *raw)
 {
-	for (; *s; s++)
-		show(b, (unsigned char)*s);
+	unsigned cp;
+	size_t k = utf8 && p[0] >= 0x80 ? utf8_next(p, n, &cp) : 0;
+	*raw = k > 1 && utf8_printable(cp);
+	return *raw ? k : 1;
+}
+
+/* The bytes that unit takes on the terminal. */
+static size_t unit_len(const unsigned char *p, size_t k, bool raw)
+{
+	return raw ? k : shown_len(p[0]);
+}
+
+static void show_unit(struct buf *b, const unsigned char *p, size_t k, bool raw)
+{
+	if (raw)
+		buf_add(b, p, k);
+	else
+		show(b, p[0]);
+}
+
+static void show_str(struct buf *b, const char *s, bool utf8)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0, k; i < n; i += k) {
+		bool raw;
+		k = next_unit(p + i, n - i, utf8, &raw);
+		show_unit(b, p + i, k, raw);
+	}
 }
 
 /* The message text, cut at max_lines lines or max_bytes bytes as shown (CRLF and
@@ -50,7 +85,7 @@ static void show_str(struct buf *b, const char *s)
  * does the same: the terminal may be in raw mode).  Returns the number of message
  * bytes not shown, or -1. */
 static off_t render_body(struct buf *out, int spool, off_t size, unsigned max_lines,
-			 unsigned max_bytes)
+			 unsigned max_bytes, bool utf8)
 {
 	char chunk[4096];
 	unsigned lines = 0;
@@ -64,20 +99,26 @@ static off_t render_body(struct buf *out, int spool, off_t size, unsigned max_li
 			continue;
 		if (r <= 0)
 			return r == 0 ? (errno = EIO, -1) : -1;
-		for (ssize_t i = 0; i < r; i++) {
-			unsigned char c = (unsigned char)chunk[i];
-			size_t need = c == '\n' ? 2 : shown_len(c);
+		const unsigned char *p = (const unsigned char *)chunk;
+		for (size_t i = 0, k; i < (size_t)r; i += k) {
+			/* A character cut by the end of the chunk is read again whole. */
+			if (utf8 && p[i] >= 0x80 && (size_t)r - i < 4 &&
+			    off + (off_t)((size_t)r - i) < size)
+				break;
+			bool raw;
+			k = next_unit(p + i, (size_t)r - i, utf8, &raw);
+			size_t need = p[i] == '\n' ? 2 : unit_len(p + i, k, raw);
 			if (lines >= max_lines || shown + need > max_bytes)
 				goto cut;
-			if (c == '\n') {
+			if (p[i] == '\n') {
 				buf_add(out, "\r\n", 2);
 				lines++;
 			} else {
-				show(out, c);
+				show_unit(out, p + i, k, raw);
 			}
-			midline = c != '\n';
+			midline = p[i] != '\n';
 			shown += need;
-			off++;
+			off += (off_t)k;
 		}
 	}
 cut:
@@ -94,13 +135,13 @@ int tty_render(struct buf *out, const struct tty_note *note, int spool, off_t si
 	/* write(1): a fresh line first, then "Message from ... at HH:MM ...".  No bell:
 	 * a message from the network does not get to ring it. */
 	buf_adds(out, "\r\nMessage from ");
-	show_str(out, note->sender[0] ? note->sender : "<>");
+	show_str(out, note->sender[0] ? note->sender : "<>", note->utf8);
 	buf_adds(out, " on ");
-	show_str(out, note->helo);
+	show_str(out, note->helo, false);
 	buf_adds(out, " (");
-	show_str(out, note->client);
+	show_str(out, note->client, false);
 	buf_printf(out, ") at %02d:%02d ...\r\n", tm.tm_hour, tm.tm_min);
-	off_t rest = render_body(out, spool, size, max_lines, max_bytes);
+	off_t rest = render_body(out, spool, size, max_lines, max_bytes, note->utf8);
 	if (rest == -1)
 		return -1;
 	if (rest > 0)

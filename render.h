@@ -4,26 +4,32 @@
 #ifndef RENDER_H
 #define RENDER_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
 
 #include "buf.h"
 
 /* What the header line says: who sent it (the envelope sender, "" for <>), from which
- * client (its HELO name and address) and when. */
+ * client (its HELO name and address) and when; and whether the transaction had
+ * SMTPUTF8 (RFC 6531), which lets well-formed, printable UTF-8 through. */
 struct tty_note {
 	const char *sender;
 	const char *helo;
 	const char *client;
 	time_t when;
+	bool utf8;
 };
 
 /* Append to out the text for a terminal: "\r\n", the header line
  *   Message from <sender> on <helo> (<client>) at HH:MM ...
  * the message (bytes 0..size of spool, LF line ends) cut after max_lines lines or
  * max_bytes bytes as shown, a line saying so when it was cut, and "EOF".  Line ends are
- * CRLF; TAB and printable ASCII pass, every other byte is shown as ^X or \ooo.  Returns
- * 0, or -1 with errno when the spool cannot be read. */
+ * CRLF; TAB and printable ASCII pass, every other byte is shown as ^X or \ooo; with
+ * note->utf8, a well-formed UTF-8 character that utf8_printable() allows passes too
+ * (as util-linux write(1) shows it in a UTF-8 locale), while C1 controls, format and
+ * bidirectional controls and every malformed sequence stay escaped.  Returns 0, or -1
+ * with errno when the spool cannot be read. */
 int tty_render(struct buf *out, const struct tty_note *note, int spool, off_t size,
 	       unsigned max_lines, unsigned max_bytes);
 

@@ -29,6 +29,29 @@ enum mode {
 	MODE_SAML,	/* SAML: the mailbox, and the terminal too if possible */
 };
 
+/* CHUNKING (RFC 3030): where the BDAT chunks of the transaction stand. */
+enum bdat {
+	BDAT_NONE,	/* no BDAT in this transaction (DATA is still possible) */
+	BDAT_OPEN,	/* chunks taken so far; more may come, the last ends in LAST */
+	BDAT_FAILED,	/* a chunk was refused: later ones are read and refused (503) */
+};
+
+/* What the DATA or BDAT reader saw of the message so far (data.c); reply_data() turns
+ * it into the one reply. */
+struct data {
+	unsigned long long size;	/* RFC 1870: octets with CRLF, without stuffing dots */
+	bool bare;			/* a CR or LF that was not part of a CRLF */
+	bool longline;			/* a text line over SMTP_TEXT_MAX */
+	bool cr;			/* BDAT: the last chunk ended in a CR (its LF may follow) */
+	size_t line;			/* BDAT: octets of the line so far, without CRLF */
+	int werr;			/* errno of a failed spool write */
+	/* ibuf[from..to): message text, unstuffed and with LF line ends, not yet in the
+	 * spool.  Each line is moved down over input already parsed (a line loses its CR
+	 * and maybe a dot, so it always fits) and written out before fill() reuses ibuf:
+	 * one copy in memory and one write per read, with no buffer besides ibuf. */
+	size_t from, to;
+};
+
 struct rcpt {
 	char user[USER_NAME_MAX + 1];	/* who gets it */
 	char addr[PATH_LEN_MAX + 1];	/* as the client gave it, for Delivered-To */
@@ -47,6 +70,10 @@ struct session {
 	unsigned auth_failures;
 	enum state state;
 	enum mode mode;			/* which verb started the transaction */
+	bool smtputf8;			/* MAIL had the SMTPUTF8 parameter (RFC 6531 3.4) */
+	enum bdat bdat;			/* BDAT chunks of this transaction (RFC 3030) */
+	struct data chunks;		/* what the BDAT chunks so far held */
+	unsigned transactions;		/* MAIL commands accepted (RFC 9422 MAILMAX) */
 	char sender[PATH_LEN_MAX + 1];	/* MAIL FROM, without <> */
 	struct buf rcpts;		/* struct rcpt[nrcpt] */
 	size_t nrcpt;
@@ -76,6 +103,7 @@ void reset_transaction(struct session *s);
 /* The verbs of data.c and sasl.c, for the verb table. */
 struct verb;
 int smtp_data(struct session *s, const struct verb *v, char *arg);
+int smtp_bdat(struct session *s, const struct verb *v, char *arg);
 int smtp_auth(struct session *s, const struct verb *v, char *arg);
 
 /* Open the spool file in $TMPDIR, if TMPDIR is set, for every message of the session

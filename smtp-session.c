@@ -26,6 +26,7 @@
 #include "priv.h"
 #include "session.h"
 #include "smtp-session.h"
+#include "utf8.h"
 
 /* Set by the SIGTERM handler; checked whenever a wait is interrupted. */
 static volatile sig_atomic_t got_term;
@@ -39,6 +40,24 @@ const char *helo_field(const struct session *s)
 static bool counts_as_error(int code)
 {
 	return (code >= 500 && code <= 504) || code == 555;
+}
+
+/* One line of reply text, in ASCII whatever it holds: RFC 6531 3.7.4 allows UTF-8 in
+ * replies only where we never send it (VRFY and EXPN naming a mailbox, 251, 551), so an
+ * address in UTF-8 is shown with RFC 6533 3's \x{HEX} for each character beyond
+ * ASCII, and any other byte that is no printable ASCII as '?'. */
+static void put_ascii(struct buf *b, const char *line, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)line;
+	for (size_t i = 0, k; i < n; i += k) {
+		unsigned cp;
+		k = utf8_next(p + i, n - i, &cp);
+		if (k > 1)
+			buf_printf(b, "\\x{%X}", cp);
+		else
+			buf_addc(b, p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?');
+		k += !k;
+	}
 }
 
 /* The one reply function (session.h). */
@@ -56,7 +75,8 @@ int reply(struct session *s, int code, const char *esc, const char *fmt, ...)
 		buf_printf(&s->c.obuf, "%d%c", code, nl ? '-' : ' ');
 		if (esc && s->esmtp)
 			buf_printf(&s->c.obuf, "%s ", esc);
-		buf_printf(&s->c.obuf, "%.*s\r\n", n, line);
+		put_ascii(&s->c.obuf, line, (size_t)n);
+		buf_adds(&s->c.obuf, "\r\n");
 		if (!nl)
 			break;
 		line = nl + 1;
@@ -90,6 +110,9 @@ void reset_transaction(struct session *s)
 {
 	s->sender[0] = '\0';
 	s->mode = MODE_MAIL;
+	s->smtputf8 = false;
+	s->bdat = BDAT_NONE;
+	s->chunks = (struct data){ 0 };
 	buf_reset(&s->rcpts);
 	s->nrcpt = 0;
 	if (s->state > ST_HELO)
@@ -127,18 +150,23 @@ static int smtp_ehlo(struct session *s, const struct verb *v, char *arg)
 	      "%s"			/* RFC 5321 Appendix F.6: SEND, SOML, SAML */
 	      "PIPELINING\n"		/* RFC 2920 */
 	      "SIZE %llu\n"		/* RFC 1870 */
-	      "8BITMIME\n"		/* RFC 6152 */
+	      "8BITMIME\n"		/* RFC 6152 (RFC 6531 3.1 item 8 needs it) */
+	      "SMTPUTF8\n"		/* RFC 6531 */
+	      "CHUNKING\n"		/* RFC 3030; not BINARYMIME (README says why) */
 	      "%s"			/* RFC 4954 */
+	      "LIMITS RCPTMAX=%u MAILMAX=%u\n"	/* RFC 9422 */
 	      "ENHANCEDSTATUSCODES",	/* RFC 2034 */
 	      s->cfg->hostname, s->cfg->no_send ? "" : "SEND\nSOML\nSAML\n", s->cfg->max_size,
-	      s->auth_offered ? "AUTH PLAIN LOGIN\n" : "");
+	      s->auth_offered ? "AUTH PLAIN LOGIN\n" : "", s->cfg->max_rcpt,
+	      s->cfg->max_messages);
 }
 
-/* RFC 1870 SIZE, RFC 6152 BODY and RFC 4954 AUTH on MAIL; anything else is 555 (RFC
- * 5321 4.1.1.11).  Returns 0, or the code of the refusal sent. */
-static int mail_params(struct session *s, char *p)
+/* RFC 1870 SIZE, RFC 6152 BODY, RFC 4954 AUTH and RFC 6531 SMTPUTF8 on MAIL; anything
+ * else is 555 (RFC 5321 4.1.1.11).  Returns 0, or the code of the refusal sent. */
+static int mail_params(struct session *s, char *p, bool *utf8)
 {
 	bool size = false, body = false, auth = false;
+	*utf8 = false;
 	char *save = NULL;
 	for (char *kw = strtok_r(p, " ", &save); kw; kw = strtok_r(NULL, " ", &save)) {
 		char *val = strchr(kw, '=');
@@ -161,6 +189,12 @@ static int mail_params(struct session *s, char *p)
 			if (auth || !val || !addr_xtext_ok(val))
 				return reply(s, 501, "5.5.4", "Syntax: AUTH=<xtext> or AUTH=<>");
 			auth = true;
+		} else if (strcasecmp(kw, "SMTPUTF8") == 0) {
+			/* RFC 6531 3.4: it takes no value.  Twice is harmless, and Python's
+			 * send_message() adds it to the caller's own. */
+			if (val)
+				return reply(s, 501, "5.5.4", "Syntax: SMTPUTF8 takes no value");
+			*utf8 = true;
 		} else {
 			return reply(s, 555, "5.5.4", "Unsupported MAIL parameter");
 		}
@@ -168,11 +202,20 @@ static int mail_params(struct session *s, char *p)
 	return 0;
 }
 
-/* Reply for a path that did not parse; esc is 5.1.7 (sender) or 5.1.3 (recipient). */
+/* Reply for a path that did not parse; esc is 5.1.7 (sender) or 5.1.3 (recipient).
+ * RFC 6531 3.5: an address beyond ASCII without the SMTPUTF8 parameter gets 550 at
+ * MAIL and 553 at RCPT, both with 5.6.7; for anything else wrong with it "the server
+ * follows the model of RFC 5321": malformed UTF-8 or a domain that is no IDNA2008
+ * name is bad address syntax, 501 with the address's code as for ASCII. */
 static int bad_path(struct session *s, enum perr e, const char *esc, const char *usage)
 {
 	if (e == P_8BIT)
-		return reply(s, 553, "5.6.7", "Non-ASCII address needs SMTPUTF8, which is not offered");
+		return reply(s, strcmp(esc, "5.1.7") == 0 ? 550 : 553, "5.6.7",
+			     "Non-ASCII address needs the SMTPUTF8 parameter on MAIL");
+	if (e == P_UTF8)
+		return reply(s, 501, esc, "Malformed UTF-8 or a control character in the address");
+	if (e == P_IDNA)
+		return reply(s, 501, esc, "Domain is not a valid internationalized domain name");
 	if (e == P_LONG)
 		return reply(s, 501, esc, "Address too long (RFC 5321 4.5.3.1.3)");
 	return reply(s, 501, esc, "Syntax: %s", usage);
@@ -188,9 +231,16 @@ static int start_mail(struct session *s, const struct verb *v, char *arg, enum m
 		return reply(s, 530, "5.7.0", "Authentication required");
 	if (s->state != ST_HELO)
 		return reply(s, 503, "5.5.1", "Nested %s command", v->name);
+	if (s->transactions >= s->cfg->max_messages) {	/* RFC 9422 MAILMAX */
+		s->closing = "too many messages";
+		return reply(s, 421, "4.7.0", "%s Too many messages in one connection, closing "
+			     "connection", s->cfg->hostname);
+	}
 	const char *p = addr_after_keyword(arg, "FROM:");
 	struct addr a;
-	enum perr e = p ? addr_parse_path(&p, &a) : P_SYNTAX;
+	/* The parameters come after the path, but say how to read it: a first look for
+	 * SMTPUTF8 picks the grammar, mail_params() has the last word. */
+	enum perr e = p ? addr_parse_path(&p, &a, addr_has_word(p, "SMTPUTF8")) : P_SYNTAX;
 	if (e == P_OK && a.local[0] && !a.domain[0])
 		e = P_SYNTAX;	/* only <> may lack a domain */
 	char form[32];
@@ -199,11 +249,16 @@ static int start_mail(struct session *s, const struct verb *v, char *arg, enum m
 		return bad_path(s, e, "5.1.7", form);
 	if (*p && *p != ' ')
 		return reply(s, 501, "5.5.4", "Syntax: %s [parameters]", form);
-	int refused = mail_params(s, (char *)p);
+	bool utf8;
+	int refused = mail_params(s, (char *)p, &utf8);
 	if (refused)
 		return refused;
+	if (a.utf8 && !utf8)
+		return bad_path(s, P_8BIT, "5.1.7", form);
 	snprintf(s->sender, sizeof s->sender, "%s", a.text);
 	s->mode = mode;
+	s->smtputf8 = utf8;
+	s->transactions++;
 	s->state = ST_MAIL;
 	return reply(s, 250, "2.1.0", "Ok");
 }
@@ -271,9 +326,11 @@ static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 	(void)v;
 	if (s->state < ST_MAIL)
 		return reply(s, 503, "5.5.1", "Need MAIL before RCPT");
+	if (s->bdat != BDAT_NONE)	/* RFC 3030 2: the chunks follow the recipients */
+		return reply(s, 503, "5.5.1", "RCPT after BDAT");
 	const char *p = addr_after_keyword(arg, "TO:");
 	struct addr a;
-	enum perr e = p ? addr_parse_path(&p, &a) : P_SYNTAX;
+	enum perr e = p ? addr_parse_path(&p, &a, s->smtputf8) : P_SYNTAX;
 	/* RFC 5321 4.5.1: <Postmaster> without a domain is always accepted. */
 	bool postmaster = e == P_OK && !a.domain[0] && strcasecmp(a.local, "postmaster") == 0;
 	if (e == P_OK && !a.domain[0] && !postmaster)
@@ -285,7 +342,7 @@ static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 	if (*p)
 		return reply(s, 501, "5.5.4", "Syntax: RCPT TO:<address>");
 	/* No open relay: only local domains, and no routing through the local part. */
-	if (!postmaster && (!addr_local_domain(s->cfg->domains, a.domain) || strpbrk(a.local, "%!@")))
+	if (!postmaster && (!addr_local_domain(s->cfg->domains, a.ace) || strpbrk(a.local, "%!@")))
 		return reply(s, 550, "5.7.1", "<%s>: Relay access denied", a.text);
 	struct rcpt r;
 	switch (priv_lookup(s->cfg, a.local, r.user)) {
@@ -334,19 +391,39 @@ static int smtp_quit(struct session *s, const struct verb *v, char *arg)
 	return reply(s, 221, "2.0.0", "%s Bye", s->cfg->hostname);
 }
 
+/* RFC 6531 3.7.4.2: VRFY and EXPN take " SMTPUTF8" after their string, which may hold
+ * UTF-8 either way; the parameter only allows UTF-8 in the reply, and ours never
+ * holds any.  Removes it from arg; false when the string is no well-formed UTF-8. */
+static bool string_arg(char *arg)
+{
+	size_t n = strlen(arg);
+	if (n > 9 && strcasecmp(arg + n - 9, " SMTPUTF8") == 0)
+		arg[n - 9] = '\0';
+	const unsigned char *p = (const unsigned char *)arg;
+	unsigned cp;
+	for (size_t k; *p; p += k)
+		if (!(k = utf8_next(p, strlen((const char *)p), &cp)))
+			return false;
+	return true;
+}
+
 /* RFC 5321 3.5.3: 252 says neither yes nor no, so VRFY tells nobody who exists. */
 static int smtp_vrfy(struct session *s, const struct verb *v, char *arg)
 {
 	(void)v;
+	if (!string_arg(arg))
+		return reply(s, 501, "5.5.4", "Malformed UTF-8 in VRFY");
 	if (!*arg)
-		return reply(s, 501, "5.5.4", "Syntax: VRFY <address>");
+		return reply(s, 501, "5.5.4", "Syntax: VRFY <address> [SMTPUTF8]");
 	return reply(s, 252, "2.5.2", "Cannot VRFY user, but will accept message and attempt delivery");
 }
 
 /* RFC 5321 3.5.2: EXPN may be disabled; we have no lists to expand. */
 static int smtp_expn(struct session *s, const struct verb *v, char *arg)
 {
-	(void)v, (void)arg;
+	(void)v;
+	if (!string_arg(arg))
+		return reply(s, 501, "5.5.4", "Malformed UTF-8 in EXPN");
 	return reply(s, 502, "5.5.1", "EXPN not implemented");
 }
 
@@ -355,19 +432,20 @@ static int smtp_help(struct session *s, const struct verb *v, char *arg)
 	(void)v, (void)arg;
 	return reply(s, 214, "2.0.0",
 	      "smtp-session " SMTP_SESSION_VERSION ", RFC 5321\n"
-	      "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY EXPN HELP%s\n"
+	      "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY EXPN HELP%s\n"
 	      "End of HELP info", s->cfg->no_send ? "" : " SEND SOML SAML");
 }
 
 /* The verb table, sorted by name for bsearch. */
 static const struct verb verbs[] = {
 	{ "AUTH", smtp_auth, AUTH_LINE_MAX },
+	{ "BDAT", smtp_bdat, SMTP_LINE_MAX },
 	{ "DATA", smtp_data, SMTP_LINE_MAX },
 	{ "EHLO", smtp_ehlo, SMTP_LINE_MAX },
 	{ "EXPN", smtp_expn, SMTP_LINE_MAX },
 	{ "HELO", smtp_helo, SMTP_LINE_MAX },
 	{ "HELP", smtp_help, SMTP_LINE_MAX },
-	{ "MAIL", smtp_mail, SMTP_LINE_MAX },
+	{ "MAIL", smtp_mail, MAIL_LINE_MAX },
 	{ "NOOP", smtp_noop, SMTP_LINE_MAX },
 	{ "QUIT", smtp_quit, SMTP_LINE_MAX },
 	{ "RCPT", smtp_rcpt, SMTP_LINE_MAX },

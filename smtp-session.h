@@ -17,8 +17,17 @@
 #define DOMAIN_MAX 255
 /* RFC 5321 4.5.3.1.3: a path, "<" and ">" included, is at most 256 octets. */
 #define PATH_LEN_MAX 256
-/* RFC 5321 4.5.3.1.8: a server must accept at least 100 recipients. */
+/* RFC 6531 3.1 item 5: the MAIL line may be 10 octets longer, for " SMTPUTF8". */
+#define MAIL_LINE_MAX (SMTP_LINE_MAX + 10)
+/* RFC 5321 4.5.3.1.8: a server must accept at least 100 recipients.  RFC 9422:
+ * EHLO's LIMITS says it as RCPTMAX. */
 #define DEFAULT_MAX_RCPT 100
+/* RFC 9422 MAILMAX: the transactions (MAIL commands accepted) of one session
+ * (--max-messages); the next MAIL gets 421 and the connection is closed. */
+#define DEFAULT_MAX_MESSAGES 100
+/* RFC 3030 2: BDAT's chunk-size is 1*DIGIT; we take it up to 2^63 - 1 octets.  A size
+ * we cannot read leaves us unable to find the end of the chunk: 501, then 421. */
+#define BDAT_SIZE_MAX 0x7fffffffffffffffULL
 /* RFC 1870: the SIZE we advertise; 10 MiB by default. */
 #define DEFAULT_MAX_SIZE (10ULL * 1024 * 1024)
 /* RFC 5321 4.5.3.2.7: the server timeout should be at least 5 minutes. */
@@ -87,6 +96,7 @@ struct config {
 	const char *log_file;	/* NULL: syslog, facility mail */
 	unsigned long long max_size;
 	unsigned max_rcpt;
+	unsigned max_messages;	/* transactions per session (RFC 9422 MAILMAX) */
 	unsigned timeout;	/* seconds of silence before 421 */
 	enum auth_policy auth;
 	bool require_auth;	/* submission mode: no MAIL before AUTH (530) */

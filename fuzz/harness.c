@@ -10,7 +10,7 @@
  *
  * Byte 0:  bit 0  single-user mode (--user test)
  *          bit 1  --max-size 100   (the 552 paths)
- *          bit 2  --max-recipients 2 (the 452 path)
+ *          bit 2  --max-recipients 2 and --max-messages 2 (the 452 and 421 paths)
  *          bit 3  --user nosuchuser (start-up fails: the 421 path)
  *          bits 4-5 both set: --require-auth;  bits 4 and 6 both set: --no-send
  *          bits 4-7  how many bytes one read() of the connection returns at most
@@ -120,6 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.postmaster = "root",
 		.max_size = conf & 2 ? 100 : DEFAULT_MAX_SIZE,
 		.max_rcpt = conf & 4 ? 2 : DEFAULT_MAX_RCPT,
+		.max_messages = conf & 4 ? 2 : DEFAULT_MAX_MESSAGES,
 		.timeout = 1,
 		.auth = AUTH_ALWAYS,	/* the pipe is no loopback client: offer it anyway */
 		.require_auth = (conf & 0x30) == 0x30,

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../utf8.h"
+
 static const char *const known_users[] = { "test", "alice", "bob", "john.doe", "root", "full",
 					   "broken" };
 
@@ -95,7 +97,8 @@ enum lookup priv_lookup(const struct config *cfg, const char *local, char *user)
 }
 
 /* The header block: Return-Path, Delivered-To, Received and its two continuation
- * lines; printable ASCII only, LF line ends. */
+ * lines; printable ASCII, and well-formed UTF-8 (addresses after SMTPUTF8, RFC 6532),
+ * LF line ends. */
 static void check_head(const struct priv_rcpt *r)
 {
 	static const char *const start[] = { "Return-Path: <", "Delivered-To: ",
@@ -105,8 +108,13 @@ static void check_head(const struct priv_rcpt *r)
 		CHECK(p < end && strncmp(p, start[i], strlen(start[i])) == 0);
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		CHECK(nl != NULL);
-		for (const char *c = p; c < nl; c++)
-			CHECK(*c == '\t' || (*c >= ' ' && *c <= '~'));
+		for (const char *c = p; c < nl; c++) {
+			unsigned cp;
+			size_t k = (*c & 0x80) ? utf8_next((const unsigned char *)c,
+							   (size_t)(nl - c), &cp) : 1;
+			CHECK(k > 1 ? cp >= 0xa0 : *c == '\t' || (*c >= ' ' && *c <= '~'));
+			c += k - 1;
+		}
 		p = nl + 1;
 	}
 	CHECK(p == end);

@@ -23,7 +23,7 @@ def config_byte(args):
     conf = 0
     if "--max-size" in args:
         conf |= 2
-    if "--max-recipients" in args:
+    if "--max-recipients" in args or "--max-messages" in args:
         conf |= 4
     if "--user" in args:
         conf |= 1

@@ -100,6 +100,32 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)'
 	[ "$big" -lt $((small + 1024)) ]
 }
 
+@test "a 20 MB message in BDAT chunks (1 MB each, or one) arrives byte for byte in constant memory" {
+	python3 "$TOP/tests/mkmsg.py" big 1 "$T/small" "$T/small.want"
+	python3 "$TOP/tests/mkmsg.py" big 20 "$T/data" "$T/want"
+	# The message as sent: the expected text with CRLF (it holds no CR or LF besides).
+	python3 -c 'import sys; sys.stdout.buffer.write(open(sys.argv[1], "rb").read().replace(b"\n", b"\r\n"))' \
+		"$T/want" >"$T/msg"
+	python3 "$TOP/tests/bdat.py" --session alice@example.org test@tttest.com "$T/msg" 1048576 "$T/chunks"
+	python3 "$TOP/tests/bdat.py" --session alice@example.org test@tttest.com "$T/msg" 30000000 "$T/one"
+	local rss='import resource, subprocess, sys
+subprocess.run([sys.argv[1], "--max-size", "30000000"], stdin=open(sys.argv[2], "rb"),
+               stdout=subprocess.DEVNULL, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)'
+	local small chunks one
+	small=$(python3 -c "$rss" "$T/bin/smtp" "$T/small")
+	clear_maildirs
+	chunks=$(python3 -c "$rss" "$T/bin/smtp" "$T/chunks")
+	body_of "$(delivered test)" | cmp "$T/want" -
+	clear_maildirs
+	one=$(python3 -c "$rss" "$T/bin/smtp" "$T/one")
+	body_of "$(delivered test)" | cmp "$T/want" -
+	echo "peak RSS: 1 MB by DATA ${small} KiB, 20 MB in 1 MB chunks ${chunks} KiB, in one chunk ${one} KiB"
+	# The chunk size does not matter: nothing is kept in memory but ibuf.
+	[ "$chunks" -lt $((small + 1024)) ]
+	[ "$one" -lt $((small + 1024)) ]
+}
+
 @test "100 recipients get one copy each; the 101st gets 452 4.5.3" {
 	local i cmds=()
 	for i in $(seq -w 1 101); do

@@ -216,3 +216,74 @@ smtp_and_submission() {
 	[ "$(delivered alice | wc -l)" = 1 ]
 	[[ "$output" != *smtp-session* ]]
 }
+
+@test "Python smtplib with SMTPUTF8: a UTF-8 sender and recipient, UTF-8 header fields, into the Maildir" {
+	run python3 - "$PORT" <<'EOF2'
+import email.policy, smtplib, sys
+from email.message import EmailMessage
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="py.example.org") as s:
+    s.ehlo()
+    assert s.has_extn("smtputf8") and s.has_extn("chunking"), s.esmtp_features
+    m = EmailMessage()
+    m["From"] = "Jörg <jörg@bücher.example>"
+    m["To"] = "Jürgen <jürgen@tttest.com>"
+    m["Subject"] = "Grüße"
+    m.set_content("Straße\n", cte="8bit")
+    refused = s.sendmail("jörg@bücher.example", ["jürgen@tttest.com"],
+                         m.as_bytes(policy=email.policy.SMTPUTF8),
+                         mail_options=["SMTPUTF8", "BODY=8BITMIME"])
+    assert refused == {}, refused
+    # send_message() adds SMTPUTF8 itself for such addresses: then it comes twice.
+    refused = s.send_message(m, "jörg@bücher.example", ["jürgen@tttest.com"],
+                             mail_options=["SMTPUTF8"])
+    assert refused == {}, refused
+    # Without the parameter the same address is refused (RFC 6531 3.5).
+    s.command_encoding = "utf-8"
+    code, _ = s.mail("alice@example.org")
+    assert code == 250
+    code, msg = s.rcpt("jürgen@tttest.com")
+    assert (code, msg[:5]) == (553, b"5.6.7"), (code, msg)
+print("ok")
+EOF2
+	[ "$status" = 0 ]
+	[ "$output" = ok ]
+	local m
+	m=$(delivered "j$(printf '\303\274')rgen" | head -n 1)
+	[ "$(delivered "j$(printf '\303\274')rgen" | wc -l)" = 2 ]
+	grep -q '^Subject: Grüße$' "$m"
+	grep -q '^Return-Path: <jörg@bücher.example>$' "$m"
+	grep -Pq '^\tby smtp.tttest.com \(smtp-session\) with UTF8SMTP id ' "$m"
+	grep -q '^Straße$' "$m"
+}
+
+@test "curl with UTF-8 addresses: it sends SMTPUTF8 and the message arrives" {
+	printf 'Subject: curl utf8\r\n\r\nüber\r\n' >"$T/curl.msg"
+	run curl -sS --url "smtp://127.0.0.1:$PORT" --mail-from 'jörg@bücher.example' \
+		--mail-rcpt 'jürgen@tttest.com' --upload-file "$T/curl.msg"
+	[ "$status" = 0 ]
+	local m
+	m=$(delivered "j$(printf '\303\274')rgen")
+	[ "$(wc -l <<<"$m")" = 1 ]
+	grep -q '^Subject: curl utf8$' "$m"
+	grep -q 'with UTF8SMTP id' "$m"
+}
+
+@test "swaks with a UTF-8 recipient and no SMTPUTF8 parameter: 553 5.6.7, nothing delivered" {
+	run swaks --server "127.0.0.1:$PORT" --from alice@example.org --to 'jürgen@tttest.com' \
+		--body x
+	[ "$status" != 0 ]
+	[[ "$output" == *"553 5.6.7 Non-ASCII address needs the SMTPUTF8 parameter on MAIL"* ]]
+	[ -z "$(delivered "j$(printf '\303\274')rgen")" ]
+}
+
+@test "a BDAT client over TCP (tests/bdat.py): chunks of 1000 octets, delivered byte for byte" {
+	python3 -c 'import sys
+lines = [b"Subject: bdat over tcp", b""] + [b"line %05d " % i + b"x" * (i % 70) for i in range(2000)]
+sys.stdout.buffer.write(b"".join(l + b"\r\n" for l in lines))' >"$T/bdat.msg"
+	run python3 "$TOP/tests/bdat.py" 127.0.0.1 "$PORT" alice@example.org bob@tttest.com \
+		"$T/bdat.msg" 1000
+	[ "$status" = 0 ]
+	[[ "$output" == "250 2.0.0 Ok: delivered as "* ]]
+	body_of() { sed '1,/^\tfor /d' "$1"; }
+	tr -d '\r' <"$T/bdat.msg" | cmp - <(body_of "$(delivered bob)")
+}

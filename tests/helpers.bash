@@ -60,6 +60,9 @@ setup_users() {
 	add_user alice 1002
 	add_user bob 1003
 	add_user john.doe 1004
+	# A user name in UTF-8 (useradd allows it; adduser only with --allow-bad-names),
+	# for SMTPUTF8 local parts (RFC 6531).
+	add_user "j$(printf '\303\274')rgen" 1006
 	echo "mail:x:8:alice" >>"$T/group"
 	# The privilege separation user: the session process runs as it (as root).
 	echo "smtp-session:x:998:998:smtp-session:/nonexistent:/usr/sbin/nologin" >>"$T/passwd"

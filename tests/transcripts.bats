@@ -107,3 +107,96 @@ nothing_kept() {
 	nothing_kept
 	grep -q 'end=lost connection' "$T/log"
 }
+
+@test "transcript smtputf8" {
+	transcript smtputf8
+	local m
+	m=$(delivered "j$(printf '\303\274')rgen")
+	[ "$(wc -l <<<"$m")" = 1 ]
+	# Stored as sent: the UTF-8 header fields, the envelope in the trace fields, and
+	# RFC 6531 3.7.3's UTF8SMTP in the Received line.
+	grep -q '^Subject: Grüße, 你好$' "$m"
+	grep -q '^Straße$' "$m"
+	grep -q '^Return-Path: <jörg@bücher.example>$' "$m"
+	grep -q '^Delivered-To: jürgen@tttest.com$' "$m"
+	grep -Pq '^\tby smtp.tttest.com \(smtp-session\) with UTF8SMTP id ' "$m"
+	grep -Pq '^\tfor <jürgen@tttest.com>; ' "$m"
+}
+
+@test "transcript smtputf8-bad" { transcript smtputf8-bad; nothing_kept; }
+@test "transcript smtputf8-bad-domain" { transcript smtputf8-bad-domain; nothing_kept; }
+@test "transcript idna-ulabel" { transcript idna-ulabel; }
+@test "transcript idna-alabel" { transcript idna-alabel; }
+
+@test "transcript bdat" {
+	transcript bdat
+	# The chunks as one message, CRLF as LF (also across chunks), dots untouched.
+	[ "$(delivered test | wc -l)" = 1 ]
+	sed '1,/^$/d' "$(delivered test)" >"$T/got"
+	printf 'line\n.\n..\nQUIT\nend\n' | cmp - "$T/got"
+	grep -q '^Subject: chunks$' "$(delivered test)"
+	grep -Pq '^\tby smtp.tttest.com \(smtp-session\) with ESMTP id ' "$(delivered test)"
+	[ "$(delivered bob | wc -l)" = 1 ]
+	grep -q '^été$' "$(delivered bob)"
+	[ -z "$(delivered alice)" ]
+}
+
+@test "transcript bdat-size" {
+	transcript bdat-size
+	[ "$(delivered test | wc -l)" = 1 ]
+	grep -q '^Subject: limit$' "$(delivered test)"
+}
+
+@test "transcript bdat-bare" {
+	transcript bdat-bare
+	[ "$(delivered test | wc -l)" = 1 ]
+	grep -q '^Subject: clean$' "$(delivered test)"
+	[ -z "$(delivered bob)" ]
+}
+
+@test "transcript bdat-pipelining" {
+	transcript bdat-pipelining
+	[ "$(delivered test | wc -l)" = 1 ]
+	printf 'Subject: piped\nHello\nWorld!\n' | cmp - <(sed '1,/^\tfor /d' "$(delivered test)")
+	[ "$(delivered bob | wc -l)" = 1 ]
+}
+
+@test "transcript bdat-malformed" { transcript bdat-malformed; nothing_kept; }
+
+@test "BDAT with a size that cannot be read: 501, then 421 and the end (each form)" {
+	local size out
+	for size in "" " " "-5" "+5" "0x10" "1e3" "9223372036854775808" "99999999999999999999" " 5"; do
+		out=$(printf 'EHLO h\r\nMAIL FROM:<>\r\nRCPT TO:<test@tttest.com>\r\nBDAT%s\r\nRSET\r\n' "${size:+ $size}" |
+			"$T/bin/smtp")
+		[ "$(tail -n 2 <<<"$out")" = $'501 5.5.4 Syntax: BDAT <size> [LAST]\r\n421 4.5.0 smtp.tttest.com Cannot tell where the BDAT data ends, closing connection\r' ] ||
+			{ echo "BDAT '$size': $out"; false; }
+	done
+	# 2^63 - 1 is a size: the chunk is read (here cut short by the end of input).
+	out=$(printf 'EHLO h\r\nBDAT 9223372036854775807\r\nRSET\r\n' | "$T/bin/smtp")
+	[[ "$out" != *"501 5.5.4"* ]]
+	nothing_kept
+}
+
+@test "transcript bdat-timeout" {
+	transcript bdat-timeout
+	nothing_kept
+	grep -q 'session ends during BDAT, message discarded' "$T/log"
+}
+
+@test "transcript max-messages" {
+	transcript max-messages
+	[ "$(delivered test | wc -l)" = 1 ]
+	grep -q 'end=too many messages' "$T/log"
+}
+
+@test "transcript bdat-lines" {
+	transcript bdat-lines
+	[ "$(delivered test | wc -l)" = 1 ]
+	local m
+	m=$(delivered test)
+	grep -q '^Subject: lines$' "$m"
+	[ "$(grep -c '^x\{500\}z\{498\}$' "$m")" = 1 ]
+	# The line end it lacked was added.
+	[ "$(tail -c 13 "$m")" = $'\nno line end' ]
+	[ "$(tail -c 1 "$m" | od -An -c | tr -d ' ')" = '\n' ]
+}

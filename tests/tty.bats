@@ -16,7 +16,7 @@ setup_file() {
 	add_user carol "$CAROL"
 	export CAROL
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$T/ttyrender" \
-		"$TOP/tests/ttyrender.c" "$TOP/render.c" "$TOP/buf.c" "$TOP/log.c" \
+		"$TOP/tests/ttyrender.c" "$TOP/render.c" "$TOP/utf8.c" "$TOP/buf.c" "$TOP/log.c" \
 		-DWITH_SYSTEMD=0 "$TOP/systemd.c"
 }
 teardown_file() { teardown_users; }
@@ -71,9 +71,10 @@ one_message() {
 	one_message SEND carol@tttest.com -- "Subject: hi" "" "hello carol" "..dot" ""
 	TCPREMOTEIP=192.0.2.7 run ptys "$(carol)"
 	[ "$status" = 0 ]
-	[ "${lines[9]}" = $'250 2.1.0 Ok\r' ]
-	[ "${lines[10]}" = $'250 2.1.5 Ok\r' ]
-	[[ "${lines[12]}" == "250 2.0.0 Ok: delivered as "* ]]
+	# The greeting and the 11 lines of the EHLO reply come first.
+	[ "${lines[12]}" = $'250 2.1.0 Ok\r' ]
+	[ "${lines[13]}" = $'250 2.1.5 Ok\r' ]
+	[[ "${lines[15]}" == "250 2.0.0 Ok: delivered as "* ]]
 	[ "$(shown a)" = "$(banner alice@example.org 192.0.2.7 "Subject: hi" "" "hello carol" .dot "")" ]
 	# The header line: the envelope sender, the HELO name, the client, the time.
 	grep -Eq $'^Message from alice@example.org on client.example.org \\(192.0.2.7\\) at [0-9]{2}:[0-9]{2} \\.\\.\\.\r$' "$T/out/a"
@@ -94,6 +95,45 @@ one_message() {
 		'^[[2J^G\233\204^A^H^K^L^?^@'$'\t''\303\251 end' '^[]0;owned^G')" ]
 	# Nothing below 0x20 but CR, LF and TAB; nothing at or above 0x7f.
 	[ -z "$(LC_ALL=C tr -d '\r\n\t -~' <"$T/out/a")" ]
+}
+
+@test "SEND with SMTPUTF8: printable UTF-8 shown as it is; C1, bidi and format controls and bad bytes escaped" {
+	# é, 你好 and a UTF-8 sender shown as they are; U+0085 (NEL, C1), U+202E (RLO) and
+	# U+2066 (LRI) of "Trojan Source", U+200B (zero width space), U+FEFF, an overlong
+	# "/" (C0 AF), a surrogate (ED A0 80), a lone continuation byte, and ESC.
+	printf '%s\r\n' "EHLO client.example.org" "SEND FROM:<jörg@bücher.example> SMTPUTF8" \
+		"RCPT TO:<carol@tttest.com>" DATA "Subject: utf8" "" >"$T/in"
+	printf '\303\251 \344\275\240\345\245\275|\302\205|\342\200\256|\342\201\246|\342\200\213|\357\273\277|\300\257|\355\240\200|\200|\033[2J\r\n.\r\nQUIT\r\n' >>"$T/in"
+	run ptys "$(carol)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(shown a)" = "$(banner jörg@bücher.example unknown "Subject: utf8" "" \
+		'é 你好|\302\205|\342\200\256|\342\201\246|\342\200\213|\357\273\277|\300\257|\355\240\200|\200|^[[2J')" ]
+	# The same text without SMTPUTF8: every byte above 0x7f escaped, as before.
+	printf '%s\r\n' "EHLO client.example.org" "SEND FROM:<alice@example.org>" \
+		"RCPT TO:<carol@tttest.com>" DATA "Subject: 8bit" "" >"$T/in"
+	printf '\303\251|\342\200\256\r\n.\r\nQUIT\r\n' >>"$T/in"
+	run ptys "$(carol)"
+	[ "$(shown a)" = "$(banner alice@example.org unknown "Subject: 8bit" "" '\303\251|\342\200\256')" ]
+}
+
+@test "the renderer (unit), UTF-8: a character across the 4 KiB read is kept whole, cut whole, never split" {
+	# 4095 x, then é (C3 A9) across the 4096-byte boundary of render_body()'s reads.
+	{ head -c 4095 /dev/zero | tr '\0' x; printf '\303\251\n'; } >"$T/msg"
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 8192 utf8
+	[[ "$output" == *"xxé"$'\r\nEOF'* ]]
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 8192
+	[[ "$output" == *'xx\303\251'$'\r\nEOF'* ]]
+	# The cut: with 1 byte left, é (2 bytes shown) goes whole; a malformed pair is
+	# two escapes (8 bytes).
+	printf 'a\303\251' >"$T/msg"
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 2 utf8
+	[[ "$output" == *$'\r\na\r\n[message cut: 2 more bytes not shown]\r\nEOF'* ]]
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 3 utf8
+	[[ "$output" == *$'\r\naé\r\nEOF'* ]]
+	# A truncated sequence at the very end of the message is escaped.
+	printf 'a\342\200' >"$T/msg"
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 8192 utf8
+	[[ "$output" == *$'\r\na\\342\\200\r\nEOF'* ]]
 }
 
 @test "SEND with a bare CR: the whole message is refused (550 5.6.0), the terminal shows nothing" {

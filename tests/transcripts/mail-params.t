@@ -10,6 +10,9 @@
 <250-PIPELINING
 <250-SIZE 1000
 <250-8BITMIME
+<250-SMTPUTF8
+<250-CHUNKING
+<250-LIMITS RCPTMAX=100 MAILMAX=100
 <250 ENHANCEDSTATUSCODES
 >MAIL FROM:<>
 <250 2.1.0 Ok
@@ -35,7 +38,10 @@
 <501 5.5.4 Syntax: BODY=7BIT or BODY=8BITMIME
 >MAIL FROM:<alice@example.org> FOO=bar
 <555 5.5.4 Unsupported MAIL parameter
->MAIL FROM:<alice@example.org> SMTPUTF8
-<555 5.5.4 Unsupported MAIL parameter
+# RFC 6531 3.4: SMTPUTF8 takes no value (twice does no harm).
+>MAIL FROM:<alice@example.org> SMTPUTF8=yes
+<501 5.5.4 Syntax: SMTPUTF8 takes no value
+>MAIL FROM:<alice@example.org> SMTPUTF8 BODY=8BITMIME smtputf8
+<250 2.1.0 Ok
 >QUIT
 <221 2.0.0 smtp.tttest.com Bye

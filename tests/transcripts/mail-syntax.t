@@ -1,10 +1,11 @@
 # MAIL FROM syntax (RFC 5321 4.1.2): brackets required, a domain required except for
-# the null path, nothing after the path but parameters; non-ASCII needs SMTPUTF8 (553).
+# the null path, nothing after the path but parameters; non-ASCII needs the SMTPUTF8
+# parameter (RFC 6531 3.5: 550 5.6.7 at MAIL).
 <220 smtp.tttest.com ESMTP
 >EHLO client.example.org
 #include ehlo-reply
 >MAIL FROM:<j\xc3\xbcrgen@example.org>
-<553 5.6.7 Non-ASCII address needs SMTPUTF8, which is not offered
+<550 5.6.7 Non-ASCII address needs the SMTPUTF8 parameter on MAIL
 >MAIL FROM:alice@example.org
 <501 5.1.7 Syntax: MAIL FROM:<address>
 >MAIL FROM:<alice>

@@ -1,9 +1,19 @@
 # RFC 5321 4.5.3.1.10: past the recipient limit, 452 4.5.3; the same user twice is
-# one recipient and does not count twice.
+# one recipient and does not count twice.  RFC 9422: LIMITS says RCPTMAX=2.
 #! --max-recipients 2
 <220 smtp.tttest.com ESMTP
 >EHLO client.example.org
-#include ehlo-reply
+<250-smtp.tttest.com
+<250-SEND
+<250-SOML
+<250-SAML
+<250-PIPELINING
+<250-SIZE 10485760
+<250-8BITMIME
+<250-SMTPUTF8
+<250-CHUNKING
+<250-LIMITS RCPTMAX=2 MAILMAX=100
+<250 ENHANCEDSTATUSCODES
 >MAIL FROM:<>
 <250 2.1.0 Ok
 >RCPT TO:<test@tttest.com>

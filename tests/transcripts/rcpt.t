@@ -44,6 +44,6 @@
 >RCPT TO:<bob@tttest.com> NOTIFY=NEVER
 <555 5.5.4 Unsupported RCPT parameter
 >RCPT TO:<b\xc3\xb6b@tttest.com>
-<553 5.6.7 Non-ASCII address needs SMTPUTF8, which is not offered
+<553 5.6.7 Non-ASCII address needs the SMTPUTF8 parameter on MAIL
 >QUIT
 <221 2.0.0 smtp.tttest.com Bye

@@ -17,7 +17,7 @@
 <500 Command unrecognized
 <503 Need MAIL before RCPT
 <500 Command unrecognized
-<501 Syntax: VRFY <address>
+<501 Syntax: VRFY <address> [SMTPUTF8]
 <500 Command unrecognized
 <502 EXPN not implemented
 <500 Command unrecognized

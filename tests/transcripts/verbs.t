@@ -12,12 +12,12 @@
 >VRFY nosuchuser
 <252 2.5.2 Cannot VRFY user, but will accept message and attempt delivery
 >VRFY
-<501 5.5.4 Syntax: VRFY <address>
+<501 5.5.4 Syntax: VRFY <address> [SMTPUTF8]
 >EXPN staff
 <502 5.5.1 EXPN not implemented
 >HELP
 <214-2.0.0 smtp-session 0.1.0, RFC 5321
-<214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY EXPN HELP SEND SOML SAML
+<214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY EXPN HELP SEND SOML SAML
 <214 2.0.0 End of HELP info
 >RSET now
 <501 5.5.4 Syntax: RSET

@@ -1,0 +1,22 @@
+/* utf8.h: UTF-8 as RFC 3629 defines it, for internationalised addresses (RFC 6531,
+ * addr.c), for replies that must stay ASCII (smtp-session.c) and for the text a
+ * terminal is shown (render.c).  Pure functions.  Session side. */
+#ifndef UTF8_H
+#define UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The length (1 to 4) of the well-formed UTF-8 character at p, where n bytes are
+ * there, with its code point in *cp; 0 when the bytes are not one (a stray
+ * continuation byte, an overlong form, a surrogate, a code point above U+10FFFF, or a
+ * sequence cut short by the end of the n bytes).  ASCII is a character of length 1. */
+size_t utf8_next(const unsigned char *p, size_t n, unsigned *cp);
+
+/* May a terminal be shown code point cp as it is?  Not the C0 and C1 controls and DEL,
+ * not the format characters (Unicode category Cf, the bidirectional controls of the
+ * "Trojan Source" class U+202A-U+202E and U+2066-U+2069 among them), not the line and
+ * paragraph separators, not the noncharacters. */
+bool utf8_printable(unsigned cp);
+
+#endif
