@@ -28,7 +28,7 @@ SESSION_OBJS = smtp-session.o data.o sasl.o addr.o utf8.o io.o render.o priv.o s
 # The privileged side: the parent and what it runs.
 PARENT_OBJS  = parent.o users.o auth.o mbox.o tty.o asuser.o
 # Both: start-up, the frame format, and the small shared pieces.
-SHARED_OBJS  = main.o options.o frame.o buf.o log.o util.o systemd.o
+SHARED_OBJS  = main.o options.o idna.o frame.o buf.o log.o util.o systemd.o
 OBJS = $(SESSION_OBJS) $(PARENT_OBJS) $(SHARED_OBJS)
 SRCS = $(OBJS:.o=.c)
 
@@ -42,8 +42,6 @@ seccomp-bpf.h: tools/seccomp-gen.c sandbox-filter.h
 	tools/seccomp-gen >$@.tmp && mv $@.tmp $@
 
 sandbox.o: seccomp-bpf.h
-# IDNA2008 for SMTPUTF8 domains (addr.c).
-LDLIBS += -lidn2
 SYSTEMD_CFLAGS = -DWITH_SYSTEMD=$(WITH_SYSTEMD) \
 	$(if $(filter 1,$(WITH_SYSTEMD)),$(shell pkg-config --cflags libsystemd 2>/dev/null))
 

@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <idn2.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +28,9 @@ static size_t u8len(const char *p, bool utf8)
 }
 
 /* RFC 5321 4.1.2 Domain: sub-domains of letters, digits and inner hyphens; with utf8
- * (RFC 6531 3.3, sub-domain =/ U-label) UTF-8 characters too, which
- * addr_domain_ace() then checks label by label. */
+ * (RFC 6531 3.3, sub-domain =/ U-label) well-formed UTF-8 characters too.  Whether a
+ * label is a valid U-label (IDNA2008) matters only for our own domains, which are
+ * checked once at start-up (idna.c); any other domain is refused or only stored. */
 static const char *scan_domain(const char *p, bool utf8)
 {
 	const char *start = p;
@@ -146,8 +146,8 @@ enum perr addr_parse_path(const char **pp, struct addr *a, bool utf8)
 		return P_SYNTAX;
 	if (p + 1 - *pp > PATH_LEN_MAX)
 		return P_LONG;
-	if (a->domain[0] != '[' && !addr_domain_ace(a->domain, a->ace, sizeof a->ace))
-		return P_IDNA;
+	if (!addr_domain_key(a->domain, a->key, sizeof a->key))
+		return P_LONG;
 	snprintf(a->text, sizeof a->text, "%.*s", (int)(p - mailbox), mailbox);
 	*pp = p + 1;
 	return P_OK;
@@ -164,29 +164,13 @@ const char *addr_after_keyword(const char *arg, const char *kw)
 	return arg;
 }
 
-bool addr_domain_ace(const char *domain, char *out, size_t n)
+bool addr_domain_key(const char *domain, char *out, size_t n)
 {
-	char low[DOMAIN_MAX + 1];
-	bool ascii = true;
 	size_t i;
-	for (i = 0; domain[i] && i < DOMAIN_MAX; i++) {
-		low[i] = (char)tolower((unsigned char)domain[i]);
-		ascii = ascii && !(domain[i] & 0x80);
-	}
-	low[i] = '\0';
-	if (domain[i])
-		return false;
-	if (ascii)
-		return snprintf(out, n, "%s", low) < (int)n;
-	/* IDNA2008 as it is (IDN2_NO_TR46): no UTS 46 mapping, so a label must already be
-	 * a U-label (lowercase, NFC); no IDN2_USE_STD3_ASCII_RULES, which silently drops
-	 * '_' (RECIPES-2 item 9): the syntax was checked by scan_domain().  libidn2's
-	 * tables are compiled in: nothing is opened, which the sandbox would not allow. */
-	char *ace = NULL;
-	int rc = idn2_to_ascii_8z(low, &ace, IDN2_NO_TR46);
-	bool ok = rc == IDN2_OK && snprintf(out, n, "%s", ace) < (int)n;
-	idn2_free(ace);
-	return ok;
+	for (i = 0; domain[i] && i + 1 < n; i++)
+		out[i] = (char)tolower((unsigned char)domain[i]);
+	out[i] = '\0';
+	return domain[i] == '\0';
 }
 
 bool addr_has_word(const char *arg, const char *w)

@@ -10,7 +10,7 @@
 struct addr {
 	char local[LOCAL_PART_MAX + 1];	/* local part, quoting removed */
 	char domain[DOMAIN_MAX + 1];	/* "" for <> and <postmaster> */
-	char ace[DOMAIN_MAX + 1];	/* the domain in lowercase ASCII, U-labels as A-labels */
+	char key[DOMAIN_MAX + 1];	/* the domain with its ASCII letters in lowercase */
 	char text[PATH_LEN_MAX + 1];	/* the mailbox as sent, quoting kept */
 	bool utf8;			/* it holds UTF-8 beyond ASCII (RFC 6531) */
 };
@@ -20,22 +20,22 @@ enum perr {
 	P_SYNTAX,
 	P_8BIT,		/* a byte beyond ASCII, and UTF-8 was not allowed */
 	P_UTF8,		/* malformed UTF-8, or a C1 control (RFC 6531 3.3, RFC 3629) */
-	P_IDNA,		/* a domain with a label that is no U-label (RFC 5890, 5891) */
 	P_LONG,
 };
 
 /* RFC 5321 4.1.2 Path: "<" [A-d-l ":"] Mailbox ">", or "<>", or a bare "<local>"
  * (only <Postmaster> is valid without a domain; the caller decides).  *pp points at
  * "<" and is moved past ">".  With utf8 (the SMTPUTF8 parameter), RFC 6531 3.3: the
- * local part may hold UTF-8, in atoms and quoted strings, and the domain U-labels,
- * which IDNA2008 (libidn2) must accept; lengths stay counted in octets. */
+ * local part may hold UTF-8, in atoms and quoted strings, and the domain U-labels
+ * (well-formed UTF-8, checked here); lengths stay counted in octets. */
 enum perr addr_parse_path(const char **pp, struct addr *a, bool utf8);
 
-/* The domain in the form local domains are compared in: ASCII letters in lowercase
- * (RFC 4343), and when it holds UTF-8, each U-label as its A-label (IDNA2008, RFC
- * 5891 5, through libidn2: "bücher.example" is "xn--bcher-kva.example").  false when
- * a label is no U-label or the result does not fit out[n]. */
-bool addr_domain_ace(const char *domain, char *out, size_t n);
+/* The domain in the form local domains are compared in: its ASCII letters in
+ * lowercase (RFC 4343), every other byte as it is.  The local domains are kept in
+ * both IDNA forms (options.c, idna.c), so "bücher.example" and
+ * "xn--bcher-kva.example" both match whichever was configured.  false when the
+ * result does not fit out[n]. */
+bool addr_domain_key(const char *domain, char *out, size_t n);
 
 /* Does arg hold the word w (case-insensitive, between spaces or the ends)? */
 bool addr_has_word(const char *arg, const char *w);
@@ -45,8 +45,8 @@ bool addr_has_word(const char *arg, const char *w);
  * does not start with kw. */
 const char *addr_after_keyword(const char *arg, const char *kw);
 
-/* Is domain (in the form of addr_domain_ace()) one of the local domains (",a,b,", in
- * that form too: struct config)? */
+/* Is domain (in the form of addr_domain_key()) one of the local domains (",a,b,", in
+ * that form too, each in both IDNA forms: struct config)? */
 bool addr_local_domain(const char *domains, const char *domain);
 
 /* RFC 5321 4.1.1.1: HELO/EHLO take a domain or an address literal.  We accept any one

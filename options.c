@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "idna.h"
 #include "buf.h"
 
 void options_defaults(struct config *cfg)
@@ -65,9 +66,9 @@ static void usage(FILE *f)
 
 static _Noreturn void bad_usage(const char *what);
 
-/* ",a,b," for addr_local_domain(): each domain in lowercase, and one given in UTF-8
- * with its U-labels as A-labels (addr_domain_ace()), so that an address matches in
- * either form (RFC 6531 3.2, RFC 5890). */
+/* ",a,b," for addr_local_domain(): each domain with its ASCII letters in lowercase,
+ * and an internationalized one in both forms, U-labels and A-labels (idna.c), so
+ * that an address matches in either form (RFC 6531 3.2, RFC 5890). */
 static char *domain_list(const char *list)
 {
 	struct buf b = BUF_INIT, one = BUF_INIT;
@@ -78,11 +79,15 @@ static char *domain_list(const char *list)
 				buf_addc(&one, *p);
 			continue;
 		}
-		char ace[DOMAIN_MAX + 1];
-		if (one.len && !addr_domain_ace(one.p, ace, sizeof ace))
+		char key[DOMAIN_MAX + 1], other[DOMAIN_MAX + 1];
+		int forms = 0;
+		if (one.len && (!addr_domain_key(one.p, key, sizeof key) ||
+				(forms = idna_other_form(key, other, sizeof other)) == -1))
 			bad_usage("--domains: a domain that is too long, or not valid IDNA2008");
 		if (one.len)
-			buf_printf(&b, "%s,", ace);
+			buf_printf(&b, "%s,", key);
+		if (forms == 1)
+			buf_printf(&b, "%s,", other);
 		buf_reset(&one);
 		if (!*p)
 			break;

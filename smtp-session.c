@@ -205,8 +205,8 @@ static int mail_params(struct session *s, char *p, bool *utf8)
 /* Reply for a path that did not parse; esc is 5.1.7 (sender) or 5.1.3 (recipient).
  * RFC 6531 3.5: an address beyond ASCII without the SMTPUTF8 parameter gets 550 at
  * MAIL and 553 at RCPT, both with 5.6.7; for anything else wrong with it "the server
- * follows the model of RFC 5321": malformed UTF-8 or a domain that is no IDNA2008
- * name is bad address syntax, 501 with the address's code as for ASCII. */
+ * follows the model of RFC 5321": malformed UTF-8 is bad address syntax, 501 with
+ * the address's code as for ASCII. */
 static int bad_path(struct session *s, enum perr e, const char *esc, const char *usage)
 {
 	if (e == P_8BIT)
@@ -214,8 +214,6 @@ static int bad_path(struct session *s, enum perr e, const char *esc, const char 
 			     "Non-ASCII address needs the SMTPUTF8 parameter on MAIL");
 	if (e == P_UTF8)
 		return reply(s, 501, esc, "Malformed UTF-8 or a control character in the address");
-	if (e == P_IDNA)
-		return reply(s, 501, esc, "Domain is not a valid internationalized domain name");
 	if (e == P_LONG)
 		return reply(s, 501, esc, "Address too long (RFC 5321 4.5.3.1.3)");
 	return reply(s, 501, esc, "Syntax: %s", usage);
@@ -342,7 +340,7 @@ static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 	if (*p)
 		return reply(s, 501, "5.5.4", "Syntax: RCPT TO:<address>");
 	/* No open relay: only local domains, and no routing through the local part. */
-	if (!postmaster && (!addr_local_domain(s->cfg->domains, a.ace) || strpbrk(a.local, "%!@")))
+	if (!postmaster && (!addr_local_domain(s->cfg->domains, a.key) || strpbrk(a.local, "%!@")))
 		return reply(s, 550, "5.7.1", "<%s>: Relay access denied", a.text);
 	struct rcpt r;
 	switch (priv_lookup(s->cfg, a.local, r.user)) {

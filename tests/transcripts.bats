@@ -128,6 +128,23 @@ nothing_kept() {
 @test "transcript idna-ulabel" { transcript idna-ulabel; }
 @test "transcript idna-alabel" { transcript idna-alabel; }
 
+@test "--domains: one IDNA2008 refuses is a usage error; libidn2 is loaded only for such a domain" {
+	run "$T/bin/smtp" --domains 'tttest.com,☃.example' </dev/null
+	[ "$status" = 100 ]
+	[[ "$output" == *"--domains: a domain that is too long, or not valid IDNA2008"* ]]
+	run "$T/bin/smtp" --domains 'tttest.com,BÜCHER.example' </dev/null
+	[ "$status" = 100 ]
+	# LD_DEBUG=files names every library the loader maps (in a file per process).
+	! ldd "$SMTP_SESSION" | grep -q libidn2
+	LD_DEBUG=files LD_DEBUG_OUTPUT="$T/ld.ascii" "$T/bin/smtp" < <(printf '%s\r\n' \
+		"EHLO h" "MAIL FROM:<a@b.example> SMTPUTF8" "RCPT TO:<test@bücher.example>" QUIT) \
+		>/dev/null
+	! cat "$T"/ld.ascii.* | grep -q 'file=libidn2'
+	LD_DEBUG=files LD_DEBUG_OUTPUT="$T/ld.idn" "$T/bin/smtp" --domains bücher.example \
+		</dev/null >/dev/null
+	cat "$T"/ld.idn.* | grep -q 'file=libidn2\.so\.0'
+}
+
 @test "transcript bdat" {
 	transcript bdat
 	# The chunks as one message, CRLF as LF (also across chunks), dots untouched.
