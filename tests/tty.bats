@@ -116,6 +116,19 @@ one_message() {
 	[ "$(shown a)" = "$(banner alice@example.org unknown "Subject: 8bit" "" '\303\251|\342\200\256')" ]
 }
 
+@test "SEND with BDAT (CHUNKING): the chunks reach the terminal as one message" {
+	# Two chunks, the line end split across them; LIMITS and CHUNKING in the EHLO reply.
+	printf '%s\r\n' "EHLO client.example.org" "SEND FROM:<alice@example.org>" \
+		"RCPT TO:<carol@tttest.com>" >"$T/in"
+	local c1=$'Subject: chunks\r\n\r\none\r' c2=$'\ntwo\r\n'
+	printf 'BDAT %d\r\n%sBDAT %d LAST\r\n%sQUIT\r\n' "${#c1}" "$c1" "${#c2}" "$c2" >>"$T/in"
+	run ptys "$(carol)"
+	[[ "$output" == *"250-CHUNKING"* ]]
+	[[ "$output" == *"250-LIMITS RCPTMAX=100 MAILMAX=100"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(shown a)" = "$(banner alice@example.org unknown "Subject: chunks" "" one two)" ]
+}
+
 @test "the renderer (unit), UTF-8: a character across the 4 KiB read is kept whole, cut whole, never split" {
 	# 4095 x, then é (C3 A9) across the 4096-byte boundary of render_body()'s reads.
 	{ head -c 4095 /dev/zero | tr '\0' x; printf '\303\251\n'; } >"$T/msg"
