@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 
 #include "smtp-session.h"
+#include "util.h"
 
 #ifndef SANDBOX_LIGHT
 /* Is this process root as the kernel sees it?  getuid() may be answered by an
@@ -79,9 +80,7 @@ static int given_root(const char *dir)
 		return errno == ENOENT ? 1 : -1;
 	int rc = !fit_root(fd) ? (errno = EPERM, -1)
 		: fchdir(fd) == -1 || chroot(".") == -1 || chdir("/") == -1 ? -1 : 0;
-	int e = errno;
-	close(fd);
-	errno = e;
+	close_keep_errno(fd);
 	return rc;
 }
 
