@@ -60,16 +60,18 @@ def unescape(text):
     return bytes(out + end)
 
 
-def lines_of(path):
+def lines_of(path, incdir=None):
     """(line number, line) of a transcript, with "#include NAME" replaced by the lines
-    of include/NAME.t beside it (numbered as the #include line)."""
+    of include/NAME.t beside it (numbered as the #include line); an included file may
+    include others from the same folder."""
+    incdir = incdir or os.path.join(os.path.dirname(path), "include")
     with open(path, encoding="utf-8", errors="surrogateescape") as f:
         for number, line in enumerate(f, 1):
             line = line.rstrip("\n")
             if line.startswith("#include "):
                 name = line.split()[1]
-                part = os.path.join(os.path.dirname(path), "include", name + ".t")
-                for _, included in lines_of(part):
+                part = os.path.join(incdir, name + ".t")
+                for _, included in lines_of(part, incdir):
                     yield number, included
             else:
                 yield number, line

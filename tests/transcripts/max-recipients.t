@@ -3,15 +3,7 @@
 #! --max-recipients 2
 <220 smtp.tttest.com ESMTP
 >EHLO client.example.org
-<250-smtp.tttest.com
-<250-SEND
-<250-SOML
-<250-SAML
-<250-PIPELINING
-<250-SIZE 10485760
-<250-8BITMIME
-<250-SMTPUTF8
-<250-CHUNKING
+#include ehlo-reply-head
 <250-LIMITS RCPTMAX=2 MAILMAX=100
 <250 ENHANCEDSTATUSCODES
 >MAIL FROM:<>
