@@ -61,15 +61,18 @@ static bool fit_root(int fd)
 	struct stat st;
 	if (fstat(fd, &st) == -1 || st.st_uid != 0 || (st.st_mode & 022))
 		return false;
-	DIR *d = fdopendir(dup(fd));
-	if (!d)
-		return false;
-	struct dirent *e;
-	int n = 0;
-	while ((e = readdir(d)))
-		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-	closedir(d);
-	return n == 0;
+	/* Its entries, with no directory stream (which would allocate 32 KiB): an empty
+	 * directory has "." and ".." only. */
+	char b[1024];
+	ssize_t got;
+	while ((got = getdents64(fd, b, sizeof b)) > 0)
+		for (ssize_t off = 0; off < got;) {
+			const struct dirent64 *e = (const struct dirent64 *)(b + off);
+			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+				return false;
+			off += e->d_reclen;
+		}
+	return got == 0;
 }
 
 /* chroot into dir: 0, -1 with errno, or 1 when dir does not exist. */
@@ -148,11 +151,12 @@ int sandbox_enter(const struct passwd *pw, const char *dir, const char **why)
 	if (pw) {
 #ifndef SANDBOX_LIGHT
 		/* Only a process the kernel counts as root can chroot; under uid_wrapper
-		 * (the tests as an ordinary user) it is not, and has no root to give up. */
-		bool root = kernel_root();
-		if (empty_root(dir) == -1 && (root || errno != EPERM))
+		 * (the tests as an ordinary user) it is not, and has no root to give up.
+		 * /proc is asked only then, and is still there: no chroot happened. */
+		int e = empty_root(dir) == -1 ? errno : 0;
+		if (e && (e != EPERM || kernel_root()))
 			return *why = "chroot into --privsep-dir (empty, root's, writable by no one "
-				      "else) or a fresh directory", -1;
+				      "else) or a fresh directory", errno = e, -1;
 #endif
 		if (become(pw) == -1)
 			return *why = "change to --privsep-user", -1;
