@@ -17,7 +17,6 @@ void options_defaults(struct config *cfg)
 {
 	*cfg = (struct config){
 		.maildir = "Maildir",
-		.postmaster = "root",
 		.max_size = DEFAULT_MAX_SIZE,
 		.max_rcpt = DEFAULT_MAX_RCPT,
 		.max_messages = DEFAULT_MAX_MESSAGES,
@@ -41,7 +40,8 @@ static void usage(FILE *f)
 	      "  --maildir PATH         Maildir below each home (default Maildir);\n"
 	      "                         an absolute path only in single-user mode\n"
 	      "  --user NAME            single-user mode: all mail to NAME, running as NAME\n"
-	      "  --postmaster USER      who gets postmaster's mail (default root)\n"
+	      "  --postmaster USER      who gets mail for postmaster, root and system\n"
+	      "                         accounts (default: nobody, it is refused)\n"
 	      "  --max-size BYTES       largest message (default 10485760)\n"
 	      "  --max-recipients N     recipients per message (default 100)\n"
 	      "  --max-messages N       messages (MAIL commands) per connection (default 100)\n"

@@ -113,7 +113,7 @@ enum lookup priv_lookup(const struct config *cfg, const char *local, char *user)
 		return frame_free(&f), LOOKUP_TEMPFAIL;
 	uint32_t r = frame_get_u32(&f);
 	frame_get_str(&f, user, USER_NAME_MAX);
-	if (!done(&f) || r > LOOKUP_TEMPFAIL || (r == LOOKUP_OK && !user[0]))
+	if (!done(&f) || r > LOOKUP_NOPOSTMASTER || (r == LOOKUP_OK && !user[0]))
 		return broken = true, LOOKUP_TEMPFAIL;
 	return (enum lookup)r;
 }

@@ -37,6 +37,8 @@ enum lookup {
 	LOOKUP_OK,
 	LOOKUP_NOUSER,		/* no such mailbox: 550 5.1.1 */
 	LOOKUP_TEMPFAIL,	/* the user database did not answer: 451 4.3.0 */
+	LOOKUP_NOPOSTMASTER,	/* postmaster, root or a system account, and no
+				 * --postmaster to take their mail: 550 5.1.1 */
 };
 
 /* Which user receives mail for this local part (already known to be in a local

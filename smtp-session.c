@@ -348,6 +348,9 @@ static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 		return reply(s, 550, "5.1.1", "<%s>: No such user here", a.text);
 	case LOOKUP_TEMPFAIL:
 		return reply(s, 451, "4.3.0", "<%s>: Temporary lookup failure, try again", a.text);
+	case LOOKUP_NOPOSTMASTER:	/* the parent logged why */
+		return reply(s, 550, "5.1.1", "<%s>: No mailbox here: no postmaster is configured",
+			     a.text);
 	case LOOKUP_OK:
 		break;
 	}

@@ -79,6 +79,12 @@
  * killed and the delivery fails with 451: a recipient cannot hold the session. */
 #define DELIVERY_TIMEOUT_MS 60000
 
+/* Who receives mail (as root): accounts with a uid of at least UID_MIN of
+ * login.defs(5) (the first uid useradd gives a person), else of this; below it are
+ * root and the system accounts, whose mail goes to --postmaster. */
+#define LOGIN_DEFS "/etc/login.defs"
+#define DEFAULT_UID_MIN 1000
+
 /* Exit status (skarnet convention): 0 for every session that ended as the protocol
  * allows, 100 for a usage error, 111 for a system failure. */
 #define EXIT_USAGE 100
@@ -92,7 +98,8 @@ struct config {
 	const char *hostname;	/* our name in the greeting, Received and Maildir names */
 	char *domains;		/* ",a,b," lowercase: the local domains */
 	const char *maildir;	/* relative to each home, or absolute in single-user mode */
-	const char *postmaster;	/* user who gets postmaster's mail */
+	const char *postmaster;	/* user who gets postmaster's, root's and system
+				 * accounts' mail; NULL: nobody, they are refused */
 	const char *log_file;	/* NULL: syslog, facility mail */
 	unsigned long long max_size;
 	unsigned max_rcpt;
@@ -113,6 +120,7 @@ struct config {
 	bool single;		/* single-user mode: all mail goes to one user, no uid change */
 	char *user;		/* single-user mode: that user */
 	char *home;		/* single-user mode: that user's home */
+	unsigned long uid_min;	/* otherwise: the first uid that receives mail */
 };
 
 /* One whole session with the client on in/out (smtp-session.c): the dialogue, then

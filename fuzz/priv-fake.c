@@ -9,7 +9,8 @@
  *
  * Fake users: test, alice, bob, john.doe, root; mail to "full" fails with ENOSPC,
  * to "broken" with EIO (the 452/451 paths); looking up "tempfail" gives
- * LOOKUP_TEMPFAIL.  AUTH: alice/secret is good, user "tempfail" gets AUTHN_TEMPFAIL.
+ * LOOKUP_TEMPFAIL, postmaster without --postmaster LOOKUP_NOPOSTMASTER.  AUTH:
+ * alice/secret is good, user "tempfail" gets AUTHN_TEMPFAIL.
  * fake_init() stands in for users_init(), which main.c runs before the fork.
  * Terminals: test and alice are logged in and take messages, bob is not logged in,
  * john.doe has mesg n, root's terminal write fails (the SOML fallback and the SEND
@@ -90,6 +91,8 @@ enum lookup priv_lookup(const struct config *cfg, const char *local, char *user)
 		return LOOKUP_TEMPFAIL;
 	const char *who = strcmp(name, "postmaster") == 0
 		? (cfg->single ? cfg->user : cfg->postmaster) : name;
+	if (!who)	/* no --postmaster (the default) */
+		return LOOKUP_NOPOSTMASTER;
 	if (cfg->single ? strcmp(who, cfg->user) != 0 : !known(who))
 		return LOOKUP_NOUSER;
 	snprintf(user, USER_NAME_MAX + 1, "%s", who);

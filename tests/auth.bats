@@ -184,13 +184,13 @@ EOF
 	[ "$output" = ok ]
 	printf 'Subject: curl\r\n\r\nvia curl\r\n' >"$T/msg"
 	run curl -sS --url "smtp://127.0.0.1:$port" --user alice:secret --login-options AUTH=PLAIN \
-		--mail-from alice@tttest.com --mail-rcpt root@tttest.com --upload-file "$T/msg"
+		--mail-from alice@tttest.com --mail-rcpt john.doe@tttest.com --upload-file "$T/msg"
 	[ "$status" = 0 ]
 	kill "$TS_PID"
 	[ "$(delivered test | wc -l)" = 1 ]
 	[ "$(delivered bob | wc -l)" = 1 ]
 	[ "$(delivered alice | wc -l)" = 1 ]
-	[ "$(delivered root | wc -l)" = 1 ]
+	[ "$(delivered john.doe | wc -l)" = 1 ]
 	grep -q 'with ESMTPA id' "$(delivered alice)"
 	[ "$(grep -c 'auth: .* user=alice client=127.0.0.1 ok' "$T/log")" = 4 ]
 }

@@ -16,8 +16,11 @@ HOST=smtp.tttest.com
 DOMAINS=tttest.com,localhost
 
 # One fake user: name uid; home $T/home/name with mode 0755, owned by the user as root.
+# As an ordinary user the homes stay ours, so every fake person (uid >= 1000) gets our
+# own uid: smtp-session delivers only into a home its user owns (users.c).
 add_user() {
 	local name=$1 uid=$2 home=$T/home/$1
+	if [ "$(id -u)" != 0 ] && [ "$uid" -ge 1000 ]; then uid=$(id -u); fi
 	echo "$name:x:$uid:$uid:$name:$home:/bin/sh" >>"$T/passwd"
 	echo "$name:x:$uid:" >>"$T/group"
 	mkdir -p "$home"
@@ -56,6 +59,10 @@ setup_users() {
 	: >"$T/passwd"
 	: >"$T/group"
 	add_user root 0
+	SELF=$(id -un)
+	# First: as an ordinary user the fake persons share our uid (add_user), and
+	# getpwuid() must still find us (single-user mode asks it who we are).
+	if [ "$(id -u)" != 0 ]; then add_user "$SELF" "$(id -u)"; fi
 	add_user test 1001
 	add_user alice 1002
 	add_user bob 1003
@@ -69,8 +76,6 @@ setup_users() {
 	echo "smtp-session:x:998:" >>"$T/group"
 	: >"$T/log"
 	chmod 666 "$T/log"	# single-user mode writes it as another user
-	SELF=$(id -un)
-	if [ "$(id -u)" != 0 ]; then add_user "$SELF" "$(id -u)"; fi
 	if ! grep -q '^nobody:' "$T/passwd"; then
 		echo "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin" >>"$T/passwd"
 		echo "nogroup:x:65534:" >>"$T/group"

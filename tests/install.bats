@@ -117,14 +117,14 @@ install_into() {
 		printf "%s\r\n" "EHLO h" "MAIL FROM:<alice@example.org>" "RCPT TO:<test@tttest.com>" \
 			"RCPT TO:<bob@tttest.com>" "RCPT TO:<postmaster>" DATA "Subject: hardened" "" x . QUIT |
 			TMPDIR="$T/spool" setpriv --bounding-set "-all,$CAPS" --inh-caps -all \
-				--no-new-privs "$T/bin/smtp"'
+				--no-new-privs "$T/bin/smtp" --postmaster john.doe'
 	run unshare -m --propagation private env T="$T" CAPS="$caps" bash -c "$script"
 	echo "$output"
 	[ "$status" = 0 ]
 	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
 	[ "$(delivered test | wc -l)" = 1 ]
 	[ "$(delivered bob | wc -l)" = 1 ]
-	[ "$(delivered root | wc -l)" = 1 ]
+	[ "$(delivered john.doe | wc -l)" = 1 ]
 	[ "$(stat -c %u "$(delivered bob)")" = 1003 ]
 }
 

@@ -55,7 +55,7 @@ checks() {
 	checks sockets greeting
 }
 
-@test "live systemd: delivery to a user's and to postmaster's Maildir, as the user" {
+@test "live systemd: delivery to a user's Maildir, as the user; postmaster refused without --postmaster" {
 	checks delivery
 }
 

@@ -1,5 +1,6 @@
 # RCPT TO: local users, postmaster (RFC 5321 4.5.1), unknown users (550 5.1.1), no
 # relaying (550 5.7.1, also through % and !), quoting, source routes, bad syntax.
+#! --postmaster alice
 <220 smtp.tttest.com ESMTP
 >EHLO client.example.org
 #include ehlo-reply
