@@ -22,6 +22,8 @@ void options_defaults(struct config *cfg)
 		.max_rcpt = DEFAULT_MAX_RCPT,
 		.max_messages = DEFAULT_MAX_MESSAGES,
 		.timeout = DEFAULT_TIMEOUT,
+		.session_timeout = DEFAULT_SESSION_TIMEOUT,
+		.max_errors = DEFAULT_MAX_ERRORS,
 		.auth = AUTH_LOCAL,
 		.pam_service = "smtp",
 		.auth_delay_ms = DEFAULT_AUTH_DELAY_MS,
@@ -45,7 +47,10 @@ static void usage(FILE *f)
 	      "  --max-size BYTES       largest message (default 10485760)\n"
 	      "  --max-recipients N     recipients per message (default 100)\n"
 	      "  --max-messages N       messages (MAIL commands) per connection (default 100)\n"
-	      "  --timeout SECONDS      idle timeout (default 300)\n"
+	      "  --timeout SECONDS      idle timeout, and the most one command line may\n"
+	      "                         take from its first byte (default 300)\n"
+	      "  --session-timeout SECONDS  the most a whole session may last (default 1800)\n"
+	      "  --max-errors N         refused commands before 421 (default 20)\n"
 	      "  --log-file PATH        log to PATH instead of syslog (facility mail)\n"
 	      "  --auth WHERE           offer AUTH: local (loopback clients, the default),\n"
 	      "                         always, or never\n"
@@ -97,7 +102,7 @@ static char *domain_list(const char *list)
 }
 
 enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
-       O_MAXRCPT, O_MAXMSGS, O_TIMEOUT, O_LOGFILE, O_AUTH, O_REQUIRE_AUTH, O_PAM_SERVICE,
+       O_MAXRCPT, O_MAXMSGS, O_TIMEOUT, O_SESSION_TIMEOUT, O_MAXERRORS, O_LOGFILE, O_AUTH, O_REQUIRE_AUTH, O_PAM_SERVICE,
        O_AUTH_DELAY, O_NOSEND, O_UTMP, O_TTYLINES, O_TTYBYTES, O_TTYTIMEOUT, O_PRIVSEP_USER,
        O_PRIVSEP_DIR, O_HELP, O_VERSION };
 
@@ -111,6 +116,8 @@ static const struct option options[] = {
 	{ "max-recipients", required_argument, NULL, O_MAXRCPT },
 	{ "max-messages", required_argument, NULL, O_MAXMSGS },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "session-timeout", required_argument, NULL, O_SESSION_TIMEOUT },
+	{ "max-errors", required_argument, NULL, O_MAXERRORS },
 	{ "log-file", required_argument, NULL, O_LOGFILE },
 	{ "auth", required_argument, NULL, O_AUTH },
 	{ "require-auth", no_argument, NULL, O_REQUIRE_AUTH },
@@ -185,6 +192,16 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 			if (!addr_number(optarg, 1, 86400, &n))
 				bad_usage("--timeout: seconds, from 1 to 86400");
 			cfg->timeout = (unsigned)n;
+			break;
+		case O_SESSION_TIMEOUT:
+			if (!addr_number(optarg, 1, 86400, &n))
+				bad_usage("--session-timeout: seconds, from 1 to 86400");
+			cfg->session_timeout = (unsigned)n;
+			break;
+		case O_MAXERRORS:
+			if (!addr_number(optarg, 1, 100000, &n))
+				bad_usage("--max-errors: a number from 1 to 100000");
+			cfg->max_errors = (unsigned)n;
 			break;
 		case O_NOSEND: cfg->no_send = true; break;
 		case O_UTMP: cfg->utmp = optarg; break;

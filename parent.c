@@ -36,6 +36,7 @@ struct parent {
 	struct buf pend;		/* PS_RCPT so far: struct pending[npend] */
 	size_t npend;
 	unsigned auth_failures;		/* counted here: the session's count is not trusted */
+	unsigned tty_children;		/* terminal children started (TTY_CHILDREN_MAX) */
 	const char *why;		/* why the session broke the protocol */
 };
 
@@ -224,6 +225,9 @@ static int serve_tty(struct parent *p)
 		return fatal(p, "malformed or out-of-order terminal request");
 	if (p->cfg->no_send)
 		return fatal(p, "terminal request with --no-send");
+	if (p->npend > TTY_CHILDREN_MAX - p->tty_children)	/* the session should refuse */
+		return fatal(p, "too many terminal children");
+	p->tty_children += (unsigned)p->npend;
 	struct pending *r = (struct pending *)p->pend.p;
 	const char **users = calloc(p->npend, sizeof *users);
 	struct tty_status *st = calloc(p->npend, sizeof *st);

@@ -37,9 +37,12 @@ const char *helo_field(const struct session *s)
 	return s->helo[0] ? s->helo : NULL;
 }
 
+/* --max-errors counts every refusal (smtp-session.h DEFAULT_MAX_ERRORS), 4xx too: a
+ * client that goes on after 450 "not logged in" is probing as much as one after 550.
+ * 421 is not counted: it ends the session by itself. */
 static bool counts_as_error(int code)
 {
-	return (code >= 500 && code <= 504) || code == 555;
+	return code >= 400 && code != 421;
 }
 
 /* One line of reply text, in ASCII whatever it holds: RFC 6531 3.7.4 allows UTF-8 in
@@ -105,6 +108,14 @@ struct verb {
 	verb_fn *run;
 	size_t max;	/* longest command line, CRLF included */
 };
+
+bool tty_budget(struct session *s, size_t n)
+{
+	if (n > TTY_CHILDREN_MAX - s->tty_children)
+		return false;
+	s->tty_children += (unsigned)n;
+	return true;
+}
 
 void reset_transaction(struct session *s)
 {
@@ -306,6 +317,9 @@ static bool have_user(struct session *s, const char *user)
 static int send_rcpt(struct session *s, const struct addr *a, const char *user)
 {
 	struct tty_status st;
+	if (!tty_budget(s, 1))
+		return reply(s, 452, "4.5.3", "<%s>: Too many terminal messages in this session",
+			     a->text);
 	priv_tty_check(s->cfg, &user, 1, &st);
 	switch (st.result) {
 	case TTY_OK:
@@ -495,6 +509,7 @@ static const char *end_reason(const struct session *s)
 		return s->closing;
 	switch (s->end) {
 	case RD_TIMEOUT: return "timeout";
+	case RD_EXPIRED: return "session timeout";
 	case RD_TERM: return "SIGTERM";
 	default: return "lost connection";
 	}
@@ -533,7 +548,7 @@ static int session(struct session *s)
 			reply(s, 421, "4.3.0", "%s Local error, closing connection",
 			      s->cfg->hostname);
 		}
-		if (s->errors >= MAX_BAD_COMMANDS && !s->quit && !s->closing) {
+		if (s->errors >= s->cfg->max_errors && !s->quit && !s->closing) {
 			s->closing = "errors";
 			reply(s, 421, "4.7.0", "%s Too many errors, closing connection",
 			      s->cfg->hostname);
@@ -541,6 +556,9 @@ static int session(struct session *s)
 	}
 	if (s->end == RD_TIMEOUT)	/* RFC 5321 4.5.3.2 */
 		reply(s, 421, "4.4.2", "%s Timeout, closing connection", s->cfg->hostname);
+	else if (s->end == RD_EXPIRED)
+		reply(s, 421, "4.4.2", "%s Session time limit reached, closing connection",
+		      s->cfg->hostname);
 	else if (s->end == RD_TERM)
 		reply(s, 421, "4.3.2", "%s Shutting down, closing connection", s->cfg->hostname);
 	conn_flush(&s->c);
@@ -586,7 +604,7 @@ int session_run(const struct config *cfg, bool refuse, int in, int out)
 	memset(&s, 0, offsetof(struct session, c) + offsetof(struct conn, ibuf));
 	s.cfg = cfg;
 	s.spool = -1;
-	conn_init(&s.c, in, out, cfg->timeout, &got_term, priv_flush);
+	conn_init(&s.c, in, out, cfg->timeout, cfg->session_timeout, &got_term, priv_flush);
 	buf_on_oom(oom_421);
 	/* No SA_RESTART: waits wake up and look at got_term. */
 	struct sigaction sa = { .sa_handler = on_term };

@@ -38,8 +38,20 @@
 #define AUTH_MAX_FAILURES 3
 /* Pause after each failed AUTH, in milliseconds (--auth-delay). */
 #define DEFAULT_AUTH_DELAY_MS 2000
-/* Commands that get 500-504 or 555 before we give up on the client with 421. */
-#define MAX_BAD_COMMANDS 10
+/* Refused commands in one session before we give up on the client with 421 4.7.0
+ * (--max-errors), as Postfix's smtpd_hard_error_limit: every reply of 400 and up to a
+ * command counts, refused recipients (RCPT, and SEND's 450 for a user not logged in)
+ * included; 421 itself does not (it ends the session anyway), nor do 334 and 354. */
+#define DEFAULT_MAX_ERRORS 20
+/* RFC 5321 4.5.3.2: the whole session, however busy, lasts at most this many seconds
+ * (--session-timeout); then 421 4.4.2 and the end.  Each command line must also be
+ * complete within --timeout of its first byte, so trickling cannot stretch it. */
+#define DEFAULT_SESSION_TIMEOUT 1800
+/* Terminal children (SEND, SOML, SAML: one process per recipient for each check or
+ * write, tty.c) one session may start in all.  The session refuses what would pass it
+ * (452 4.5.3 at RCPT; the mailbox, or 452 for SEND, at the end of the message) and the
+ * parent counts again and ends a session that asks for more (privsep.h). */
+#define TTY_CHILDREN_MAX 100
 /* Size of one read from the client and of one write to the spool. */
 #define IO_BLOCK 65536
 /* Replies are flushed at the latest when this much is pending (RFC 2920 3.2). */
@@ -97,7 +109,9 @@ struct config {
 	unsigned long long max_size;
 	unsigned max_rcpt;
 	unsigned max_messages;	/* transactions per session (RFC 9422 MAILMAX) */
-	unsigned timeout;	/* seconds of silence before 421 */
+	unsigned timeout;	/* seconds of silence, or for one command line, before 421 */
+	unsigned session_timeout;	/* seconds the whole session may last */
+	unsigned max_errors;	/* refused commands before 421 */
 	enum auth_policy auth;
 	bool require_auth;	/* submission mode: no MAIL before AUTH (530) */
 	const char *pam_service;

@@ -122,6 +122,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.max_rcpt = conf & 4 ? 2 : DEFAULT_MAX_RCPT,
 		.max_messages = conf & 4 ? 2 : DEFAULT_MAX_MESSAGES,
 		.timeout = 1,
+		.session_timeout = DEFAULT_SESSION_TIMEOUT,
+		.max_errors = DEFAULT_MAX_ERRORS,
 		.auth = AUTH_ALWAYS,	/* the pipe is no loopback client: offer it anyway */
 		.require_auth = (conf & 0x30) == 0x30,
 		.pam_service = "smtp",

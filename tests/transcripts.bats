@@ -40,7 +40,29 @@ nothing_kept() {
 @test "transcript mail-syntax" { transcript mail-syntax; }
 @test "transcript rcpt" { transcript rcpt; }
 @test "transcript max-recipients" { transcript max-recipients; }
-@test "transcript too-many-errors" { transcript too-many-errors; }
+@test "transcript too-many-errors" {
+	transcript too-many-errors
+	grep -q 'end=errors$' "$T/log"
+}
+
+@test "--max-errors defaults to 20: the 20th refused RCPT gets its 550, then 421 4.7.0" {
+	local i cmds=("EHLO h" "MAIL FROM:<>")
+	for i in $(seq 25); do cmds+=("RCPT TO:<nosuch$i@tttest.com>"); done
+	run "$T/bin/smtp" < <(printf '%s\r\n' "${cmds[@]}")
+	[ "$(grep -c '^550 5.1.1' <<<"$output")" = 20 ]
+	[[ "${lines[-1]}" == "421 4.7.0 smtp.tttest.com Too many errors, closing connection"* ]]
+	grep -q 'DEFAULT_MAX_ERRORS 20$' "$TOP/smtp-session.h"
+}
+
+@test "transcript trickle" {
+	transcript trickle
+	grep -q 'end=timeout' "$T/log"
+}
+
+@test "transcript session-timeout" {
+	transcript session-timeout
+	grep -q 'end=session timeout' "$T/log"
+}
 
 @test "transcript pipelining" {
 	transcript pipelining
