@@ -24,6 +24,8 @@
 #include "privsep.h"
 #include "tty.h"
 #include "users.h"
+#include "utf8.h"
+#include "util.h"
 
 /* RFC 4616 2: a PLAIN field is at most 255 octets (sasl.h). */
 #define AUTH_FIELD_MAX 255
@@ -116,10 +118,23 @@ static int serve_lookup(struct parent *p)
 	return answer(p);
 }
 
+/* Every answer but AUTHN_OK is held back until --auth-delay after the request came
+ * (SIGTERM cuts the pause short): an unknown user and a wrong password for a real one
+ * take the same time, however long PAM took (pam_unix hashes only for real users),
+ * and the session process, which could time the answer itself, learns nothing.  This
+ * is the place to time it: PAM runs here, and the session is not trusted.  A bound
+ * the client controls it is not: --auth-delay is at most 60 s. */
+static void auth_pad(const struct deadline *until)
+{
+	(void)deadline_sleep(until);	/* the parent's one signal handler is SIGTERM's */
+}
+
 static int serve_auth(struct parent *p)
 {
 	char user[AUTH_FIELD_MAX + 1], pass[AUTH_FIELD_MAX + 1], rhost[INET6_ADDRSTRLEN];
 	char canon[USER_NAME_MAX + 1] = "";
+	struct deadline until;
+	deadline_in(&until, p->cfg->auth_delay_ms);
 	frame_get_str(&p->in, user, AUTH_FIELD_MAX);
 	frame_get_str(&p->in, pass, AUTH_FIELD_MAX);
 	frame_get_str(&p->in, rhost, sizeof rhost - 1);
@@ -132,12 +147,16 @@ static int serve_auth(struct parent *p)
 		rc = fatal(p, "AUTH with --auth never");
 	else if (p->auth_failures >= AUTH_MAX_FAILURES)	/* the session should have ended */
 		rc = fatal(p, "AUTH after too many failures");
+	else if (!utf8_user_name_ok(user))	/* the session refuses these: 535 */
+		rc = fatal(p, "unsafe user name in AUTH");
 	enum authn r = AUTHN_FAIL;
-	if (rc == 0 && user[0] && pass[0])
+	if (rc == 0 && pass[0])
 		r = auth_pam(p->cfg->pam_service, user, pass, rhost[0] ? rhost : NULL, canon);
 	explicit_bzero(pass, sizeof pass);
 	if (rc)
 		return rc;
+	if (r != AUTHN_OK)
+		auth_pad(&until);
 	if (r == AUTHN_FAIL)
 		p->auth_failures++;
 	if (r != AUTHN_OK)

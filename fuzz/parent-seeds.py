@@ -39,6 +39,8 @@ seeds = {
     frame("PS_DELIVER", u64(MSG) + u32(2)),
     "auth": b"\0" + frame("PS_AUTH", s("alice") + s("wrong") + s("127.0.0.1")) +
     frame("PS_AUTH", s("alice") + s("secret") + s("")),
+    # A user name the session must have refused (utf8_user_name_ok()): fatal.
+    "auth-badname": b"\0" + frame("PS_AUTH", s("alice\n\x1b[2J") + s("secret") + s("")),
     "tty": b"\0" + frame("PS_LOOKUP", s("test")) + frame("PS_RCPT", s("test") + s("")) +
     frame("PS_TTY_CHECK") + frame("PS_RCPT", s("test") + s("")) +
     frame("PS_TTY_WRITE", s("\r\nMessage from <>\r\nEOF\r\n")),
