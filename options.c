@@ -25,6 +25,7 @@ void options_defaults(struct config *cfg)
 		.session_timeout = DEFAULT_SESSION_TIMEOUT,
 		.max_errors = DEFAULT_MAX_ERRORS,
 		.auth = AUTH_LOCAL,
+		.send = SEND_AUTH,
 		.pam_service = "smtp",
 		.auth_delay_ms = DEFAULT_AUTH_DELAY_MS,
 		.tty_max_lines = DEFAULT_TTY_MAX_LINES,
@@ -57,7 +58,10 @@ static void usage(FILE *f)
 	      "  --require-auth         submission mode: MAIL only after AUTH\n"
 	      "  --pam-service NAME     PAM service for AUTH (default smtp)\n"
 	      "  --auth-delay MS        pause after a failed AUTH (default 2000)\n"
-	      "  --no-send              turn SEND, SOML and SAML (terminal delivery) off\n"
+	      "  --send WHO             who may write on terminals with SEND, SOML, SAML:\n"
+	      "                         auth (authenticated and loopback clients, the\n"
+	      "                         default), local (loopback clients), any, or never\n"
+	      "  --no-send              the same as --send never\n"
 	      "  --utmp PATH            who is logged in where (default: the system's utmp)\n"
 	      "  --tty-max-lines N      lines of a message shown on a terminal (default 64)\n"
 	      "  --tty-max-bytes N      bytes of a message shown on a terminal (default 8192)\n"
@@ -103,7 +107,7 @@ static char *domain_list(const char *list)
 
 enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
        O_MAXRCPT, O_MAXMSGS, O_TIMEOUT, O_SESSION_TIMEOUT, O_MAXERRORS, O_LOGFILE, O_AUTH, O_REQUIRE_AUTH, O_PAM_SERVICE,
-       O_AUTH_DELAY, O_NOSEND, O_UTMP, O_TTYLINES, O_TTYBYTES, O_TTYTIMEOUT, O_PRIVSEP_USER,
+       O_AUTH_DELAY, O_SEND, O_NOSEND, O_UTMP, O_TTYLINES, O_TTYBYTES, O_TTYTIMEOUT, O_PRIVSEP_USER,
        O_PRIVSEP_DIR, O_HELP, O_VERSION };
 
 static const struct option options[] = {
@@ -123,6 +127,7 @@ static const struct option options[] = {
 	{ "require-auth", no_argument, NULL, O_REQUIRE_AUTH },
 	{ "pam-service", required_argument, NULL, O_PAM_SERVICE },
 	{ "auth-delay", required_argument, NULL, O_AUTH_DELAY },
+	{ "send", required_argument, NULL, O_SEND },
 	{ "no-send", no_argument, NULL, O_NOSEND },
 	{ "utmp", required_argument, NULL, O_UTMP },
 	{ "tty-max-lines", required_argument, NULL, O_TTYLINES },
@@ -203,7 +208,19 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 				bad_usage("--max-errors: a number from 1 to 100000");
 			cfg->max_errors = (unsigned)n;
 			break;
-		case O_NOSEND: cfg->no_send = true; break;
+		case O_NOSEND: cfg->send = SEND_NEVER; break;	/* the older name */
+		case O_SEND:
+			if (strcmp(optarg, "auth") == 0)
+				cfg->send = SEND_AUTH;
+			else if (strcmp(optarg, "local") == 0)
+				cfg->send = SEND_LOCAL;
+			else if (strcmp(optarg, "any") == 0)
+				cfg->send = SEND_ANY;
+			else if (strcmp(optarg, "never") == 0)
+				cfg->send = SEND_NEVER;
+			else
+				bad_usage("--send: auth, local, any or never");
+			break;
 		case O_UTMP: cfg->utmp = optarg; break;
 		case O_TTYLINES:
 			if (!addr_number(optarg, 1, 100000, &n))

@@ -242,8 +242,8 @@ static int serve_tty(struct parent *p)
 		? frame_get_bytes(&p->in, TTY_TEXT_MAX, &len) : NULL;
 	if (!frame_done(&p->in) || !p->npend)
 		return fatal(p, "malformed or out-of-order terminal request");
-	if (p->cfg->no_send)
-		return fatal(p, "terminal request with --no-send");
+	if (p->cfg->send == SEND_NEVER)
+		return fatal(p, "terminal request with --send never");
 	if (p->npend > TTY_CHILDREN_MAX - p->tty_children)	/* the session should refuse */
 		return fatal(p, "too many terminal children");
 	p->tty_children += (unsigned)p->npend;

@@ -167,7 +167,7 @@ static int smtp_ehlo(struct session *s, const struct verb *v, char *arg)
 	      "%s"			/* RFC 4954 */
 	      "LIMITS RCPTMAX=%u MAILMAX=%u\n"	/* RFC 9422 */
 	      "ENHANCEDSTATUSCODES",	/* RFC 2034 */
-	      s->cfg->hostname, s->cfg->no_send ? "" : "SEND\nSOML\nSAML\n", s->cfg->max_size,
+	      s->cfg->hostname, s->cfg->send == SEND_NEVER ? "" : "SEND\nSOML\nSAML\n", s->cfg->max_size,
 	      s->auth_offered ? "AUTH PLAIN LOGIN\n" : "", s->cfg->max_rcpt,
 	      s->cfg->max_messages);
 }
@@ -277,12 +277,35 @@ static int smtp_mail(struct session *s, const struct verb *v, char *arg)
 	return start_mail(s, v, arg, MODE_MAIL);
 }
 
-/* RFC 5321 Appendix F.6: SEND, SOML and SAML with RFC 821's model; --no-send turns
- * them off, and then they are not implemented as far as the client can tell. */
+/* --send: may this client write on terminals?  s->client is the socket's peer (or
+ * what the super-server said); "unknown" is no loopback client. */
+static bool send_allowed(const struct session *s)
+{
+	switch (s->cfg->send) {
+	case SEND_ANY: return true;
+	case SEND_AUTH: return s->auth_user[0] || addr_loopback(s->client);
+	case SEND_LOCAL: return addr_loopback(s->client);
+	default: return false;
+	}
+}
+
+/* RFC 5321 Appendix F.6: SEND, SOML and SAML with RFC 821's model; --send never turns
+ * them off, and then they are not implemented as far as the client can tell.  A
+ * client --send does not allow gets 530 for SEND (RFC 4954 6: authentication
+ * required), and its SOML and SAML are MAIL: the mailbox only, as RFC 821 3.4 lets
+ * SOML fall back and SAML's terminal copy is "if possible". */
 static int start_send(struct session *s, const struct verb *v, char *arg, enum mode mode)
 {
-	if (s->cfg->no_send)
+	if (s->cfg->send == SEND_NEVER)
 		return reply(s, 502, "5.5.1", "%s not implemented", v->name);
+	if (!send_allowed(s) && mode == MODE_SEND)
+		return reply(s, 530, "5.7.0", "Authentication required to send to a terminal");
+	if (!send_allowed(s)) {
+		log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }),
+			   "%s from %s: no terminal for this client, the mailbox only", v->name,
+			   s->client);
+		mode = MODE_MAIL;
+	}
 	return start_mail(s, v, arg, mode);
 }
 
@@ -445,7 +468,7 @@ static int smtp_help(struct session *s, const struct verb *v, char *arg)
 	return reply(s, 214, "2.0.0",
 	      "smtp-session " SMTP_SESSION_VERSION ", RFC 5321\n"
 	      "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY EXPN HELP%s\n"
-	      "End of HELP info", s->cfg->no_send ? "" : " SEND SOML SAML");
+	      "End of HELP info", s->cfg->send == SEND_NEVER ? "" : " SEND SOML SAML");
 }
 
 /* The verb table, sorted by name for bsearch. */

@@ -70,6 +70,16 @@
 /* As root, a terminal's child process that has not answered this long after that
  * deadline is killed (it may be stuck in something the deadline does not cover). */
 #define TTY_GRACE_MS 1000
+/* How a terminal tells our lines from the sender's (render.c): every row of message
+ * text starts with TTY_PREFIX, and rows are broken after TTY_WRAP_COLUMNS columns of
+ * text (wide characters and TABs counted at their widest), so on a terminal of 80
+ * columns or more no row of the sender's can start anywhere else; rows of the banner
+ * that wrap start with TTY_BANNER_INDENT.  Our own lines (the banner, the cut line,
+ * "EOF") start with a letter or '[' in the first column, which the sender can never
+ * reach. */
+#define TTY_PREFIX "| "
+#define TTY_WRAP_COLUMNS 76
+#define TTY_BANNER_INDENT "    "
 /* utmp's ut_line is a fixed 32-byte field (glibc UT_LINESIZE), not NUL-terminated. */
 #define TTY_LINE_MAX 32
 /* The most --tty-max-bytes may be, and the most a rendered terminal text may take:
@@ -96,6 +106,13 @@
 #define EXIT_USAGE 100
 #define EXIT_SYSTEM 111
 
+/* Who may write on a terminal with SEND, SOML and SAML (--send): by default (auth)
+ * authenticated clients and loopback clients, who could run write(1) on this host
+ * anyway; local: loopback clients only; any: every client; never: the verbs are off
+ * (502, not in EHLO).  Another client's SEND gets 530 5.7.0; its SOML and SAML go to
+ * the mailbox only, as MAIL. */
+enum send_policy { SEND_AUTH, SEND_LOCAL, SEND_ANY, SEND_NEVER };
+
 /* Where AUTH is offered (--auth): only where credentials cannot be sniffed (a loopback
  * connection, later also after STARTTLS), everywhere, or nowhere. */
 enum auth_policy { AUTH_LOCAL, AUTH_ALWAYS, AUTH_NEVER };
@@ -116,7 +133,7 @@ struct config {
 	bool require_auth;	/* submission mode: no MAIL before AUTH (530) */
 	const char *pam_service;
 	unsigned auth_delay_ms;
-	bool no_send;		/* --no-send: SEND, SOML and SAML are off (502) */
+	enum send_policy send;	/* --send: who may write on terminals */
 	const char *utmp;	/* --utmp: NULL for the system's utmp */
 	unsigned tty_max_lines, tty_max_bytes;	/* what a terminal is shown */
 	unsigned tty_timeout;	/* seconds a terminal may take to accept it */

@@ -128,7 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.require_auth = (conf & 0x30) == 0x30,
 		.pam_service = "smtp",
 		.auth_delay_ms = 0,
-		.no_send = (conf & 0x50) == 0x50,
+		/* the pipe is no loopback client: any, or never */
+		.send = (conf & 0x50) == 0x50 ? SEND_NEVER : SEND_ANY,
 		.tty_max_lines = DEFAULT_TTY_MAX_LINES,
 		.tty_max_bytes = DEFAULT_TTY_MAX_BYTES,
 		.tty_timeout = DEFAULT_TTY_TIMEOUT,

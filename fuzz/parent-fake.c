@@ -101,7 +101,7 @@ int mbox_deliver(const struct config *cfg, int spool, off_t size,
 static void terminals(const struct config *cfg, const char *const *users, size_t n,
 		      struct tty_status *st)
 {
-	CHECK(!cfg->no_send && n >= 1 && n <= cfg->max_rcpt);
+	CHECK(cfg->send != SEND_NEVER && n >= 1 && n <= cfg->max_rcpt);
 	for (size_t i = 0; i < n; i++) {
 		was_returned(users[i]);
 		st[i] = (struct tty_status){ strcmp(users[i], "bob") ? TTY_OK : TTY_NOT_LOGGED_IN,

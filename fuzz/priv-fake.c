@@ -203,7 +203,7 @@ static void answer(const char *const *users, size_t n, struct tty_status *st, bo
 void priv_tty_check(const struct config *cfg, const char *const *users, size_t n,
 		    struct tty_status *st)
 {
-	CHECK(!cfg->no_send);
+	CHECK(cfg->send != SEND_NEVER);
 	answer(users, n, st, false);
 }
 
@@ -212,7 +212,7 @@ void priv_tty_check(const struct config *cfg, const char *const *users, size_t n
 void priv_tty_write(const struct config *cfg, const char *const *users, size_t n,
 		    const char *text, size_t len, struct tty_status *st)
 {
-	CHECK(!cfg->no_send);
+	CHECK(cfg->send != SEND_NEVER);
 	CHECK(len <= cfg->tty_max_bytes + 1024);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];

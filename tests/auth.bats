@@ -74,6 +74,7 @@ pam_session() {
 @test "transcript auth-policy-local" { transcript auth-policy-local smtp-pam; }
 @test "transcript auth-policy-never" { transcript auth-policy-never smtp-pam; }
 @test "transcript require-auth" { transcript require-auth smtp-pam; }
+@test "transcript send-after-auth" { transcript send-after-auth smtp-pam; }
 
 @test "transcript auth-three-strikes" {
 	transcript auth-three-strikes smtp-pam

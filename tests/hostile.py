@@ -94,6 +94,20 @@ elif case == "auth4":
         send(T["PS_AUTH"], s("alice") + s("wrong%d" % i) + s("127.0.0.1"))
         t, p = recv()
         assert t == T["PS_AUTH_ANS"] and struct.unpack("=I", p[:4])[0] == AUTHN_FAIL, p
+elif case == "ttymany":
+    # Terminal checks for bob, one child each, past the session's budget
+    # (TTY_CHILDREN_MAX in smtp-session.h): the parent counts them itself.
+    limit = int(re.search(r"#define TTY_CHILDREN_MAX (\d+)",
+                          open(os.path.join(TOP, "smtp-session.h")).read()).group(1))
+    lookup("bob")
+    for i in range(limit + 1):
+        send(T["PS_RCPT"], s("bob") + s(""))
+        send(T["PS_TTY_CHECK"])
+        t, p = recv()
+        assert t == T["PS_TTY_ANS"], (t, p)
+elif case == "badname":
+    send(T["PS_AUTH"], s("alice\n\x1b[2Jroot") + s("secret") + s("127.0.0.1"))
+    recv()
 elif case == "oversize":
     send(T["PS_LOOKUP"], s("b" * 70000))
 elif case == "truncated":

@@ -39,7 +39,7 @@ plain_only() {
 hostile() {
 	local case=$1 why=$2
 	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE="$case" HOSTILE_DIR="$T" \
-		timeout 60 "$T/bin/smtp-test" --auth always </dev/null
+		timeout 60 "$T/bin/smtp-test" --auth always --auth-delay 0 --send any </dev/null
 	echo "status $status; log:"
 	cat "$T/log"
 	[ "$status" = 111 ]
@@ -133,6 +133,14 @@ hostile() {
 @test "hostile child: a fourth AUTH after three failures ends the session" {
 	hostile auth4 "AUTH after too many failures"
 	[ "$(grep -c 'broke the protocol' "$T/log")" = 1 ]
+}
+
+@test "hostile child: more terminal children than TTY_CHILDREN_MAX end the session" {
+	hostile ttymany "too many terminal children"
+}
+
+@test "hostile child: an AUTH user name with a newline and ESC ends the session before PAM" {
+	hostile badname "unsafe user name in AUTH"
 }
 
 @test "hostile child: a frame over its size bound ends the session" {

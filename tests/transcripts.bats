@@ -119,6 +119,37 @@ nothing_kept() {
 	grep -q ': from=<alice@example.org> .* verb=SAML$' "$T/log"
 }
 
+@test "transcript send-policy" {
+	transcript send-policy
+	[ "$(delivered test | wc -l)" = 2 ]
+	grep -q 'SOML from unknown: no terminal for this client, the mailbox only' "$T/log"
+	! grep -q 'verb=S' "$T/log"
+}
+
+@test "--send: auth, local, any, never, and --no-send as never; anything else is a usage error" {
+	local p
+	for p in auth local any never; do
+		run "$T/bin/smtp" --send "$p" < <(printf '%s\r\n' "EHLO h" QUIT)
+		[ "$status" = 0 ]
+	done
+	[[ "$output" != *SEND* ]]
+	run "$T/bin/smtp" --send sometimes </dev/null
+	[ "$status" = 100 ]
+	[[ "$output" == *"--send: auth, local, any or never"* ]]
+	# A loopback client may by default; with --send local too; a remote one neither.
+	run env TCPREMOTEIP=127.0.0.1 "$T/bin/smtp" --utmp /dev/null \
+		< <(printf '%s\r\n' "EHLO h" "SEND FROM:<>" QUIT)
+	[[ "$output" == *"250 2.1.0 Ok"* ]]
+	run env TCPREMOTEIP=::1 "$T/bin/smtp" --send local < <(printf '%s\r\n' "EHLO h" "SEND FROM:<>" QUIT)
+	[[ "$output" == *"250 2.1.0 Ok"* ]]
+	run env TCPREMOTEIP=192.0.2.1 "$T/bin/smtp" --send local \
+		< <(printf '%s\r\n' "EHLO h" "SEND FROM:<>" QUIT)
+	[[ "$output" == *"530 5.7.0 Authentication required to send to a terminal"* ]]
+	run env TCPREMOTEIP=192.0.2.1 "$T/bin/smtp" --send any --utmp /dev/null \
+		< <(printf '%s\r\n' "EHLO h" "SEND FROM:<>" QUIT)
+	[[ "$output" == *"250 2.1.0 Ok"* ]]
+}
+
 @test "transcript no-send" {
 	transcript no-send
 	[ "$(delivered test | wc -l)" = 1 ]
