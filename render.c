@@ -2,6 +2,9 @@
  * way write(1) shows a message.  Session side: the privileged side never reads
  * message text, it only writes what this made safe (tty.c).
  *
+ * Every row of the sender's text starts with "| " and is at most TTY_WRAP_COLUMNS
+ * columns long, so a forged "Message from ..." or "EOF" never starts a row.
+ *
  * Only printable ASCII, TAB and line ends (as CRLF) pass; every other byte (ESC and the
  * rest of C0, DEL, C1 and everything above 0x7f) is shown as ^X or \\ooo, so no escape
  * sequence, bell or cursor movement reaches the terminal.  After SMTPUTF8 (RFC 6531)

@@ -36,7 +36,9 @@
 #define AUTH_LINE_MAX 12288
 /* Failed AUTH attempts in one session before 421 (brute-force brake). */
 #define AUTH_MAX_FAILURES 3
-/* Pause after each failed AUTH, in milliseconds (--auth-delay). */
+/* Each failed AUTH is answered this many milliseconds after the check began, not
+ * sooner, whatever PAM took (--auth-delay): failures for real and unknown users
+ * take the same time. */
 #define DEFAULT_AUTH_DELAY_MS 2000
 /* Refused commands in one session before we give up on the client with 421 4.7.0
  * (--max-errors), as Postfix's smtpd_hard_error_limit: every reply of 400 and up to a
