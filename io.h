@@ -65,10 +65,6 @@ enum rd conn_fill(struct conn *c);
  * bytes are in longhead. */
 enum rd conn_get_line(struct conn *c, size_t max, char **line, size_t *len);
 
-/* The client's IP address, from the socket, else from $REMOTE_ADDR (systemd) or
- * $TCPREMOTEIP (tcpserver) when they hold a real address, else "unknown". */
-void conn_peer(const struct conn *c, char *out, size_t n);
-
 /* Release the output buffer (wiped). */
 void conn_free(struct conn *c);
 

@@ -39,6 +39,8 @@ struct parent {
 	size_t npend;
 	unsigned auth_failures;		/* counted here: the session's count is not trusted */
 	unsigned tty_children;		/* terminal children started (TTY_CHILDREN_MAX) */
+	bool loopback;			/* the client is on a loopback address (main.c) */
+	bool authenticated;		/* an AUTH of this session succeeded, here */
 	const char *why;		/* why the session broke the protocol */
 };
 
@@ -159,6 +161,8 @@ static int serve_auth(struct parent *p)
 		auth_pad(&until);
 	if (r == AUTHN_FAIL)
 		p->auth_failures++;
+	if (r == AUTHN_OK)
+		p->authenticated = true;
 	if (r != AUTHN_OK)
 		canon[0] = '\0';
 	frame_begin(&p->out, PS_AUTH_ANS);
@@ -234,6 +238,18 @@ static int serve_deliver(struct parent *p)
 	return answer(p);
 }
 
+/* --send, checked again on what the parent knows itself: the address it found
+ * (main.c) and the AUTH it answered (the session refuses these with 530 first). */
+static bool send_allowed(const struct parent *p)
+{
+	switch (p->cfg->send) {
+	case SEND_ANY: return true;
+	case SEND_AUTH: return p->authenticated || p->loopback;
+	case SEND_LOCAL: return p->loopback;
+	default: return false;
+	}
+}
+
 /* PS_TTY_CHECK and PS_TTY_WRITE: one answer per pending recipient. */
 static int serve_tty(struct parent *p)
 {
@@ -242,8 +258,8 @@ static int serve_tty(struct parent *p)
 		? frame_get_bytes(&p->in, TTY_TEXT_MAX, &len) : NULL;
 	if (!frame_done(&p->in) || !p->npend)
 		return fatal(p, "malformed or out-of-order terminal request");
-	if (p->cfg->send == SEND_NEVER)
-		return fatal(p, "terminal request with --send never");
+	if (!send_allowed(p))
+		return fatal(p, "terminal request --send does not allow this client");
 	if (p->npend > TTY_CHILDREN_MAX - p->tty_children)	/* the session should refuse */
 		return fatal(p, "too many terminal children");
 	p->tty_children += (unsigned)p->npend;
@@ -301,9 +317,10 @@ static size_t limit(uint16_t type)
 	return type < PS_TYPE_END && requests[type].serve ? requests[type].max : 0;
 }
 
-int parent_serve(const struct config *cfg, int sock, const char **why)
+int parent_serve(const struct config *cfg, int sock, bool loopback, const char **why)
 {
-	struct parent p = { .cfg = cfg, .sock = sock, .in = FRAME_INIT, .out = FRAME_INIT };
+	struct parent p = { .cfg = cfg, .sock = sock, .in = FRAME_INIT, .out = FRAME_INIT,
+			    .loopback = loopback };
 	int rc = 0;
 	while (rc == 0) {
 		if (frame_recv(sock, &p.in, 0, limit) == -1) {

@@ -23,6 +23,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "log.h"
+#include "peer.h"
 #include "priv.h"
 #include "session.h"
 #include "smtp-session.h"
@@ -283,8 +284,8 @@ static bool send_allowed(const struct session *s)
 {
 	switch (s->cfg->send) {
 	case SEND_ANY: return true;
-	case SEND_AUTH: return s->auth_user[0] || addr_loopback(s->client);
-	case SEND_LOCAL: return addr_loopback(s->client);
+	case SEND_AUTH: return s->auth_user[0] || peer_loopback(s->client);
+	case SEND_LOCAL: return peer_loopback(s->client);
 	default: return false;
 	}
 }
@@ -549,9 +550,9 @@ static void too_long(struct session *s)
 
 static int session(struct session *s)
 {
-	conn_peer(&s->c, s->client, sizeof s->client);
+	peer_address(s->c.in, s->client, sizeof s->client);
 	s->auth_offered = s->cfg->auth == AUTH_ALWAYS ||
-			  (s->cfg->auth == AUTH_LOCAL && addr_loopback(s->client));
+			  (s->cfg->auth == AUTH_LOCAL && peer_loopback(s->client));
 	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }), "connect from %s", s->client);
 	reply(s, 220, NULL, "%s ESMTP", s->cfg->hostname);
 	while (!s->quit && !s->c.dead && !s->closing && s->end == RD_OK) {

@@ -18,6 +18,7 @@
 #include "../mbox.h"
 #include "../tty.h"
 #include "../users.h"
+#include "../utf8.h"
 
 #define CHECK(cond) do { if (!(cond)) { \
 	fprintf(stderr, "parent-fake: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
@@ -76,7 +77,7 @@ enum authn auth_pam(const char *service, const char *user, const char *pass,
 		    const char *rhost, char *canon)
 {
 	(void)service, (void)rhost;
-	CHECK(user[0] && pass[0]);
+	CHECK(utf8_user_name_ok(user) && pass[0]);
 	if (strcmp(user, "alice") != 0 || strcmp(pass, "secret") != 0)
 		return AUTHN_FAIL;
 	snprintf(canon, USER_NAME_MAX + 1, "%s", user);

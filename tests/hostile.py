@@ -105,6 +105,14 @@ elif case == "ttymany":
         send(T["PS_TTY_CHECK"])
         t, p = recv()
         assert t == T["PS_TTY_ANS"], (t, p)
+elif case == "ttyremote":
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_TTY_CHECK"])
+    t, p = recv()
+    assert t == T["PS_TTY_ANS"], (t, p)
+    if os.environ.get("TCPREMOTEIP") == "127.0.0.1":
+        sys.exit(0)	# the control: a loopback client may
 elif case == "badname":
     send(T["PS_AUTH"], s("alice\n\x1b[2Jroot") + s("secret") + s("127.0.0.1"))
     recv()

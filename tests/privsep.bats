@@ -35,11 +35,12 @@ plain_only() {
 
 
 # A hostile stand-in speaks to the real parent; the parent must kill it, log why and
-# exit 111, with nothing delivered.
+# exit 111, with nothing delivered.  hostile CASE WHY [SERVER-ARGS...]
 hostile() {
 	local case=$1 why=$2
+	shift 2
 	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE="$case" HOSTILE_DIR="$T" \
-		timeout 60 "$T/bin/smtp-test" --auth always --auth-delay 0 --send any </dev/null
+		timeout 60 "$T/bin/smtp-test" --auth always --auth-delay 0 --send any "$@" </dev/null
 	echo "status $status; log:"
 	cat "$T/log"
 	[ "$status" = 111 ]
@@ -137,6 +138,16 @@ hostile() {
 
 @test "hostile child: more terminal children than TTY_CHILDREN_MAX end the session" {
 	hostile ttymany "too many terminal children"
+}
+
+@test "hostile child: a terminal request for a remote client that did not authenticate ends the session (--send auth)" {
+	TCPREMOTEIP=192.0.2.1 hostile ttyremote "terminal request --send does not allow this client" \
+		--send auth
+	# The same requests from a loopback client are served.
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE=ttyremote TCPREMOTEIP=127.0.0.1 \
+		timeout 60 "$T/bin/smtp-test" --send auth </dev/null
+	[ "$status" = 0 ]
+	[ "$(grep -c 'broke the protocol' "$T/log")" = 1 ]
 }
 
 @test "hostile child: an AUTH user name with a newline and ESC ends the session before PAM" {
