@@ -150,6 +150,15 @@ hostile() {
 	[ "$(grep -c 'broke the protocol' "$T/log")" = 1 ]
 }
 
+@test "hostile child: the parent answers a failed AUTH no sooner than --auth-delay, known user or not" {
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE=authtime HOSTILE_DIR="$T" \
+		timeout 60 "$T/bin/smtp-test" --auth always --auth-delay 700 </dev/null
+	[ "$status" = 0 ]
+	read -r unknown known <"$T/authtime"
+	echo "as the session process sees it: unknown user $unknown ms, alice $known ms"
+	[ "$unknown" -ge 700 ] && [ "$known" -ge 700 ]
+}
+
 @test "hostile child: an AUTH user name with a newline and ESC ends the session before PAM" {
 	hostile badname "unsafe user name in AUTH"
 }
