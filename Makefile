@@ -24,11 +24,11 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 WITH_SYSTEMD ?= 1
 
 # The session side (unprivileged, sandboxed): the dialogue and what it uses.
-SESSION_OBJS = smtp-session.o data.o sasl.o addr.o utf8.o io.o render.o priv.o sandbox.o
+SESSION_OBJS = smtp-session.o data.o sasl.o addr.o io.o render.o priv.o sandbox.o
 # The privileged side: the parent and what it runs.
 PARENT_OBJS  = parent.o users.o auth.o mbox.o tty.o asuser.o
 # Both: start-up, the frame format, and the small shared pieces.
-SHARED_OBJS  = main.o options.o idna.o frame.o buf.o log.o util.o systemd.o
+SHARED_OBJS  = main.o options.o idna.o frame.o buf.o log.o util.o utf8.o peer.o systemd.o
 OBJS = $(SESSION_OBJS) $(PARENT_OBJS) $(SHARED_OBJS)
 SRCS = $(OBJS:.o=.c)
 
@@ -68,12 +68,12 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
               -fno-sanitize-recover=all -U_FORTIFY_SOURCE -DWITH_SYSTEMD=0
 # The dialogue and what it uses without privilege: SASL decoding (auth.c), the
 # terminal renderer (tty.c), logging; priv-fake.c stands in for priv.c and mbox.c.
-FUZZ_LIB    = smtp-session.c data.c sasl.c addr.c utf8.c io.c render.c buf.c log.c util.c systemd.c \
+FUZZ_LIB    = smtp-session.c data.c sasl.c addr.c utf8.c peer.c io.c render.c buf.c log.c util.c systemd.c \
               fuzz/priv-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
 # The second harness: the privileged parent's frame reader and policy (parent.c), with
 # what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
-PARENT_FUZZ_SRCS = parent.c frame.c buf.c log.c util.c systemd.c fuzz/parent-fake.c \
+PARENT_FUZZ_SRCS = parent.c frame.c buf.c log.c util.c utf8.c systemd.c fuzz/parent-fake.c \
                    fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).

@@ -230,12 +230,3 @@ bool addr_xtext_ok(const char *v)
 	}
 	return true;
 }
-
-bool addr_loopback(const char *addr)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-	if (inet_pton(AF_INET, addr, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
-}

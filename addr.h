@@ -61,7 +61,5 @@ bool addr_xtext_ok(const char *v);
 bool addr_number(const char *s, unsigned long long min, unsigned long long max,
 		 unsigned long long *out);
 
-/* Is this IP address (text) a loopback address? */
-bool addr_loopback(const char *addr);
 
 #endif

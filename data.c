@@ -328,8 +328,23 @@ static int deliver_send(struct session *s, const char *id, const struct buf *tex
 		users[i] = r[i].user;
 	int code = 0, err = 0;
 	size_t bad;
+	/* SEND checks and then writes every terminal; SOML and SAML only write.  Past the
+	 * session's budget of terminal children SEND is refused and the others go to the
+	 * mailbox alone (st stays TTY_ERROR). */
+	bool budget = tty_budget(s, s->mode == MODE_SEND ? 2 * n : n);
+	for (size_t i = 0; i < n; i++)
+		st[i].result = TTY_ERROR;
+	if (!budget)
+		log_fields(LOG_NOTICE, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
+			   "%s: no terminal written: this session asked for %u terminal "
+			   "children already (at most %d)", id, s->tty_children, TTY_CHILDREN_MAX);
 	switch (s->mode) {
 	case MODE_SEND:
+		if (!budget) {
+			code = reply(s, 452, "4.5.3", "Too many terminal messages in this session, "
+				     "nothing sent");
+			break;
+		}
 		priv_tty_check(s->cfg, users, n, st);
 		if ((bad = log_terminals(s, id, st, false, ", nothing sent")) < n) {
 			code = reply(s, 450, "4.2.1", "<%s>: User not active now, nothing sent",
@@ -342,7 +357,8 @@ static int deliver_send(struct session *s, const char *id, const struct buf *tex
 				     r[bad].addr);
 		break;
 	case MODE_SOML:
-		priv_tty_write(s->cfg, users, n, text->p, text->len, st);
+		if (budget)
+			priv_tty_write(s->cfg, users, n, text->p, text->len, st);
 		log_terminals(s, id, st, true, ", to the mailbox instead");
 		for (size_t i = 0; i < n; i++)
 			box[i] = st[i].result != TTY_OK;
@@ -351,7 +367,8 @@ static int deliver_send(struct session *s, const char *id, const struct buf *tex
 	default:	/* MODE_SAML */
 		if ((err = to_mailboxes(s, id, NULL)))
 			break;
-		priv_tty_write(s->cfg, users, n, text->p, text->len, st);
+		if (budget)
+			priv_tty_write(s->cfg, users, n, text->p, text->len, st);
 		log_terminals(s, id, st, true, ", in the mailbox only");
 		break;
 	}

@@ -14,9 +14,10 @@
 
 #include "util.h"
 
-void conn_init(struct conn *c, int in, int out, unsigned timeout,
+void conn_init(struct conn *c, int in, int out, unsigned timeout, unsigned session_timeout,
 	       const volatile sig_atomic_t *term, void (*idle)(void))
 {
+	deadline_in(&c->end, session_timeout * 1000ULL);
 	c->idle = idle;
 	struct stat st;
 	c->in = in;
@@ -56,7 +57,15 @@ static bool input_waiting(const struct conn *c)
 	return poll(&p, 1, 0) == 1;
 }
 
-enum rd conn_fill(struct conn *c)
+/* The earlier of d and the end of the session, in milliseconds. */
+static int wait_left(const struct conn *c, const struct deadline *d)
+{
+	int a = deadline_left(d), b = deadline_left(&c->end);
+	return a < b ? a : b;
+}
+
+/* conn_fill() waiting at most until d. */
+static enum rd fill(struct conn *c, const struct deadline *d)
 {
 	if (c->ipos) {
 		size_t keep = c->ilen - c->ipos;
@@ -75,15 +84,13 @@ enum rd conn_fill(struct conn *c)
 		c->idle();
 	if (c->dead)
 		return RD_EOF;
-	struct deadline d;
-	deadline_in(&d, c->timeout * 1000ULL);
 	for (;;) {
 		if (*c->term)
 			return RD_TERM;
 		struct pollfd p = { .fd = c->in, .events = POLLIN };
-		int r = poll(&p, 1, deadline_left(&d));
+		int r = poll(&p, 1, wait_left(c, d));
 		if (r == 0)
-			return RD_TIMEOUT;
+			return deadline_left(&c->end) ? RD_TIMEOUT : RD_EXPIRED;
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;
@@ -99,6 +106,13 @@ enum rd conn_fill(struct conn *c)
 	}
 }
 
+enum rd conn_fill(struct conn *c)
+{
+	struct deadline d;
+	deadline_in(&d, c->timeout * 1000ULL);
+	return fill(c, &d);
+}
+
 /* The start of a line that is too long to keep, so that its reply can still depend on
  * the verb (an over-long AUTH line gets RFC 4954's 500 5.5.6). */
 static void keep_head(struct conn *c, const char *p, size_t n)
@@ -111,6 +125,11 @@ static void keep_head(struct conn *c, const char *p, size_t n)
 enum rd conn_get_line(struct conn *c, size_t max, char **line, size_t *len)
 {
 	bool toolong = false;
+	/* Until the line's first byte is here, d bounds the silence; from that byte on,
+	 * the whole line (RFC 5321 4.5.3.2: a server times out a command). */
+	bool started = c->ipos < c->ilen;
+	struct deadline d;
+	deadline_in(&d, c->timeout * 1000ULL);
 	for (;;) {
 		char *p = c->ibuf + c->ipos;
 		size_t avail = c->ilen - c->ipos;
@@ -135,41 +154,14 @@ enum rd conn_get_line(struct conn *c, size_t max, char **line, size_t *len)
 			toolong = true;
 			c->ipos = c->ilen;
 		}
-		enum rd r = conn_fill(c);
+		enum rd r = fill(c, &d);
 		if (r != RD_OK)
 			return r;
-	}
-}
-
-void conn_peer(const struct conn *c, char *out, size_t n)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	unsigned char bin[16];
-	if (getpeername(c->in, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET) {
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out, (socklen_t)n);
-			return;
-		}
-		if (ss.ss_family == AF_INET6) {
-			struct in6_addr *a6 = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-			if (IN6_IS_ADDR_V4MAPPED(a6))
-				inet_ntop(AF_INET, &a6->s6_addr[12], out, (socklen_t)n);
-			else
-				inet_ntop(AF_INET6, a6, out, (socklen_t)n);
-			return;
+		if (!started) {
+			started = true;
+			deadline_in(&d, c->timeout * 1000ULL);
 		}
 	}
-	/* systemd sets REMOTE_ADDR, tcpserver TCPREMOTEIP; believe only real addresses. */
-	const char *env[] = { "REMOTE_ADDR", "TCPREMOTEIP" };
-	for (size_t i = 0; i < 2; i++) {
-		const char *v = getenv(env[i]);
-		if (v && (inet_pton(AF_INET, v, bin) == 1 || inet_pton(AF_INET6, v, bin) == 1)) {
-			snprintf(out, n, "%s", v);
-			return;
-		}
-	}
-	snprintf(out, n, "unknown");
 }
 
 void conn_free(struct conn *c)

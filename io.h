@@ -15,13 +15,16 @@
 
 #include "buf.h"
 #include "smtp-session.h"
+#include "util.h"
 
 /* Result of waiting for input. */
 enum rd {
 	RD_OK,		/* data (or a line) is there */
 	RD_LONG,	/* a line over the limit was skipped */
 	RD_EOF,		/* the client closed the connection */
-	RD_TIMEOUT,	/* RFC 5321 4.5.3.2: the client was silent too long */
+	RD_TIMEOUT,	/* RFC 5321 4.5.3.2: the client was silent too long, or took
+			 * longer than the timeout over one command line */
+	RD_EXPIRED,	/* the session's own time (--session-timeout) is up */
 	RD_TERM,	/* SIGTERM */
 };
 
@@ -30,6 +33,7 @@ struct conn {
 	bool out_sock;			/* out is a socket: send() without SIGPIPE */
 	bool dead;			/* the client cannot be written to any more */
 	unsigned timeout;		/* seconds a read or a write may wait */
+	struct deadline end;		/* when the session's time is up */
 	const volatile sig_atomic_t *term;	/* set by the SIGTERM handler */
 	void (*idle)(void);		/* called before every wait for the client */
 	struct buf obuf;		/* replies not yet written */
@@ -40,8 +44,9 @@ struct conn {
 	char ibuf[IO_BLOCK];		/* client input */
 };
 
-/* Set up c on in/out (everything before ibuf must be zero); idle may be NULL. */
-void conn_init(struct conn *c, int in, int out, unsigned timeout,
+/* Set up c on in/out (everything before ibuf must be zero); idle may be NULL.  No
+ * read waits past session_timeout seconds from now (RD_EXPIRED). */
+void conn_init(struct conn *c, int in, int out, unsigned timeout, unsigned session_timeout,
 	       const volatile sig_atomic_t *term, void (*idle)(void));
 
 /* Write every pending reply, waiting at most the timeout for the client. */
@@ -53,14 +58,12 @@ void conn_flush(struct conn *c);
 enum rd conn_fill(struct conn *c);
 
 /* The next line, NUL-terminated in place, without its line end.  LF ends a command
- * line, with or without CR before it.  A line longer than max octets (line end
+ * line, with or without CR before it.  The wait for its first byte and the time from
+ * that byte to its end are each bounded by the timeout: a client that trickles a
+ * byte now and then cannot hold the session (RD_TIMEOUT).  A line longer than max octets (line end
  * included, RFC 5321 4.5.3.1.4) is skipped through its end: RD_LONG, and its first
  * bytes are in longhead. */
 enum rd conn_get_line(struct conn *c, size_t max, char **line, size_t *len);
-
-/* The client's IP address, from the socket, else from $REMOTE_ADDR (systemd) or
- * $TCPREMOTEIP (tcpserver) when they hold a real address, else "unknown". */
-void conn_peer(const struct conn *c, char *out, size_t n);
 
 /* Release the output buffer (wiped). */
 void conn_free(struct conn *c);

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "options.h"
 #include "parent.h"
+#include "peer.h"
 #include "priv.h"
 #include "sandbox.h"
 #include "session.h"
@@ -134,13 +135,17 @@ static int session_process(const struct config *cfg, const struct passwd *ps, in
 /* The parent: serve until the session process ends, then end as it did. */
 static int parent_process(const struct config *cfg, pid_t pid, int link)
 {
+	/* The parent finds out who the client is itself, before it lets the connection
+	 * go: it checks --send without taking the session's word (peer.h). */
+	char client[INET6_ADDRSTRLEN];
+	peer_address(0, client, sizeof client);
 	drop_connection();
 	asuser_hide(link);
 	struct sigaction sa = { .sa_handler = pass_term };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	const char *why = NULL;
-	int rc = parent_serve(cfg, link, &why);
+	int rc = parent_serve(cfg, link, peer_loopback(client), &why);
 	if (rc == -1) {
 		log_msg(LOG_ERR, "privilege separation: the session process broke the protocol "
 			"(%s): killed", why);

@@ -21,7 +21,10 @@ void options_defaults(struct config *cfg)
 		.max_rcpt = DEFAULT_MAX_RCPT,
 		.max_messages = DEFAULT_MAX_MESSAGES,
 		.timeout = DEFAULT_TIMEOUT,
+		.session_timeout = DEFAULT_SESSION_TIMEOUT,
+		.max_errors = DEFAULT_MAX_ERRORS,
 		.auth = AUTH_LOCAL,
+		.send = SEND_AUTH,
 		.pam_service = "smtp",
 		.auth_delay_ms = DEFAULT_AUTH_DELAY_MS,
 		.tty_max_lines = DEFAULT_TTY_MAX_LINES,
@@ -45,14 +48,20 @@ static void usage(FILE *f)
 	      "  --max-size BYTES       largest message (default 10485760)\n"
 	      "  --max-recipients N     recipients per message (default 100)\n"
 	      "  --max-messages N       messages (MAIL commands) per connection (default 100)\n"
-	      "  --timeout SECONDS      idle timeout (default 300)\n"
+	      "  --timeout SECONDS      idle timeout, and the most one command line may\n"
+	      "                         take from its first byte (default 300)\n"
+	      "  --session-timeout SECONDS  the most a whole session may last (default 1800)\n"
+	      "  --max-errors N         refused commands before 421 (default 20)\n"
 	      "  --log-file PATH        log to PATH instead of syslog (facility mail)\n"
 	      "  --auth WHERE           offer AUTH: local (loopback clients, the default),\n"
 	      "                         always, or never\n"
 	      "  --require-auth         submission mode: MAIL only after AUTH\n"
 	      "  --pam-service NAME     PAM service for AUTH (default smtp)\n"
 	      "  --auth-delay MS        pause after a failed AUTH (default 2000)\n"
-	      "  --no-send              turn SEND, SOML and SAML (terminal delivery) off\n"
+	      "  --send WHO             who may write on terminals with SEND, SOML, SAML:\n"
+	      "                         auth (authenticated and loopback clients, the\n"
+	      "                         default), local (loopback clients), any, or never\n"
+	      "  --no-send              the same as --send never\n"
 	      "  --utmp PATH            who is logged in where (default: the system's utmp)\n"
 	      "  --tty-max-lines N      lines of a message shown on a terminal (default 64)\n"
 	      "  --tty-max-bytes N      bytes of a message shown on a terminal (default 8192)\n"
@@ -97,8 +106,8 @@ static char *domain_list(const char *list)
 }
 
 enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
-       O_MAXRCPT, O_MAXMSGS, O_TIMEOUT, O_LOGFILE, O_AUTH, O_REQUIRE_AUTH, O_PAM_SERVICE,
-       O_AUTH_DELAY, O_NOSEND, O_UTMP, O_TTYLINES, O_TTYBYTES, O_TTYTIMEOUT, O_PRIVSEP_USER,
+       O_MAXRCPT, O_MAXMSGS, O_TIMEOUT, O_SESSION_TIMEOUT, O_MAXERRORS, O_LOGFILE, O_AUTH, O_REQUIRE_AUTH, O_PAM_SERVICE,
+       O_AUTH_DELAY, O_SEND, O_NOSEND, O_UTMP, O_TTYLINES, O_TTYBYTES, O_TTYTIMEOUT, O_PRIVSEP_USER,
        O_PRIVSEP_DIR, O_HELP, O_VERSION };
 
 static const struct option options[] = {
@@ -111,11 +120,14 @@ static const struct option options[] = {
 	{ "max-recipients", required_argument, NULL, O_MAXRCPT },
 	{ "max-messages", required_argument, NULL, O_MAXMSGS },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "session-timeout", required_argument, NULL, O_SESSION_TIMEOUT },
+	{ "max-errors", required_argument, NULL, O_MAXERRORS },
 	{ "log-file", required_argument, NULL, O_LOGFILE },
 	{ "auth", required_argument, NULL, O_AUTH },
 	{ "require-auth", no_argument, NULL, O_REQUIRE_AUTH },
 	{ "pam-service", required_argument, NULL, O_PAM_SERVICE },
 	{ "auth-delay", required_argument, NULL, O_AUTH_DELAY },
+	{ "send", required_argument, NULL, O_SEND },
 	{ "no-send", no_argument, NULL, O_NOSEND },
 	{ "utmp", required_argument, NULL, O_UTMP },
 	{ "tty-max-lines", required_argument, NULL, O_TTYLINES },
@@ -186,7 +198,29 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 				bad_usage("--timeout: seconds, from 1 to 86400");
 			cfg->timeout = (unsigned)n;
 			break;
-		case O_NOSEND: cfg->no_send = true; break;
+		case O_SESSION_TIMEOUT:
+			if (!addr_number(optarg, 1, 86400, &n))
+				bad_usage("--session-timeout: seconds, from 1 to 86400");
+			cfg->session_timeout = (unsigned)n;
+			break;
+		case O_MAXERRORS:
+			if (!addr_number(optarg, 1, 100000, &n))
+				bad_usage("--max-errors: a number from 1 to 100000");
+			cfg->max_errors = (unsigned)n;
+			break;
+		case O_NOSEND: cfg->send = SEND_NEVER; break;	/* the older name */
+		case O_SEND:
+			if (strcmp(optarg, "auth") == 0)
+				cfg->send = SEND_AUTH;
+			else if (strcmp(optarg, "local") == 0)
+				cfg->send = SEND_LOCAL;
+			else if (strcmp(optarg, "any") == 0)
+				cfg->send = SEND_ANY;
+			else if (strcmp(optarg, "never") == 0)
+				cfg->send = SEND_NEVER;
+			else
+				bad_usage("--send: auth, local, any or never");
+			break;
 		case O_UTMP: cfg->utmp = optarg; break;
 		case O_TTYLINES:
 			if (!addr_number(optarg, 1, 100000, &n))

@@ -24,6 +24,8 @@
 #include "privsep.h"
 #include "tty.h"
 #include "users.h"
+#include "utf8.h"
+#include "util.h"
 
 /* RFC 4616 2: a PLAIN field is at most 255 octets (sasl.h). */
 #define AUTH_FIELD_MAX 255
@@ -36,6 +38,9 @@ struct parent {
 	struct buf pend;		/* PS_RCPT so far: struct pending[npend] */
 	size_t npend;
 	unsigned auth_failures;		/* counted here: the session's count is not trusted */
+	unsigned tty_children;		/* terminal children started (TTY_CHILDREN_MAX) */
+	bool loopback;			/* the client is on a loopback address (main.c) */
+	bool authenticated;		/* an AUTH of this session succeeded, here */
 	const char *why;		/* why the session broke the protocol */
 };
 
@@ -115,10 +120,23 @@ static int serve_lookup(struct parent *p)
 	return answer(p);
 }
 
+/* Every answer but AUTHN_OK is held back until --auth-delay after the request came
+ * (SIGTERM cuts the pause short): an unknown user and a wrong password for a real one
+ * take the same time, however long PAM took (pam_unix hashes only for real users),
+ * and the session process, which could time the answer itself, learns nothing.  This
+ * is the place to time it: PAM runs here, and the session is not trusted.  A bound
+ * the client controls it is not: --auth-delay is at most 60 s. */
+static void auth_pad(const struct deadline *until)
+{
+	(void)deadline_sleep(until);	/* the parent's one signal handler is SIGTERM's */
+}
+
 static int serve_auth(struct parent *p)
 {
 	char user[AUTH_FIELD_MAX + 1], pass[AUTH_FIELD_MAX + 1], rhost[INET6_ADDRSTRLEN];
 	char canon[USER_NAME_MAX + 1] = "";
+	struct deadline until;
+	deadline_in(&until, p->cfg->auth_delay_ms);
 	frame_get_str(&p->in, user, AUTH_FIELD_MAX);
 	frame_get_str(&p->in, pass, AUTH_FIELD_MAX);
 	frame_get_str(&p->in, rhost, sizeof rhost - 1);
@@ -131,14 +149,20 @@ static int serve_auth(struct parent *p)
 		rc = fatal(p, "AUTH with --auth never");
 	else if (p->auth_failures >= AUTH_MAX_FAILURES)	/* the session should have ended */
 		rc = fatal(p, "AUTH after too many failures");
+	else if (!utf8_user_name_ok(user))	/* the session refuses these: 535 */
+		rc = fatal(p, "unsafe user name in AUTH");
 	enum authn r = AUTHN_FAIL;
-	if (rc == 0 && user[0] && pass[0])
+	if (rc == 0 && pass[0])
 		r = auth_pam(p->cfg->pam_service, user, pass, rhost[0] ? rhost : NULL, canon);
 	explicit_bzero(pass, sizeof pass);
 	if (rc)
 		return rc;
+	if (r != AUTHN_OK)
+		auth_pad(&until);
 	if (r == AUTHN_FAIL)
 		p->auth_failures++;
+	if (r == AUTHN_OK)
+		p->authenticated = true;
 	if (r != AUTHN_OK)
 		canon[0] = '\0';
 	frame_begin(&p->out, PS_AUTH_ANS);
@@ -214,6 +238,18 @@ static int serve_deliver(struct parent *p)
 	return answer(p);
 }
 
+/* --send, checked again on what the parent knows itself: the address it found
+ * (main.c) and the AUTH it answered (the session refuses these with 530 first). */
+static bool send_allowed(const struct parent *p)
+{
+	switch (p->cfg->send) {
+	case SEND_ANY: return true;
+	case SEND_AUTH: return p->authenticated || p->loopback;
+	case SEND_LOCAL: return p->loopback;
+	default: return false;
+	}
+}
+
 /* PS_TTY_CHECK and PS_TTY_WRITE: one answer per pending recipient. */
 static int serve_tty(struct parent *p)
 {
@@ -222,8 +258,11 @@ static int serve_tty(struct parent *p)
 		? frame_get_bytes(&p->in, TTY_TEXT_MAX, &len) : NULL;
 	if (!frame_done(&p->in) || !p->npend)
 		return fatal(p, "malformed or out-of-order terminal request");
-	if (p->cfg->no_send)
-		return fatal(p, "terminal request with --no-send");
+	if (!send_allowed(p))
+		return fatal(p, "terminal request --send does not allow this client");
+	if (p->npend > TTY_CHILDREN_MAX - p->tty_children)	/* the session should refuse */
+		return fatal(p, "too many terminal children");
+	p->tty_children += (unsigned)p->npend;
 	struct pending *r = (struct pending *)p->pend.p;
 	const char **users = calloc(p->npend, sizeof *users);
 	struct tty_status *st = calloc(p->npend, sizeof *st);
@@ -278,9 +317,10 @@ static size_t limit(uint16_t type)
 	return type < PS_TYPE_END && requests[type].serve ? requests[type].max : 0;
 }
 
-int parent_serve(const struct config *cfg, int sock, const char **why)
+int parent_serve(const struct config *cfg, int sock, bool loopback, const char **why)
 {
-	struct parent p = { .cfg = cfg, .sock = sock, .in = FRAME_INIT, .out = FRAME_INIT };
+	struct parent p = { .cfg = cfg, .sock = sock, .in = FRAME_INIT, .out = FRAME_INIT,
+			    .loopback = loopback };
 	int rc = 0;
 	while (rc == 0) {
 		if (frame_recv(sock, &p.in, 0, limit) == -1) {

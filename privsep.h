@@ -19,9 +19,18 @@
  * a frame cut short, a field that does not parse or bytes left after the last field,
  * a descriptor where none belongs or none where one must be, a request out of order
  * (see "pending"), a recipient that no LOOKUP of this session returned, an AUTH after
- * AUTH_MAX_FAILURES failures, more than cfg->max_rcpt recipients, a spool that is not
- * a regular file (or a memfd that could be sealed and is not) or is smaller than
- * declared.
+ * AUTH_MAX_FAILURES failures, an AUTH user name utf8_user_name_ok() refuses (the
+ * session answers those 535 itself), more than cfg->max_rcpt recipients, a terminal
+ * request --send does not allow (the parent finds the client's address itself,
+ * before it lets go of the connection, and knows whether an AUTH of this session
+ * succeeded) or one that would take the session past TTY_CHILDREN_MAX terminal
+ * children in all (each pending recipient of a PS_TTY_CHECK or PS_TTY_WRITE is one),
+ * a spool that is not a regular file (or a memfd that could be sealed and is not) or
+ * is smaller than declared.
+ *
+ * Timing: every PS_AUTH_ANS but AUTHN_OK is sent no sooner than cfg->auth_delay_ms
+ * after the PS_AUTH arrived, whatever PAM took, so the answer's timing tells nobody,
+ * the session process included, whether the user exists.
  *
  *  request (child -> parent)                 answer (parent -> child)
  *  -------------------------------------     ----------------------------------------

@@ -2,6 +2,9 @@
  * way write(1) shows a message.  Session side: the privileged side never reads
  * message text, it only writes what this made safe (tty.c).
  *
+ * Every row of the sender's text starts with "| " and is at most TTY_WRAP_COLUMNS
+ * columns long, so a forged "Message from ..." or "EOF" never starts a row.
+ *
  * Only printable ASCII, TAB and line ends (as CRLF) pass; every other byte (ESC and the
  * rest of C0, DEL, C1 and everything above 0x7f) is shown as ^X or \\ooo, so no escape
  * sequence, bell or cursor movement reaches the terminal.  After SMTPUTF8 (RFC 6531)
@@ -16,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "smtp-session.h"
 #include "utf8.h"
 
 /* ---------------------------------------------------------------- rendering */
@@ -80,17 +84,68 @@ static void show_str(struct buf *b, const char *s, bool utf8)
 	}
 }
 
-/* The message text, cut at max_lines lines or max_bytes bytes as shown (CRLF and
- * escapes counted).  A line end is CRLF whatever the terminal's settings (write(1)
- * does the same: the terminal may be in raw mode).  Returns the number of message
- * bytes not shown, or -1. */
+/* Where the text stands on the terminal: rows finished, bytes written (prefixes and
+ * escapes included), columns of text in the current row, and whether a row is open. */
+struct pen {
+	unsigned lines;
+	size_t shown;
+	unsigned col;
+	bool midline;
+};
+
+/* The most columns a unit may take: a character beyond ASCII may be wide, a TAB goes
+ * to the next tab stop.  Counting too many only breaks a row early. */
+static unsigned unit_cols(const unsigned char *p, size_t k, bool raw)
+{
+	if (raw)
+		return 2;
+	return p[0] == '\t' ? 8 : (unsigned)unit_len(p, k, raw);
+}
+
+/* Show the unit at p (k bytes; a line end when *p is LF) if it fits in max_lines rows
+ * and max_bytes bytes: the prefix opens each row, a row that would pass
+ * TTY_WRAP_COLUMNS is broken first.  false when it does not fit. */
+static bool put_unit(struct buf *out, struct pen *pen, const unsigned char *p, size_t k,
+		     bool raw, unsigned max_lines, unsigned max_bytes)
+{
+	const size_t plen = sizeof TTY_PREFIX - 1;
+	if (p[0] == '\n') {	/* an empty row shows the prefix without its blank */
+		size_t need = (pen->midline ? 0 : 1) + 2;
+		if (pen->lines >= max_lines || pen->shown + need > max_bytes)
+			return false;
+		buf_add(out, pen->midline ? "\r\n" : "|\r\n", need);
+		*pen = (struct pen){ pen->lines + 1, pen->shown + need, 0, false };
+		return true;
+	}
+	unsigned cols = unit_cols(p, k, raw);
+	bool wrap = pen->midline && pen->col + cols > TTY_WRAP_COLUMNS;
+	size_t need = unit_len(p, k, raw) + (wrap ? 2 + plen : pen->midline ? 0 : plen);
+	if (pen->lines + wrap >= max_lines || pen->shown + need > max_bytes)
+		return false;
+	if (wrap) {
+		buf_add(out, "\r\n", 2);
+		pen->lines++;
+		pen->col = 0;
+		pen->midline = false;
+	}
+	if (!pen->midline)
+		buf_add(out, TTY_PREFIX, plen);
+	show_unit(out, p, k, raw);
+	pen->col += cols;
+	pen->midline = true;
+	pen->shown += need;
+	return true;
+}
+
+/* The message text, each row prefixed, cut at max_lines rows or max_bytes bytes as
+ * shown (CRLF, prefixes and escapes counted).  A line end is CRLF whatever the
+ * terminal's settings (write(1) does the same: the terminal may be in raw mode).
+ * Returns the number of message bytes not shown, or -1. */
 static off_t render_body(struct buf *out, int spool, off_t size, unsigned max_lines,
 			 unsigned max_bytes, bool utf8)
 {
 	char chunk[4096];
-	unsigned lines = 0;
-	size_t shown = 0;
-	bool midline = false;
+	struct pen pen = { 0, 0, 0, false };
 	off_t off = 0;
 	while (off < size) {
 		size_t want = size - off < (off_t)sizeof chunk ? (size_t)(size - off) : sizeof chunk;
@@ -107,24 +162,35 @@ static off_t render_body(struct buf *out, int spool, off_t size, unsigned max_li
 				break;
 			bool raw;
 			k = next_unit(p + i, (size_t)r - i, utf8, &raw);
-			size_t need = p[i] == '\n' ? 2 : unit_len(p + i, k, raw);
-			if (lines >= max_lines || shown + need > max_bytes)
+			if (!put_unit(out, &pen, p + i, k, raw, max_lines, max_bytes))
 				goto cut;
-			if (p[i] == '\n') {
-				buf_add(out, "\r\n", 2);
-				lines++;
-			} else {
-				show_unit(out, p + i, k, raw);
-			}
-			midline = p[i] != '\n';
-			shown += need;
 			off += (off_t)k;
 		}
 	}
 cut:
-	if (midline)
+	if (pen.midline)
 		buf_add(out, "\r\n", 2);
 	return size - off;
+}
+
+/* Append the banner text in b to out, breaking its rows where a row of message text
+ * ends (TTY_WRAP_COLUMNS after the prefix; a byte of UTF-8 that starts a character
+ * counted as two columns) and indenting the rest, so that no part of the sender's
+ * address or HELO name starts a row. */
+static void put_banner(struct buf *out, const struct buf *b)
+{
+	const unsigned width = TTY_WRAP_COLUMNS + sizeof TTY_PREFIX - 1;
+	unsigned col = 0;
+	for (size_t i = 0; i < b->len; i++) {
+		unsigned char c = (unsigned char)b->p[i];
+		unsigned cols = c < 0x80 ? 1 : c >= 0xc0 ? 2 : 0;
+		if (cols && col + cols > width) {
+			buf_adds(out, "\r\n" TTY_BANNER_INDENT);
+			col = sizeof TTY_BANNER_INDENT - 1;
+		}
+		buf_addc(out, (char)c);
+		col += cols;
+	}
 }
 
 int tty_render(struct buf *out, const struct tty_note *note, int spool, off_t size,
@@ -134,13 +200,18 @@ int tty_render(struct buf *out, const struct tty_note *note, int spool, off_t si
 	localtime_r(&note->when, &tm);
 	/* write(1): a fresh line first, then "Message from ... at HH:MM ...".  No bell:
 	 * a message from the network does not get to ring it. */
-	buf_adds(out, "\r\nMessage from ");
-	show_str(out, note->sender[0] ? note->sender : "<>", note->utf8);
-	buf_adds(out, " on ");
-	show_str(out, note->helo, false);
-	buf_adds(out, " (");
-	show_str(out, note->client, false);
-	buf_printf(out, ") at %02d:%02d ...\r\n", tm.tm_hour, tm.tm_min);
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "Message from ");
+	show_str(&b, note->sender[0] ? note->sender : "<>", note->utf8);
+	buf_adds(&b, " on ");
+	show_str(&b, note->helo, false);
+	buf_adds(&b, " (");
+	show_str(&b, note->client, false);
+	buf_printf(&b, ") at %02d:%02d ...", tm.tm_hour, tm.tm_min);
+	buf_adds(out, "\r\n");
+	put_banner(out, &b);
+	buf_adds(out, "\r\n");
+	buf_free(&b);
 	off_t rest = render_body(out, spool, size, max_lines, max_bytes, note->utf8);
 	if (rest == -1)
 		return -1;

@@ -23,8 +23,12 @@ struct tty_note {
 
 /* Append to out the text for a terminal: "\r\n", the header line
  *   Message from <sender> on <helo> (<client>) at HH:MM ...
- * the message (bytes 0..size of spool, LF line ends) cut after max_lines lines or
- * max_bytes bytes as shown, a line saying so when it was cut, and "EOF".  Line ends are
+ * (its rows broken after TTY_WRAP_COLUMNS columns, the rest indented), the message
+ * (bytes 0..size of spool, LF line ends), each row after TTY_PREFIX ("|" alone for an
+ * empty line) and broken after TTY_WRAP_COLUMNS columns, cut after max_lines rows or
+ * max_bytes bytes as shown (prefixes included), a line saying so when it was cut,
+ * and "EOF": only our rows start in the first column, so the sender can forge
+ * neither a banner nor an end.  Line ends are
  * CRLF; TAB and printable ASCII pass, every other byte is shown as ^X or \ooo; with
  * note->utf8, a well-formed UTF-8 character that utf8_printable() allows passes too
  * (as util-linux write(1) shows it in a UTF-8 locale), while C1 controls, format and

@@ -15,6 +15,8 @@
 
 #include "log.h"
 #include "priv.h"
+#include "utf8.h"
+#include "util.h"
 
 /* ---------------------------------------------------------------- base64 */
 
@@ -142,23 +144,46 @@ static ssize_t sasl_first(struct session *s, char *initial, const char *challeng
 	return got;
 }
 
-/* Wait out the failure delay; SIGTERM cuts it short. */
-static void auth_pause(const struct session *s)
+/* Wait until the failure may be answered; SIGTERM cuts it short. */
+static void auth_pause(const struct session *s, const struct deadline *until)
 {
-	struct timespec left = { s->cfg->auth_delay_ms / 1000,
-				 (long)(s->cfg->auth_delay_ms % 1000) * 1000000 };
-	while (!*s->c.term && nanosleep(&left, &left) == -1 && errno == EINTR)
+	while (!*s->c.term && deadline_sleep(until) == -1 && errno == EINTR)
 		;
 }
 
+/* A user name as a log line may show it: what utf8_user_name_ok() allows in ASCII
+ * as it is, every other byte as \xHH (so a refused name is still recognisable). */
+static void name_for_log(char *out, size_t n, const char *user)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)user; *p && o + 5 < n; p++) {
+		if (*p > 0x20 && *p < 0x7f && !strchr("\"'`\\", *p))
+			out[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(out + o, n - o, "\\x%02X", *p);
+	}
+	out[o] = '\0';
+}
+
 /* Check the credentials and answer.  An empty password, or an authorization identity
- * other than the user (RFC 4616 2: we act for nobody else), fails like a bad password. */
+ * other than the user (RFC 4616 2: we act for nobody else), fails like a bad password;
+ * so does a user name utf8_user_name_ok() refuses, which PAM never sees.
+ *
+ * Every failure is answered no sooner than --auth-delay after the credentials were
+ * complete, however long PAM took: an unknown user (no hash to compute) and a wrong
+ * password for a real one take the same time.  The parent pads the PAM check itself
+ * (parent.c serve_auth), so even a compromised session process learns nothing from
+ * its timing; this pads the failures the session decides alone.  Both count from the
+ * start, so the pause is one --auth-delay, not two. */
 static int authenticate(struct session *s, const char *mech, const char *authzid,
 			const char *user, const char *pass)
 {
-	char canon[USER_NAME_MAX + 1];
+	struct deadline until;
+	deadline_in(&until, s->cfg->auth_delay_ms);
+	char canon[USER_NAME_MAX + 1], shown[4 * SASL_FIELD_MAX + 1];
 	enum authn r = AUTHN_FAIL;
-	if (user[0] && pass[0] && (!authzid[0] || strcmp(authzid, user) == 0))
+	bool safe = utf8_user_name_ok(user);
+	if (safe && pass[0] && (!authzid[0] || strcmp(authzid, user) == 0))
 		r = priv_auth(s->cfg, user, pass,
 			      strcmp(s->client, "unknown") ? s->client : NULL, canon);
 	if (r == AUTHN_OK) {
@@ -167,12 +192,14 @@ static int authenticate(struct session *s, const char *mech, const char *authzid
 			   "auth: %s user=%s client=%s ok", mech, canon, s->client);
 		return reply(s, 235, "2.7.0", "Authentication successful");
 	}
-	log_fields(LOG_NOTICE, LOG_FIELDS({ LF_USER, user }, { LF_CLIENT, s->client }),
-		   "auth: %s user=%s client=%s %s", mech, user, s->client,
-		   r == AUTHN_FAIL ? "failed" : "unavailable");
+	name_for_log(shown, sizeof shown, user);
+	log_fields(LOG_NOTICE, LOG_FIELDS({ LF_USER, shown }, { LF_CLIENT, s->client }),
+		   "auth: %s user=%s client=%s %s", mech, shown, s->client,
+		   !safe ? "failed: unsafe user name, not passed to PAM"
+			 : r == AUTHN_FAIL ? "failed" : "unavailable");
 	if (r == AUTHN_TEMPFAIL)
 		return reply(s, 454, "4.7.0", "Temporary authentication failure");
-	auth_pause(s);
+	auth_pause(s, &until);
 	int code = reply(s, 535, "5.7.8", "Authentication credentials invalid");
 	if (++s->auth_failures >= AUTH_MAX_FAILURES) {
 		s->closing = "auth failures";

@@ -80,7 +80,8 @@ struct session {
 	int spool;			/* the message during DATA, or -1 */
 	enum rd end;			/* why the session ends; RD_OK while it runs */
 	const char *closing;		/* or why we closed it ourselves */
-	unsigned errors;		/* bad commands so far */
+	unsigned errors;		/* refused commands so far (--max-errors) */
+	unsigned tty_children;		/* terminal children asked for (TTY_CHILDREN_MAX) */
 	unsigned commands, messages, rejects;
 	/* Last: it ends with the 64 KiB input buffer, which is never cleared. */
 	struct conn c;
@@ -96,6 +97,10 @@ int reply(struct session *s, int code, const char *esc, const char *fmt, ...)
 
 /* The HELO name for a structured log field: none before HELO/EHLO. */
 const char *helo_field(const struct session *s);
+
+/* May the session ask for n more terminal children (TTY_CHILDREN_MAX)?  If so they
+ * are counted as started. */
+bool tty_budget(struct session *s, size_t n);
 
 /* Forget the transaction (RSET, and after each message). */
 void reset_transaction(struct session *s);

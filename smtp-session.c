@@ -23,6 +23,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "log.h"
+#include "peer.h"
 #include "priv.h"
 #include "session.h"
 #include "smtp-session.h"
@@ -37,9 +38,12 @@ const char *helo_field(const struct session *s)
 	return s->helo[0] ? s->helo : NULL;
 }
 
+/* --max-errors counts every refusal (smtp-session.h DEFAULT_MAX_ERRORS), 4xx too: a
+ * client that goes on after 450 "not logged in" is probing as much as one after 550.
+ * 421 is not counted: it ends the session by itself. */
 static bool counts_as_error(int code)
 {
-	return (code >= 500 && code <= 504) || code == 555;
+	return code >= 400 && code != 421;
 }
 
 /* One line of reply text, in ASCII whatever it holds: RFC 6531 3.7.4 allows UTF-8 in
@@ -106,6 +110,14 @@ struct verb {
 	size_t max;	/* longest command line, CRLF included */
 };
 
+bool tty_budget(struct session *s, size_t n)
+{
+	if (n > TTY_CHILDREN_MAX - s->tty_children)
+		return false;
+	s->tty_children += (unsigned)n;
+	return true;
+}
+
 void reset_transaction(struct session *s)
 {
 	s->sender[0] = '\0';
@@ -156,7 +168,7 @@ static int smtp_ehlo(struct session *s, const struct verb *v, char *arg)
 	      "%s"			/* RFC 4954 */
 	      "LIMITS RCPTMAX=%u MAILMAX=%u\n"	/* RFC 9422 */
 	      "ENHANCEDSTATUSCODES",	/* RFC 2034 */
-	      s->cfg->hostname, s->cfg->no_send ? "" : "SEND\nSOML\nSAML\n", s->cfg->max_size,
+	      s->cfg->hostname, s->cfg->send == SEND_NEVER ? "" : "SEND\nSOML\nSAML\n", s->cfg->max_size,
 	      s->auth_offered ? "AUTH PLAIN LOGIN\n" : "", s->cfg->max_rcpt,
 	      s->cfg->max_messages);
 }
@@ -266,12 +278,35 @@ static int smtp_mail(struct session *s, const struct verb *v, char *arg)
 	return start_mail(s, v, arg, MODE_MAIL);
 }
 
-/* RFC 5321 Appendix F.6: SEND, SOML and SAML with RFC 821's model; --no-send turns
- * them off, and then they are not implemented as far as the client can tell. */
+/* --send: may this client write on terminals?  s->client is the socket's peer (or
+ * what the super-server said); "unknown" is no loopback client. */
+static bool send_allowed(const struct session *s)
+{
+	switch (s->cfg->send) {
+	case SEND_ANY: return true;
+	case SEND_AUTH: return s->auth_user[0] || peer_loopback(s->client);
+	case SEND_LOCAL: return peer_loopback(s->client);
+	default: return false;
+	}
+}
+
+/* RFC 5321 Appendix F.6: SEND, SOML and SAML with RFC 821's model; --send never turns
+ * them off, and then they are not implemented as far as the client can tell.  A
+ * client --send does not allow gets 530 for SEND (RFC 4954 6: authentication
+ * required), and its SOML and SAML are MAIL: the mailbox only, as RFC 821 3.4 lets
+ * SOML fall back and SAML's terminal copy is "if possible". */
 static int start_send(struct session *s, const struct verb *v, char *arg, enum mode mode)
 {
-	if (s->cfg->no_send)
+	if (s->cfg->send == SEND_NEVER)
 		return reply(s, 502, "5.5.1", "%s not implemented", v->name);
+	if (!send_allowed(s) && mode == MODE_SEND)
+		return reply(s, 530, "5.7.0", "Authentication required to send to a terminal");
+	if (!send_allowed(s)) {
+		log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }),
+			   "%s from %s: no terminal for this client, the mailbox only", v->name,
+			   s->client);
+		mode = MODE_MAIL;
+	}
 	return start_mail(s, v, arg, mode);
 }
 
@@ -306,6 +341,9 @@ static bool have_user(struct session *s, const char *user)
 static int send_rcpt(struct session *s, const struct addr *a, const char *user)
 {
 	struct tty_status st;
+	if (!tty_budget(s, 1))
+		return reply(s, 452, "4.5.3", "<%s>: Too many terminal messages in this session",
+			     a->text);
 	priv_tty_check(s->cfg, &user, 1, &st);
 	switch (st.result) {
 	case TTY_OK:
@@ -434,7 +472,7 @@ static int smtp_help(struct session *s, const struct verb *v, char *arg)
 	return reply(s, 214, "2.0.0",
 	      "smtp-session " SMTP_SESSION_VERSION ", RFC 5321\n"
 	      "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY EXPN HELP%s\n"
-	      "End of HELP info", s->cfg->no_send ? "" : " SEND SOML SAML");
+	      "End of HELP info", s->cfg->send == SEND_NEVER ? "" : " SEND SOML SAML");
 }
 
 /* The verb table, sorted by name for bsearch. */
@@ -498,6 +536,7 @@ static const char *end_reason(const struct session *s)
 		return s->closing;
 	switch (s->end) {
 	case RD_TIMEOUT: return "timeout";
+	case RD_EXPIRED: return "session timeout";
 	case RD_TERM: return "SIGTERM";
 	default: return "lost connection";
 	}
@@ -514,9 +553,9 @@ static void too_long(struct session *s)
 
 static int session(struct session *s)
 {
-	conn_peer(&s->c, s->client, sizeof s->client);
+	peer_address(s->c.in, s->client, sizeof s->client);
 	s->auth_offered = s->cfg->auth == AUTH_ALWAYS ||
-			  (s->cfg->auth == AUTH_LOCAL && addr_loopback(s->client));
+			  (s->cfg->auth == AUTH_LOCAL && peer_loopback(s->client));
 	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }), "connect from %s", s->client);
 	reply(s, 220, NULL, "%s ESMTP", s->cfg->hostname);
 	while (!s->quit && !s->c.dead && !s->closing && s->end == RD_OK) {
@@ -536,7 +575,7 @@ static int session(struct session *s)
 			reply(s, 421, "4.3.0", "%s Local error, closing connection",
 			      s->cfg->hostname);
 		}
-		if (s->errors >= MAX_BAD_COMMANDS && !s->quit && !s->closing) {
+		if (s->errors >= s->cfg->max_errors && !s->quit && !s->closing) {
 			s->closing = "errors";
 			reply(s, 421, "4.7.0", "%s Too many errors, closing connection",
 			      s->cfg->hostname);
@@ -544,6 +583,9 @@ static int session(struct session *s)
 	}
 	if (s->end == RD_TIMEOUT)	/* RFC 5321 4.5.3.2 */
 		reply(s, 421, "4.4.2", "%s Timeout, closing connection", s->cfg->hostname);
+	else if (s->end == RD_EXPIRED)
+		reply(s, 421, "4.4.2", "%s Session time limit reached, closing connection",
+		      s->cfg->hostname);
 	else if (s->end == RD_TERM)
 		reply(s, 421, "4.3.2", "%s Shutting down, closing connection", s->cfg->hostname);
 	conn_flush(&s->c);
@@ -589,7 +631,7 @@ int session_run(const struct config *cfg, bool refuse, int in, int out)
 	memset(&s, 0, offsetof(struct session, c) + offsetof(struct conn, ibuf));
 	s.cfg = cfg;
 	s.spool = -1;
-	conn_init(&s.c, in, out, cfg->timeout, &got_term, priv_flush);
+	conn_init(&s.c, in, out, cfg->timeout, cfg->session_timeout, &got_term, priv_flush);
 	buf_on_oom(oom_421);
 	/* No SA_RESTART: waits wake up and look at got_term. */
 	struct sigaction sa = { .sa_handler = on_term };

@@ -36,10 +36,24 @@
 #define AUTH_LINE_MAX 12288
 /* Failed AUTH attempts in one session before 421 (brute-force brake). */
 #define AUTH_MAX_FAILURES 3
-/* Pause after each failed AUTH, in milliseconds (--auth-delay). */
+/* Each failed AUTH is answered this many milliseconds after the check began, not
+ * sooner, whatever PAM took (--auth-delay): failures for real and unknown users
+ * take the same time. */
 #define DEFAULT_AUTH_DELAY_MS 2000
-/* Commands that get 500-504 or 555 before we give up on the client with 421. */
-#define MAX_BAD_COMMANDS 10
+/* Refused commands in one session before we give up on the client with 421 4.7.0
+ * (--max-errors), as Postfix's smtpd_hard_error_limit: every reply of 400 and up to a
+ * command counts, refused recipients (RCPT, and SEND's 450 for a user not logged in)
+ * included; 421 itself does not (it ends the session anyway), nor do 334 and 354. */
+#define DEFAULT_MAX_ERRORS 20
+/* RFC 5321 4.5.3.2: the whole session, however busy, lasts at most this many seconds
+ * (--session-timeout); then 421 4.4.2 and the end.  Each command line must also be
+ * complete within --timeout of its first byte, so trickling cannot stretch it. */
+#define DEFAULT_SESSION_TIMEOUT 1800
+/* Terminal children (SEND, SOML, SAML: one process per recipient for each check or
+ * write, tty.c) one session may start in all.  The session refuses what would pass it
+ * (452 4.5.3 at RCPT; the mailbox, or 452 for SEND, at the end of the message) and the
+ * parent counts again and ends a session that asks for more (privsep.h). */
+#define TTY_CHILDREN_MAX 100
 /* Size of one read from the client and of one write to the spool. */
 #define IO_BLOCK 65536
 /* Replies are flushed at the latest when this much is pending (RFC 2920 3.2). */
@@ -58,6 +72,16 @@
 /* As root, a terminal's child process that has not answered this long after that
  * deadline is killed (it may be stuck in something the deadline does not cover). */
 #define TTY_GRACE_MS 1000
+/* How a terminal tells our lines from the sender's (render.c): every row of message
+ * text starts with TTY_PREFIX, and rows are broken after TTY_WRAP_COLUMNS columns of
+ * text (wide characters and TABs counted at their widest), so on a terminal of 80
+ * columns or more no row of the sender's can start anywhere else; rows of the banner
+ * that wrap start with TTY_BANNER_INDENT.  Our own lines (the banner, the cut line,
+ * "EOF") start with a letter or '[' in the first column, which the sender can never
+ * reach. */
+#define TTY_PREFIX "| "
+#define TTY_WRAP_COLUMNS 76
+#define TTY_BANNER_INDENT "    "
 /* utmp's ut_line is a fixed 32-byte field (glibc UT_LINESIZE), not NUL-terminated. */
 #define TTY_LINE_MAX 32
 /* The most --tty-max-bytes may be, and the most a rendered terminal text may take:
@@ -90,6 +114,13 @@
 #define EXIT_USAGE 100
 #define EXIT_SYSTEM 111
 
+/* Who may write on a terminal with SEND, SOML and SAML (--send): by default (auth)
+ * authenticated clients and loopback clients, who could run write(1) on this host
+ * anyway; local: loopback clients only; any: every client; never: the verbs are off
+ * (502, not in EHLO).  Another client's SEND gets 530 5.7.0; its SOML and SAML go to
+ * the mailbox only, as MAIL. */
+enum send_policy { SEND_AUTH, SEND_LOCAL, SEND_ANY, SEND_NEVER };
+
 /* Where AUTH is offered (--auth): only where credentials cannot be sniffed (a loopback
  * connection, later also after STARTTLS), everywhere, or nowhere. */
 enum auth_policy { AUTH_LOCAL, AUTH_ALWAYS, AUTH_NEVER };
@@ -104,12 +135,14 @@ struct config {
 	unsigned long long max_size;
 	unsigned max_rcpt;
 	unsigned max_messages;	/* transactions per session (RFC 9422 MAILMAX) */
-	unsigned timeout;	/* seconds of silence before 421 */
+	unsigned timeout;	/* seconds of silence, or for one command line, before 421 */
+	unsigned session_timeout;	/* seconds the whole session may last */
+	unsigned max_errors;	/* refused commands before 421 */
 	enum auth_policy auth;
 	bool require_auth;	/* submission mode: no MAIL before AUTH (530) */
 	const char *pam_service;
 	unsigned auth_delay_ms;
-	bool no_send;		/* --no-send: SEND, SOML and SAML are off (502) */
+	enum send_policy send;	/* --send: who may write on terminals */
 	const char *utmp;	/* --utmp: NULL for the system's utmp */
 	unsigned tty_max_lines, tty_max_bytes;	/* what a terminal is shown */
 	unsigned tty_timeout;	/* seconds a terminal may take to accept it */

@@ -3,7 +3,10 @@
  * side; the text it writes was made safe by the session (render.c).
  *
  * The text comes from the network and lands on somebody's screen, so:
- *  - tty_render() (render.c) lets through only printable ASCII, TAB and line ends;
+ *  - tty_render() (render.c) lets through only printable ASCII, TAB and line ends,
+ *    and starts every row of the sender's text with "| ";
+ *  - root's terminals are never written: a recipient of uid 0 (root, an alias or
+ *    postmaster mapped to root, another uid-0 account) counts as not taking messages;
  *  - the terminal is found in utmp and opened as the user it belongs to, never as root:
  *    one child process per user (asuser.c), which as root drops to the user first,
  *    as mbox.c does for Maildirs (in single-user mode this process already is the
@@ -249,10 +252,13 @@ static void child(void *arg, const struct passwd *pw, int sock)
 	struct tty_status st;
 	memset(&st, 0, sizeof st);	/* all of it goes to the parent */
 	st.result = TTY_ERROR;
-	if (pw)
-		reach(j->cfg, pw->pw_name, pw->pw_uid, j->text, j->len, j->deadline, &st);
-	else	/* single-user mode: this process is the user already */
-		reach(j->cfg, j->user, geteuid(), j->text, j->len, j->deadline, &st);
+	uid_t uid = pw ? pw->pw_uid : geteuid();	/* single-user mode: the user already */
+	if (uid == 0) {	/* root's terminals are never written, whatever maps to root */
+		st.result = TTY_REFUSED;
+		log_msg(LOG_NOTICE, "terminal of %s refused: uid 0", pw ? pw->pw_name : j->user);
+	} else {
+		reach(j->cfg, pw ? pw->pw_name : j->user, uid, j->text, j->len, j->deadline, &st);
+	}
 	(void)!send(sock, &st, sizeof st, MSG_NOSIGNAL);
 }
 

@@ -1,6 +1,8 @@
 /* utf8.c: UTF-8 (utf8.h).  Session side. */
 #include "utf8.h"
 
+#include <string.h>
+
 size_t utf8_next(const unsigned char *p, size_t n, unsigned *cp)
 {
 	if (n == 0)
@@ -65,5 +67,29 @@ bool utf8_printable(unsigned cp)
 	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
 		if (cp >= hidden[i].lo && cp <= hidden[i].hi)
 			return false;
+	return true;
+}
+
+/* Unicode's space characters beyond ASCII (category Zs), which look like a blank. */
+static bool unicode_space(unsigned cp)
+{
+	return cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x202f ||
+	       cp == 0x205f || cp == 0x3000;
+}
+
+bool utf8_user_name_ok(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t n = strlen(name);
+	if (!n)
+		return false;
+	for (size_t i = 0, k; i < n; i += k) {
+		unsigned cp;
+		if (!(k = utf8_next(p + i, n - i, &cp)))
+			return false;
+		if (cp < 0x80 ? cp <= 0x20 || cp == 0x7f || strchr("\"'`\\", (int)cp)
+			      : !utf8_printable(cp) || unicode_space(cp))
+			return false;
+	}
 	return true;
 }

@@ -1,6 +1,7 @@
 /* utf8.h: UTF-8 as RFC 3629 defines it, for internationalised addresses (RFC 6531,
- * addr.c), for replies that must stay ASCII (smtp-session.c) and for the text a
- * terminal is shown (render.c).  Pure functions.  Session side. */
+ * addr.c), for replies that must stay ASCII (smtp-session.c), for the text a
+ * terminal is shown (render.c) and for the user names AUTH takes (sasl.c, and again
+ * in the parent, parent.c).  Pure functions.  Both sides. */
 #ifndef UTF8_H
 #define UTF8_H
 
@@ -18,5 +19,13 @@ size_t utf8_next(const unsigned char *p, size_t n, unsigned *cp);
  * "Trojan Source" class U+202A-U+202E and U+2066-U+2069 among them), not the line and
  * paragraph separators, not the noncharacters. */
 bool utf8_printable(unsigned cp);
+
+/* May an AUTH user name go to PAM (and into a log line)?  Not empty, and every
+ * character either printable ASCII other than space, '"', '\'', '`' and '\\', or, as
+ * EHLO always advertises SMTPUTF8 (RFC 6531) and AUTH needs EHLO, a well-formed UTF-8
+ * character that utf8_printable() allows and that is no space.  Control bytes (a
+ * newline, ESC), malformed UTF-8 and the quoting characters of shells and log
+ * formats never reach PAM, whose modules log PAM_USER as it is. */
+bool utf8_user_name_ok(const char *name);
 
 #endif

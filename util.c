@@ -28,6 +28,12 @@ int deadline_left(const struct deadline *d)
 	return ms < 0 ? 0 : ms > DAY_MS ? (int)DAY_MS : (int)ms;
 }
 
+int deadline_sleep(const struct deadline *d)
+{
+	int e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &d->at, NULL);
+	return e ? (errno = e, -1) : 0;
+}
+
 void close_keep_errno(int fd)
 {
 	int e = errno;

@@ -17,6 +17,10 @@ void deadline_in(struct deadline *d, unsigned long long ms);
 /* Milliseconds left, 0 when it has passed; at most a day, so it fits poll(2). */
 int deadline_left(const struct deadline *d);
 
+/* Sleep until d has passed: 0, or -1 with errno EINTR when a signal handler ran
+ * first (SIGTERM cuts a pause short). */
+int deadline_sleep(const struct deadline *d);
+
 /* close(fd) unless it is -1, keeping errno as it was: for error paths. */
 void close_keep_errno(int fd);
 

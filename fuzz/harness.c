@@ -122,11 +122,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.max_rcpt = conf & 4 ? 2 : DEFAULT_MAX_RCPT,
 		.max_messages = conf & 4 ? 2 : DEFAULT_MAX_MESSAGES,
 		.timeout = 1,
+		.session_timeout = DEFAULT_SESSION_TIMEOUT,
+		.max_errors = DEFAULT_MAX_ERRORS,
 		.auth = AUTH_ALWAYS,	/* the pipe is no loopback client: offer it anyway */
 		.require_auth = (conf & 0x30) == 0x30,
 		.pam_service = "smtp",
 		.auth_delay_ms = 0,
-		.no_send = (conf & 0x50) == 0x50,
+		/* the pipe is no loopback client: any, or never */
+		.send = (conf & 0x50) == 0x50 ? SEND_NEVER : SEND_ANY,
 		.tty_max_lines = DEFAULT_TTY_MAX_LINES,
 		.tty_max_bytes = DEFAULT_TTY_MAX_BYTES,
 		.tty_timeout = DEFAULT_TTY_TIMEOUT,

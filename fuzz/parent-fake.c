@@ -18,6 +18,7 @@
 #include "../mbox.h"
 #include "../tty.h"
 #include "../users.h"
+#include "../utf8.h"
 
 #define CHECK(cond) do { if (!(cond)) { \
 	fprintf(stderr, "parent-fake: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
@@ -76,7 +77,7 @@ enum authn auth_pam(const char *service, const char *user, const char *pass,
 		    const char *rhost, char *canon)
 {
 	(void)service, (void)rhost;
-	CHECK(user[0] && pass[0]);
+	CHECK(utf8_user_name_ok(user) && pass[0]);
 	if (strcmp(user, "alice") != 0 || strcmp(pass, "secret") != 0)
 		return AUTHN_FAIL;
 	snprintf(canon, USER_NAME_MAX + 1, "%s", user);
@@ -101,7 +102,7 @@ int mbox_deliver(const struct config *cfg, int spool, off_t size,
 static void terminals(const struct config *cfg, const char *const *users, size_t n,
 		      struct tty_status *st)
 {
-	CHECK(!cfg->no_send && n >= 1 && n <= cfg->max_rcpt);
+	CHECK(cfg->send != SEND_NEVER && n >= 1 && n <= cfg->max_rcpt);
 	for (size_t i = 0; i < n; i++) {
 		was_returned(users[i]);
 		st[i] = (struct tty_status){ strcmp(users[i], "bob") ? TTY_OK : TTY_NOT_LOGGED_IN,

@@ -98,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.tty_max_bytes = 8192, .tty_timeout = 1,
 	};
 	const char *why;
-	parent_serve(&cfg, sv[0], &why);
+	parent_serve(&cfg, sv[0], !(conf & 4), &why);	/* bit 2: a remote client */
 	close(sv[0]);
 	close(sv[1]);
 	return 0;

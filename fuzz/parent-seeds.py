@@ -39,9 +39,15 @@ seeds = {
     frame("PS_DELIVER", u64(MSG) + u32(2)),
     "auth": b"\0" + frame("PS_AUTH", s("alice") + s("wrong") + s("127.0.0.1")) +
     frame("PS_AUTH", s("alice") + s("secret") + s("")),
+    # A user name the session must have refused (utf8_user_name_ok()): fatal.
+    "auth-badname": b"\0" + frame("PS_AUTH", s("alice\n\x1b[2J") + s("secret") + s("")),
     "tty": b"\0" + frame("PS_LOOKUP", s("test")) + frame("PS_RCPT", s("test") + s("")) +
     frame("PS_TTY_CHECK") + frame("PS_RCPT", s("test") + s("")) +
     frame("PS_TTY_WRITE", s("\r\nMessage from <>\r\nEOF\r\n")),
+    # The same terminal check for a remote client that did not authenticate (conf
+    # bit 2): --send auth makes it fatal.
+    "tty-remote": b"\4" + frame("PS_LOOKUP", s("test")) + frame("PS_RCPT", s("test") + s("")) +
+    frame("PS_TTY_CHECK"),
     "log": b"\0" + frame("PS_LOG", u32(6) + u32(2) + u32(1) + s("127.0.0.1") + u32(2) +
                          s("helo") + s("connect from 127.0.0.1")),
     "lookups": b"\0" + b"".join(frame("PS_LOOKUP", s(n)) for n in

