@@ -24,7 +24,7 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 WITH_SYSTEMD ?= 1
 
 # The session side (unprivileged, sandboxed): the dialogue and what it uses.
-SESSION_OBJS = smtp-session.o data.o sasl.o addr.o io.o render.o priv.o sandbox.o
+SESSION_OBJS = smtp-session.o data.o sasl.o addr.o io.o render.o priv.o sandbox.o proxy.o
 # The privileged side: the parent and what it runs.
 PARENT_OBJS  = parent.o users.o auth.o mbox.o tty.o asuser.o
 # Both: start-up, the frame format, and the small shared pieces.
@@ -68,7 +68,8 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
               -fno-sanitize-recover=all -U_FORTIFY_SOURCE -DWITH_SYSTEMD=0
 # The dialogue and what it uses without privilege: SASL decoding (auth.c), the
 # terminal renderer (tty.c), logging; priv-fake.c stands in for priv.c and mbox.c.
-FUZZ_LIB    = smtp-session.c data.c sasl.c addr.c utf8.c peer.c io.c render.c buf.c log.c util.c systemd.c \
+FUZZ_LIB    = smtp-session.c data.c sasl.c addr.c utf8.c peer.c io.c render.c proxy.c buf.c log.c \
+              util.c systemd.c \
               fuzz/priv-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
 # The second harness: the privileged parent's frame reader and policy (parent.c), with
@@ -81,9 +82,10 @@ BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccom
 # openbsd-inetd: the inetd example's test (xinetd conflicts with it; its test skips).
 # systemd-container, mmdebstrap, iproute2: tests/systemd-live.bats boots the units
 # under a real systemd in a container (systemd-nspawn; ss for the connections).
+# haproxy: tests/proxy.bats puts a real one in front (never its system service).
 TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucspi-tcp strace \
              curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc \
-             systemd-container mmdebstrap iproute2
+             systemd-container mmdebstrap iproute2 haproxy
 RUN_DEPS   = ucspi-tcp swaks
 FUZZ_DEPS  = clang libclang-rt-14-dev python3 libpam0g-dev libidn2-dev
 # make bench only: smtp-source comes with postfix (installed, never started here:

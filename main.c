@@ -136,7 +136,10 @@ static int session_process(const struct config *cfg, const struct passwd *ps, in
 static int parent_process(const struct config *cfg, pid_t pid, int link)
 {
 	/* The parent finds out who the client is itself, before it lets the connection
-	 * go: it checks --send without taking the session's word (peer.h). */
+	 * go: it checks --send without taking the session's word (peer.h).  Under
+	 * --proxy it sees only the proxy: the client's own address is in a header that
+	 * only the session reads, so there the parent's check is as wide as the proxy's
+	 * address and the session's (which uses the header) is the one that counts. */
 	char client[INET6_ADDRSTRLEN];
 	peer_address(0, client, sizeof client);
 	drop_connection();

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "peer.h"
 #include "priv.h"
+#include "proxy.h"
 #include "session.h"
 #include "smtp-session.h"
 #include "utf8.h"
@@ -551,9 +552,27 @@ static void too_long(struct session *s)
 		reply(s, 500, "5.5.2", "Line too long (over %d octets)", SMTP_LINE_MAX);
 }
 
+/* --proxy: the client is whom the PROXY header names (or, for the proxy's own health
+ * check, the socket's peer).  No header, or a bad one: the connection ends with a log
+ * line and no reply, since whatever sent it is no proxy we know. */
+static bool proxied(struct session *s)
+{
+	const char *why = NULL;
+	unsigned long long ms = s->cfg->timeout * 1000ULL;
+	int r = proxy_read(s->c.in, ms < PROXY_TIMEOUT_MS ? (unsigned)ms : PROXY_TIMEOUT_MS,
+			   s->client, sizeof s->client, &why);
+	if (r >= 0)
+		return true;
+	log_fields(r == -2 ? LOG_INFO : LOG_WARNING, LOG_FIELDS({ LF_CLIENT, s->client }),
+		   "PROXY header from %s %s: %s", s->client, r == -2 ? "missing" : "refused", why);
+	return false;
+}
+
 static int session(struct session *s)
 {
 	peer_address(s->c.in, s->client, sizeof s->client);
+	if (s->cfg->proxy && !proxied(s))
+		return 0;
 	s->auth_offered = s->cfg->auth == AUTH_ALWAYS ||
 			  (s->cfg->auth == AUTH_LOCAL && peer_loopback(s->client));
 	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }), "connect from %s", s->client);

@@ -109,6 +109,15 @@
 #define LOGIN_DEFS "/etc/login.defs"
 #define DEFAULT_UID_MIN 1000
 
+/* The PROXY protocol header (--proxy; HAProxy's proxy-protocol.txt).  2.1: a version
+ * 1 line is at most 107 bytes, CRLF included.  2.2: version 2 says its length, up to
+ * 65535; we take the addresses plus this much of TLVs (HAProxy's own, ALPN, authority,
+ * unique ID, SSL details, stay far below).  The whole header must arrive within
+ * PROXY_TIMEOUT_MS of the connection (and within --timeout): a proxy sends it at once. */
+#define PROXY_V1_MAX 107
+#define PROXY_V2_LEN_MAX 1024
+#define PROXY_TIMEOUT_MS 5000
+
 /* Exit status (skarnet convention): 0 for every session that ended as the protocol
  * allows, 100 for a usage error, 111 for a system failure. */
 #define EXIT_USAGE 100
@@ -143,6 +152,7 @@ struct config {
 	const char *pam_service;
 	unsigned auth_delay_ms;
 	enum send_policy send;	/* --send: who may write on terminals */
+	bool proxy;		/* --proxy: a PROXY header comes first (proxy.h) */
 	const char *utmp;	/* --utmp: NULL for the system's utmp */
 	unsigned tty_max_lines, tty_max_bytes;	/* what a terminal is shown */
 	unsigned tty_timeout;	/* seconds a terminal may take to accept it */

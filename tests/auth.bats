@@ -325,3 +325,11 @@ EOF
 		< <(printf '%s\r\n' "EHLO h" "AUTH PLAIN $PLAIN_OK" QUIT) >/dev/null
 	cat "$T"/ld.auth.* | grep -q 'file=libpam\.so\.0'
 }
+
+@test "--proxy: PAM_RHOST is the client the PROXY header names, not the proxy" {
+	run env TCPREMOTEIP=127.0.0.1 "$T/bin/smtp-pam" --proxy --auth always --auth-delay 0 \
+		--pam-service smtp-items < <(printf '%s\r\n' "PROXY TCP4 192.0.2.44 127.0.0.1 5000 25" \
+		"EHLO h" "AUTH PLAIN $PLAIN_OK" QUIT)
+	[[ "$output" == *"235 2.7.0"* ]]
+	grep -qx 'PAM_RHOST=192.0.2.44' "$T/items"
+}

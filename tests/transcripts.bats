@@ -39,6 +39,7 @@ nothing_kept() {
 @test "transcript mail-params" { transcript mail-params; }
 @test "transcript mail-syntax" { transcript mail-syntax; }
 @test "transcript rcpt" { transcript rcpt; }
+@test "transcript proxy" { transcript proxy; }
 @test "transcript max-recipients" { transcript max-recipients; }
 @test "transcript too-many-errors" {
 	transcript too-many-errors
