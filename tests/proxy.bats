@@ -37,12 +37,18 @@ refused() {
 	: >"$T/log"
 }
 
-@test "v1 TCP4: the named client is the client (Received, log); no AUTH for it although the proxy is local" {
+@test "v1 TCP4: the named client is the client (Received, log); no AUTH and no SEND for it although the proxy is local" {
 	run message "v1:PROXY TCP4 192.0.2.7 127.0.0.1 40000 25"
 	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
 	[[ "$output" != *"AUTH"* ]]	# the header and EHLO came in one write: pipelined
 	grep -q '^Received: from client.example.org (\[192.0.2.7\])$' "$(delivered test)"
 	grep -q 'connect from 192.0.2.7$' "$T/log"
+	# --send (default auth: authenticated or loopback clients): SEND from the remote
+	# client behind the local proxy is refused; from the proxy's own address it is not.
+	run client "v1:PROXY TCP4 192.0.2.7 127.0.0.1 40000 25" "EHLO h" "SEND FROM:<a@example.org>" QUIT
+	[[ "$output" == *"530 5.7.0 "* ]]
+	run client "v1:PROXY UNKNOWN" "EHLO h" "SEND FROM:<a@example.org>" QUIT
+	[[ "$output" == *"250 2.1.0 Ok"* ]]
 }
 
 @test "v2 TCP6 with TLVs, and an IPv4-mapped address; v2 LOCAL, v1 UNKNOWN and UNSPEC keep the socket's" {
