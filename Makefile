@@ -90,7 +90,7 @@ RUN_DEPS   = ucspi-tcp swaks
 FUZZ_DEPS  = clang libclang-rt-14-dev python3 libpam0g-dev libidn2-dev
 # make bench only: smtp-source comes with postfix (installed, never started here:
 # Debian's policy-rc.d stops it; bench.py warns if a postfix master is running).
-BENCH_DEPS = postfix ucspi-tcp valgrind strace time python3
+BENCH_DEPS = postfix ucspi-tcp valgrind strace time python3 haproxy
 AFL_DEPS   = afl++ python3
 
 PORT ?= 2525
@@ -231,6 +231,7 @@ bench: deps
 	@[ "$$(id -u)" != 0 ] || install -d -m 755 $(PRIVSEP_DIR)
 	@$(MAKE) --no-print-directory all smtp-session-vg bench/baseline
 	bench/bench.py $(BENCH_ARGS)
+	bench/scale.py
 
 bench/baseline: bench/baseline.c
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ bench/baseline.c
