@@ -178,6 +178,12 @@ static const char *protocol(const struct session *s)
 		{ { "UTF8SMTP", "UTF8SMTPA" }, { "UTF8SMTPS", "UTF8SMTPSA" } },
 	};
 	const bool tls = false;
+	static const char *const lmtp[2][2][2] = {	/* RFC 3848 and RFC 6531 4.3 too */
+		{ { "LMTP", "LMTPA" }, { "LMTPS", "LMTPSA" } },
+		{ { "UTF8LMTP", "UTF8LMTPA" }, { "UTF8LMTPS", "UTF8LMTPSA" } },
+	};
+	if (s->cfg->lmtp)
+		return lmtp[s->smtputf8][tls][s->auth_user[0] != '\0'];
 	if (!s->esmtp && !s->smtputf8)
 		return "SMTP";
 	return with[s->smtputf8][tls][s->auth_user[0] != '\0'];
@@ -381,6 +387,76 @@ static int deliver_send(struct session *s, const char *id, const struct buf *tex
 }
 
 /* The text the terminals are shown (tty_render()), for SEND, SOML and SAML. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* A rule that refuses the message as a whole. */
+struct refusal {
+	int code;
+	const char *esc, *text;
+};
+
+/* The rule the message breaks, or NULL when it may be delivered. */
+static const struct refusal *message_refusal(const struct session *s, const struct data *d)
+{
+	static const struct refusal size = { 552, "5.3.4",	/* RFC 5321 4.5.3.1.10, RFC 1870 */
+		"Message size exceeds fixed maximum message size" };
+	static const struct refusal line = { 500, "5.5.2",	/* RFC 5321 4.5.3.1.6 */
+		"Line too long (over " STR(SMTP_TEXT_MAX) " octets), message refused" };
+	static const struct refusal bare = { 550, "5.6.0",	/* RFC 5321 2.3.8 */
+		"Bare CR or LF in message, message refused" };
+	static const struct refusal full = { 452, "4.3.1",
+		"Insufficient system storage, try again later" };
+	static const struct refusal werr = { 451, "4.3.0", "Cannot store message, try again later" };
+	if (d->size > s->cfg->max_size)
+		return &size;
+	if (d->longline)
+		return &line;
+	if (d->bare)
+		return &bare;
+	if (d->werr)
+		return storage_full(d->werr) ? &full : &werr;
+	return NULL;
+}
+
+/* RFC 2033 4.2 (--lmtp): after the message, one reply for each RCPT accepted, in their
+ * order, each saying whether that recipient's mailbox has it: each recipient is
+ * delivered on its own, so one broken mailbox costs only its own copy.  A user named
+ * by two RCPTs gets one copy and both replies say how it went. */
+static int reply_lmtp(struct session *s, const struct data *d, const char *id)
+{
+	const struct refusal *no = message_refusal(s, d);
+	const struct accepted *ac = (const struct accepted *)s->accepted.p;
+	bool *box = calloc(s->nrcpt, sizeof *box);
+	int *err = calloc(s->nrcpt, sizeof *err), code = 0;
+	bool any = false;
+	for (size_t i = 0; i < s->nrcpt && box && err && !no; i++) {
+		box[i] = true;
+		err[i] = to_mailboxes(s, id, box);
+		box[i] = false;
+		any |= err[i] == 0;
+	}
+	for (size_t k = 0; k < s->naccepted; k++) {
+		const char *addr = ac[k].addr;
+		int e = !box || !err ? ENOMEM : err[ac[k].rcpt];
+		if (no)
+			code = reply(s, no->code, no->esc, "<%s>: %s", addr, no->text);
+		else if (e == 0)
+			code = reply(s, 250, "2.0.0", "<%s>: Ok: delivered as %s", addr, id);
+		else if (storage_full(e))
+			code = reply(s, 452, "4.3.1", "<%s>: Insufficient system storage, try again "
+				     "later", addr);
+		else
+			code = reply(s, 451, "4.3.0", "<%s>: Local error in delivery, try again later",
+				     addr);
+	}
+	if (any)
+		s->messages++;
+	free(box);
+	free(err);
+	return code;
+}
+
 static int render(struct session *s, struct buf *text)
 {
 	struct tty_note note = { s->sender, s->helo, s->client, time(NULL), s->smtputf8 };
@@ -391,7 +467,7 @@ static int render(struct session *s, struct buf *text)
 
 /* Deliver the spooled message; the reply says whether every destination has it (250)
  * or the client must retry (4xx). */
-static int deliver(struct session *s, const char *id)
+static int deliver(struct session *s, const struct data *d, const char *id)
 {
 	struct buf text = BUF_INIT;
 	if (s->mode != MODE_MAIL && render(s, &text) == -1) {
@@ -406,7 +482,9 @@ static int deliver(struct session *s, const char *id)
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_BLOCK, &term, &old);
 	int code;
-	if (s->mode == MODE_MAIL) {
+	if (s->cfg->lmtp) {
+		code = reply_lmtp(s, d, id);
+	} else if (s->mode == MODE_MAIL) {
 		int err = to_mailboxes(s, id, NULL);
 		code = err ? mailbox_failed(s, err) : delivered(s, id);
 	} else {
@@ -428,18 +506,10 @@ static int reply_data(struct session *s, struct data *d, const char *id)
 		   s->auth_user[0] ? " user=" : "", s->auth_user,
 		   s->mode == MODE_MAIL ? "" : " verb=",
 		   s->mode == MODE_MAIL ? "" : mode_verb[s->mode]);
-	if (d->size > s->cfg->max_size)	/* RFC 5321 4.5.3.1.10, RFC 1870 */
-		return reply(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
-	if (d->longline)	/* RFC 5321 4.5.3.1.6 */
-		return reply(s, 500, "5.5.2", "Line too long (over %d octets), message refused",
-			     SMTP_TEXT_MAX);
-	if (d->bare)	/* RFC 5321 2.3.8 */
-		return reply(s, 550, "5.6.0", "Bare CR or LF in message, message refused");
-	if (d->werr && storage_full(d->werr))
-		return reply(s, 452, "4.3.1", "Insufficient system storage, try again later");
-	if (d->werr)
-		return reply(s, 451, "4.3.0", "Cannot store message, try again later");
-	return deliver(s, id);
+	if (s->cfg->lmtp)
+		return deliver(s, d, id);
+	const struct refusal *no = message_refusal(s, d);
+	return no ? reply(s, no->code, no->esc, "%s", no->text) : deliver(s, d, id);
 }
 
 

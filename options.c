@@ -71,6 +71,7 @@ static void usage(FILE *f)
 	      "                         (default /var/lib/smtp-session/empty)\n"
 	      "  --proxy                a PROXY protocol header (v1 or v2) comes first: the\n"
 	      "                         client's address is the one it names\n"
+	      "  --lmtp                 speak LMTP (RFC 2033: LHLO, a reply per recipient)\n"
 	      "  --help, --version\n", f);
 }
 
@@ -110,7 +111,8 @@ static char *domain_list(const char *list)
 enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
        O_MAXRCPT, O_MAXMSGS, O_TIMEOUT, O_SESSION_TIMEOUT, O_MAXERRORS, O_LOGFILE, O_AUTH,
        O_REQUIRE_AUTH, O_PAM_SERVICE, O_AUTH_DELAY, O_SEND, O_NOSEND, O_UTMP, O_TTYLINES,
-       O_TTYBYTES, O_TTYTIMEOUT, O_PRIVSEP_USER, O_PRIVSEP_DIR, O_PROXY, O_HELP, O_VERSION };
+       O_TTYBYTES, O_TTYTIMEOUT, O_PRIVSEP_USER, O_PRIVSEP_DIR, O_PROXY, O_LMTP,
+       O_HELP, O_VERSION };
 
 static const struct option options[] = {
 	{ "hostname", required_argument, NULL, O_HOSTNAME },
@@ -138,6 +140,7 @@ static const struct option options[] = {
 	{ "privsep-user", required_argument, NULL, O_PRIVSEP_USER },
 	{ "privsep-dir", required_argument, NULL, O_PRIVSEP_DIR },
 	{ "proxy", no_argument, NULL, O_PROXY },
+	{ "lmtp", no_argument, NULL, O_LMTP },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -225,6 +228,7 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 				bad_usage("--send: auth, local, any or never");
 			break;
 		case O_PROXY: cfg->proxy = true; break;
+		case O_LMTP: cfg->lmtp = true; break;
 		case O_UTMP: cfg->utmp = optarg; break;
 		case O_TTYLINES:
 			if (!addr_number(optarg, 1, 100000, &n))

@@ -57,6 +57,13 @@ struct rcpt {
 	char addr[PATH_LEN_MAX + 1];	/* as the client gave it, for Delivered-To */
 };
 
+/* --lmtp: one accepted RCPT: which recipient it is (two addresses of one user are
+ * one recipient) and the address as this RCPT gave it, for its reply. */
+struct accepted {
+	size_t rcpt;
+	char addr[PATH_LEN_MAX + 1];
+};
+
 struct session {
 	const struct config *cfg;
 	bool quit;
@@ -77,6 +84,9 @@ struct session {
 	char sender[PATH_LEN_MAX + 1];	/* MAIL FROM, without <> */
 	struct buf rcpts;		/* struct rcpt[nrcpt] */
 	size_t nrcpt;
+	struct buf accepted;		/* --lmtp: struct accepted[naccepted], each RCPT
+					 * accepted, in order (RFC 2033 4.2) */
+	size_t naccepted;
 	int spool;			/* the message during DATA, or -1 */
 	enum rd end;			/* why the session ends; RD_OK while it runs */
 	const char *closing;		/* or why we closed it ourselves */

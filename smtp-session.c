@@ -105,10 +105,16 @@ int reply(struct session *s, int code, const char *esc, const char *fmt, ...)
 struct verb;
 typedef int verb_fn(struct session *, const struct verb *, char *arg);
 
+/* Which dialogue a verb belongs to: SMTP, LMTP (--lmtp, RFC 2033), or both.  In the
+ * other one it is unknown: 500 (RFC 2033 4.1: LHLO, not HELO or EHLO; RFC 821's SEND,
+ * SOML and SAML have no place in LMTP). */
+enum { V_SMTP = 1, V_LMTP = 2, V_BOTH = 3 };
+
 struct verb {
 	const char *name;
 	verb_fn *run;
 	size_t max;	/* longest command line, CRLF included */
+	unsigned where;	/* V_SMTP, V_LMTP or V_BOTH */
 };
 
 bool tty_budget(struct session *s, size_t n)
@@ -128,6 +134,8 @@ void reset_transaction(struct session *s)
 	s->chunks = (struct data){ 0 };
 	buf_reset(&s->rcpts);
 	s->nrcpt = 0;
+	buf_reset(&s->accepted);
+	s->naccepted = 0;
 	if (s->state > ST_HELO)
 		s->state = ST_HELO;
 }
@@ -169,7 +177,9 @@ static int smtp_ehlo(struct session *s, const struct verb *v, char *arg)
 	      "%s"			/* RFC 4954 */
 	      "LIMITS RCPTMAX=%u MAILMAX=%u\n"	/* RFC 9422 */
 	      "ENHANCEDSTATUSCODES",	/* RFC 2034 */
-	      s->cfg->hostname, s->cfg->send == SEND_NEVER ? "" : "SEND\nSOML\nSAML\n", s->cfg->max_size,
+	      s->cfg->hostname,
+	      s->cfg->send == SEND_NEVER || s->cfg->lmtp ? "" : "SEND\nSOML\nSAML\n",
+	      s->cfg->max_size,
 	      s->auth_offered ? "AUTH PLAIN LOGIN\n" : "", s->cfg->max_rcpt,
 	      s->cfg->max_messages);
 }
@@ -326,13 +336,14 @@ static int smtp_saml(struct session *s, const struct verb *v, char *arg)
 	return start_send(s, v, arg, MODE_SAML);
 }
 
-static bool have_user(struct session *s, const char *user)
+/* The index of user among the recipients so far, or nrcpt. */
+static size_t user_index(const struct session *s, const char *user)
 {
 	const struct rcpt *r = (const struct rcpt *)s->rcpts.p;
-	for (size_t i = 0; i < s->nrcpt; i++)
-		if (strcmp(r[i].user, user) == 0)
-			return true;
-	return false;
+	size_t i = 0;
+	while (i < s->nrcpt && strcmp(r[i].user, user) != 0)
+		i++;
+	return i;
 }
 
 /* RFC 821 3.4: SEND to a user who is not logged in, or whose terminals do not take
@@ -393,15 +404,24 @@ static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 	case LOOKUP_OK:
 		break;
 	}
-	if (!have_user(s, r.user)) {	/* the same user twice gets one copy */
-		if (s->nrcpt >= s->cfg->max_rcpt)	/* RFC 5321 4.5.3.1.10 */
-			return reply(s, 452, "4.5.3", "Too many recipients");
+	size_t i = user_index(s, r.user);
+	/* RFC 5321 4.5.3.1.10; in LMTP every accepted RCPT counts, as each gets a reply. */
+	if ((i == s->nrcpt || s->cfg->lmtp) &&
+	    (s->cfg->lmtp ? s->naccepted : s->nrcpt) >= s->cfg->max_rcpt)
+		return reply(s, 452, "4.5.3", "Too many recipients");
+	if (i == s->nrcpt) {	/* the same user twice gets one copy */
 		int refused = s->mode == MODE_SEND ? send_rcpt(s, &a, r.user) : 0;
 		if (refused)
 			return refused;
 		snprintf(r.addr, sizeof r.addr, "%s", a.text);
 		buf_add(&s->rcpts, &r, sizeof r);
 		s->nrcpt++;
+	}
+	if (s->cfg->lmtp) {	/* RFC 2033 4.2: each accepted RCPT gets its reply after DATA */
+		struct accepted ac = { .rcpt = i };
+		snprintf(ac.addr, sizeof ac.addr, "%s", a.text);
+		buf_add(&s->accepted, &ac, sizeof ac);
+		s->naccepted++;
 	}
 	s->state = ST_RCPT;
 	return reply(s, 250, "2.1.5", "Ok");
@@ -478,22 +498,23 @@ static int smtp_help(struct session *s, const struct verb *v, char *arg)
 
 /* The verb table, sorted by name for bsearch. */
 static const struct verb verbs[] = {
-	{ "AUTH", smtp_auth, AUTH_LINE_MAX },
-	{ "BDAT", smtp_bdat, SMTP_LINE_MAX },
-	{ "DATA", smtp_data, SMTP_LINE_MAX },
-	{ "EHLO", smtp_ehlo, SMTP_LINE_MAX },
-	{ "EXPN", smtp_expn, SMTP_LINE_MAX },
-	{ "HELO", smtp_helo, SMTP_LINE_MAX },
-	{ "HELP", smtp_help, SMTP_LINE_MAX },
-	{ "MAIL", smtp_mail, MAIL_LINE_MAX },
-	{ "NOOP", smtp_noop, SMTP_LINE_MAX },
-	{ "QUIT", smtp_quit, SMTP_LINE_MAX },
-	{ "RCPT", smtp_rcpt, SMTP_LINE_MAX },
-	{ "RSET", smtp_rset, SMTP_LINE_MAX },
-	{ "SAML", smtp_saml, SMTP_LINE_MAX },
-	{ "SEND", smtp_send, SMTP_LINE_MAX },
-	{ "SOML", smtp_soml, SMTP_LINE_MAX },
-	{ "VRFY", smtp_vrfy, SMTP_LINE_MAX },
+	{ "AUTH", smtp_auth, AUTH_LINE_MAX, V_BOTH },
+	{ "BDAT", smtp_bdat, SMTP_LINE_MAX, V_BOTH },
+	{ "DATA", smtp_data, SMTP_LINE_MAX, V_BOTH },
+	{ "EHLO", smtp_ehlo, SMTP_LINE_MAX, V_SMTP },
+	{ "EXPN", smtp_expn, SMTP_LINE_MAX, V_BOTH },
+	{ "HELO", smtp_helo, SMTP_LINE_MAX, V_SMTP },
+	{ "HELP", smtp_help, SMTP_LINE_MAX, V_BOTH },
+	{ "LHLO", smtp_ehlo, SMTP_LINE_MAX, V_LMTP },
+	{ "MAIL", smtp_mail, MAIL_LINE_MAX, V_BOTH },
+	{ "NOOP", smtp_noop, SMTP_LINE_MAX, V_BOTH },
+	{ "QUIT", smtp_quit, SMTP_LINE_MAX, V_BOTH },
+	{ "RCPT", smtp_rcpt, SMTP_LINE_MAX, V_BOTH },
+	{ "RSET", smtp_rset, SMTP_LINE_MAX, V_BOTH },
+	{ "SAML", smtp_saml, SMTP_LINE_MAX, V_SMTP },
+	{ "SEND", smtp_send, SMTP_LINE_MAX, V_SMTP },
+	{ "SOML", smtp_soml, SMTP_LINE_MAX, V_SMTP },
+	{ "VRFY", smtp_vrfy, SMTP_LINE_MAX, V_BOTH },
 };
 
 static int verb_cmp(const void *key, const void *elem)
@@ -521,7 +542,7 @@ static int command(struct session *s, char *line, size_t len)
 				       sizeof verbs[0], verb_cmp);
 	if (raw + 2 > (v ? v->max : SMTP_LINE_MAX))	/* RFC 5321 4.5.3.1.4 */
 		return reply(s, 500, "5.5.2", "Line too long (over %d octets)", SMTP_LINE_MAX);
-	if (!v)
+	if (!v || !(v->where & (s->cfg->lmtp ? V_LMTP : V_SMTP)))
 		return reply(s, 500, "5.5.1", "Command unrecognized");
 	s->verb = v->name;
 	return v->run(s, v, arg);
@@ -576,7 +597,7 @@ static int session(struct session *s)
 	s->auth_offered = s->cfg->auth == AUTH_ALWAYS ||
 			  (s->cfg->auth == AUTH_LOCAL && peer_loopback(s->client));
 	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }), "connect from %s", s->client);
-	reply(s, 220, NULL, "%s ESMTP", s->cfg->hostname);
+	reply(s, 220, NULL, "%s %s", s->cfg->hostname, s->cfg->lmtp ? "LMTP" : "ESMTP");
 	while (!s->quit && !s->c.dead && !s->closing && s->end == RD_OK) {
 		char *line;
 		size_t len;
@@ -621,6 +642,7 @@ static void session_free(struct session *s)
 	conn_free(&s->c);
 	buf_free(&s->scratch);
 	buf_free(&s->rcpts);
+	buf_free(&s->accepted);
 	data_free(s);
 }
 

@@ -14,6 +14,7 @@
  *          bit 3  --user nosuchuser (start-up fails: the 421 path)
  *          bits 1-2 both set: --proxy, a PROXY header comes first (and may end
  *                    the session without any reply)
+ *          bits 0 and 2 both set: --lmtp (RFC 2033)
  *          bits 4-5 both set: --require-auth;  bits 4 and 6 both set: --no-send
  *          bits 4-7  how many bytes one read() of the connection returns at most
  *                    (chunks[] below; 0: all there is), so that lines and the
@@ -133,6 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* the pipe is no loopback client: any, or never */
 		.send = (conf & 0x50) == 0x50 ? SEND_NEVER : SEND_ANY,
 		.proxy = (conf & 6) == 6,
+		.lmtp = (conf & 5) == 5,
 		.tty_max_lines = DEFAULT_TTY_MAX_LINES,
 		.tty_max_bytes = DEFAULT_TTY_MAX_BYTES,
 		.tty_timeout = DEFAULT_TTY_TIMEOUT,

@@ -154,15 +154,16 @@ smtp_and_submission() {
 	grep -q '^tcpserver: ok ' "$T/tcpserver-run.log"	# its log went to stdout (2>&1)
 }
 
-@test "examples/inetd.conf: openbsd-inetd in the foreground; smtp delivers, submission wants AUTH" {
+@test "examples/inetd.conf: openbsd-inetd in the foreground; smtp delivers, submission wants AUTH, lmtp greets" {
 	[ -x /usr/sbin/inetd ] && /usr/sbin/inetd -h 2>&1 | grep -q 'usage: inetd \[-dEil\]' ||
 		skip "openbsd-inetd is not installed (make check installs it as root)"
-	local port port2 pid
+	local port port2 port3 pid
 	port=$(free_port)
 	port2=$(free_port)
-	# The example's IPv4 lines (smtp, then submission) on 127.0.0.1 and private ports,
-	# with our wrapper as the program, run as ourselves.
-	awk -v ports="$port $port2" -v user="$(id -un)" -v prog="$T/bin/smtp" '
+	port3=$(free_port)
+	# The example's IPv4 lines (smtp, submission, then lmtp) on 127.0.0.1 and private
+	# ports, with our wrapper as the program, run as ourselves.
+	awk -v ports="$port $port2 $port3" -v user="$(id -un)" -v prog="$T/bin/smtp" '
 		BEGIN { split(ports, p) }
 		!/^#/ && $3 == "tcp" { $1 = "127.0.0.1:" p[++n]; $5 = user; $6 = prog; print }' \
 		"$TOP/examples/inetd.conf" >"$T/inetd.conf"
@@ -170,12 +171,19 @@ smtp_and_submission() {
 	pid=$!
 	wait_port "$port" || { cat "$T/inetd.log"; kill "$pid"; false; }
 	# The submission line runs with --require-auth: MAIL without AUTH is refused.
-	local ok=0
+	local ok=0 lmtp
 	smtp_and_submission "$port" "$port2" examples/inetd.conf || ok=$?
+	# The lmtp line runs with --lmtp.
+	lmtp=$(printf 'LHLO h\r\nQUIT\r\n' | python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+s.sendall(sys.stdin.buffer.read()); s.shutdown(socket.SHUT_WR)
+print(s.makefile("rb").read().decode())' "$port3")
 	kill "$pid"
 	[ "$ok" = 0 ]
+	[[ "$lmtp" == "220 smtp.tttest.com LMTP"* ]] || { echo "lmtp: $lmtp"; false; }
 	cat "$T/inetd.log"
-	[ "$(grep -c "^ADD: 127.0.0.1:.* proto=tcp, wait.max=0.1000 " "$T/inetd.log")" = 2 ]
+	[ "$(grep -c "^ADD: 127.0.0.1:.* proto=tcp, wait.max=0.1000 " "$T/inetd.log")" = 3 ]
 	[ "$status" = 0 ]
 	[ "$(delivered alice | wc -l)" = 1 ]
 	# fds 0, 1 and 2 are the client's socket: nothing but SMTP may reach it.

@@ -69,7 +69,7 @@ install_into() {
 	# 2.2 today, with root, CAP_SETUID/CAP_SETGID/CAP_KILL/CAP_SYS_CHROOT and chroot()
 	# as privilege separation needs; it must not get worse (--threshold counts in tenths).
 	local u
-	for u in smtp@.service submission@.service; do
+	for u in smtp@.service submission@.service lmtp@.service; do
 		run systemd-analyze security --offline=yes --threshold=22 "$T/inst/units/$u"
 		[ "$status" = 0 ] || { echo "$output" | tail -25; false; }
 	done
@@ -91,6 +91,12 @@ install_into() {
 	# The settings (not the comments) below ExecStart must agree.
 	diff <(sed '1,/^ExecStart=/d; /^#/d' "$u/smtp@.service") \
 		<(sed '1,/^ExecStart=/d; /^#/d' "$u/submission@.service")
+	diff <(sed '1,/^ExecStart=/d; /^#/d' "$u/smtp@.service") \
+		<(sed '1,/^ExecStart=/d; /^#/d' "$u/lmtp@.service")
+	# LMTP: a Unix socket, --lmtp.
+	grep -qx 'ListenStream=/run/smtp-session/lmtp.sock' "$u/lmtp.socket"
+	grep -qx 'Accept=yes' "$u/lmtp.socket"
+	grep -qx 'ExecStart=/usr/local/sbin/smtp-session --lmtp' "$u/lmtp@.service"
 }
 
 @test "units: the service's capabilities and a read-only system are enough to deliver" {
