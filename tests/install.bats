@@ -140,6 +140,8 @@ install_into() {
 	[ "$status" = 0 ]
 	run bash -c "cd '$d' && find . \( -type f -o -type l \) -printf '%m %p\n' | sort -k2"
 	[ "$output" = "644 ./etc/pam.d/smtp
+644 ./lib/systemd/system/lmtp.socket
+644 ./lib/systemd/system/lmtp@.service
 644 ./lib/systemd/system/smtp.socket
 644 ./lib/systemd/system/smtp@.service
 644 ./lib/systemd/system/submission.socket
