@@ -9,6 +9,10 @@ load helpers
 setup_file() { setup_users; }
 teardown_file() { teardown_users; }
 setup() { clear_maildirs; }
+teardown() {
+	[ -z "${TS_PID:-}" ] || kill "$TS_PID" 2>/dev/null || true
+	[ -z "${PF:-}" ] || sh "$TOP/tests/pfinst.sh" "$PF" stop 2>/dev/null || true
+}
 
 lmtp() { printf '%s\r\n' "$@" | "$T/bin/smtp" --lmtp; }
 
@@ -79,7 +83,8 @@ PY
 	[ "$(id -u)" = 0 ] || skip "a private Postfix instance needs root"
 	command -v postfix >/dev/null || skip "postfix is not installed (make check installs it as root)"
 	tcpserver_start "$T/bin/smtp" --lmtp
-	local pf=$T/pf lport=$PORT
+	PF=$T/pf
+	local pf=$PF lport=$PORT
 	sh "$TOP/tests/pfinst.sh" "$pf" create "$(free_port)" 'mydestination = localhost' \
 		"local_transport = lmtp:inet:127.0.0.1:$lport"
 	sh "$TOP/tests/pfinst.sh" "$pf" start
@@ -102,8 +107,6 @@ PY
 	postqueue -c "$pf/etc" -f
 	local ok=0
 	sh "$TOP/tests/pfinst.sh" "$pf" drain 30 || ok=$?
-	sh "$TOP/tests/pfinst.sh" "$pf" stop
-	kill "$TS_PID"
 	[ "$ok" = 0 ] || { cat "$pf/log/maillog"; false; }
 	[ "$(delivered bob | wc -l)" = 1 ]
 	grep -q '^Subject: via postfix lmtp' "$(delivered bob)"

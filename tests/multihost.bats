@@ -11,19 +11,19 @@ load helpers
 setup_file() {
 	setup_users
 }
-teardown_file() {
+teardown_file() { teardown_users; }
+setup() { clear_maildirs; }
+teardown() {
 	local p
 	for p in ${PIDS:-}; do kill "$p" 2>/dev/null || true; done
-	teardown_users
+	for p in ${NS:-}; do ip netns delete "$p" 2>/dev/null || true; done
 }
-setup() { clear_maildirs; }
 
 # A listener for "host" $1 (its --hostname); its port goes to the file $T/port.$2.
 listener() {
 	tcpserver -1 -R -H -l localhost -c 40 127.0.0.1 0 "$T/bin/smtp" --hostname "$1" \
 		>"$T/port.$2" 2>/dev/null 3>&- &
 	PIDS="${PIDS:-} $!"
-	export PIDS
 	local i
 	for i in $(seq 100); do [ -s "$T/port.$2" ] && break; sleep 0.1; done
 }
@@ -49,4 +49,44 @@ listener() {
 		[ "${f##*,S=}" = "$(stat -c %s "$f")" ]
 	done
 	[ "$(grep -l 'by mx2/b:c.tttest.com (smtp-session)' "$new"/* | wc -l)" = 500 ]
+}
+
+@test "two hosts in two network namespaces, one Maildir: 1,000 concurrent messages, none lost (root only)" {
+	[ "$(id -u)" = 0 ] || skip "needs root: network namespaces"
+	command -v ip >/dev/null || skip "ip (iproute2) is not installed"
+	NS="smtpmh1-$$ smtpmh2-$$"
+	local n i=0 pids=()
+	for n in $NS; do
+		ip netns add "$n" || skip "cannot create network namespaces here"
+		ip -n "$n" link set lo up
+	done
+	# Each namespace is a host with a network of its own: its own 127.0.0.1, its own
+	# listener (a --hostname of its own) and its own clients; the Maildir is shared.
+	for n in $NS; do
+		i=$((i + 1))
+		ip netns exec "$n" tcpserver -1 -R -H -l localhost -c 40 127.0.0.1 0 "$T/bin/smtp" \
+			--hostname "host$i.tttest.com" >"$T/port.ns$i" 2>/dev/null 3>&- &
+		PIDS="${PIDS:-} $!"
+	done
+	for i in 1 2; do
+		for n in $(seq 100); do [ -s "$T/port.ns$i" ] && break; sleep 0.1; done
+	done
+	i=0
+	for n in $NS; do
+		i=$((i + 1))
+		ip netns exec "$n" python3 "$TOP/tests/multihost.py" --first $(((i - 1) * 500)) 500 \
+			test@tttest.com "$(cat "$T/port.ns$i")" >"$T/mh.$i" 2>&1 &
+		pids+=($!)
+	done
+	local rc=0
+	wait "${pids[0]}" || rc=1
+	wait "${pids[1]}" || rc=1
+	cat "$T/mh.1" "$T/mh.2"
+	[ "$rc" = 0 ]
+	local new=$T/home/test/Maildir/new
+	[ "$(find "$new" -type f | wc -l)" = 1000 ]
+	[ -z "$(leftovers test)" ]
+	[ "$(grep -h '^Subject: multihost ' "$new"/* | sort -u | wc -l)" = 1000 ]
+	[ "$(find "$new" -name '*.host1.tttest.com,S=*' | wc -l)" = 500 ]
+	[ "$(find "$new" -name '*.host2.tttest.com,S=*' | wc -l)" = 500 ]
 }

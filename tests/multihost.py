@@ -2,10 +2,10 @@
 """Many messages at once through several listeners into the same Maildirs, as several
 hosts sharing them would deliver (tests/multihost.bats).
 
-usage: multihost.py COUNT RCPT PORT...
+usage: multihost.py [--first N] COUNT RCPT PORT...
 
 Sends COUNT messages to RCPT, one per SMTP session, spread over the ports and over 8
-client threads; message n has the subject "multihost n".  Prints the number of
+client threads; message n (from N, default 0) has the subject "multihost n".  Prints the number of
 sessions whose message got 250 and exits 1 if any did not.
 """
 import smtplib
@@ -25,10 +25,14 @@ def worker(ports, rcpt, numbers, failures):
 
 
 def main():
-    count, rcpt, ports = int(sys.argv[1]), sys.argv[2], [int(p) for p in sys.argv[3:]]
+    args, first = sys.argv[1:], 0
+    if args[0] == "--first":
+        first, args = int(args[1]), args[2:]
+    count, rcpt, ports = int(args[0]), args[1], [int(p) for p in args[2:]]
     failures = []
     threads = [threading.Thread(target=worker,
-                                args=(ports, rcpt, range(i, count, 8), failures))
+                                args=(ports, rcpt, range(first + i, first + count, 8),
+                                      failures))
                for i in range(8)]
     for t in threads:
         t.start()
