@@ -8,10 +8,12 @@ Binds an AF_UNIX datagram socket at SOCKET (libsystemd's sd_journal_sendv() writ
 with a tmpfs on /run) and appends every entry it receives to OUTPUT as one JSON object
 per line.  It decodes the native protocol (systemd.io/JOURNAL_NATIVE_PROTOCOL): each
 field is "NAME=value\\n", or "NAME\\n", a 64-bit little-endian length, the value and
-"\\n".  Runs until killed.
+"\\n".  Runs until SIGTERM, and then writes what is still queued in the socket: a
+session's last lines may arrive just before the test stops it.
 """
 import json
 import os
+import signal
 import socket
 import struct
 import sys
@@ -39,10 +41,20 @@ def main():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.bind(path)
     os.chmod(path, 0o666)       # delivery children and single-user mode log as users
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
     with open(out, "a", buffering=1) as f:
-        while True:
-            data = s.recv(1 << 20)
-            f.write(json.dumps(decode(data)) + "\n")
+        try:
+            while True:
+                f.write(json.dumps(decode(s.recv(1 << 20))) + "\n")
+        except KeyboardInterrupt:
+            s.setblocking(False)
+            try:
+                while True:
+                    f.write(json.dumps(decode(s.recv(1 << 20))) + "\n")
+            except BlockingIOError:
+                pass
 
 
 main()
