@@ -15,6 +15,8 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
            -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+# TLS (tls.c): GnuTLS, chosen by measurement (bench/tlslib/README.md).
+LDLIBS  += -lgnutls
 # libpam is dlopen()ed on the first AUTH (auth.c says why): only its headers are needed.
 
 # WITH_SYSTEMD=1 (default): take a socket passed by systemd (LISTEN_FDS) and log to the
@@ -24,11 +26,11 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 WITH_SYSTEMD ?= 1
 
 # The session side (unprivileged, sandboxed): the dialogue and what it uses.
-SESSION_OBJS = smtp-session.o data.o sasl.o addr.o utf8.o io.o render.o priv.o sandbox.o
+SESSION_OBJS = smtp-session.o data.o sasl.o addr.o utf8.o io.o render.o priv.o sandbox.o tls.o
 # The privileged side: the parent and what it runs.
 PARENT_OBJS  = parent.o users.o auth.o mbox.o tty.o asuser.o
 # Both: start-up, the frame format, and the small shared pieces.
-SHARED_OBJS  = main.o options.o idna.o frame.o buf.o log.o util.o systemd.o
+SHARED_OBJS  = main.o options.o idna.o frame.o buf.o log.o util.o systemd.o tlsfiles.o
 OBJS = $(SESSION_OBJS) $(PARENT_OBJS) $(SHARED_OBJS)
 SRCS = $(OBJS:.o=.c)
 
@@ -67,9 +69,10 @@ FUZZ_CC     = clang
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all -U_FORTIFY_SOURCE -DWITH_SYSTEMD=0
 # The dialogue and what it uses without privilege: SASL decoding (auth.c), the
-# terminal renderer (tty.c), logging; priv-fake.c stands in for priv.c and mbox.c.
+# terminal renderer (tty.c), logging; priv-fake.c stands in for priv.c and mbox.c,
+# tls-fake.c for the TLS layer (tls.c), so that the states after STARTTLS are fuzzed.
 FUZZ_LIB    = smtp-session.c data.c sasl.c addr.c utf8.c io.c render.c buf.c log.c util.c systemd.c \
-              fuzz/priv-fake.c
+              fuzz/priv-fake.c fuzz/tls-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
 # The second harness: the privileged parent's frame reader and policy (parent.c), with
 # what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
@@ -77,7 +80,8 @@ PARENT_FUZZ_SRCS = parent.c frame.c buf.c log.c util.c systemd.c fuzz/parent-fak
                    fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
-BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccomp-dev libidn2-dev
+BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccomp-dev libidn2-dev \
+             libgnutls28-dev
 # openbsd-inetd: the inetd example's test (xinetd conflicts with it; its test skips).
 # systemd-container, mmdebstrap, iproute2: tests/systemd-live.bats boots the units
 # under a real systemd in a container (systemd-nspawn; ss for the connections).

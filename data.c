@@ -168,16 +168,14 @@ static void message_id(char *id, size_t n, unsigned seq)
 }
 
 /* RFC 3848 and RFC 6531 3.7.3 (its IANA table, 4.3): the "with" of the Received line,
- * by SMTPUTF8, TLS and AUTH.  There is no STARTTLS yet, so the S forms (ESMTPS,
- * ESMTPSA, UTF8SMTPS, UTF8SMTPSA) cannot happen today; they are here for when it
- * comes. */
+ * by SMTPUTF8, TLS (STARTTLS or implicit) and AUTH. */
 static const char *protocol(const struct session *s)
 {
 	static const char *const with[2][2][2] = {
 		{ { "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" } },
 		{ { "UTF8SMTP", "UTF8SMTPA" }, { "UTF8SMTPS", "UTF8SMTPSA" } },
 	};
-	const bool tls = false;
+	const bool tls = TLS_ACTIVE(s);
 	if (!s->esmtp && !s->smtputf8)
 		return "SMTP";
 	return with[s->smtputf8][tls][s->auth_user[0] != '\0'];
@@ -194,6 +192,11 @@ static void trace_headers(struct session *s, struct buf *h, const struct rcpt *r
 		   r->addr, s->helo);
 	if (strcmp(s->client, "unknown") != 0)
 		buf_printf(h, " ([%s%s])", v6 ? "IPv6:" : "", s->client);
+	if (TLS_ACTIVE(s)) {	/* the comment Postfix writes there */
+		buf_adds(h, "\n\t(using ");
+		tls_summary(s, h);
+		buf_adds(h, ")");
+	}
 	buf_printf(h, "\n\tby %s (smtp-session) with %s id %s\n\tfor <%s>; %s\n",
 		   s->cfg->hostname, protocol(s), id, r->addr, date);
 }

@@ -82,6 +82,7 @@ struct session {
 	const char *closing;		/* or why we closed it ourselves */
 	unsigned errors;		/* bad commands so far */
 	unsigned commands, messages, rejects;
+	struct tls *tls;		/* ready for STARTTLS or implicit TLS; NULL when off */
 	/* Last: it ends with the 64 KiB input buffer, which is never cleared. */
 	struct conn c;
 };
@@ -96,6 +97,12 @@ int reply(struct session *s, int code, const char *esc, const char *fmt, ...)
 
 /* The HELO name for a structured log field: none before HELO/EHLO. */
 const char *helo_field(const struct session *s);
+
+/* TLS is on for this connection (c.tls is set after the handshake). */
+#define TLS_ACTIVE(s) ((s)->c.tls != NULL)
+
+/* "TLSv1.3 with cipher ... (256/256 bits)" appended to b (smtp-session.c). */
+void tls_summary(struct session *s, struct buf *b);
 
 /* Forget the transaction (RSET, and after each message). */
 void reset_transaction(struct session *s);
