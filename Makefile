@@ -111,7 +111,8 @@ SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir system
 		      $(PREFIX)/lib/systemd/system)
 SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),\
 		   $(PREFIX)/lib/sysusers.d)
-UNITS    = smtp.socket smtp@.service submission.socket submission@.service
+UNITS    = smtp.socket smtp@.service submission.socket submission@.service smtps.socket \
+	   smtps@.service
 # The system user the session processes run as (privilege separation).  make install
 # creates it unless DESTDIR is set (a package's postinst runs systemd-sysusers) or
 # CREATE_USER=0: with $(SYSUSERS) from the sysusers.d file, or with adduser where
