@@ -155,7 +155,7 @@ install_into() {
 644 ./usr/share/man/man8/smtp-session.8" ]
 	# Every copy names where the program really is, and none names /usr/local.
 	grep -qx 'ExecStart=/usr/sbin/smtp-session $TLS' "$d/lib/systemd/system/smtp@.service"
-	grep -q 'nowait.1000	root	/usr/sbin/smtp-session	smtp-session$' \
+	grep -q 'nowait.1000	root	/usr/sbin/smtp-session	smtp-session --tls-cert ' \
 		"$d/usr/share/doc/smtp-session/examples/inetd.conf"
 	grep -q '/usr/sbin/smtp-session' "$d/usr/share/doc/smtp-session/examples/xinetd.d/smtp"
 	grep -q '/usr/sbin/smtp-session' "$d/usr/share/doc/smtp-session/examples/tcpserver/run"
