@@ -15,8 +15,8 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
            -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
-# TLS (tls.c): GnuTLS, chosen by measurement (bench/tlslib/README.md).
-LDLIBS  += -lgnutls
+# TLS (tls.c): GnuTLS, chosen by measurement (bench/tlslib/README.md), loaded with
+# dlopen() only where TLS is configured (tls.c says why): only its headers are needed.
 # libpam is dlopen()ed on the first AUTH (auth.c says why): only its headers are needed.
 
 # WITH_SYSTEMD=1 (default): take a socket passed by systemd (LISTEN_FDS) and log to the
@@ -94,7 +94,7 @@ RUN_DEPS   = ucspi-tcp swaks
 FUZZ_DEPS  = clang libclang-rt-14-dev python3 libpam0g-dev libidn2-dev
 # make bench only: smtp-source comes with postfix (installed, never started here:
 # Debian's policy-rc.d stops it; bench.py warns if a postfix master is running).
-BENCH_DEPS = postfix ucspi-tcp valgrind strace time python3
+BENCH_DEPS = postfix ucspi-tcp valgrind strace time python3 openssl libgnutls28-dev
 AFL_DEPS   = afl++ python3
 
 PORT ?= 2525
@@ -234,8 +234,13 @@ bench: deps
 	@tools/deps $(BENCH_DEPS)
 	@tools/privsep-user units/smtp-session.sysusers
 	@[ "$$(id -u)" != 0 ] || install -d -m 755 $(PRIVSEP_DIR)
-	@$(MAKE) --no-print-directory all smtp-session-vg bench/baseline
+	@$(MAKE) --no-print-directory all smtp-session-vg bench/baseline bench/tlsload
 	bench/bench.py $(BENCH_ARGS)
+	[ "$$(id -u)" != 0 ] || bench/tls-bench.py
+
+# The TLS load client of make bench (bench/tls-bench.py); GnuTLS's client side.
+bench/tlsload: bench/tlsload.c
+	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ bench/tlsload.c -lgnutls
 
 bench/baseline: bench/baseline.c
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ bench/baseline.c
@@ -270,7 +275,7 @@ fuzz-afl: deps
 clean:
 	rm -f smtp-session smtp-session-asan smtp-session-vg smtp-session-test *.o .with-systemd \
 		seccomp-bpf.h tools/seccomp-gen \
-		bench/baseline fuzz/smtp-fuzz fuzz/parent-fuzz \
+		bench/baseline bench/tlsload fuzz/smtp-fuzz fuzz/parent-fuzz \
 		fuzz/smtp-session-afl
 
 FORCE:

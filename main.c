@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -109,6 +111,10 @@ static struct tls *tls_ready(const struct config *cfg, struct tls_files *f, bool
 {
 	if (cfg->tls == TLS_OFF)
 		return NULL;
+	/* The handshake's small records must not wait for delayed ACKs (Nagle): 19
+	 * sessions/s one at a time instead of 111 (issue 11).  Not a socket: no matter. */
+	int one = 1;
+	setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	char why[200];
 	struct tls *t = tls_setup(cfg, f, why, sizeof why);
 	if (!t) {

@@ -9,6 +9,7 @@
  * session process that shares the file can resume the others' sessions. */
 #include "tls.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -20,6 +21,84 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+
+/* libgnutls is not linked but loaded (dlopen) by tls_setup(), before the sandbox, and
+ * only where TLS is configured: linked, it and the eight libraries it brings (nettle,
+ * hogweed, gmp, p11-kit, tasn1, unistring, idn2, ffi) doubled the CPU time of every
+ * plain session (2.0-2.4 ms to 4.3-4.9 ms) and its memory (bench/tlslib/README.md).
+ * Every function used is listed here once; below, each name stands for its pointer. */
+#define GNUTLS_LIB "libgnutls.so.30"
+#define GNUTLS_FUNCS(X)								\
+	X(gnutls_strerror) X(gnutls_x509_crt_init) X(gnutls_x509_crt_import)		\
+	X(gnutls_x509_crt_get_expiration_time) X(gnutls_x509_crt_get_activation_time)	\
+	X(gnutls_x509_crt_deinit) X(gnutls_certificate_set_x509_key_mem2)		\
+	X(gnutls_certificate_allocate_credentials) X(gnutls_certificate_free_credentials) \
+	X(gnutls_priority_init) X(gnutls_priority_deinit) X(gnutls_init) X(gnutls_deinit) \
+	X(gnutls_priority_set) X(gnutls_credentials_set)				\
+	X(gnutls_session_ticket_enable_server) X(gnutls_transport_set_ptr)		\
+	X(gnutls_transport_set_pull_function) X(gnutls_transport_set_push_function)	\
+	X(gnutls_transport_set_pull_timeout_function) X(gnutls_protocol_get_name)	\
+	X(gnutls_protocol_get_version) X(gnutls_handshake) X(gnutls_error_is_fatal)	\
+	X(gnutls_record_recv) X(gnutls_record_send) X(gnutls_alert_send)		\
+	X(gnutls_record_check_pending) X(gnutls_ciphersuite_get) X(gnutls_cipher_get)	\
+	X(gnutls_cipher_get_key_size) X(gnutls_session_is_resumed) X(gnutls_bye)
+
+#define DECLARE(f) static __typeof__(f) *p_##f;
+GNUTLS_FUNCS(DECLARE)
+#undef DECLARE
+
+/* Load the library: 0, or -1 with the reason in why. */
+static int load_gnutls(char *why, size_t n)
+{
+	void *lib = dlopen(GNUTLS_LIB, RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		snprintf(why, n, "cannot load %s: %s", GNUTLS_LIB, dlerror());
+		return -1;
+	}
+	/* POSIX dlsym(3): a void * that holds a function is converted through a cast. */
+#define RESOLVE(f)							\
+	if (!(*(void **)&p_##f = dlsym(lib, #f))) {			\
+		snprintf(why, n, "%s: no %s", GNUTLS_LIB, #f);		\
+		return -1;						\
+	}
+	GNUTLS_FUNCS(RESOLVE)
+#undef RESOLVE
+	return 0;
+}
+
+#define gnutls_strerror (*p_gnutls_strerror)
+#define gnutls_x509_crt_init (*p_gnutls_x509_crt_init)
+#define gnutls_x509_crt_import (*p_gnutls_x509_crt_import)
+#define gnutls_x509_crt_get_expiration_time (*p_gnutls_x509_crt_get_expiration_time)
+#define gnutls_x509_crt_get_activation_time (*p_gnutls_x509_crt_get_activation_time)
+#define gnutls_x509_crt_deinit (*p_gnutls_x509_crt_deinit)
+#define gnutls_certificate_set_x509_key_mem2 (*p_gnutls_certificate_set_x509_key_mem2)
+#define gnutls_certificate_allocate_credentials (*p_gnutls_certificate_allocate_credentials)
+#define gnutls_certificate_free_credentials (*p_gnutls_certificate_free_credentials)
+#define gnutls_priority_init (*p_gnutls_priority_init)
+#define gnutls_priority_deinit (*p_gnutls_priority_deinit)
+#define gnutls_init (*p_gnutls_init)
+#define gnutls_deinit (*p_gnutls_deinit)
+#define gnutls_priority_set (*p_gnutls_priority_set)
+#define gnutls_credentials_set (*p_gnutls_credentials_set)
+#define gnutls_session_ticket_enable_server (*p_gnutls_session_ticket_enable_server)
+#define gnutls_transport_set_ptr (*p_gnutls_transport_set_ptr)
+#define gnutls_transport_set_pull_function (*p_gnutls_transport_set_pull_function)
+#define gnutls_transport_set_push_function (*p_gnutls_transport_set_push_function)
+#define gnutls_transport_set_pull_timeout_function (*p_gnutls_transport_set_pull_timeout_function)
+#define gnutls_protocol_get_name (*p_gnutls_protocol_get_name)
+#define gnutls_protocol_get_version (*p_gnutls_protocol_get_version)
+#define gnutls_handshake (*p_gnutls_handshake)
+#define gnutls_error_is_fatal (*p_gnutls_error_is_fatal)
+#define gnutls_record_recv (*p_gnutls_record_recv)
+#define gnutls_record_send (*p_gnutls_record_send)
+#define gnutls_alert_send (*p_gnutls_alert_send)
+#define gnutls_record_check_pending (*p_gnutls_record_check_pending)
+#define gnutls_ciphersuite_get (*p_gnutls_ciphersuite_get)
+#define gnutls_cipher_get (*p_gnutls_cipher_get)
+#define gnutls_cipher_get_key_size (*p_gnutls_cipher_get_key_size)
+#define gnutls_session_is_resumed (*p_gnutls_session_is_resumed)
+#define gnutls_bye (*p_gnutls_bye)
 
 /* The suites and versions we offer, most preferred first. */
 #define TLS_PRIORITY "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
@@ -45,24 +124,23 @@ static void say(char *why, size_t n, const char *what, int rc)
 
 /* A certificate that is not yet or no longer valid is refused at start-up: a client
  * that checks it would fail anyway, with a worse message (issue 11). */
-static int check_dates(struct tls *t, unsigned idx, char *why, size_t n)
+static int check_dates(const gnutls_datum_t *pem, unsigned idx, char *why, size_t n)
 {
-	gnutls_x509_crt_t *crts = NULL;
-	unsigned ncrt = 0;
-	int rc = gnutls_certificate_get_x509_crt(t->cred, idx, &crts, &ncrt);
+	gnutls_x509_crt_t crt;
+	int rc = gnutls_x509_crt_init(&crt);
+	if (rc == 0 && (rc = gnutls_x509_crt_import(crt, pem, GNUTLS_X509_FMT_PEM)) < 0)
+		gnutls_x509_crt_deinit(crt);	/* imports the first one: the server's */
 	if (rc < 0) {
 		say(why, n, "certificate", rc);
 		return -1;
 	}
 	time_t now = time(NULL);
 	int bad = 0;
-	if (ncrt && gnutls_x509_crt_get_expiration_time(crts[0]) < now)
+	if (gnutls_x509_crt_get_expiration_time(crt) < now)
 		bad = 1;
-	else if (ncrt && gnutls_x509_crt_get_activation_time(crts[0]) > now)
+	else if (gnutls_x509_crt_get_activation_time(crt) > now)
 		bad = 2;
-	for (unsigned i = 0; i < ncrt; i++)
-		gnutls_x509_crt_deinit(crts[i]);
-	gnutls_free(crts);
+	gnutls_x509_crt_deinit(crt);
 	if (bad)
 		snprintf(why, n, "certificate %u %s", idx + 1,
 			 bad == 1 ? "has expired" : "is not valid yet");
@@ -84,7 +162,7 @@ static int load_pairs(struct tls *t, const struct tls_files *f, char *why, size_
 			say(why, n, what, rc);
 			return -1;
 		}
-		if (check_dates(t, (unsigned)rc, why, n) == -1)
+		if (check_dates(&c, i, why, n) == -1)
 			return -1;
 	}
 	return 0;
@@ -97,6 +175,8 @@ struct tls *tls_setup(const struct config *cfg, struct tls_files *f, char *why, 
 	int rc;
 	if (!t) {
 		snprintf(why, n, "out of memory");
+	} else if (!p_gnutls_init && load_gnutls(why, n) == -1) {
+		;	/* why says it */
 	} else if ((rc = gnutls_certificate_allocate_credentials(&t->cred)) < 0) {
 		say(why, n, "credentials", rc);
 	} else if (load_pairs(t, f, why, n) == 0 &&
@@ -104,7 +184,7 @@ struct tls *tls_setup(const struct config *cfg, struct tls_files *f, char *why, 
 		say(why, n, "priority", rc);
 	} else if (t->prio) {
 		if (f->has_ticket) {
-			t->ticket.data = gnutls_malloc(TLS_TICKET_KEY_LEN);
+			t->ticket.data = malloc(TLS_TICKET_KEY_LEN);
 			if (t->ticket.data) {
 				memcpy(t->ticket.data, f->ticket, TLS_TICKET_KEY_LEN);
 				t->ticket.size = TLS_TICKET_KEY_LEN;
@@ -319,7 +399,7 @@ void tls_free(struct tls *t)
 		gnutls_certificate_free_credentials(t->cred);
 	if (t->ticket.data) {
 		explicit_bzero(t->ticket.data, t->ticket.size);
-		gnutls_free(t->ticket.data);
+		free(t->ticket.data);
 	}
 	free(t);
 }
