@@ -82,12 +82,13 @@ PARENT_FUZZ_SRCS = parent.c frame.c buf.c log.c util.c systemd.c fuzz/parent-fak
 # Debian packages each target needs (tools/deps installs the missing ones as root).
 BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccomp-dev libidn2-dev \
              libgnutls28-dev
-# openssl, libnet-ssleay-perl (swaks --tls): tests/tls.bats.
+# openssl, libnet-ssleay-perl (swaks --tls), postfix (a private instance as a TLS
+# client; never started as the system's): tests/tls.bats.
 # openbsd-inetd: the inetd example's test (xinetd conflicts with it; its test skips).
 # systemd-container, mmdebstrap, iproute2: tests/systemd-live.bats boots the units
 # under a real systemd in a container (systemd-nspawn; ss for the connections).
 TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucspi-tcp strace \
-             openssl libnet-ssleay-perl \
+             openssl libnet-ssleay-perl postfix \
              curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc \
              systemd-container mmdebstrap iproute2
 RUN_DEPS   = ucspi-tcp swaks

@@ -326,3 +326,28 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	run "$SMTP_SESSION" --require-tls
 	[ "$status" = 100 ]
 }
+
+# ---------------------------------------------------------------- a real MTA
+
+@test "Postfix as the client (smtp_tls_security_level = encrypt) relays a message: ESMTPS" {
+	[ "$(id -u)" = 0 ] || skip "a private Postfix instance needs root"
+	command -v postfix >/dev/null || skip "postfix is not installed (make check installs it as root)"
+	local pf=$T/pf smtpd_port
+	smtpd_port=$(free_port)
+	sh "$TOP/tests/pfinst.sh" "$pf" create "$smtpd_port" "relayhost = [127.0.0.1]:$PORT" \
+		'smtp_tls_security_level = encrypt' 'smtp_tls_loglevel = 1'
+	sh "$TOP/tests/pfinst.sh" "$pf" start
+	printf 'Subject: via postfix\n\nhello over TLS from postfix\n' |
+		/usr/sbin/sendmail -C "$pf/etc" -i -f alice@example.org -- test@tttest.com
+	local ok=0
+	sh "$TOP/tests/pfinst.sh" "$pf" drain 20 || ok=$?
+	sh "$TOP/tests/pfinst.sh" "$pf" stop
+	cat "$pf/log/maillog"
+	[ "$ok" = 0 ]
+	grep -q 'TLS connection established to 127.0.0.1' "$pf/log/maillog"
+	grep -q 'status=sent' "$pf/log/maillog"
+	local f
+	f=$(delivered test)
+	grep -q 'with ESMTPS id' "$f"
+	grep -q '^hello over TLS from postfix' "$f"
+}
