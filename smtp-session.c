@@ -581,8 +581,10 @@ static void too_long(struct session *s)
 static int session(struct session *s)
 {
 	conn_peer(&s->c, s->client, sizeof s->client);
-	s->auth_offered = s->cfg->auth == AUTH_ALWAYS ||
-			  (s->cfg->auth == AUTH_LOCAL && addr_loopback(s->client));
+	/* --require-tls: not before TLS, whoever asks (RFC 3207 4: 530 until then) */
+	s->auth_offered = !s->cfg->require_tls &&
+			  (s->cfg->auth == AUTH_ALWAYS ||
+			   (s->cfg->auth == AUTH_LOCAL && addr_loopback(s->client)));
 	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }), "connect from %s", s->client);
 	/* RFC 8314 3.3: with implicit TLS the handshake comes first, then the greeting. */
 	if (s->tls && s->cfg->tls == TLS_IMPLICIT && handshake(s) == -1)

@@ -265,6 +265,7 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 		"S:AUTH PLAIN $PLAIN_OK" "S:MAIL FROM:<a@tttest.com>" S:QUIT -- "${EC[@]}" --require-tls
 	echo "$output"
 	[ "$(grep -c '^530 5.7.0 Must issue a STARTTLS command first$' <<<"$output")" = 3 ]
+	[ "$(grep -c '^250-AUTH' <<<"$output")" = 1 ]	# offered after TLS only, even to loopback
 	[[ "$output" == *"235 2.7.0"*"250 2.1.0 Ok"* ]]
 }
 
