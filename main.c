@@ -116,7 +116,7 @@ static struct tls *tls_ready(const struct config *cfg, struct tls_files *f, bool
 	int one = 1;
 	setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	char why[200];
-	struct tls *t = tls_setup(cfg, f, why, sizeof why);
+	struct tls *t = tls_setup(f, why, sizeof why);
 	if (!t) {
 		log_msg(LOG_CRIT, "cannot start TLS: %s", why);
 		*refuse = true;

@@ -202,34 +202,39 @@ static int load_pairs(struct tls *t, const struct tls_files *f, char *why, size_
 	return 0;
 }
 
-struct tls *tls_setup(const struct config *cfg, struct tls_files *f, char *why, size_t n)
+/* The library, the credentials, the policy and the ticket key into t.  0, or -1 with
+ * the reason in why. */
+static int setup(struct tls *t, const struct tls_files *f, char *why, size_t n)
 {
-	(void)cfg;
+	if (!p_gnutls_init && load_gnutls(why, n) == -1)
+		return -1;
+	int rc = gnutls_certificate_allocate_credentials(&t->cred);
+	if (rc < 0)
+		return say(why, n, "credentials", rc), -1;
+	if (load_pairs(t, f, why, n) == -1)
+		return -1;
+	if ((rc = gnutls_priority_init(&t->prio, TLS_PRIORITY, NULL)) < 0)
+		return say(why, n, "priority", rc), -1;
+	if (f->has_ticket) {
+		if (!(t->ticket.data = malloc(TLS_TICKET_KEY_LEN)))
+			return snprintf(why, n, "out of memory"), -1;
+		memcpy(t->ticket.data, f->ticket, TLS_TICKET_KEY_LEN);
+		t->ticket.size = TLS_TICKET_KEY_LEN;
+	}
+	return 0;
+}
+
+struct tls *tls_setup(struct tls_files *f, char *why, size_t n)
+{
 	struct tls *t = calloc(1, sizeof *t);
-	int rc;
 	if (!t) {
 		snprintf(why, n, "out of memory");
-	} else if (!p_gnutls_init && load_gnutls(why, n) == -1) {
-		;	/* why says it */
-	} else if ((rc = gnutls_certificate_allocate_credentials(&t->cred)) < 0) {
-		say(why, n, "credentials", rc);
-	} else if (load_pairs(t, f, why, n) == 0 &&
-		   (rc = gnutls_priority_init(&t->prio, TLS_PRIORITY, NULL)) < 0) {
-		say(why, n, "priority", rc);
-	} else if (t->prio) {
-		if (f->has_ticket) {
-			t->ticket.data = malloc(TLS_TICKET_KEY_LEN);
-			if (t->ticket.data) {
-				memcpy(t->ticket.data, f->ticket, TLS_TICKET_KEY_LEN);
-				t->ticket.size = TLS_TICKET_KEY_LEN;
-			}
-		}
-		tls_files_wipe(f);
-		return t;
+	} else if (setup(t, f, why, n) == -1) {
+		tls_free(t);
+		t = NULL;
 	}
-	tls_files_wipe(f);
-	tls_free(t);
-	return NULL;
+	tls_files_wipe(f);	/* the decoded key is in the library now */
+	return t;
 }
 
 /* --------------------------------------------------------------- transport */

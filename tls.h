@@ -42,7 +42,7 @@ struct tls;
 /* Session process, before the sandbox: the library's server credentials from f (f is
  * wiped), the protocol policy, the ticket key.  NULL on failure with the reason in
  * why (a key that does not match its certificate, an expired certificate, ...). */
-struct tls *tls_setup(const struct config *cfg, struct tls_files *f, char *why, size_t n);
+struct tls *tls_setup(struct tls_files *f, char *why, size_t n);
 
 /* Results of the handshake. */
 enum tls_hs { TLS_HS_OK, TLS_HS_FAILED, TLS_HS_TIMEOUT, TLS_HS_TERM };
