@@ -351,3 +351,13 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	grep -q 'with ESMTPS id' "$f"
 	grep -q '^hello over TLS from postfix' "$f"
 }
+
+@test "the privileged parent keeps no copy of the key file nor of the ticket key after the fork" {
+	[ "$SMTP_SESSION" = "$TOP/smtp-session" ] || skip "runs in the plain phase only"
+	[ "$(id -u)" = 0 ] || skip "needs root: reading /proc/PID/mem"
+	run python3 "$TOP/tests/tls-memscan.py" "$PORT_I" "$T/tls/ec.key" "$T/tls/ticket.key"
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ "$output" == *"scanned"*"session process"* ]]
+	[[ "$output" == *"scanned"*"privileged parent"* ]]
+}
