@@ -361,3 +361,18 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	[[ "$output" == *"scanned"*"session process"* ]]
 	[[ "$output" == *"scanned"*"privileged parent"* ]]
 }
+
+@test "libgnutls is loaded only where TLS is configured, by the session process only" {
+	[ "$SMTP_SESSION" = "$TOP/smtp-session" ] || skip "runs in the plain phase only"
+	command -v strace >/dev/null || skip "strace is not installed"
+	printf 'QUIT\r\n' | strace -f -qq -e trace=openat -o "$T/st.off" "$T/bin/smtp" >/dev/null
+	! grep -q libgnutls "$T/st.off"
+	printf 'QUIT\r\n' | strace -f -qq -e trace=openat,execve -o "$T/st.on" "$T/bin/smtp" "${EC[@]}" \
+		>/dev/null
+	grep -q 'libgnutls.so.30' "$T/st.on"
+	# the process that opened it is not the one that ran the program (the parent)
+	local parent
+	parent=$(grep -F "execve(\"$SMTP_SESSION\"" "$T/st.on" | awk '{print $1}')
+	[ -n "$parent" ]
+	! grep libgnutls "$T/st.on" | grep -q "^$parent "
+}
