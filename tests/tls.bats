@@ -376,3 +376,22 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	[ -n "$parent" ]
 	! grep libgnutls "$T/st.on" | grep -q "^$parent "
 }
+
+@test "over TLS: a 1 MB message (many records, many reads) and BDAT chunks arrive whole" {
+	python3 -c 'import smtplib,ssl,sys
+body = "".join("line %06d %s\r\n" % (i, "x" * 60) for i in range(14000))
+msg = "Subject: big\r\n\r\n" + body
+s=smtplib.SMTP("127.0.0.1",int(sys.argv[1]),timeout=20); s.starttls(context=ssl._create_unverified_context())
+s.sendmail("alice@example.org",["test@tttest.com"],msg); s.quit()' "$PORT"
+	local f
+	f=$(delivered test)
+	grep -q 'with ESMTPS id' "$f"
+	[ "$(grep -c '^line [0-9]\{6\} x\{60\}$' "$f")" = 14000 ]
+	clear_maildirs
+	run tlsclient "S:EHLO x" S:STARTTLS T "S:EHLO y" "S:MAIL FROM:<a@example.org>" \
+		"S:RCPT TO:<test@tttest.com>" 'P:BDAT 17\r\nSubject: b\r\n\r\nhel' R \
+		'P:BDAT 4 LAST\r\nlo\r\n' R S:QUIT -- "${EC[@]}"
+	echo "$output"
+	[[ "$output" == *"250 2.0.0 17 octets received"*"250 2.0.0 Ok: delivered"* ]]
+	grep -q '^hello$' "$(delivered test)"
+}
