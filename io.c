@@ -31,9 +31,13 @@ void conn_flush(struct conn *c)
 {
 	struct deadline d;
 	deadline_in(&d, c->timeout * 1000ULL);
-	if (c->tls && !c->dead && c->obuf.len && tls_send(c->tls, c->obuf.p, c->obuf.len, &d))
-		c->dead = true;
-	size_t off = c->tls ? c->obuf.len : 0;
+	if (c->tls) {	/* records, under the same deadline (tls.c) */
+		if (!c->dead && c->obuf.len && tls_send(c->tls, c->obuf.p, c->obuf.len, &d))
+			c->dead = true;
+		buf_reset(&c->obuf);
+		return;
+	}
+	size_t off = 0;
 	while (off < c->obuf.len && !c->dead) {
 		struct pollfd p = { .fd = c->out, .events = POLLOUT };
 		int r = poll(&p, 1, deadline_left(&d));
