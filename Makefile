@@ -15,6 +15,8 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
            -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+# TLS (tls.c): GnuTLS, chosen by measurement (bench/tlslib/README.md), loaded with
+# dlopen() only where TLS is configured (tls.c says why): only its headers are needed.
 # libpam is dlopen()ed on the first AUTH (auth.c says why): only its headers are needed.
 
 # WITH_SYSTEMD=1 (default): take a socket passed by systemd (LISTEN_FDS) and log to the
@@ -24,11 +26,11 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 WITH_SYSTEMD ?= 1
 
 # The session side (unprivileged, sandboxed): the dialogue and what it uses.
-SESSION_OBJS = smtp-session.o data.o sasl.o addr.o io.o render.o priv.o sandbox.o proxy.o
+SESSION_OBJS = smtp-session.o data.o sasl.o addr.o io.o render.o priv.o sandbox.o proxy.o tls.o
 # The privileged side: the parent and what it runs.
 PARENT_OBJS  = parent.o users.o auth.o mbox.o tty.o asuser.o
 # Both: start-up, the frame format, and the small shared pieces.
-SHARED_OBJS  = main.o options.o idna.o frame.o buf.o log.o util.o utf8.o peer.o systemd.o
+SHARED_OBJS  = main.o options.o idna.o frame.o buf.o log.o util.o utf8.o peer.o systemd.o tlsfiles.o
 OBJS = $(SESSION_OBJS) $(PARENT_OBJS) $(SHARED_OBJS)
 SRCS = $(OBJS:.o=.c)
 
@@ -67,10 +69,10 @@ FUZZ_CC     = clang
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all -U_FORTIFY_SOURCE -DWITH_SYSTEMD=0
 # The dialogue and what it uses without privilege: SASL decoding (auth.c), the
-# terminal renderer (tty.c), logging; priv-fake.c stands in for priv.c and mbox.c.
+# terminal renderer (tty.c), logging; priv-fake.c stands in for priv.c and mbox.c,
+# tls-fake.c for the TLS layer (tls.c), so that the states after STARTTLS are fuzzed.
 FUZZ_LIB    = smtp-session.c data.c sasl.c addr.c utf8.c peer.c io.c render.c proxy.c buf.c log.c \
-              util.c systemd.c \
-              fuzz/priv-fake.c
+              util.c systemd.c fuzz/priv-fake.c fuzz/tls-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
 # The second harness: the privileged parent's frame reader and policy (parent.c), with
 # what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
@@ -78,19 +80,23 @@ PARENT_FUZZ_SRCS = parent.c frame.c buf.c log.c util.c utf8.c systemd.c fuzz/par
                    fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
-BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccomp-dev libidn2-dev
+BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccomp-dev libidn2-dev \
+             libgnutls28-dev
+# openssl, libnet-ssleay-perl (swaks --tls), postfix (a private instance as a TLS
+# client; never started as the system's): tests/tls.bats.
 # openbsd-inetd: the inetd example's test (xinetd conflicts with it; its test skips).
 # systemd-container, mmdebstrap, iproute2: tests/systemd-live.bats boots the units
 # under a real systemd in a container (systemd-nspawn; ss for the connections).
 # haproxy: tests/proxy.bats puts a real one in front (never its system service).
 TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucspi-tcp strace \
+             openssl libnet-ssleay-perl postfix \
              curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc \
              systemd-container mmdebstrap iproute2 haproxy
 RUN_DEPS   = ucspi-tcp swaks
 FUZZ_DEPS  = clang libclang-rt-14-dev python3 libpam0g-dev libidn2-dev
 # make bench only: smtp-source comes with postfix (installed, never started here:
 # Debian's policy-rc.d stops it; bench.py warns if a postfix master is running).
-BENCH_DEPS = postfix ucspi-tcp valgrind strace time python3 haproxy
+BENCH_DEPS = postfix ucspi-tcp valgrind strace time python3 haproxy openssl libgnutls28-dev
 AFL_DEPS   = afl++ python3
 
 PORT ?= 2525
@@ -107,8 +113,8 @@ SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir system
 		      $(PREFIX)/lib/systemd/system)
 SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),\
 		   $(PREFIX)/lib/sysusers.d)
-UNITS    = smtp.socket smtp@.service submission.socket submission@.service lmtp.socket \
-           lmtp@.service
+UNITS    = smtp.socket smtp@.service submission.socket submission@.service smtps.socket \
+           smtps@.service lmtp.socket lmtp@.service
 # The system user the session processes run as (privilege separation).  make install
 # creates it unless DESTDIR is set (a package's postinst runs systemd-sysusers) or
 # CREATE_USER=0: with $(SYSUSERS) from the sysusers.d file, or with adduser where
@@ -230,9 +236,14 @@ bench: deps
 	@tools/deps $(BENCH_DEPS)
 	@tools/privsep-user units/smtp-session.sysusers
 	@[ "$$(id -u)" != 0 ] || install -d -m 755 $(PRIVSEP_DIR)
-	@$(MAKE) --no-print-directory all smtp-session-vg bench/baseline
+	@$(MAKE) --no-print-directory all smtp-session-vg bench/baseline bench/tlsload
 	bench/bench.py $(BENCH_ARGS)
 	bench/scale.py
+	[ "$$(id -u)" != 0 ] || bench/tls-bench.py
+
+# The TLS load client of make bench (bench/tls-bench.py); GnuTLS's client side.
+bench/tlsload: bench/tlsload.c
+	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ bench/tlsload.c -lgnutls
 
 bench/baseline: bench/baseline.c
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ bench/baseline.c
@@ -267,7 +278,7 @@ fuzz-afl: deps
 clean:
 	rm -f smtp-session smtp-session-asan smtp-session-vg smtp-session-test *.o .with-systemd \
 		seccomp-bpf.h tools/seccomp-gen \
-		bench/baseline fuzz/smtp-fuzz fuzz/parent-fuzz \
+		bench/baseline bench/tlsload fuzz/smtp-fuzz fuzz/parent-fuzz \
 		fuzz/smtp-session-afl
 
 FORCE:

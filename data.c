@@ -168,16 +168,14 @@ static void message_id(char *id, size_t n, unsigned seq)
 }
 
 /* RFC 3848 and RFC 6531 3.7.3 (its IANA table, 4.3): the "with" of the Received line,
- * by SMTPUTF8, TLS and AUTH.  There is no STARTTLS yet, so the S forms (ESMTPS,
- * ESMTPSA, UTF8SMTPS, UTF8SMTPSA) cannot happen today; they are here for when it
- * comes. */
+ * by SMTPUTF8, TLS (STARTTLS or implicit) and AUTH. */
 static const char *protocol(const struct session *s)
 {
 	static const char *const with[2][2][2] = {
 		{ { "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" } },
 		{ { "UTF8SMTP", "UTF8SMTPA" }, { "UTF8SMTPS", "UTF8SMTPSA" } },
 	};
-	const bool tls = false;
+	const bool tls = TLS_ACTIVE(s);
 	static const char *const lmtp[2][2][2] = {	/* RFC 3848 and RFC 6531 4.3 too */
 		{ { "LMTP", "LMTPA" }, { "LMTPS", "LMTPSA" } },
 		{ { "UTF8LMTP", "UTF8LMTPA" }, { "UTF8LMTPS", "UTF8LMTPSA" } },
@@ -200,6 +198,11 @@ static void trace_headers(struct session *s, struct buf *h, const struct rcpt *r
 		   r->addr, s->helo);
 	if (strcmp(s->client, "unknown") != 0)
 		buf_printf(h, " ([%s%s])", v6 ? "IPv6:" : "", s->client);
+	if (TLS_ACTIVE(s)) {	/* the comment Postfix writes there */
+		buf_adds(h, "\n\t(using ");
+		tls_summary(s, h);
+		buf_adds(h, ")");
+	}
 	buf_printf(h, "\n\tby %s (smtp-session) with %s id %s\n\tfor <%s>; %s\n",
 		   s->cfg->hostname, protocol(s), id, r->addr, date);
 }

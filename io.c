@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tls.h"
 #include "util.h"
 
 void conn_init(struct conn *c, int in, int out, unsigned timeout, unsigned session_timeout,
@@ -31,6 +32,12 @@ void conn_flush(struct conn *c)
 {
 	struct deadline d;
 	deadline_in(&d, c->timeout * 1000ULL);
+	if (c->tls) {	/* records, under the same deadline (tls.c) */
+		if (!c->dead && c->obuf.len && tls_send(c->tls, c->obuf.p, c->obuf.len, &d))
+			c->dead = true;
+		buf_reset(&c->obuf);
+		return;
+	}
 	size_t off = 0;
 	while (off < c->obuf.len && !c->dead) {
 		struct pollfd p = { .fd = c->out, .events = POLLOUT };
@@ -53,6 +60,8 @@ void conn_flush(struct conn *c)
 /* Is more client input already waiting?  Then replies can wait too (RFC 2920 3.2). */
 static bool input_waiting(const struct conn *c)
 {
+	if (c->tls && tls_pending(c->tls))
+		return true;
 	struct pollfd p = { .fd = c->in, .events = POLLIN };
 	return poll(&p, 1, 0) == 1;
 }
@@ -88,7 +97,7 @@ static enum rd fill(struct conn *c, const struct deadline *d)
 		if (*c->term)
 			return RD_TERM;
 		struct pollfd p = { .fd = c->in, .events = POLLIN };
-		int r = poll(&p, 1, wait_left(c, d));
+		int r = c->tls && tls_pending(c->tls) ? 1 : poll(&p, 1, wait_left(c, d));
 		if (r == 0)
 			return deadline_left(&c->end) ? RD_TIMEOUT : RD_EXPIRED;
 		if (r == -1) {
@@ -96,11 +105,15 @@ static enum rd fill(struct conn *c, const struct deadline *d)
 				continue;
 			return RD_EOF;
 		}
-		ssize_t n = read(c->in, c->ibuf + c->ilen, sizeof c->ibuf - c->ilen);
+		ssize_t n = c->tls
+			? tls_recv(c->tls, c->ibuf + c->ilen, sizeof c->ibuf - c->ilen, d)
+			: read(c->in, c->ibuf + c->ilen, sizeof c->ibuf - c->ilen);
 		if (n > 0) {
 			c->ilen += (size_t)n;
 			return RD_OK;
 		}
+		if (n == -1 && errno == ETIMEDOUT)
+			return RD_TIMEOUT;
 		if (n == 0 || (errno != EINTR && errno != EAGAIN))
 			return RD_EOF;
 	}
@@ -161,6 +174,33 @@ enum rd conn_get_line(struct conn *c, size_t max, char **line, size_t *len)
 			started = true;
 			deadline_in(&d, c->timeout * 1000ULL);
 		}
+	}
+}
+
+enum rd conn_starttls(struct conn *c, struct tls *t, char *why, size_t n)
+{
+	conn_flush(c);
+	explicit_bzero(c->ibuf, c->ilen);	/* RFC 3207 5, CVE-2011-0411 */
+	c->ipos = c->ilen = 0;
+	if (c->dead) {
+		snprintf(why, n, "lost connection");
+		return RD_EOF;
+	}
+	struct deadline d;
+	deadline_in(&d, c->timeout * 1000ULL);
+	switch (tls_handshake(t, c->in, c->out, &d, c->term, why, n)) {
+	case TLS_HS_OK:
+		c->tls = t;
+		return RD_OK;
+	case TLS_HS_TIMEOUT:
+		c->dead = true;
+		return RD_TIMEOUT;
+	case TLS_HS_TERM:
+		c->dead = true;
+		return RD_TERM;
+	default:
+		c->dead = true;
+		return RD_EOF;
 	}
 }
 

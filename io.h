@@ -37,6 +37,7 @@ struct conn {
 	const volatile sig_atomic_t *term;	/* set by the SIGTERM handler */
 	void (*idle)(void);		/* called before every wait for the client */
 	struct buf obuf;		/* replies not yet written */
+	struct tls *tls;		/* TLS after the handshake (tls.h), else NULL */
 	char longhead[6];		/* first bytes of the last over-long line */
 	size_t ipos, ilen;		/* ibuf[ipos..ilen) is read but not yet parsed */
 	/* Last, so that a session can clear everything before it: its bytes are never
@@ -64,6 +65,14 @@ enum rd conn_fill(struct conn *c);
  * included, RFC 5321 4.5.3.1.4) is skipped through its end: RD_LONG, and its first
  * bytes are in longhead. */
 enum rd conn_get_line(struct conn *c, size_t max, char **line, size_t *len);
+
+/* The TLS handshake on the connection (RFC 3207 after "220 Ready to start TLS", or
+ * RFC 8314 before the greeting), under the idle timeout.  Pending replies are written
+ * first; any input already read is discarded unparsed and wiped (RFC 3207 5: plaintext
+ * pipelined after STARTTLS must never be executed, CVE-2011-0411).  RD_OK, and from
+ * then on every read and write goes through t; else RD_EOF (the handshake failed, the
+ * library's reason in why), RD_TIMEOUT or RD_TERM, and the connection is dead. */
+enum rd conn_starttls(struct conn *c, struct tls *t, char *why, size_t n);
 
 /* Release the output buffer (wiped). */
 void conn_free(struct conn *c);

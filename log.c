@@ -61,6 +61,7 @@ static void to_file(int prio, const char *line)
 static const char *const field_name[] = {
 	[LF_CLIENT] = "SMTP_CLIENT", [LF_HELO] = "SMTP_HELO", [LF_FROM] = "SMTP_FROM",
 	[LF_RCPT] = "SMTP_RCPT", [LF_MSGID] = "SMTP_MSGID", [LF_USER] = "SMTP_USER",
+	[LF_TLS] = "SMTP_TLS",
 };
 
 #define FIELDS_MAX 8	/* more than enum log_key has: a key may not repeat */
@@ -83,7 +84,7 @@ static int to_journal(int prio, const char *line, const struct log_field *f)
 		iov[n] = (struct iovec){ head[n], strlen(head[n]) };
 	iov[n++] = (struct iovec){ (void *)ident, sizeof ident - 1 };
 	for (int i = 0; f && f[i].key != LF_END && i < FIELDS_MAX; i++) {
-		if (!f[i].value || (unsigned)f[i].key > LF_USER || !field_name[f[i].key])
+		if (!f[i].value || (unsigned)f[i].key > LF_TLS || !field_name[f[i].key])
 			continue;
 		snprintf(item[i], sizeof item[i], "%s=%s", field_name[f[i].key], f[i].value);
 		scrub(item[i]);

@@ -20,6 +20,7 @@ enum log_key {
 	LF_RCPT,	/* SMTP_RCPT: an envelope recipient */
 	LF_MSGID,	/* SMTP_MSGID: our id of the message (in Received and the replies) */
 	LF_USER,	/* SMTP_USER: the local user concerned (recipient, or who authenticated) */
+	LF_TLS,		/* SMTP_TLS: protocol and cipher, when TLS is on */
 };
 
 struct log_field {

@@ -72,6 +72,12 @@ static void usage(FILE *f)
 	      "  --proxy                a PROXY protocol header (v1 or v2) comes first: the\n"
 	      "                         client's address is the one it names\n"
 	      "  --lmtp                 speak LMTP (RFC 2033: LHLO, a reply per recipient)\n"
+	      "  --tls MODE             starttls (default with a certificate), implicit\n"
+	      "                         (port 465) or off\n"
+	      "  --tls-cert FILE        certificate chain (PEM); twice for RSA and ECDSA\n"
+	      "  --tls-key FILE         its private key (PEM), read by the privileged side\n"
+	      "  --require-tls          no MAIL, AUTH, SEND, SOML or SAML before STARTTLS\n"
+	      "  --tls-ticket-key FILE  64-byte RFC 5077 ticket key shared by all sessions\n"
 	      "  --help, --version\n", f);
 }
 
@@ -112,7 +118,8 @@ enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
        O_MAXRCPT, O_MAXMSGS, O_TIMEOUT, O_SESSION_TIMEOUT, O_MAXERRORS, O_LOGFILE, O_AUTH,
        O_REQUIRE_AUTH, O_PAM_SERVICE, O_AUTH_DELAY, O_SEND, O_NOSEND, O_UTMP, O_TTYLINES,
        O_TTYBYTES, O_TTYTIMEOUT, O_PRIVSEP_USER, O_PRIVSEP_DIR, O_PROXY, O_LMTP,
-       O_HELP, O_VERSION };
+       O_HELP, O_VERSION,
+       O_TLS = 512, O_TLS_CERT, O_TLS_KEY, O_REQUIRE_TLS, O_TLS_TICKET_KEY };
 
 static const struct option options[] = {
 	{ "hostname", required_argument, NULL, O_HOSTNAME },
@@ -141,6 +148,11 @@ static const struct option options[] = {
 	{ "privsep-dir", required_argument, NULL, O_PRIVSEP_DIR },
 	{ "proxy", no_argument, NULL, O_PROXY },
 	{ "lmtp", no_argument, NULL, O_LMTP },
+	{ "tls", required_argument, NULL, O_TLS },
+	{ "tls-cert", required_argument, NULL, O_TLS_CERT },
+	{ "tls-key", required_argument, NULL, O_TLS_KEY },
+	{ "require-tls", no_argument, NULL, O_REQUIRE_TLS },
+	{ "tls-ticket-key", required_argument, NULL, O_TLS_TICKET_KEY },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -154,13 +166,62 @@ static _Noreturn void bad_usage(const char *what)
 	exit(EXIT_USAGE);
 }
 
+/* The TLS options (issue 11); false when c is none of them. */
+static bool tls_option(int c, struct config *cfg, unsigned *certs, unsigned *keys, bool *mode)
+{
+	switch (c) {
+	case O_TLS:
+		*mode = true;
+		if (strcmp(optarg, "starttls") == 0)
+			cfg->tls = TLS_STARTTLS;
+		else if (strcmp(optarg, "implicit") == 0)
+			cfg->tls = TLS_IMPLICIT;
+		else if (strcmp(optarg, "off") == 0)
+			cfg->tls = TLS_OFF;
+		else
+			bad_usage("--tls: starttls, implicit or off");
+		return true;
+	case O_TLS_CERT:
+		if (*certs >= TLS_PAIRS_MAX)
+			bad_usage("--tls-cert: at most twice (one RSA, one ECDSA)");
+		cfg->tls_cert[(*certs)++] = optarg;
+		return true;
+	case O_TLS_KEY:
+		if (*keys >= TLS_PAIRS_MAX)
+			bad_usage("--tls-key: at most twice (one RSA, one ECDSA)");
+		cfg->tls_key[(*keys)++] = optarg;
+		return true;
+	case O_REQUIRE_TLS: cfg->require_tls = true; return true;
+	case O_TLS_TICKET_KEY: cfg->tls_ticket_key = optarg; return true;
+	default: return false;
+	}
+}
+
+/* --tls defaults to starttls when a certificate is given; TLS needs the pairs. */
+static void tls_check(struct config *cfg, unsigned certs, unsigned keys, bool mode)
+{
+	if (certs != keys)
+		bad_usage("--tls-cert and --tls-key come in pairs");
+	cfg->tls_pairs = certs;
+	if (!mode)
+		cfg->tls = certs ? TLS_STARTTLS : TLS_OFF;
+	if (cfg->tls != TLS_OFF && !certs)
+		bad_usage("--tls: needs --tls-cert and --tls-key");
+	if (cfg->require_tls && cfg->tls != TLS_STARTTLS)
+		bad_usage("--require-tls: only with --tls starttls");
+}
+
 void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 {
+	unsigned certs = 0, keys = 0;
+	bool mode = false;
 	static char host[256];
 	const char *domains = NULL;
 	unsigned long long n;
 	int c;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (tls_option(c, cfg, &certs, &keys, &mode))
+			continue;
 		switch (c) {
 		case O_HOSTNAME: cfg->hostname = optarg; break;
 		case O_DOMAINS: domains = optarg; break;
@@ -258,6 +319,7 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 	}
 	if (optind < argc)
 		bad_usage("unexpected argument");
+	tls_check(cfg, certs, keys, mode);
 	if (!cfg->hostname) {
 		if (gethostname(host, sizeof host - 1) == -1)
 			snprintf(host, sizeof host, "localhost");

@@ -91,7 +91,7 @@ static int serve_log(struct parent *p)
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t key = frame_get_u32(&p->in);
 		frame_get_str(&p->in, value[i], PS_LOG_VALUE_MAX);
-		if (key == LF_END || key > LF_USER)
+		if (key == LF_END || key > LF_TLS)
 			return fatal(p, "bad log field");
 		f[i] = (struct log_field){ (enum log_key)key, value[i] };
 	}

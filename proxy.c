@@ -49,7 +49,7 @@ static int read_exact(int fd, void *p, size_t n, const struct deadline *d, const
 	return 0;
 }
 
-/* The client's address as text, an IPv4-mapped IPv6 address as IPv4 (as conn_peer()). */
+/* The client's address as text, an IPv4-mapped IPv6 address as IPv4 (as peer_address()). */
 static void address_text(int family, const void *bin, char *out, size_t n)
 {
 	const unsigned char *b = bin;

@@ -260,6 +260,8 @@ int smtp_auth(struct session *s, const struct verb *v, char *arg)
 		return reply(s, 502, "5.5.1", "AUTH not available");
 	if (!s->esmtp)
 		return reply(s, 503, "5.5.1", "Send EHLO first");
+	if (s->cfg->require_tls && !TLS_ACTIVE(s))	/* RFC 3207 4 */
+		return reply(s, 530, "5.7.0", "Must issue a STARTTLS command first");
 	if (!s->auth_offered)	/* RFC 4954 6: only where it cannot be sniffed */
 		return reply(s, 538, "5.7.11",
 			     "Encryption required for requested authentication mechanism");

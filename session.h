@@ -93,6 +93,7 @@ struct session {
 	unsigned errors;		/* refused commands so far (--max-errors) */
 	unsigned tty_children;		/* terminal children asked for (TTY_CHILDREN_MAX) */
 	unsigned commands, messages, rejects;
+	struct tls *tls;		/* ready for STARTTLS or implicit TLS; NULL when off */
 	/* Last: it ends with the 64 KiB input buffer, which is never cleared. */
 	struct conn c;
 };
@@ -111,6 +112,12 @@ const char *helo_field(const struct session *s);
 /* May the session ask for n more terminal children (TTY_CHILDREN_MAX)?  If so they
  * are counted as started. */
 bool tty_budget(struct session *s, size_t n);
+
+/* TLS is on for this connection (c.tls is set after the handshake). */
+#define TLS_ACTIVE(s) ((s)->c.tls != NULL)
+
+/* "TLSv1.3 with cipher ... (256/256 bits)" appended to b (smtp-session.c). */
+void tls_summary(struct session *s, struct buf *b);
 
 /* Forget the transaction (RSET, and after each message). */
 void reset_transaction(struct session *s);

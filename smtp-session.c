@@ -28,6 +28,7 @@
 #include "proxy.h"
 #include "session.h"
 #include "smtp-session.h"
+#include "tls.h"
 #include "utf8.h"
 
 /* Set by the SIGTERM handler; checked whenever a wait is interrupted. */
@@ -160,6 +161,13 @@ static int smtp_helo(struct session *s, const struct verb *v, char *arg)
 	return reply(s, 250, NULL, "%s", s->cfg->hostname);
 }
 
+/* RFC 3207 4: STARTTLS is offered where TLS is configured and not yet on, and not
+ * again after the handshake (4.2). */
+static bool starttls_offered(const struct session *s)
+{
+	return s->tls && s->cfg->tls == TLS_STARTTLS && !TLS_ACTIVE(s);
+}
+
 static int smtp_ehlo(struct session *s, const struct verb *v, char *arg)
 {
 	int refused = greet(s, v, arg);
@@ -174,12 +182,14 @@ static int smtp_ehlo(struct session *s, const struct verb *v, char *arg)
 	      "8BITMIME\n"		/* RFC 6152 (RFC 6531 3.1 item 8 needs it) */
 	      "SMTPUTF8\n"		/* RFC 6531 */
 	      "CHUNKING\n"		/* RFC 3030; not BINARYMIME (README says why) */
+	      "%s"			/* RFC 3207 STARTTLS */
 	      "%s"			/* RFC 4954 */
 	      "LIMITS RCPTMAX=%u MAILMAX=%u\n"	/* RFC 9422 */
 	      "ENHANCEDSTATUSCODES",	/* RFC 2034 */
 	      s->cfg->hostname,
 	      s->cfg->send == SEND_NEVER || s->cfg->lmtp ? "" : "SEND\nSOML\nSAML\n",
 	      s->cfg->max_size,
+	      starttls_offered(s) ? "STARTTLS\n" : "",
 	      s->auth_offered ? "AUTH PLAIN LOGIN\n" : "", s->cfg->max_rcpt,
 	      s->cfg->max_messages);
 }
@@ -248,6 +258,8 @@ static int start_mail(struct session *s, const struct verb *v, char *arg, enum m
 {
 	if (s->state == ST_INIT)
 		return reply(s, 503, "5.5.1", "Send HELO or EHLO first");
+	if (s->cfg->require_tls && !TLS_ACTIVE(s))	/* RFC 3207 4 */
+		return reply(s, 530, "5.7.0", "Must issue a STARTTLS command first");
 	if (s->cfg->require_auth && !s->auth_user[0])	/* RFC 4954 6 */
 		return reply(s, 530, "5.7.0", "Authentication required");
 	if (s->state != ST_HELO)
@@ -487,13 +499,70 @@ static int smtp_expn(struct session *s, const struct verb *v, char *arg)
 	return reply(s, 502, "5.5.1", "EXPN not implemented");
 }
 
+/* The log's and the Received line's account of the TLS in use:
+ * "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)", as Postfix writes it. */
+void tls_summary(struct session *s, struct buf *b)
+{
+	unsigned bits = tls_bits(s->c.tls);
+	buf_printf(b, "%s with cipher %s (%u/%u bits)", tls_version(s->c.tls),
+		   tls_cipher(s->c.tls), bits, bits);
+}
+
+/* The handshake (RFC 3207 STARTTLS or RFC 8314 implicit TLS).  0 when it succeeded;
+ * else it is logged with the client's address and the library's reason, and the
+ * session ends without another word (RFC 3207 4.1: there is no reply to give). */
+static int handshake(struct session *s)
+{
+	char why[160];
+	enum rd r = conn_starttls(&s->c, s->tls, why, sizeof why);
+	if (r != RD_OK) {
+		s->closing = r == RD_TIMEOUT ? "TLS handshake timeout" : "TLS handshake failed";
+		log_fields(LOG_NOTICE, LOG_FIELDS({ LF_CLIENT, s->client }),
+			   "TLS handshake failed from %s: %s", s->client, why);
+		return -1;
+	}
+	buf_reset(&s->scratch);
+	tls_summary(s, &s->scratch);
+	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }, { LF_TLS, s->scratch.p }),
+		   "TLS from %s: %s%s", s->client, s->scratch.p,
+		   tls_resumed(s->c.tls) ? " (resumed)" : "");
+	/* RFC 4954 4 and issue 11: AUTH is for everybody once the channel is encrypted. */
+	s->auth_offered = s->cfg->auth != AUTH_NEVER;
+	return 0;
+}
+
+/* RFC 3207 4: STARTTLS takes no argument (501 5.5.4), is answered 220, and then the
+ * handshake; RFC 3207 4.2: afterwards the client starts over, as if newly connected,
+ * with nothing kept of what it said (HELO name, AUTH, a transaction). */
+static int smtp_starttls(struct session *s, const struct verb *v, char *arg)
+{
+	(void)v;
+	if (TLS_ACTIVE(s))	/* RFC 3207 4.2: not offered again */
+		return reply(s, 503, "5.5.1", "TLS already active");
+	if (!starttls_offered(s))
+		return reply(s, 502, "5.5.1", "STARTTLS not available");
+	if (*arg)
+		return reply(s, 501, "5.5.4", "Syntax: STARTTLS");
+	if (s->state > ST_HELO)
+		return reply(s, 503, "5.5.1", "STARTTLS not allowed in a mail transaction");
+	reply(s, 220, "2.0.0", "Ready to start TLS");
+	if (handshake(s) == -1)
+		return 0;
+	reset_transaction(s);
+	s->state = ST_INIT;
+	s->helo[0] = '\0';
+	explicit_bzero(s->auth_user, sizeof s->auth_user);
+	return 220;
+}
+
 static int smtp_help(struct session *s, const struct verb *v, char *arg)
 {
 	(void)v, (void)arg;
 	return reply(s, 214, "2.0.0",
 	      "smtp-session " SMTP_SESSION_VERSION ", RFC 5321\n"
-	      "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY EXPN HELP%s\n"
-	      "End of HELP info", s->cfg->send == SEND_NEVER ? "" : " SEND SOML SAML");
+	      "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY EXPN HELP%s%s\n"
+	      "End of HELP info", s->cfg->send == SEND_NEVER ? "" : " SEND SOML SAML",
+	      starttls_offered(s) ? " STARTTLS" : "");
 }
 
 /* The verb table, sorted by name for bsearch. */
@@ -514,6 +583,7 @@ static const struct verb verbs[] = {
 	{ "SAML", smtp_saml, SMTP_LINE_MAX, V_SMTP },
 	{ "SEND", smtp_send, SMTP_LINE_MAX, V_SMTP },
 	{ "SOML", smtp_soml, SMTP_LINE_MAX, V_SMTP },
+	{ "STARTTLS", smtp_starttls, SMTP_LINE_MAX, V_BOTH },
 	{ "VRFY", smtp_vrfy, SMTP_LINE_MAX, V_BOTH },
 };
 
@@ -594,10 +664,16 @@ static int session(struct session *s)
 	peer_address(s->c.in, s->client, sizeof s->client);
 	if (s->cfg->proxy && !proxied(s))
 		return 0;
-	s->auth_offered = s->cfg->auth == AUTH_ALWAYS ||
-			  (s->cfg->auth == AUTH_LOCAL && peer_loopback(s->client));
+	/* --require-tls: not before TLS, whoever asks (RFC 3207 4: 530 until then) */
+	s->auth_offered = !s->cfg->require_tls &&
+			  (s->cfg->auth == AUTH_ALWAYS ||
+			   (s->cfg->auth == AUTH_LOCAL && peer_loopback(s->client)));
 	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }), "connect from %s", s->client);
-	reply(s, 220, NULL, "%s %s", s->cfg->hostname, s->cfg->lmtp ? "LMTP" : "ESMTP");
+	/* RFC 8314 3.3: with implicit TLS the handshake comes first, then the greeting. */
+	if (s->tls && s->cfg->tls == TLS_IMPLICIT && handshake(s) == -1)
+		s->c.dead = true;
+	else
+		reply(s, 220, NULL, "%s %s", s->cfg->hostname, s->cfg->lmtp ? "LMTP" : "ESMTP");
 	while (!s->quit && !s->c.dead && !s->closing && s->end == RD_OK) {
 		char *line;
 		size_t len;
@@ -629,16 +705,23 @@ static int session(struct session *s)
 	else if (s->end == RD_TERM)
 		reply(s, 421, "4.3.2", "%s Shutting down, closing connection", s->cfg->hostname);
 	conn_flush(&s->c);
-	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) }),
-		   "disconnect from %s helo=%s commands=%u messages=%u rejects=%u end=%s",
+	buf_reset(&s->scratch);
+	if (TLS_ACTIVE(s))
+		tls_summary(s, &s->scratch);
+	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) },
+					{ LF_TLS, TLS_ACTIVE(s) ? s->scratch.p : NULL }),
+		   "disconnect from %s helo=%s commands=%u messages=%u rejects=%u end=%s%s%s",
 		   s->client, s->helo[0] ? s->helo : "-", s->commands, s->messages, s->rejects,
-		   end_reason(s));
+		   end_reason(s), TLS_ACTIVE(s) ? " tls=" : "",
+		   TLS_ACTIVE(s) ? tls_version(s->c.tls) : "");
 	return 0;
 }
 
 /* What the session held, released (and wiped: buf_free) when it ends. */
 static void session_free(struct session *s)
 {
+	tls_free(s->tls);	/* close_notify when TLS was on */
+	s->tls = s->c.tls = NULL;
 	conn_free(&s->c);
 	buf_free(&s->scratch);
 	buf_free(&s->rcpts);
@@ -665,12 +748,13 @@ static void oom_421(void)
  * process calls it once.  The fuzz harness (fuzz/) calls it once per input, with
  * priv.h served by test doubles; that is why it starts from a cleared session and
  * leaves nothing behind. */
-int session_run(const struct config *cfg, bool refuse, int in, int out)
+int session_run(const struct config *cfg, struct tls *tls, bool refuse, int in, int out)
 {
 	static struct session s;	/* the one session; static for its 64 KiB buffer */
 	/* Clearing ibuf too would cost every process 16 pages it may never use. */
 	memset(&s, 0, offsetof(struct session, c) + offsetof(struct conn, ibuf));
 	s.cfg = cfg;
+	s.tls = tls;
 	s.spool = -1;
 	conn_init(&s.c, in, out, cfg->timeout, cfg->session_timeout, &got_term, priv_flush);
 	buf_on_oom(oom_421);
@@ -680,7 +764,9 @@ int session_run(const struct config *cfg, bool refuse, int in, int out)
 	sigaction(SIGTERM, &sa, NULL);
 	got_term = 0;
 	int rc = 0;
-	if (refuse) {	/* RFC 5321 3.1: 421 instead of the greeting */
+	if (refuse && cfg->tls == TLS_IMPLICIT) {	/* no TLS, so not a word */
+		rc = EXIT_SYSTEM;
+	} else if (refuse) {	/* RFC 5321 3.1: 421 instead of the greeting */
 		reply(&s, 421, NULL, "%s Service not available, closing connection", cfg->hostname);
 		conn_flush(&s.c);
 		rc = EXIT_SYSTEM;

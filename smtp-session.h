@@ -134,6 +134,16 @@ enum send_policy { SEND_AUTH, SEND_LOCAL, SEND_ANY, SEND_NEVER };
  * connection, later also after STARTTLS), everywhere, or nowhere. */
 enum auth_policy { AUTH_LOCAL, AUTH_ALWAYS, AUTH_NEVER };
 
+/* TLS (--tls): STARTTLS after the greeting (RFC 3207), the handshake before the
+ * greeting (RFC 8314 implicit TLS, port 465), or none. */
+enum tls_mode { TLS_OFF, TLS_STARTTLS, TLS_IMPLICIT };
+/* --tls-cert/--tls-key pairs: one RSA and one ECDSA at most. */
+#define TLS_PAIRS_MAX 2
+/* Largest certificate chain or key file read (PEM). */
+#define TLS_FILE_MAX (256 * 1024)
+/* --tls-ticket-key: the RFC 5077 ticket master key, 64 octets (GnuTLS's size). */
+#define TLS_TICKET_KEY_LEN 64
+
 struct config {
 	const char *hostname;	/* our name in the greeting, Received and Maildir names */
 	char *domains;		/* ",a,b," lowercase: the local domains */
@@ -159,6 +169,11 @@ struct config {
 	unsigned tty_timeout;	/* seconds a terminal may take to accept it */
 	const char *privsep_user;	/* as root, the session process runs as this user */
 	const char *privsep_dir;	/* ... in this empty directory as its root */
+	enum tls_mode tls;	/* --tls */
+	const char *tls_cert[TLS_PAIRS_MAX], *tls_key[TLS_PAIRS_MAX];	/* PEM files */
+	unsigned tls_pairs;
+	bool require_tls;	/* --require-tls: no MAIL, AUTH, SEND... before TLS (530) */
+	const char *tls_ticket_key;	/* --tls-ticket-key: RFC 5077 key file, or NULL */
 
 	/* Filled in by priv_init(). */
 	bool single;		/* single-user mode: all mail goes to one user, no uid change */
@@ -168,9 +183,11 @@ struct config {
 };
 
 /* One whole session with the client on in/out (smtp-session.c): the dialogue, then
- * everything released.  With refuse set (the privileged side could not start), only
+ * everything released.  tls: the TLS layer made ready by tls_setup() (tls.h), or NULL
+ * when TLS is off.  With refuse set (the privileged side could not start), only
  * a 421 greeting.  Returns the exit status.  The session process (main.c) and the
  * fuzz harness are its only callers. */
-int session_run(const struct config *cfg, bool refuse, int in, int out);
+struct tls;
+int session_run(const struct config *cfg, struct tls *tls, bool refuse, int in, int out);
 
 #endif

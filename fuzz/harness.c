@@ -16,6 +16,8 @@
  *                    the session without any reply)
  *          bits 0 and 2 both set: --lmtp (RFC 2033)
  *          bits 4-5 both set: --require-auth;  bits 4 and 6 both set: --no-send
+ *          bits 5-6 not both set: --tls starttls with the plain stand-in of
+ *                    fuzz/tls-fake.c; bits 5 and 7 both set: --require-tls
  *          bits 4-7  how many bytes one read() of the connection returns at most
  *                    (chunks[] below; 0: all there is), so that lines and the
  *                    end of data fall across reads as they do over TCP.  The
@@ -37,6 +39,8 @@
 
 /* fuzz/priv-fake.c: the double of users_init(), which main.c runs before the fork. */
 int fake_init(struct config *cfg, const char *as_user, const char **why);
+/* fuzz/tls-fake.c: the plain stand-in for the TLS layer. */
+struct tls *tls_fake(void);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -138,11 +142,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.tty_max_lines = DEFAULT_TTY_MAX_LINES,
 		.tty_max_bytes = DEFAULT_TTY_MAX_BYTES,
 		.tty_timeout = DEFAULT_TTY_TIMEOUT,
+		.tls = (conf & 0x60) == 0x60 ? TLS_OFF : TLS_STARTTLS,
+		.require_tls = (conf & 0xa0) == 0xa0 && (conf & 0x60) != 0x60,
 	};
 	const char *user = conf & 8 ? "nosuchuser" : conf & 1 ? "test" : NULL;
 	const char *why;
 	bool refuse = fake_init(&cfg, user, &why) == -1;	/* main.c's users_init() */
-	session_run(&cfg, refuse, in_fd, out_fd);
+	session_run(&cfg, cfg.tls ? tls_fake() : NULL, refuse, in_fd, out_fd);
 
 	off_t len = lseek(out_fd, 0, SEEK_END);
 	if (len < 0 || (len == 0 && !cfg.proxy))

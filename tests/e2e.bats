@@ -109,15 +109,30 @@ EOF
 
 
 
-# An example's two services are running on 127.0.0.1:$1 (smtp) and :$2 (submission):
-# submission must refuse MAIL without AUTH (530, swaks exit 23); smtp must deliver.
-# $3 is a word for the body.  Sets status and output from the smtp delivery.
+# The certificate and key the examples name, made here: "$T/mail.pem" "$T/mail.key".
+example_cert() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+		-subj /CN=smtp.tttest.com -keyout "$T/mail.key" -out "$T/mail.pem" 2>/dev/null
+}
+
+# An example's three services are running on 127.0.0.1:$1 (smtp), :$2 (submission)
+# and :$4 (submissions, implicit TLS): submission must refuse MAIL before STARTTLS
+# and, after it, without AUTH (530, swaks exit 23); submissions must do the handshake
+# and refuse MAIL without AUTH; smtp must offer STARTTLS and deliver.  $3 is a word for
+# the body.  Sets status and output from the smtp delivery.
 smtp_and_submission() {
 	run swaks --server "127.0.0.1:$2" --from alice@example.org --to alice@tttest.com
 	[ "$status" = 23 ] || { echo "submission: swaks $status: $output"; return 1; }
+	[[ "$output" == *"530 5.7.0 Must issue a STARTTLS command first"* ]] || return 1
+	run swaks --server "127.0.0.1:$2" --tls --from alice@example.org --to alice@tttest.com
+	[ "$status" = 23 ] || { echo "submission with TLS: swaks $status: $output"; return 1; }
+	[[ "$output" == *"530 5.7.0 Authentication required"* ]] || return 1
+	run swaks --server "127.0.0.1:$4" --tlsc --from alice@example.org --to alice@tttest.com
+	[ "$status" = 23 ] || { echo "submissions: swaks $status: $output"; return 1; }
 	[[ "$output" == *"530 5.7.0 Authentication required"* ]] || return 1
 	run swaks --server "127.0.0.1:$1" --from alice@example.org --to alice@tttest.com \
 		--body "via $3"
+	[[ "$output" == *"250-STARTTLS"* ]] || return 1
 }
 
 @test "systemd-socket-activate --accept: the connection on fd 3 (LISTEN_FDS=1), delivered" {
@@ -157,33 +172,38 @@ smtp_and_submission() {
 @test "examples/inetd.conf: openbsd-inetd in the foreground; smtp delivers, submission wants AUTH, lmtp greets" {
 	[ -x /usr/sbin/inetd ] && /usr/sbin/inetd -h 2>&1 | grep -q 'usage: inetd \[-dEil\]' ||
 		skip "openbsd-inetd is not installed (make check installs it as root)"
-	local port port2 port3 pid
+	local port port2 port3 port4 pid
 	port=$(free_port)
 	port2=$(free_port)
 	port3=$(free_port)
-	# The example's IPv4 lines (smtp, submission, then lmtp) on 127.0.0.1 and private
-	# ports, with our wrapper as the program, run as ourselves.
-	awk -v ports="$port $port2 $port3" -v user="$(id -un)" -v prog="$T/bin/smtp" '
+	port4=$(free_port)
+	example_cert
+	# The example's IPv4 lines (smtp, submission, submissions,
+	# lmtp) on 127.0.0.1 and private
+	# ports, with our wrapper as the program, run as ourselves, our certificate.
+	awk -v ports="$port $port2 $port3 $port4" -v user="$(id -un)" -v prog="$T/bin/smtp" -v t="$T" '
 		BEGIN { split(ports, p) }
-		!/^#/ && $3 == "tcp" { $1 = "127.0.0.1:" p[++n]; $5 = user; $6 = prog; print }' \
+		!/^#/ && $3 == "tcp" { $1 = "127.0.0.1:" p[++n]; $5 = user; $6 = prog
+			gsub("/etc/ssl/certs/mail.pem", t "/mail.pem"); gsub("/etc/ssl/private/mail.key", t "/mail.key")
+			print }' \
 		"$TOP/examples/inetd.conf" >"$T/inetd.conf"
 	/usr/sbin/inetd -d "$T/inetd.conf" >"$T/inetd.log" 2>&1 3>&- &
 	pid=$!
 	wait_port "$port" || { cat "$T/inetd.log"; kill "$pid"; false; }
-	# The submission line runs with --require-auth: MAIL without AUTH is refused.
+	# The submission lines run with --require-auth: MAIL without AUTH is refused.
 	local ok=0 lmtp
-	smtp_and_submission "$port" "$port2" examples/inetd.conf || ok=$?
+	smtp_and_submission "$port" "$port2" examples/inetd.conf "$port3" || ok=$?
 	# The lmtp line runs with --lmtp.
 	lmtp=$(printf 'LHLO h\r\nQUIT\r\n' | python3 -c '
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
 s.sendall(sys.stdin.buffer.read()); s.shutdown(socket.SHUT_WR)
-print(s.makefile("rb").read().decode())' "$port3")
+print(s.makefile("rb").read().decode())' "$port4")
 	kill "$pid"
 	[ "$ok" = 0 ]
 	[[ "$lmtp" == "220 smtp.tttest.com LMTP"* ]] || { echo "lmtp: $lmtp"; false; }
 	cat "$T/inetd.log"
-	[ "$(grep -c "^ADD: 127.0.0.1:.* proto=tcp, wait.max=0.1000 " "$T/inetd.log")" = 3 ]
+	[ "$(grep -c "^ADD: 127.0.0.1:.* proto=tcp, wait.max=0.1000 " "$T/inetd.log")" = 4 ]
 	[ "$status" = 0 ]
 	[ "$(delivered alice | wc -l)" = 1 ]
 	# fds 0, 1 and 2 are the client's socket: nothing but SMTP may reach it.
@@ -193,19 +213,23 @@ print(s.makefile("rb").read().decode())' "$port3")
 @test "examples/xinetd.d/smtp: xinetd in the foreground; smtp delivers, submission wants AUTH" {
 	command -v xinetd >/dev/null ||
 		skip "xinetd is not installed (it conflicts with openbsd-inetd, which the suite installs)"
-	local port port2 pid
+	local port port2 port3 pid
 	port=$(free_port)
 	port2=$(free_port)
+	port3=$(free_port)
+	example_cert
 	{
 		printf 'defaults\n{\n\tlog_type = FILE %s\n}\n' "$T/xinetd-svc.log"
-		# The example's services (smtp, then submission) on private ports, which
-		# need type = UNLISTED, with our wrapper as the server, run as ourselves.
-		awk -v ports="$port $port2" -v prog="$T/bin/smtp" -v user="$(id -un)" '
+		# The example's services (smtp, submission, submissions) on private ports,
+		# which need type = UNLISTED, with our wrapper as the server, run as
+		# ourselves, with our certificate.
+		awk -v ports="$port $port2 $port3" -v prog="$T/bin/smtp" -v user="$(id -un)" -v t="$T" '
 			BEGIN { split(ports, p) }
 			/^service / { n++ }
 			/^}/ { print "\ttype = UNLISTED\n\tport = " p[n] "\n\tbind = 127.0.0.1" }
 			$1 == "server" { $3 = prog }
 			$1 == "user" { $3 = user }
+			{ gsub("/etc/ssl/certs/mail.pem", t "/mail.pem"); gsub("/etc/ssl/private/mail.key", t "/mail.key") }
 			{ print }' "$TOP/examples/xinetd.d/smtp"
 	} >"$T/xinetd.conf"
 	xinetd -dontfork -filelog "$T/xinetd.log" -f "$T/xinetd.conf" -pidfile "$T/xinetd.pid" \
@@ -214,12 +238,12 @@ print(s.makefile("rb").read().decode())' "$port3")
 	wait_port "$port" || { cat "$T/xinetd.log"; kill "$pid"; false; }
 	# The submission service runs with --require-auth: MAIL without AUTH is refused.
 	local ok=0
-	smtp_and_submission "$port" "$port2" examples/xinetd.d/smtp || ok=$?
+	smtp_and_submission "$port" "$port2" examples/xinetd.d/smtp "$port3" || ok=$?
 	kill "$pid"
 	[ "$ok" = 0 ]
 	cat "$T/xinetd.log"
 	! grep -q 'ERROR' "$T/xinetd.log"
-	grep -q 'Started working: 2 available services' "$T/xinetd.log"
+	grep -q 'Started working: 3 available services' "$T/xinetd.log"
 	[ "$status" = 0 ]
 	[ "$(delivered alice | wc -l)" = 1 ]
 	[[ "$output" != *smtp-session* ]]

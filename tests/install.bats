@@ -57,8 +57,11 @@ install_into() {
 @test "units: systemd-analyze verify passes on the installed units" {
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (package systemd)"
 	install_into "$T/inst" >/dev/null
-	grep -qx "ExecStart=$T/inst/sbin/smtp-session" "$T/inst/units/smtp@.service"
-	grep -qx "ExecStart=$T/inst/sbin/smtp-session --require-auth" "$T/inst/units/submission@.service"
+	grep -qx "ExecStart=$T/inst/sbin/smtp-session \$TLS" "$T/inst/units/smtp@.service"
+	grep -qx "ExecStart=$T/inst/sbin/smtp-session --require-auth --require-tls \$TLS" \
+		"$T/inst/units/submission@.service"
+	grep -qx "ExecStart=$T/inst/sbin/smtp-session --tls implicit --require-auth \$TLS" \
+		"$T/inst/units/smtps@.service"
 	# PID 1 is not systemd here (nor in CI): verify loads the units in a test manager.
 	# --man=no: Documentation=man:smtp-session(8) is not in the system's man path.
 	run systemd-analyze verify --man=no "$T"/inst/units/*
@@ -69,17 +72,19 @@ install_into() {
 	# 2.2 today, with root, CAP_SETUID/CAP_SETGID/CAP_KILL/CAP_SYS_CHROOT and chroot()
 	# as privilege separation needs; it must not get worse (--threshold counts in tenths).
 	local u
-	for u in smtp@.service submission@.service lmtp@.service; do
+	for u in smtp@.service submission@.service smtps@.service lmtp@.service; do
 		run systemd-analyze security --offline=yes --threshold=22 "$T/inst/units/$u"
 		[ "$status" = 0 ] || { echo "$output" | tail -25; false; }
 	done
 }
 
-@test "units: Accept=yes sockets on 25 and 587; services on the socket; both the same below ExecStart" {
+@test "units: Accept=yes sockets on 25, 587 and 465; services on the socket; the same below ExecStart" {
 	local u=$TOP/units
 	grep -qx 'ListenStream=25' "$u/smtp.socket"
 	grep -qx 'ListenStream=587' "$u/submission.socket"
-	for s in smtp submission; do
+	grep -qx 'ListenStream=465' "$u/smtps.socket"
+	for s in smtp submission smtps; do
+		grep -qx 'EnvironmentFile=-/etc/default/smtp-session' "$u/$s@.service"
 		grep -qx 'Accept=yes' "$u/$s.socket"
 		grep -q '^MaxConnections=[0-9]' "$u/$s.socket"
 		grep -q '^MaxConnectionsPerSource=[0-9]' "$u/$s.socket"
@@ -91,6 +96,8 @@ install_into() {
 	# The settings (not the comments) below ExecStart must agree.
 	diff <(sed '1,/^ExecStart=/d; /^#/d' "$u/smtp@.service") \
 		<(sed '1,/^ExecStart=/d; /^#/d' "$u/submission@.service")
+	diff <(sed '1,/^ExecStart=/d; /^#/d' "$u/smtp@.service") \
+		<(sed '1,/^ExecStart=/d; /^#/d' "$u/smtps@.service")
 	diff <(sed '1,/^ExecStart=/d; /^#/d' "$u/smtp@.service") \
 		<(sed '1,/^ExecStart=/d; /^#/d' "$u/lmtp@.service")
 	# LMTP: a Unix socket, --lmtp.
@@ -144,6 +151,8 @@ install_into() {
 644 ./lib/systemd/system/lmtp@.service
 644 ./lib/systemd/system/smtp.socket
 644 ./lib/systemd/system/smtp@.service
+644 ./lib/systemd/system/smtps.socket
+644 ./lib/systemd/system/smtps@.service
 644 ./lib/systemd/system/submission.socket
 644 ./lib/systemd/system/submission@.service
 644 ./usr/lib/sysusers.d/smtp-session.conf
@@ -153,8 +162,8 @@ install_into() {
 644 ./usr/share/doc/smtp-session/examples/xinetd.d/smtp
 644 ./usr/share/man/man8/smtp-session.8" ]
 	# Every copy names where the program really is, and none names /usr/local.
-	grep -qx 'ExecStart=/usr/sbin/smtp-session' "$d/lib/systemd/system/smtp@.service"
-	grep -q 'nowait.1000	root	/usr/sbin/smtp-session	smtp-session$' \
+	grep -qx 'ExecStart=/usr/sbin/smtp-session $TLS' "$d/lib/systemd/system/smtp@.service"
+	grep -q 'nowait.1000	root	/usr/sbin/smtp-session	smtp-session --tls-cert ' \
 		"$d/usr/share/doc/smtp-session/examples/inetd.conf"
 	grep -q '/usr/sbin/smtp-session' "$d/usr/share/doc/smtp-session/examples/xinetd.d/smtp"
 	grep -q '/usr/sbin/smtp-session' "$d/usr/share/doc/smtp-session/examples/tcpserver/run"

@@ -127,7 +127,7 @@ cp "$WORK/sources.list" "$OUT/sources.list"
 log "mmdebstrap $SUITE from: $(awk '{print $2}' "$WORK/sources.list" | sort -u | tr '\n' ' ')"
 # make and adduser: the container runs "make install" itself, to create the user.
 mmdebstrap --mode=root --variant=minbase \
-	--include=systemd,systemd-sysv,dbus,passwd,libpam-modules,libpam-runtime,make,adduser \
+	--include=systemd,systemd-sysv,dbus,passwd,libpam-modules,libpam-runtime,make,adduser,libgnutls30 \
 	"$SUITE" "$ROOT" "$WORK/sources.list" >"$OUT/mmdebstrap.log" 2>&1 ||
 	skip_env "mmdebstrap could not build a $SUITE rootfs (no mirror reachable?): $(tail -1 "$OUT/mmdebstrap.log")"
 log "rootfs ready"
@@ -151,7 +151,17 @@ cp -a "$TOP/Makefile" "$TOP/smtp-session" "$TOP/smtp-session.8" "$TOP/units" "$T
 echo "$HOSTNAME_CT" >"$ROOT/etc/hostname"
 chroot "$ROOT" useradd -m -s /bin/bash alice || fatal "useradd alice failed"
 echo "alice:$PW" | chroot "$ROOT" chpasswd || fatal "chpasswd failed"
-systemctl --root="$ROOT" enable smtp.socket submission.socket >"$OUT/enable.log" 2>&1 ||
+# TLS for the three services (issue 11): a certificate made here, the key root's only,
+# named in /etc/default/smtp-session, which the units read (EnvironmentFile=).
+mkdir -p "$ROOT/etc/ssl/private" && chmod 710 "$ROOT/etc/ssl/private"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+	-subj "/CN=$HOSTNAME_CT" -addext "subjectAltName=IP:127.0.0.1" \
+	-keyout "$ROOT/etc/ssl/private/smtp-live.key" -out "$ROOT/etc/ssl/smtp-live.crt" \
+	>"$OUT/openssl.log" 2>&1 || fatal "openssl could not make a certificate"
+chmod 600 "$ROOT/etc/ssl/private/smtp-live.key"
+echo "TLS=--tls-cert /etc/ssl/smtp-live.crt --tls-key /etc/ssl/private/smtp-live.key" \
+	>"$ROOT/etc/default/smtp-session"
+systemctl --root="$ROOT" enable smtp.socket submission.socket smtps.socket >"$OUT/enable.log" 2>&1 ||
 	fatal "systemctl --root enable failed: $(tr '\n' ' ' <"$OUT/enable.log")"
 
 # ---------------------------------------------------------------- boot
@@ -254,13 +264,13 @@ smtp() {
 instances() { ct systemctl list-units --plain --no-legend --state=running "$1@*" | awk '{print $1}'; }
 
 log "socket units"
-st=$(ct systemctl is-active smtp.socket submission.socket | sort -u)
-check sockets "smtp.socket and submission.socket are active (listening)" '[ "$st" = active ]'
-for s in smtp submission; do
+st=$(ct systemctl is-active smtp.socket submission.socket smtps.socket | sort -u)
+check sockets "smtp.socket, submission.socket and smtps.socket are active (listening)" '[ "$st" = active ]'
+for s in smtp submission smtps; do
 	v=$(ct systemctl show -p TriggerLimitIntervalUSec --value "$s.socket")
 	check trigger "$s.socket: TriggerLimitIntervalUSec=$v (no trigger limit)" '[ "$v" = 0 ]'
 done
-ct systemctl status --no-pager smtp.socket submission.socket >"$OUT/sockets-status.txt" 2>&1
+ct systemctl status --no-pager smtp.socket submission.socket smtps.socket >"$OUT/sockets-status.txt" 2>&1
 
 g=$(smtp 127.0.0.1 25 QUIT 2>&1 | head -1)
 check greeting "127.0.0.1:25 greets: '$g'" '[ "${g#220 $HOSTNAME_CT }" != "$g" ]'
@@ -292,21 +302,34 @@ grep -q '^550 5.1.1 <postmaster@localhost>: No mailbox here: no postmaster is co
 	pass "delivery postmaster without --postmaster: 550 5.1.1 and a journal line" ||
 	fail "delivery postmaster: $(tr '\n' ' ' <"$OUT/smtp-postmaster.txt")"
 
-log "submission on port 587: AUTH through PAM (pam_unix, /etc/shadow) under the sandbox"
-ctnet swaks --server 127.0.0.1:587 --from alice@localhost --to alice@localhost \
+log "submission on port 587: STARTTLS, then AUTH through PAM (pam_unix, /etc/shadow) under the sandbox"
+ctnet swaks --server 127.0.0.1:587 --tls --from alice@localhost --to alice@localhost \
 	--auth PLAIN --auth-user alice --auth-password "$PW" --header "Subject: submitted $$" \
 	>"$OUT/swaks-587-auth.txt" 2>&1
 rc=$?
-grep -q '^<-  235 ' "$OUT/swaks-587-auth.txt" && [ $rc = 0 ] &&
-	grep -q '^<-  250 2.0.0 Ok: delivered' "$OUT/swaks-587-auth.txt" &&
-	pass "auth AUTH PLAIN as alice on 587: 235, then delivered" ||
+# swaks marks what went over TLS with ~ instead of -: "<~  235".
+grep -q '^<~  235 ' "$OUT/swaks-587-auth.txt" && [ $rc = 0 ] &&
+	grep -q '^<~  250 2.0.0 Ok: delivered' "$OUT/swaks-587-auth.txt" &&
+	pass "auth STARTTLS and AUTH PLAIN as alice on 587: 235, then delivered" ||
 	fail "auth submission with AUTH (rc $rc): $(grep -E '^(<~?\*|\*\*\*)|^<-  [45]' "$OUT/swaks-587-auth.txt" | tr '\n' ' ')"
-ctnet swaks --server 127.0.0.1:587 --from alice@localhost --to alice@localhost --auth PLAIN \
+ctnet swaks --server 127.0.0.1:587 --tls --from alice@localhost --to alice@localhost --auth PLAIN \
 	--auth-user alice --auth-password "wrong-$PW" >"$OUT/swaks-587-badpw.txt" 2>&1
-check auth "a wrong password: 535" 'grep -q "^<\*\* 535 " "$OUT/swaks-587-badpw.txt"'
+check auth "a wrong password: 535" 'grep -q "^<~\* 535 " "$OUT/swaks-587-badpw.txt"'
 ctnet swaks --server 127.0.0.1:587 --from x@example.org --to alice@localhost \
 	>"$OUT/swaks-587-noauth.txt" 2>&1
-check auth "MAIL without AUTH on 587: 530" 'grep -q "^<\*\* 530 " "$OUT/swaks-587-noauth.txt"'
+check auth "MAIL without STARTTLS on 587: 530 5.7.0" 'grep -q "^<\*\* 530 5.7.0 Must issue a STARTTLS" "$OUT/swaks-587-noauth.txt"'
+ctnet swaks --server 127.0.0.1:587 --tls --from x@example.org --to alice@localhost \
+	>"$OUT/swaks-587-tls-noauth.txt" 2>&1
+check auth "MAIL after STARTTLS without AUTH on 587: 530" 'grep -q "^<~\* 530 5.7.0 Authentication required" "$OUT/swaks-587-tls-noauth.txt"'
+log "submission over implicit TLS on port 465"
+ctnet swaks --server 127.0.0.1:465 --tlsc --from alice@localhost --to alice@localhost \
+	--auth PLAIN --auth-user alice --auth-password "$PW" --header "Subject: smtps $$" \
+	>"$OUT/swaks-465-auth.txt" 2>&1
+rc=$?
+f=$(ct grep -l "^Subject: smtps $$" -r /home/alice/Maildir/new 2>/dev/null | head -1)
+[ $rc = 0 ] && [ -n "$f" ] && ct grep -q 'with ESMTPSA id' "$f" &&
+	pass "auth implicit TLS and AUTH PLAIN on 465: delivered, Received says ESMTPSA" ||
+	fail "auth smtps on 465 (rc $rc): $(grep -E '^(<~?\*|\*\*\*)|^<-  [45]' "$OUT/swaks-465-auth.txt" | tr '\n' ' ')"
 
 # ---------------------------------------------------------------- a live session
 log "a live smtp@ instance, held open after EHLO"

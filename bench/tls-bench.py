@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""bench/tls-bench.py: the TLS workloads of make bench (issue 11).
+
+smtp-session behind tcpserver on free loopback ports, in the root configuration (as
+inetd and systemd run it: privilege separation, delivery into a temporary user's
+Maildir), driven by bench/tlsload (C, GnuTLS client, TCP_NODELAY): one 2 KB message
+per session.  For each workload: sessions/s, and the server's CPU per session, which
+is the growth of tcpserver's cutime + cstime (every process of every session, fork
+and exec included, as tcpserver reaps them) over the sessions.  Then the peak RSS of
+the largest process of a session (/usr/bin/time -f %M around each session).
+
+usage: bench/tls-bench.py [--sessions N] [--out FILE]   (as root)
+"""
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+spec = importlib.util.spec_from_file_location("bench", os.path.join(TOP, "bench", "bench.py"))
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+TICK = os.sysconf("SC_CLK_TCK")
+# issue 11's targets
+FULL_MS, RESUMED_MS, PLAIN_PORT_RATIO, RSS_PLAIN, RSS_TLS = 2.5, 2.0, 1.10, 2048, 4096
+
+
+def children_cpu(pid):
+    """Seconds of CPU of the children tcpserver has reaped (cutime + cstime)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / TICK
+
+
+def certs(work):
+    for name, key in (("ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]),
+                      ("rsa", ["-newkey", "rsa:2048"])):
+        subprocess.run(["openssl", "req", "-x509"] + key + [
+            "-nodes", "-days", "30", "-subj", "/CN=bench.example.org",
+            "-keyout", os.path.join(work, name + ".key"),
+            "-out", os.path.join(work, name + ".crt")],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(os.path.join(work, "ticket.key"), "wb") as f:
+        f.write(os.urandom(64))
+
+
+def load(srv, mode, conc, n, resume=False):
+    argv = [os.path.join(TOP, "bench", "tlsload"), "-c", str(conc), "-n", str(n), "-m", mode]
+    if resume:
+        argv.append("-r")
+    argv += ["127.0.0.1", str(srv.port), srv.rcpt]
+    before = children_cpu(srv.proc.pid)
+    out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         timeout=300).stdout.decode()
+    time.sleep(0.2)	# the last sessions' processes reaped
+    cpu = children_cpu(srv.proc.pid) - before
+    sizes, left = srv.landed()
+    words = out.split()
+    if "errors" not in words or words[words.index("errors") + 1] != "0" or len(sizes) != n:
+        return None, None, "FAIL: %s (%d landed)" % (out.strip(), len(sizes))
+    rate = float(words[words.index("rate") + 1].rstrip("/s"))
+    resumed = int(words[words.index("resumed") + 1])
+    return rate, cpu * 1000 / n, "resumed %d/%d" % (resumed, n) if resume else ""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sessions", type=int, default=200)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("tls-bench: run as root (the root configuration)")
+    work = tempfile.mkdtemp(prefix="smtp-tlsbench.")
+    os.chmod(work, 0o755)
+    certs(work)
+    user = "smtptls%d" % (os.getpid() % 100000)
+    md = bench.bench_user(user, os.path.join(work, "home"))
+    common = [os.path.join(TOP, "smtp-session"), "--hostname", "bench.example.org",
+              "--domains", "localhost", "--log-file", os.path.join(work, "log")]
+    ec = ["--tls-cert", os.path.join(work, "ec.crt"), "--tls-key", os.path.join(work, "ec.key")]
+    rsa = ["--tls-cert", os.path.join(work, "rsa.crt"), "--tls-key", os.path.join(work, "rsa.key")]
+    tk = ["--tls-ticket-key", os.path.join(work, "ticket.key")]
+    rcpt = "%s@localhost" % user
+    n = args.sessions
+    servers = {
+        "off": common,
+        "starttls": common + ec + tk,
+        "implicit": common + ec + tk + ["--tls", "implicit"],
+        "implicit-rsa": common + rsa + ["--tls", "implicit"],
+    }
+    # (title, server, client mode, concurrency, resume, target)
+    rows = [
+        ("plain, TLS off, 1 at a time", "off", "plain", 1, False, None),
+        ("plain on a STARTTLS port (never says it), 1", "starttls", "plain", 1, False, "port"),
+        ("STARTTLS, ECDSA P-256, full, 1", "starttls", "starttls", 1, False, FULL_MS),
+        ("implicit, ECDSA P-256, full, 1", "implicit", "implicit", 1, False, FULL_MS),
+        ("implicit, ECDSA P-256, full, 8", "implicit", "implicit", 8, False, FULL_MS),
+        ("implicit, ECDSA P-256, resumed, 1", "implicit", "implicit", 1, True, RESUMED_MS),
+        ("implicit, ECDSA P-256, resumed, 8", "implicit", "implicit", 8, True, RESUMED_MS),
+        ("implicit, RSA-2048, full, 1", "implicit-rsa", "implicit", 1, False, FULL_MS),
+    ]
+    running = {}
+    lines = ["TLS workloads (root configuration, one 2 KB message per session, %d sessions "
+             "each; bench/tlsload)" % n, "",
+             "| workload | sessions/s | server CPU/session | target | |", "|---|---|---|---|---|"]
+    failed = False
+    try:
+        for name, argv in servers.items():
+            running[name] = bench.Server(name, argv, md, work, rcpt)
+        cpu_off = None
+        for title, srv, mode, conc, resume, target in rows:
+            rate, ms, note = load(running[srv], mode, conc, n * (2 if conc > 1 else 1), resume)
+            if rate is None:
+                lines.append("| %s | – | – | | %s |" % (title, note))
+                failed = True
+                continue
+            verdict, tgt = "", ""
+            if srv == "off":
+                cpu_off = ms
+            elif target == "port" and cpu_off:
+                tgt = "≤ %.2f ms (TLS off + 10%%)" % (cpu_off * PLAIN_PORT_RATIO)
+                verdict = "met" if ms <= cpu_off * PLAIN_PORT_RATIO else "MISSED"
+            elif target:
+                tgt = "≤ %.1f ms" % target
+                verdict = "met" if ms <= target else "MISSED"
+            lines.append("| %s | %.0f | %.2f ms | %s | %s %s |" % (title, rate, ms, tgt, verdict,
+                                                                  note))
+        for s in running.values():
+            s.stop()
+        running = {}
+        # Peak RSS: the largest process of a session, under /usr/bin/time.
+        rss_file = os.path.join(work, "rss")
+        lines += ["", "| peak RSS, largest process of a session | KiB | target |", "|---|---|---|"]
+        for title, argv, mode, target in (
+                ("plain, TLS off", common, "plain", RSS_PLAIN),
+                ("plain on a STARTTLS port", common + ec, "plain", RSS_PLAIN),
+                ("implicit TLS, ECDSA", common + ec + ["--tls", "implicit"], "implicit", RSS_TLS)):
+            open(rss_file, "w").close()
+            srv = bench.Server("rss", ["/usr/bin/time", "-a", "-o", rss_file, "-f", "%M"] + argv,
+                               md, work, rcpt)
+            load(srv, mode, 1, 10)
+            srv.stop()
+            with open(rss_file) as f:
+                kib = max(int(x) for x in f.read().split() if x.isdigit())
+            lines.append("| %s | %d | ≤ %d %s |" % (title, kib, target,
+                                                    "met" if kib <= target else "MISSED"))
+    finally:
+        for s in running.values():
+            s.stop()
+        subprocess.run(["userdel", user], stderr=subprocess.DEVNULL)
+    text = "\n".join(lines) + "\n\nload average %.2f; %d cores\n" % (os.getloadavg()[0],
+                                                                   os.cpu_count())
+    print(text)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+    subprocess.run(["rm", "-rf", work])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,397 @@
+#!/usr/bin/env bats
+# TLS (issue 11): STARTTLS (RFC 3207) and implicit TLS (RFC 8314) with real clients
+# over loopback TCP (openssl s_client, swaks, Python's smtplib, curl) under tcpserver,
+# and the protocol rules with tests/tlsclient.py, which runs the server on a socketpair
+# (so $TCPREMOTEIP can make the client non-loopback) and can start TLS at any step.
+# Certificates are made here with openssl: ECDSA P-256 and RSA-2048 with the IP SAN
+# 127.0.0.1, an expired one, and a key that belongs to another certificate.
+
+load helpers
+
+PAM_MODULES=$(pkg-config --variable=modules pam_wrapper 2>/dev/null)
+: "${PAM_MODULES:=/usr/lib/x86_64-linux-gnu/pam_wrapper}"
+PLAIN_OK=$(printf '\0alice\0secret' | base64)
+
+# A self-signed certificate NAME.crt with its key NAME.key in $T/tls: NAME, key type
+# (ec or rsa), common name.
+mkcert() {
+	local n=$1 type=$2 cn=$3 newkey=ec:$T/tls/p256.param
+	[ "$type" = rsa ] && newkey=rsa:2048
+	openssl req -x509 -newkey "$newkey" -nodes -keyout "$T/tls/$n.key" -out "$T/tls/$n.crt" \
+		-days 365 -subj "/CN=$cn" -addext "subjectAltName=IP:127.0.0.1,DNS:$cn" 2>/dev/null
+}
+
+# An ECDSA certificate that expired in 2020 (openssl req cannot go back in time; ca can).
+mkexpired() {
+	local d=$T/tls/ca
+	mkdir -p "$d"
+	: >"$d/index.txt"
+	echo 01 >"$d/serial"
+	printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\nnew_certs_dir=%s\nserial=%s/serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n' \
+		"$d" "$d" "$d" >"$d/cnf"
+	openssl req -new -key "$T/tls/ec.key" -subj /CN=expired.test -out "$d/csr" 2>/dev/null
+	openssl ca -batch -selfsign -config "$d/cnf" -keyfile "$T/tls/ec.key" -in "$d/csr" \
+		-startdate 20200101000000Z -enddate 20200102000000Z -out "$T/tls/expired.crt" 2>/dev/null
+}
+
+# tcpserver on a free port with the PAM wrapper and the arguments given; sets the
+# variable named by $1 to the port.
+listen() {
+	local var=$1
+	shift
+	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp-pam" --auth-delay 0 "$@" \
+		>"$T/$var.port" 2>/dev/null 3>&- &
+	echo $! >>"$T/ts.pids"
+	local i
+	for i in $(seq 100); do [ -s "$T/$var.port" ] && break; sleep 0.1; done
+	printf -v "$var" '%s' "$(head -1 "$T/$var.port")"
+	export "${var?}"
+}
+
+setup_file() {
+	setup_users
+	mkdir -p "$T/tls" "$T/pam"
+	openssl ecparam -name prime256v1 -out "$T/tls/p256.param"
+	mkcert ec ec mx.tttest.com
+	mkcert rsa rsa mx.tttest.com
+	mkcert other ec other.test
+	mkexpired
+	head -c 64 /dev/urandom >"$T/tls/ticket.key"
+	chmod 600 "$T"/tls/*.key "$T/tls/ticket.key"	# only root may read them
+	echo "alice:secret:smtp" >"$T/passdb"
+	printf 'auth required %s/pam_matrix.so passdb=%s\naccount required %s/pam_matrix.so passdb=%s\n' \
+		"$PAM_MODULES" "$T/passdb" "$PAM_MODULES" "$T/passdb" >"$T/pam/smtp"
+	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$T/pam/other"
+	make_server_wrapper smtp-pam libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam"
+	printf 'Subject: tls test\r\nFrom: alice@tttest.com\r\n\r\nhello over TLS\r\n' >"$T/msg.eml"
+	EC=(--tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/ec.key")
+	BOTH=("${EC[@]}" --tls-cert "$T/tls/rsa.crt" --tls-key "$T/tls/rsa.key")
+	listen PORT "${BOTH[@]}"
+	listen PORT_I "${BOTH[@]}" --tls implicit --tls-ticket-key "$T/tls/ticket.key"
+}
+
+teardown_file() {
+	local p
+	for p in $(cat "$T/ts.pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+	teardown_users
+}
+
+setup() {
+	clear_maildirs
+	EC=(--tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/ec.key")
+}
+
+# tlsclient.py against a fresh server on a socketpair; the client is 192.0.2.1 (not
+# loopback) unless CLIENT_IP says otherwise.  Steps, then -- and the server's options.
+tlsclient() {
+	local steps=()
+	while [ "$1" != -- ]; do steps+=("$1"); shift; done
+	shift
+	env TCPREMOTEIP="${CLIENT_IP:-192.0.2.1}" python3 "$TOP/tests/tlsclient.py" \
+		"${steps[@]}" -- "$T/bin/smtp-pam" --auth-delay 0 "$@"
+}
+
+# The one delivered message of user test has come over TLS; $1: ESMTPS or ESMTPSA.
+delivered_tls() {
+	local f
+	f=$(delivered test)
+	[ "$(echo "$f" | wc -l)" = 1 ] && [ -n "$f" ]
+	grep -q "with $1 id" "$f"
+	grep -Eq '^	\(using TLSv1\.[23] with cipher [A-Z0-9_]+ \((128|256)/(128|256) bits\)\)$' "$f"
+	grep -q '^hello over TLS' "$f"
+}
+
+# ------------------------------------------------------------------- real clients
+
+@test "openssl s_client -starttls smtp: delivered with ESMTPS and the cipher in Received" {
+	printf 'EHLO client.test\nMAIL FROM:<alice@tttest.com>\nRCPT TO:<test@tttest.com>\nDATA\nSubject: s\n\nhello over TLS\n.\nQUIT\n' |
+		timeout 10 openssl s_client -starttls smtp -connect "127.0.0.1:$PORT" -name client.test \
+		-quiet -crlf >"$T/out" 2>/dev/null
+	grep -q '^250 2.0.0 Ok: delivered' "$T/out"
+	! grep -q STARTTLS "$T/out"	# RFC 3207 4.2: not offered again
+	delivered_tls ESMTPS
+	grep -q 'TLS from 127.0.0.1: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)$' "$T/log"
+	grep -q 'end=quit tls=TLSv1.3$' "$T/log"
+}
+
+@test "openssl s_client, implicit TLS (--tls implicit): the greeting comes after the handshake" {
+	printf 'EHLO client.test\nMAIL FROM:<alice@tttest.com>\nRCPT TO:<test@tttest.com>\nDATA\n\nhello over TLS\n.\nQUIT\n' |
+		timeout 10 openssl s_client -connect "127.0.0.1:$PORT_I" -quiet -crlf >"$T/out" 2>/dev/null
+	head -1 "$T/out" | grep -q '^220 smtp.tttest.com ESMTP'
+	! grep -q STARTTLS "$T/out"
+	delivered_tls ESMTPS
+}
+
+@test "swaks --tls (STARTTLS) with AUTH PLAIN: ESMTPSA" {
+	run swaks --server "127.0.0.1:$PORT" --tls --auth PLAIN --auth-user alice --auth-password secret \
+		--from alice@tttest.com --to test@tttest.com --body "hello over TLS"
+	[ "$status" = 0 ]
+	delivered_tls ESMTPSA
+}
+
+@test "swaks --tlsc (implicit TLS) with AUTH LOGIN: ESMTPSA" {
+	run swaks --server "127.0.0.1:$PORT_I" --tlsc --auth LOGIN --auth-user alice --auth-password secret \
+		--from alice@tttest.com --to test@tttest.com --body "hello over TLS"
+	[ "$status" = 0 ]
+	delivered_tls ESMTPSA
+}
+
+@test "Python smtplib starttls() and login(), SMTP_SSL and login()" {
+	python3 -c 'import smtplib,ssl,sys
+s=smtplib.SMTP("127.0.0.1",int(sys.argv[1]),timeout=10); s.starttls(context=ssl._create_unverified_context())
+s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],open(sys.argv[2],"rb").read()); s.quit()' \
+		"$PORT" "$T/msg.eml"
+	delivered_tls ESMTPSA
+	clear_maildirs
+	python3 -c 'import smtplib,ssl,sys
+s=smtplib.SMTP_SSL("127.0.0.1",int(sys.argv[1]),context=ssl._create_unverified_context(),timeout=10)
+s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],open(sys.argv[2],"rb").read()); s.quit()' \
+		"$PORT_I" "$T/msg.eml"
+	delivered_tls ESMTPSA
+}
+
+@test "curl --ssl-reqd smtp:// and smtps://, the certificate verified (IP SAN)" {
+	curl -sS --ssl-reqd --cacert "$T/tls/ec.crt" --url "smtp://127.0.0.1:$PORT" --user alice:secret \
+		--mail-from alice@tttest.com --mail-rcpt test@tttest.com -T "$T/msg.eml"
+	delivered_tls ESMTPSA
+	clear_maildirs
+	curl -sS -k --url "smtps://127.0.0.1:$PORT_I" --user alice:secret \
+		--mail-from alice@tttest.com --mail-rcpt test@tttest.com -T "$T/msg.eml"
+	delivered_tls ESMTPSA
+}
+
+@test "the handshake picks the ECDSA or the RSA certificate, as the client supports" {
+	echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PORT_I" -sigalgs ECDSA+SHA256 \
+		>"$T/out" 2>&1
+	grep -q 'Peer signature type: ECDSA' "$T/out"
+	echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PORT_I" -sigalgs RSA-PSS+SHA256 \
+		>"$T/out" 2>&1
+	grep -q 'Peer signature type: RSA-PSS' "$T/out"
+}
+
+@test "protocol probes: no TLS 1.0 or 1.1, no CBC or RSA key exchange; TLS 1.2 AEAD with ECDHE" {
+	local v
+	for v in -tls1 -tls1_1; do
+		! echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PORT_I" "$v" >"$T/out" 2>&1
+	done
+	! echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PORT_I" -tls1_2 \
+		-cipher 'ECDHE-ECDSA-AES128-SHA:AES128-SHA:AES256-SHA256:AES128-GCM-SHA256' >"$T/out" 2>&1
+	echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PORT_I" -tls1_2 >"$T/out" 2>&1
+	grep -q 'Cipher is ECDHE-ECDSA-AES256-GCM-SHA384' "$T/out"
+	grep -q 'Compression: NONE' "$T/out"
+}
+
+@test "TLS 1.2 renegotiation asked for by the client is refused" {
+	{ sleep 0.5; echo R; sleep 1; } | timeout 10 openssl s_client -connect "127.0.0.1:$PORT_I" \
+		-tls1_2 -crlf >"$T/out" 2>&1 || true
+	grep -q RENEGOTIATING "$T/out"
+	grep -q 'ssl3_read_bytes:no renegotiation' "$T/out"	# our no_renegotiation alert
+}
+
+@test "RFC 5077 tickets: a second process resumes the session of the first (--tls-ticket-key)" {
+	# -ign_eof: wait for the server to close after QUIT, so the ticket (sent after the
+	# handshake) has surely been read
+	echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PORT_I" -ign_eof -crlf \
+		-sess_out "$T/sess" >"$T/out1" 2>&1
+	echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PORT_I" -ign_eof -crlf \
+		-sess_in "$T/sess" >"$T/out2" 2>&1
+	grep -q '^Reused, TLSv1.3' "$T/out2"
+	grep -q 'TLS from 127.0.0.1: TLSv1.3 .* (resumed)$' "$T/log"
+}
+
+@test "a renewed certificate is used by the next connection, with no reload" {
+	cp "$T/tls/ec.crt" "$T/tls/live.crt"
+	cp "$T/tls/ec.key" "$T/tls/live.key"
+	listen PORT_R --tls implicit --tls-cert "$T/tls/live.crt" --tls-key "$T/tls/live.key"
+	echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PORT_R" >"$T/out" 2>&1
+	grep -q 'subject=CN = mx.tttest.com' "$T/out"
+	cp "$T/tls/other.crt" "$T/tls/live.crt"	# as certbot would
+	cp "$T/tls/other.key" "$T/tls/live.key"
+	echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PORT_R" >"$T/out" 2>&1
+	grep -q 'subject=CN = other.test' "$T/out"
+}
+
+# ---------------------------------------------------------------- RFC 3207 rules
+
+@test "CVE-2011-0411: a command pipelined in the same write as STARTTLS is never run" {
+	run tlsclient "S:EHLO x" 'P:STARTTLS\r\nRSET\r\nMAIL FROM:<evil@example.org>\r\n' R T \
+		"S:EHLO y" S:QUIT -- "${EC[@]}"
+	echo "$output"
+	[ "${lines[-1]}" = "exit 0" ]
+	# after 220 and the handshake, the first reply is EHLO's, not RSET's or MAIL's
+	[[ "$output" == *$'220 2.0.0 Ready to start TLS\nTLS: TLSv1.3\n250-smtp.tttest.com\n'* ]]
+	! grep -q 'evil' "$T/log"
+	[[ "$output" != *"2.1.0"* ]]
+}
+
+@test "STARTTLS: with an argument 501 5.5.4; twice 503 5.5.1; MAIL after TLS before EHLO 503 5.5.1" {
+	run tlsclient "S:EHLO x" "S:STARTTLS now" S:STARTTLS T "S:MAIL FROM:<a@tttest.com>" \
+		"S:EHLO y" S:STARTTLS S:QUIT -- "${EC[@]}"
+	echo "$output"
+	[[ "$output" == *"250-STARTTLS"* ]]
+	[[ "$output" == *"501 5.5.4 Syntax: STARTTLS"* ]]
+	[[ "$output" == *$'TLS: TLSv1.3\n503 5.5.1 Send HELO or EHLO first'* ]]
+	[[ "$output" == *"503 5.5.1 TLS already active"* ]]
+	[ "$(grep -c 250-STARTTLS <<<"$output")" = 1 ]	# not offered after the handshake
+}
+
+@test "STARTTLS resets AUTH: a loopback client authenticated before TLS must again" {
+	CLIENT_IP=127.0.0.1 run tlsclient "S:EHLO x" "S:AUTH PLAIN $PLAIN_OK" S:STARTTLS T "S:EHLO y" \
+		"S:MAIL FROM:<a@tttest.com>" "S:AUTH PLAIN $PLAIN_OK" S:QUIT -- "${EC[@]}" --require-auth
+	echo "$output"
+	[[ "$output" == *"235 2.7.0"*"TLS: "*"530 5.7.0 Authentication required"*"235 2.7.0"* ]]
+}
+
+@test "STARTTLS is not there with TLS off (502), nor inside a transaction (503)" {
+	run tlsclient "S:EHLO x" S:STARTTLS S:QUIT --
+	[[ "$output" != *"250-STARTTLS"* ]]
+	[[ "$output" == *"502 5.5.1 STARTTLS not available"* ]]
+	run tlsclient "S:EHLO x" "S:MAIL FROM:<a@tttest.com>" S:STARTTLS S:QUIT -- "${EC[@]}"
+	[[ "$output" == *"503 5.5.1 STARTTLS not allowed in a mail transaction"* ]]
+}
+
+@test "AUTH from a non-loopback client: 538 5.7.11 before TLS, offered and accepted after" {
+	run tlsclient "S:EHLO x" "S:AUTH PLAIN $PLAIN_OK" S:STARTTLS T "S:EHLO y" \
+		"S:AUTH PLAIN $PLAIN_OK" S:QUIT -- "${EC[@]}"
+	echo "$output"
+	[[ "$output" == *"538 5.7.11 Encryption required for requested authentication mechanism"* ]]
+	[[ "$output" == *"TLS: TLSv1.3"*"250-AUTH PLAIN LOGIN"*"235 2.7.0"* ]]
+	[ "$(grep -c '250-AUTH' <<<"$output")" = 1 ]	# not before TLS
+}
+
+@test "--require-tls: MAIL, SEND and AUTH get 530 5.7.0 before STARTTLS, and work after" {
+	CLIENT_IP=127.0.0.1 run tlsclient "S:EHLO x" "S:MAIL FROM:<a@tttest.com>" \
+		"S:SEND FROM:<a@tttest.com>" "S:AUTH PLAIN $PLAIN_OK" S:STARTTLS T "S:EHLO y" \
+		"S:AUTH PLAIN $PLAIN_OK" "S:MAIL FROM:<a@tttest.com>" S:QUIT -- "${EC[@]}" --require-tls
+	echo "$output"
+	[ "$(grep -c '^530 5.7.0 Must issue a STARTTLS command first$' <<<"$output")" = 3 ]
+	[ "$(grep -c '^250-AUTH' <<<"$output")" = 1 ]	# offered after TLS only, even to loopback
+	[[ "$output" == *"235 2.7.0"*"250 2.1.0 Ok"* ]]
+}
+
+@test "a failed handshake is logged with the client and the reason; no reply follows" {
+	run tlsclient "S:EHLO x" S:STARTTLS 'G:this is no ClientHello\r\n' W -- "${EC[@]}"
+	echo "$output"
+	[[ "$output" == *"220 2.0.0 Ready to start TLS"* ]]
+	! sed '1,/^220 2.0.0/d' <<<"$output" | grep -Eq '^[0-9]{3}'	# no reply after it
+	[ "${lines[-1]}" = "exit 0" ]
+	grep -q 'TLS handshake failed from 192.0.2.1: handshake: ' "$T/log"
+	grep -q 'end=TLS handshake failed$' "$T/log"
+}
+
+@test "a client that stalls in the handshake is dropped at the idle timeout" {
+	SECONDS=0
+	run tlsclient "S:EHLO x" S:STARTTLS W -- "${EC[@]}" --timeout 1
+	echo "$output"
+	[ "$SECONDS" -lt 5 ]
+	[[ "$output" == *$'220 2.0.0 Ready to start TLS\nclosed'* ]]
+	grep -q 'TLS handshake failed from 192.0.2.1: timeout$' "$T/log"
+	grep -q 'end=TLS handshake timeout$' "$T/log"
+}
+
+# ------------------------------------------------------------------- start-up
+
+@test "an expired certificate: a clear log line and 421 (STARTTLS), silence (implicit)" {
+	run tlsclient S:QUIT -- --tls-cert "$T/tls/expired.crt" --tls-key "$T/tls/ec.key"
+	echo "$output"
+	[[ "${lines[0]}" == "421 smtp.tttest.com Service not available"* ]]
+	grep -q 'cannot start TLS: certificate and key 1: the certificate has expired$' "$T/log"
+	: >"$T/log"
+	run tlsclient --implicit W -- --tls implicit --tls-cert "$T/tls/expired.crt" --tls-key "$T/tls/ec.key"
+	echo "$output"
+	[[ "${lines[0]}" == "TLS failed: "* ]]
+	[[ "$output" != *"220 "* && "$output" != *"421 "* ]]
+	grep -q 'cannot start TLS: certificate and key 1: the certificate has expired$' "$T/log"
+}
+
+@test "a key that does not belong to the certificate, or cannot be read: clear log line, 421" {
+	run tlsclient S:QUIT -- --tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/other.key"
+	[[ "${lines[0]}" == "421 "* ]]
+	grep -q 'cannot start TLS: certificate and key 1: the key does not match the certificate$' "$T/log"
+	: >"$T/log"
+	run tlsclient S:QUIT -- --tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/missing.key"
+	[[ "${lines[0]}" == "421 "* ]]
+	grep -q "cannot start: TLS: $T/tls/missing.key: No such file or directory" "$T/log"
+}
+
+@test "TLS options: usage errors" {
+	run "$SMTP_SESSION" --tls implicit
+	[ "$status" = 100 ]
+	run "$SMTP_SESSION" --tls-cert a.crt
+	[ "$status" = 100 ]
+	run "$SMTP_SESSION" --tls sometimes --tls-cert a --tls-key b
+	[ "$status" = 100 ]
+	run "$SMTP_SESSION" --tls-cert a --tls-key b --tls-cert c --tls-key d --tls-cert e --tls-key f
+	[ "$status" = 100 ]
+	run "$SMTP_SESSION" --require-tls
+	[ "$status" = 100 ]
+}
+
+# ---------------------------------------------------------------- a real MTA
+
+@test "Postfix as the client (smtp_tls_security_level = encrypt) relays a message: ESMTPS" {
+	[ "$(id -u)" = 0 ] || skip "a private Postfix instance needs root"
+	command -v postfix >/dev/null || skip "postfix is not installed (make check installs it as root)"
+	local pf=$T/pf smtpd_port
+	smtpd_port=$(free_port)
+	sh "$TOP/tests/pfinst.sh" "$pf" create "$smtpd_port" "relayhost = [127.0.0.1]:$PORT" \
+		'smtp_tls_security_level = encrypt' 'smtp_tls_loglevel = 1'
+	sh "$TOP/tests/pfinst.sh" "$pf" start
+	printf 'Subject: via postfix\n\nhello over TLS from postfix\n' |
+		/usr/sbin/sendmail -C "$pf/etc" -i -f alice@example.org -- test@tttest.com
+	local ok=0
+	sh "$TOP/tests/pfinst.sh" "$pf" drain 20 || ok=$?
+	sh "$TOP/tests/pfinst.sh" "$pf" stop
+	cat "$pf/log/maillog"
+	[ "$ok" = 0 ]
+	grep -q 'TLS connection established to 127.0.0.1' "$pf/log/maillog"
+	grep -q 'status=sent' "$pf/log/maillog"
+	local f
+	f=$(delivered test)
+	grep -q 'with ESMTPS id' "$f"
+	grep -q '^hello over TLS from postfix' "$f"
+}
+
+@test "the privileged parent keeps no copy of the key file nor of the ticket key after the fork" {
+	[ "$SMTP_SESSION" = "$TOP/smtp-session" ] || skip "runs in the plain phase only"
+	[ "$(id -u)" = 0 ] || skip "needs root: reading /proc/PID/mem"
+	run python3 "$TOP/tests/tls-memscan.py" "$PORT_I" "$T/tls/ec.key" "$T/tls/ticket.key"
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ "$output" == *"scanned"*"session process"* ]]
+	[[ "$output" == *"scanned"*"privileged parent"* ]]
+}
+
+@test "libgnutls is loaded only where TLS is configured, by the session process only" {
+	[ "$SMTP_SESSION" = "$TOP/smtp-session" ] || skip "runs in the plain phase only"
+	command -v strace >/dev/null || skip "strace is not installed"
+	printf 'QUIT\r\n' | strace -f -qq -e trace=openat -o "$T/st.off" "$T/bin/smtp" >/dev/null
+	! grep -q libgnutls "$T/st.off"
+	printf 'QUIT\r\n' | strace -f -qq -e trace=openat,execve -o "$T/st.on" "$T/bin/smtp" "${EC[@]}" \
+		>/dev/null
+	grep -q 'libgnutls.so.30' "$T/st.on"
+	# the process that opened it is not the one that ran the program (the parent)
+	local parent
+	parent=$(grep -F "execve(\"$SMTP_SESSION\"" "$T/st.on" | awk '{print $1}')
+	[ -n "$parent" ]
+	! grep libgnutls "$T/st.on" | grep -q "^$parent "
+}
+
+@test "over TLS: a 1 MB message (many records, many reads) and BDAT chunks arrive whole" {
+	python3 -c 'import smtplib,ssl,sys
+body = "".join("line %06d %s\r\n" % (i, "x" * 60) for i in range(14000))
+msg = "Subject: big\r\n\r\n" + body
+s=smtplib.SMTP("127.0.0.1",int(sys.argv[1]),timeout=20); s.starttls(context=ssl._create_unverified_context())
+s.sendmail("alice@example.org",["test@tttest.com"],msg); s.quit()' "$PORT"
+	local f
+	f=$(delivered test)
+	grep -q 'with ESMTPS id' "$f"
+	[ "$(grep -c '^line [0-9]\{6\} x\{60\}$' "$f")" = 14000 ]
+	clear_maildirs
+	run tlsclient "S:EHLO x" S:STARTTLS T "S:EHLO y" "S:MAIL FROM:<a@example.org>" \
+		"S:RCPT TO:<test@tttest.com>" 'P:BDAT 17\r\nSubject: b\r\n\r\nhel' R \
+		'P:BDAT 4 LAST\r\nlo\r\n' R S:QUIT -- "${EC[@]}"
+	echo "$output"
+	[[ "$output" == *"250 2.0.0 17 octets received"*"250 2.0.0 Ok: delivered"* ]]
+	grep -q '^hello$' "$(delivered test)"
+}
