@@ -183,3 +183,38 @@ checks_pass() {
 	wait "$HAP_PID" "$ssa" 2>/dev/null || true
 	HAP_PID=
 }
+
+@test "--proxy with --tls implicit: the header first, then the TLS handshake on the untouched bytes" {
+	command -v openssl >/dev/null || skip "openssl is not installed (make check installs it as root)"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/px.key" \
+		-out "$T/px.crt" -days 2 -subj /CN=smtp.tttest.com 2>/dev/null
+	local pid port
+	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp" --proxy --tls implicit \
+		--tls-cert "$T/px.crt" --tls-key "$T/px.key" >"$T/tls.port" 2>/dev/null 3>&- &
+	pid=$!
+	for port in $(seq 100); do [ -s "$T/tls.port" ] && break; sleep 0.1; done
+	port=$(cat "$T/tls.port")
+	# The header and the TLS ClientHello in one go (the proxy sends both at once).
+	run python3 - "$port" <<'PY'
+import socket, ssl, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 20)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+s.sendall(b"PROXY TCP4 192.0.2.9 127.0.0.1 41000 465\r\n")
+ctx = ssl.create_default_context()
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+t = ctx.wrap_socket(s)
+f = t.makefile("rwb")
+out = [f.readline()]
+f.write(b"EHLO client.example.org\r\nQUIT\r\n"); f.flush()
+while True:
+    l = f.readline()
+    if not l:
+        break
+    out.append(l)
+print(t.version(), b"".join(out).decode().replace("\r", ""))
+PY
+	kill "$pid"
+	echo "$output"
+	[[ "$output" == "TLSv1."*"220 smtp.tttest.com ESMTP"*"221 2.0.0"* ]]
+	grep -q 'connect from 192.0.2.9$' "$T/log"
+}
