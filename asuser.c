@@ -5,24 +5,60 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "users.h"
 
-/* Configuration of this process (set once), not session state. */
-static int hidden_fd = -1;
+/* Descriptors of ours that no child may keep (configuration of this process, not
+ * session state): the link to the session process, the sockets of the delivery
+ * helpers (mbox.c), so that no user's process holds another user's helper. */
+static int *hidden;
+static size_t nhidden, hidden_cap;
 
 void asuser_hide(int fd)
 {
-	hidden_fd = fd;
+	if (nhidden == hidden_cap) {
+		size_t cap = hidden_cap ? hidden_cap * 2 : 8;
+		int *p = realloc(hidden, cap * sizeof *p);
+		if (!p)
+			return;	/* then the child keeps it: it is ours, not the user's */
+		hidden = p;
+		hidden_cap = cap;
+	}
+	hidden[nhidden++] = fd;
 }
 
-int asuser_start(struct asuser *k, const struct config *cfg, const char *user,
-		 asuser_fn *fn, void *arg)
+void asuser_unhide(int fd)
+{
+	for (size_t i = 0; i < nhidden; i++)
+		if (hidden[i] == fd) {
+			hidden[i] = hidden[--nhidden];
+			break;
+		}
+	if (!nhidden) {
+		free(hidden);
+		hidden = NULL;
+		hidden_cap = 0;
+	}
+}
+
+/* In a new child: close what it must not keep. */
+static void close_hidden(void)
+{
+	for (size_t i = 0; i < nhidden; i++)
+		close(hidden[i]);
+}
+
+/* Fork with a socketpair; in the child run fn as pw (NULL: look user up there, or
+ * single-user mode when cfg->single) and exit. */
+static int start(struct asuser *k, const struct config *cfg, const char *user,
+		 const struct passwd *given, asuser_fn *fn, void *arg)
 {
 	int sv[2];
 	k->pid = -1;
@@ -32,11 +68,10 @@ int asuser_start(struct asuser *k, const struct config *cfg, const char *user,
 	k->pid = fork();
 	if (k->pid == 0) {
 		close(sv[0]);
-		if (hidden_fd != -1)
-			close(hidden_fd);
+		close_hidden();
 		errno = 0;
-		struct passwd *pw = cfg->single ? NULL : getpwnam(user);
-		if (cfg->single)
+		const struct passwd *pw = given ? given : cfg->single ? NULL : getpwnam(user);
+		if (cfg->single && !given)
 			fn(arg, NULL, sv[1]);
 		else if (!pw)
 			log_msg(LOG_ERR, "%s: no such user", user);
@@ -53,6 +88,18 @@ int asuser_start(struct asuser *k, const struct config *cfg, const char *user,
 	}
 	k->fd = sv[0];
 	return 0;
+}
+
+int asuser_start(struct asuser *k, const struct config *cfg, const char *user,
+		 asuser_fn *fn, void *arg)
+{
+	return start(k, cfg, user, NULL, fn, arg);
+}
+
+int asuser_start_pw(struct asuser *k, const struct config *cfg, const struct passwd *pw,
+		    asuser_fn *fn, void *arg)
+{
+	return start(k, cfg, pw->pw_name, pw, fn, arg);
 }
 
 int asuser_send(struct asuser *k, const void *p, size_t n)
@@ -97,16 +144,58 @@ static bool ended(struct asuser *k, const struct deadline *d)
 	}
 }
 
+/* Reap pid, waiting at most until d: a pidfd (Linux 5.3) says when it is gone.
+ * Without one, a child that was killed is waited for as before. */
+static void reap(pid_t pid, const struct deadline *d)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd != -1) {
+		struct pollfd p = { .fd = pfd, .events = POLLIN };
+		int r;
+		while ((r = poll(&p, 1, deadline_left(d))) == -1 && errno == EINTR)
+			;
+		close(pfd);
+		if (r != 1) {
+			log_msg(LOG_WARNING, "process %ld did not end in time, left to init",
+				(long)pid);
+			return;
+		}
+	}
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+}
+
+void asuser_kill(struct asuser *k)
+{
+	if (k->fd != -1) {
+		asuser_unhide(k->fd);
+		close_keep_errno(k->fd);
+	}
+	k->fd = -1;
+	if (k->pid <= 0)
+		return;
+	kill(k->pid, SIGKILL);
+	struct deadline grace;
+	deadline_in(&grace, REAP_GRACE_MS);
+	reap(k->pid, &grace);
+	k->pid = -1;
+}
+
 void asuser_end(struct asuser *k, const struct deadline *d)
 {
 	bool late = k->fd != -1 && k->pid > 0 && !ended(k, d);
+	if (k->fd != -1)
+		asuser_unhide(k->fd);
 	close_keep_errno(k->fd);
 	k->fd = -1;
 	if (k->pid <= 0)
 		return;
-	if (late)
-		kill(k->pid, SIGKILL);
-	while (waitpid(k->pid, NULL, 0) == -1 && errno == EINTR)
-		;
+	if (late) {
+		asuser_kill(k);
+		return;
+	}
+	struct deadline grace;
+	deadline_in(&grace, REAP_GRACE_MS);
+	reap(k->pid, &grace);
 	k->pid = -1;
 }

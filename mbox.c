@@ -7,42 +7,47 @@
  * between two commits (a rename or a directory fsync) can leave some recipients with the
  * message while the client is told to retry: a duplicate later, never a loss.
  *
- * The work on a user's files is done as that user.  As root, each recipient gets a
- * child (asuser.c) that drops to the user's uid and groups before it opens anything,
- * and the parent tells it "commit" or "abort" over a socketpair; the children write
- * in parallel, and a child that does not answer within DELIVERY_TIMEOUT_MS is killed
- * and the delivery fails (its recipient could have stopped it).  Privileged side.  In single-user mode the process already is the user
- * and runs the same steps itself.  No path below the home is followed through a
- * symlink (O_NOFOLLOW on every component and on the file).
+ * The work on a user's files is done as that user.  As root, each recipient user gets
+ * a helper process (asuser.c) at the first check of its mailbox (RCPT), which drops
+ * to the user's uid and groups before it opens anything and then serves this
+ * session's checks and deliveries for that user until the session ends: one fork,
+ * getpwnam and initgroups per user and session instead of per recipient and message,
+ * and the fork happens while the client still sends its envelope.  The helpers write
+ * in parallel.  A helper runs as its user, who may stop it (SIGSTOP) or make it hang
+ * on a file system of their own (FUSE, NFS): the parent never waits for one longer
+ * than --delivery-timeout, then kills it and has its tmp/ file removed, as the user,
+ * through the tmp/ descriptor the helper passed up, by a child that is itself given
+ * CLEANUP_TIMEOUT_MS.  The privileged process itself never touches a user's file.
+ * Privileged side.  In single-user mode the process already is the user and runs the
+ * same steps itself.  No path below the home is followed through a symlink
+ * (O_NOFOLLOW on every component and on the file).
  */
 #include "mbox.h"
 
 #include "asuser.h"
+#include "frame.h"
 #include "log.h"
+#include "privsep.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/quota.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-
-/* One recipient's copy between prepare and commit. */
-struct tx {
-	int tmp, new;		/* the Maildir's tmp/ and new/ */
-	char name[NAME_MAX + 1];
-};
 
 /* Open directory name below dirfd, creating it (0700) if missing, never through a
  * symlink.  A directory we create is made durable by syncing its parent. */
@@ -156,8 +161,11 @@ static int copy_body(int spool, int fd, off_t size)
 }
 
 /* DJB's unique name: <seconds>.M<usec>P<pid>Q<n>.<host>, plus ",S=<size>"; '/' and
- * ':' in the host name are written as \057 and \072 as the maildir spec asks. */
-static void unique_name(char *out, size_t n, const char *host, unsigned seq, off_t size)
+ * ':' in the host name are written as \057 and \072 as the maildir spec asks.  pid is
+ * the process that writes the file (a helper's, chosen by the parent, which must know
+ * the name to remove the file of a helper it killed). */
+static void unique_name(char *out, size_t n, const char *host, pid_t pid, unsigned seq,
+			off_t size)
 {
 	char h[128];	/* the host part may be cut: pid, time and Q keep it unique */
 	size_t j = 0;
@@ -171,49 +179,133 @@ static void unique_name(char *out, size_t n, const char *host, unsigned seq, off
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
 	snprintf(out, n, "%lld.M%06ldP%ldQ%u.%s,S=%lld", (long long)tv.tv_sec,
-		 (long)tv.tv_usec, (long)getpid(), seq, h, (long long)size);
+		 (long)tv.tv_usec, (long)pid, seq, h, (long long)size);
 }
 
-static void tx_close(struct tx *t)
+/* ---- one Maildir, opened as its user ---- */
+
+struct maildir {
+	int md, tmp, new;	/* the Maildir and its tmp/ and new/, or -1 */
+};
+
+#define MAILDIR_CLOSED { -1, -1, -1 }
+
+static void maildir_close(struct maildir *b)
 {
-	close_keep_errno(t->tmp);
-	close_keep_errno(t->new);
-	t->tmp = t->new = -1;
+	close_keep_errno(b->md);
+	close_keep_errno(b->tmp);
+	close_keep_errno(b->new);
+	*b = (struct maildir)MAILDIR_CLOSED;
+}
+
+/* What an errno value from opening a Maildir says about it. */
+static enum mailbox broken_by(int e)
+{
+	switch (e) {
+	case ENOTDIR: case ELOOP: case EEXIST:
+		return MAILBOX_NOTDIR;	/* a file, FIFO or symlink where a directory belongs */
+	case EACCES: case EPERM: case EROFS:
+		return MAILBOX_DENIED;
+	case ENOSPC: case EDQUOT:
+		return MAILBOX_FULL;
+	default:
+		return MAILBOX_BROKEN;
+	}
+}
+
+/* The user can write (and search) each part: mode bits, ACLs, a read-only mount. */
+static bool writable(int md)
+{
+	static const char *const part[] = { ".", "cur", "tmp", "new" };
+	for (size_t i = 0; i < sizeof part / sizeof part[0]; i++)
+		if (faccessat(md, part[i], W_OK | X_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) == -1)
+			return false;
+	return true;
+}
+
+/* Open the Maildir below home, making what is missing (DJB: all three of tmp/ new/
+ * cur/), and check that every part is a directory this user can write. */
+static enum mailbox maildir_open(struct maildir *b, const struct config *cfg,
+				 const char *home)
+{
+	maildir_close(b);
+	b->md = open_maildir(home, cfg->maildir);
+	if (b->md == -1)
+		return broken_by(errno);
+	int cur = subdir(b->md, "cur");
+	if (cur != -1 && (b->tmp = subdir(b->md, "tmp")) != -1)
+		b->new = subdir(b->md, "new");
+	int e = errno;
+	close_keep_errno(cur);
+	if (cur == -1 || b->new == -1) {
+		maildir_close(b);
+		return broken_by(e);
+	}
+	if (!writable(b->md)) {
+		e = errno;
+		maildir_close(b);
+		return broken_by(e);
+	}
+	return MAILBOX_OK;
+}
+
+/* Room for size more bytes (and one more file) in tmp/'s file system, as this user
+ * sees it (f_bavail leaves out root's reserve), and in the user's quota where the
+ * file system keeps one (quotactl_fd, Linux 5.14; ENOSYS, ESRCH "no quota here" and
+ * EOPNOTSUPP only mean nothing to check).  The trace headers are counted with a
+ * margin of PS_HEAD_MAX. */
+static enum mailbox room(int tmp, uint64_t size)
+{
+	uint64_t need = size + PS_HEAD_MAX;
+	struct statvfs v;
+	if (fstatvfs(tmp, &v) == 0 &&
+	    ((uint64_t)v.f_bavail * v.f_frsize < need || (v.f_files && v.f_favail == 0)))
+		return MAILBOX_FULL;
+#ifdef SYS_quotactl_fd
+	struct dqblk q;
+	if (syscall(SYS_quotactl_fd, tmp, QCMD(Q_GETQUOTA, USRQUOTA), (int)geteuid(), &q) == 0) {
+		/* dqb_bhardlimit counts QIF_DQBLKSIZE-byte blocks (quotactl(2)). */
+		if ((q.dqb_valid & QIF_BLIMITS) && q.dqb_bhardlimit &&
+		    q.dqb_curspace + need > q.dqb_bhardlimit * QIF_DQBLKSIZE)
+			return MAILBOX_FULL;
+		if ((q.dqb_valid & QIF_ILIMITS) && q.dqb_ihardlimit &&
+		    q.dqb_curinodes + 1 > q.dqb_ihardlimit)
+			return MAILBOX_FULL;
+	}
+#endif
+	return MAILBOX_OK;
+}
+
+/* The whole check, logged when it fails (the reply does not say what is wrong). */
+static enum mailbox check(struct maildir *b, const struct config *cfg, const char *home,
+			  const char *user, uint64_t size)
+{
+	enum mailbox r = maildir_open(b, cfg, home);
+	if (r != MAILBOX_OK) {
+		log_msg(LOG_NOTICE, "mailbox of %s: %s", user, strerror(errno));
+		return r;
+	}
+	if ((r = room(b->tmp, size)) != MAILBOX_OK)
+		log_msg(LOG_NOTICE, "mailbox of %s: no room for %llu bytes", user,
+			(unsigned long long)size);
+	return r;
 }
 
 /* Phase 1: the copy in tmp/, synced.  Returns 0 or an errno value; on failure
  * nothing is left in tmp/. */
-static int prepare(struct tx *t, const struct config *cfg, const char *home,
-		   const struct priv_rcpt *r, int spool, off_t size, unsigned seq)
+static int prepare(const struct maildir *b, const char *name, const char *head,
+		   size_t headlen, int spool, off_t size)
 {
-	t->tmp = t->new = -1;
-	int md = open_maildir(home, cfg->maildir);
-	if (md == -1)
+	int fd = openat(b->tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			0600);
+	if (fd == -1)
 		return errno;
-	int cur = subdir(md, "cur");	/* a Maildir must have all three */
-	close_keep_errno(cur);
-	if (cur != -1) {
-		t->tmp = subdir(md, "tmp");
-		t->new = t->tmp == -1 ? -1 : subdir(md, "new");
-	}
-	close_keep_errno(md);
-	if (t->new == -1) {
-		tx_close(t);
-		return errno;
-	}
-	unique_name(t->name, sizeof t->name, cfg->hostname, seq, (off_t)r->headlen + size);
-	int fd = openat(t->tmp, t->name,
-			O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		tx_close(t);
-		return errno;
-	}
 	/* The copy's size is known: reserving its blocks first spares ext4 the delayed
 	 * allocation of every page (a 10 MB message: about 10% more MB/s in make bench)
 	 * and reports a full disk or quota before anything is written. */
-	if ((fallocate(fd, 0, 0, (off_t)r->headlen + size) == -1 &&
+	if ((fallocate(fd, 0, 0, (off_t)headlen + size) == -1 &&
 	     errno != EOPNOTSUPP && errno != ENOSYS) ||
-	    write_all(fd, r->head, r->headlen) == -1 || copy_body(spool, fd, size) == -1 ||
+	    write_all(fd, head, headlen) == -1 || copy_body(spool, fd, size) == -1 ||
 	    fsync(fd) == -1) {
 		close_keep_errno(fd);
 		goto fail;
@@ -223,137 +315,495 @@ static int prepare(struct tx *t, const struct config *cfg, const char *home,
 	return 0;
 fail:;
 	int e = errno;
-	unlinkat(t->tmp, t->name, 0);
-	tx_close(t);
+	unlinkat(b->tmp, name, 0);
 	return e;
 }
 
 /* Phase 2: move the copy into new/ and make that durable. */
-static int commit(struct tx *t)
+static int commit(const struct maildir *b, const char *name)
 {
-	int rc = 0;
-	if (renameat(t->tmp, t->name, t->new, t->name) == -1) {
-		rc = errno;
-		unlinkat(t->tmp, t->name, 0);
-	} else if (fsync(t->new) == -1) {
-		rc = errno;
+	if (renameat(b->tmp, name, b->new, name) == -1) {
+		int e = errno;
+		unlinkat(b->tmp, name, 0);
+		return e;
 	}
-	tx_close(t);
-	return rc;
-}
-
-static void abort_tx(struct tx *t)
-{
-	if (t->tmp != -1)
-		unlinkat(t->tmp, t->name, 0);
-	tx_close(t);
+	return fsync(b->new) == -1 ? errno : 0;
 }
 
 /* ---- single-user mode: this process is the user ---- */
 
+static enum mailbox check_here(const struct config *cfg, uint64_t size)
+{
+	struct maildir b = MAILDIR_CLOSED;
+	enum mailbox r = check(&b, cfg, cfg->home, cfg->user, size);
+	maildir_close(&b);
+	return r;
+}
+
+/* All recipients are the one user (the session sends each user once): one Maildir. */
 static int deliver_here(const struct config *cfg, int spool, off_t size,
 			const struct priv_rcpt *rcpt, size_t n, unsigned seq)
 {
-	struct tx *t = calloc(n, sizeof *t);
-	if (!t)
+	struct maildir b = MAILDIR_CLOSED;
+	char (*name)[NAME_MAX + 1] = calloc(n, sizeof *name);
+	if (!name)
 		return ENOMEM;
-	int err = 0;
+	int err = maildir_open(&b, cfg, cfg->home) == MAILBOX_OK ? 0 : errno ? errno : EIO;
 	size_t ready = 0;
-	while (ready < n && !err)
-		if ((err = prepare(&t[ready], cfg, cfg->home, &rcpt[ready], spool, size, seq)) == 0)
-			ready++;
+	for (; ready < n && !err; ready++) {
+		unique_name(name[ready], sizeof name[ready], cfg->hostname, getpid(), seq,
+			    (off_t)rcpt[ready].headlen + size);
+		if ((err = prepare(&b, name[ready], rcpt[ready].head, rcpt[ready].headlen,
+				   spool, size)))
+			break;
+	}
 	for (size_t i = 0; i < ready; i++) {
-		int rc = err ? (abort_tx(&t[i]), 0) : commit(&t[i]);
+		int rc = err ? (unlinkat(b.tmp, name[i], 0), 0) : commit(&b, name[i]);
 		if (rc && !err)
 			err = rc;
 	}
-	free(t);
+	maildir_close(&b);
+	free(name);
 	return err;
 }
 
-/* ---- as root: one child per recipient, running as that recipient ---- */
+/* ---- as root: a helper per recipient user, running as that user ---- */
 
-/* What a recipient's child is to do. */
-struct job {
+/* The helper's requests (frames of frame.h between the parent and a helper; the
+ * helper trusts the parent).  Each is answered with an int32 (an enum mailbox for
+ * H_CHECK, else 0 or an errno value), H_CHECK's with the helper's tmp/ descriptor
+ * attached when it has one. */
+enum h_type {
+	H_CHECK = 1,	/* u64 size */
+	H_PREPARE,	/* u64 size, str name, bytes header block; the spool attached */
+	H_COMMIT,	/* the prepared copy into new/ */
+	H_ABORT,	/* the prepared copy removed */
+};
+#define H_FRAME_MAX (8 + 4 + NAME_MAX + 4 + PS_HEAD_MAX)
+
+/* The helper's side. */
+struct hstate {
 	const struct config *cfg;
-	const struct priv_rcpt *r;
-	int spool;
-	off_t size;
-	unsigned seq;
+	const char *home, *user;
+	struct maildir box;	/* opened by the last check */
+	char name[NAME_MAX + 1];	/* the prepared copy in tmp/, or "" */
 };
 
-/* In the child, as the recipient: prepare, answer, then commit or abort as told. */
-static void child(void *arg, const struct passwd *pw, int sock)
+static int32_t helper_do(struct hstate *h, struct frame *f, int *fd)
 {
-	const struct job *j = arg;
-	struct tx t;
-	int rc = prepare(&t, j->cfg, pw->pw_dir, j->r, j->spool, j->size, j->seq);
-	(void)!send(sock, &rc, sizeof rc, MSG_NOSIGNAL);
-	if (rc)
+	uint64_t size = f->type == H_CHECK || f->type == H_PREPARE ? frame_get_u64(f) : 0;
+	char name[NAME_MAX + 1] = "";
+	size_t headlen = 0;
+	const char *head = NULL;
+	if (f->type == H_PREPARE) {
+		frame_get_str(f, name, NAME_MAX);
+		head = frame_get_bytes(f, PS_HEAD_MAX, &headlen);
+	}
+	if (!frame_done(f))
+		return EPROTO;
+	int32_t rc;
+	switch (f->type) {
+	case H_CHECK:
+		rc = check(&h->box, h->cfg, h->home, h->user, size);
+		*fd = h->box.tmp;
+		return rc;
+	case H_PREPARE:
+		if (h->box.tmp == -1 || h->name[0] || f->fd == -1 || !name[0] || strchr(name, '/'))
+			return EPROTO;
+		rc = prepare(&h->box, name, head, headlen, f->fd, (off_t)size);
+		if (rc == 0)
+			memcpy(h->name, name, sizeof name);
+		return rc;
+	case H_COMMIT:
+		rc = h->name[0] ? commit(&h->box, h->name) : EPROTO;
+		h->name[0] = '\0';
+		return rc;
+	case H_ABORT:
+		if (h->name[0])
+			unlinkat(h->box.tmp, h->name, 0);
+		h->name[0] = '\0';
+		return 0;
+	}
+	return EPROTO;
+}
+
+/* The helper: serve the parent until it closes the link, then abort what is open. */
+static void helper_main(void *arg, const struct passwd *pw, int sock)
+{
+	struct hstate h = { arg, pw->pw_dir, pw->pw_name, MAILDIR_CLOSED, "" };
+	struct frame f = FRAME_INIT;
+	while (frame_recv(sock, &f, H_FRAME_MAX, NULL) == 0) {
+		int fd = -1;
+		int32_t rc = helper_do(&h, &f, &fd);
+		if (frame_send_raw(sock, (const char *)&rc, sizeof rc, fd) == -1)
+			break;
+	}
+	if (h.name[0])
+		unlinkat(h.box.tmp, h.name, 0);
+	frame_free(&f);
+	maildir_close(&h.box);
+}
+
+/* The parent's side: one helper. */
+struct helper {
+	char user[USER_NAME_MAX + 1];
+	uid_t uid;
+	gid_t gid;
+	struct asuser k;	/* k.fd == -1: gone (killed), to be swept */
+	int tmp;		/* its tmp/ (from its last check), or -1 */
+	char name[NAME_MAX + 1];	/* its copy in tmp/ while a delivery is open */
+	unsigned long used;	/* when it was last asked: the least recent one goes */
+};
+
+struct mbox {
+	const struct config *cfg;
+	struct helper *h;
+	size_t n, cap;
+	unsigned long tick;
+};
+
+struct mbox *mbox_open(const struct config *cfg)
+{
+	struct mbox *m = calloc(1, sizeof *m);
+	if (m)
+		m->cfg = cfg;
+	return m;
+}
+
+static int find(const struct mbox *m, const char *user)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->h[i].k.fd != -1 && strcmp(m->h[i].user, user) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* In a short-lived child as the user: remove a killed helper's copy. */
+static void unlink_copy(void *arg, const struct passwd *pw, int sock)
+{
+	const struct helper *h = arg;
+	(void)pw, (void)sock;
+	unlinkat(h->tmp, h->name, 0);
+}
+
+/* A killed helper's copy is removed by its user, relative to the tmp/ descriptor
+ * the helper passed up (never by a path, never following a symlink), within
+ * CLEANUP_TIMEOUT_MS.  The descriptor is hidden from children; a duplicate that is
+ * not rides into this one. */
+static void remove_copy(const struct mbox *m, struct helper *h)
+{
+	if (h->tmp == -1 || !h->name[0])
 		return;
-	char verdict = 0;
-	if (read(sock, &verdict, 1) == 1 && verdict == 'c') {
-		rc = commit(&t);
-		(void)!send(sock, &rc, sizeof rc, MSG_NOSIGNAL);
-	} else {
-		abort_tx(&t);	/* told to, or the parent is gone */
+	struct helper copy = *h;
+	struct passwd pw = { .pw_name = h->user, .pw_uid = h->uid, .pw_gid = h->gid };
+	struct asuser k;
+	struct deadline d;
+	if ((copy.tmp = fcntl(h->tmp, F_DUPFD_CLOEXEC, 0)) == -1)
+		return;
+	deadline_in(&d, CLEANUP_TIMEOUT_MS);
+	if (asuser_start_pw(&k, m->cfg, &pw, unlink_copy, &copy) == 0)
+		asuser_end(&k, &d);
+	close(copy.tmp);
+	h->name[0] = '\0';
+}
+
+static void forget_tmp(struct helper *h)
+{
+	if (h->tmp == -1)
+		return;
+	asuser_unhide(h->tmp);
+	close(h->tmp);
+	h->tmp = -1;
+}
+
+/* A helper that failed to answer: killed now, its copy removed; swept later. */
+static void give_up(struct mbox *m, struct helper *h, const char *why)
+{
+	log_msg(LOG_WARNING, "mailbox of %s: %s; its helper killed", h->user, why);
+	asuser_kill(&h->k);
+	remove_copy(m, h);
+	forget_tmp(h);
+}
+
+/* Drop the helpers that are gone from the table. */
+static void sweep(struct mbox *m)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->h[i].k.fd != -1)
+			m->h[j++] = m->h[i];
+	m->n = j;
+}
+
+/* Start a helper for user (looked up here, in the parent, so that the helper and a
+ * cleanup child know its ids).  Returns its index, or -1. */
+static int start(struct mbox *m, const char *user)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 4;
+		struct helper *p = realloc(m->h, cap * sizeof *p);
+		if (!p)
+			return -1;
+		m->h = p;
+		m->cap = cap;
+	}
+	errno = 0;
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		log_msg(LOG_ERR, "%s: no such user", user);
+		return -1;
+	}
+	struct helper *h = &m->h[m->n];
+	*h = (struct helper){ .uid = pw->pw_uid, .gid = pw->pw_gid, .tmp = -1 };
+	snprintf(h->user, sizeof h->user, "%s", pw->pw_name);
+	char *home = strdup(pw->pw_dir);
+	if (!home)
+		return -1;
+	struct passwd copy = { .pw_name = h->user, .pw_uid = h->uid, .pw_gid = h->gid,
+			       .pw_dir = home };
+	int rc = asuser_start_pw(&h->k, m->cfg, &copy, helper_main, (void *)m->cfg);
+	free(home);
+	if (rc == -1) {
+		log_msg(LOG_ERR, "%s: cannot start a delivery helper: %s", user, strerror(errno));
+		return -1;
+	}
+	/* Never blocked by a helper that does not read: a request is refused instead. */
+	fcntl(h->k.fd, F_SETFL, O_NONBLOCK);
+	asuser_hide(h->k.fd);
+	return (int)m->n++;
+}
+
+/* Send the request built in f (with fd unless -1): false when the helper cannot take
+ * it now (gone, or not reading: its socket buffer full). */
+static bool tell(struct helper *h, struct frame *f, int fd)
+{
+	return frame_send(h->k.fd, f, fd) == 0;
+}
+
+/* The helper's answer before d; its tmp/ descriptor, when one comes, replaces the
+ * one kept.  -1 when it is late or gone. */
+static int hear(struct helper *h, int32_t *rc, const struct deadline *d)
+{
+	size_t got = 0;
+	while (got < sizeof *rc) {
+		struct pollfd p = { .fd = h->k.fd, .events = POLLIN };
+		int r = poll(&p, 1, deadline_left(d));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == 0)
+			return errno = ETIMEDOUT, -1;
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { (char *)rc + got, sizeof *rc - got };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				      .msg_controllen = sizeof cbuf };
+		ssize_t n = r == -1 ? -1 : recvmsg(h->k.fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return errno = EIO, -1;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int))) {
+			forget_tmp(h);
+			memcpy(&h->tmp, CMSG_DATA(c), sizeof h->tmp);
+			asuser_hide(h->tmp);
+		}
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* Ask helper i to check its mailbox, before d. */
+static enum mailbox check_at(struct mbox *m, int i, uint64_t size, const struct deadline *d)
+{
+	struct helper *h = &m->h[i];
+	struct frame f = FRAME_INIT;
+	int32_t rc = MAILBOX_TEMPFAIL;
+	h->used = ++m->tick;
+	frame_begin(&f, H_CHECK);
+	frame_put_u64(&f, size);
+	if (!tell(h, &f, -1) || hear(h, &rc, d) == -1) {
+		give_up(m, h, errno == ETIMEDOUT ? "no answer to the check in time"
+						 : "the check failed");
+		rc = MAILBOX_TEMPFAIL;
+	} else if (rc < MAILBOX_OK || rc > MAILBOX_TEMPFAIL) {
+		rc = MAILBOX_TEMPFAIL;
+	}
+	frame_free(&f);
+	return (enum mailbox)rc;
+}
+
+/* At most HELPERS_MAX at once: the one asked least recently ends first. */
+static void make_room(struct mbox *m)
+{
+	struct deadline d;
+	while (m->n >= HELPERS_MAX) {
+		size_t old = 0;
+		for (size_t i = 1; i < m->n; i++)
+			if (m->h[i].used < m->h[old].used)
+				old = i;
+		deadline_in(&d, REAP_GRACE_MS);
+		asuser_end(&m->h[old].k, &d);
+		forget_tmp(&m->h[old]);
+		m->h[old].k.fd = -1;
+		sweep(m);
 	}
 }
 
-/* One child's answer: 0 or an errno value; a child that died or is late failed. */
-static int answer(struct asuser *k, const char *user, const struct deadline *d)
+enum mailbox mbox_check(struct mbox *m, const char *user, uint64_t size)
 {
-	int rc;
-	if (asuser_recv(k, &rc, sizeof rc, d) == 0)
-		return rc;
-	if (errno == ETIMEDOUT)
-		log_msg(LOG_WARNING, "delivery to %s: no answer in time, given up", user);
-	return EIO;
+	if (m->cfg->single)
+		return check_here(m->cfg, size);
+	sweep(m);
+	int i = find(m, user);
+	if (i == -1) {
+		make_room(m);
+		if ((i = start(m, user)) == -1)
+			return MAILBOX_TEMPFAIL;
+	}
+	struct deadline d;
+	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
+	return check_at(m, i, size, &d);
 }
 
-static int deliver_as_users(const struct config *cfg, int spool, off_t size,
+/* The helper of user, ready to deliver (started and checked now if need be), or -1
+ * with an errno value in *err. */
+static int ready(struct mbox *m, const char *user, uint64_t size, const struct deadline *d,
+		 int *err)
+{
+	int i = find(m, user);
+	if (i == -1 && (i = start(m, user)) == -1)
+		return *err = EIO, -1;
+	if (m->h[i].tmp != -1)
+		return i;
+	enum mailbox r = check_at(m, i, size, d);
+	if (r == MAILBOX_OK)
+		return i;
+	*err = r == MAILBOX_FULL ? ENOSPC : EIO;
+	return -1;
+}
+
+/* Helper i writes its copy into tmp/ (the answer is heard later). */
+static int ask_prepare(struct mbox *m, int i, const struct priv_rcpt *r, int spool,
+		       off_t size, unsigned seq)
+{
+	struct helper *h = &m->h[i];
+	struct frame f = FRAME_INIT;
+	h->used = ++m->tick;
+	unique_name(h->name, sizeof h->name, m->cfg->hostname, h->k.pid, seq,
+		    (off_t)r->headlen + size);
+	frame_begin(&f, H_PREPARE);
+	frame_put_u64(&f, (uint64_t)size);
+	frame_put_str(&f, h->name);
+	frame_put_bytes(&f, r->head, r->headlen);
+	bool ok = tell(h, &f, spool);
+	frame_free(&f);
+	if (!ok)
+		give_up(m, h, "cannot send the delivery");
+	return ok ? 0 : EIO;
+}
+
+/* Helper i's answer to the request sent last: 0, an errno value, or EIO for a helper
+ * that is late (then killed, its copy removed). */
+static int answer(struct mbox *m, int i, const struct deadline *d)
+{
+	struct helper *h = &m->h[i];
+	int32_t rc;
+	if (hear(h, &rc, d) == -1) {
+		give_up(m, h, errno == ETIMEDOUT ? "no answer to the delivery in time"
+						 : "the helper ended");
+		return EIO;
+	}
+	if (rc)	/* the helper removed its copy itself */
+		h->name[0] = '\0';
+	return rc;
+}
+
+/* Helper i commits or aborts its prepared copy; 0 or an errno value. */
+static int finish(struct mbox *m, int i, enum h_type verdict, const struct deadline *d)
+{
+	struct helper *h = &m->h[i];
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, verdict);
+	bool ok = tell(h, &f, -1);
+	frame_free(&f);
+	if (!ok) {
+		give_up(m, h, "cannot send the verdict");
+		return EIO;
+	}
+	int rc = answer(m, i, d);
+	h->name[0] = '\0';
+	return rc;
+}
+
+static int deliver_as_users(struct mbox *m, int spool, off_t size,
 			    const struct priv_rcpt *rcpt, size_t n, unsigned seq)
 {
-	struct asuser *k = calloc(n, sizeof *k);
-	struct job *j = calloc(n, sizeof *j);
-	int *rc = calloc(n, sizeof *rc);
-	if (!k || !j || !rc) {
-		free(k), free(j), free(rc);
+	int *hi = calloc(n, sizeof *hi), *rc = calloc(n, sizeof *rc);
+	if (!hi || !rc) {
+		free(hi), free(rc);
 		return ENOMEM;
 	}
 	struct deadline d;
-	deadline_in(&d, DELIVERY_TIMEOUT_MS);
+	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
 	int err = 0;
-	size_t started = 0;
-	while (started < n && !err) {
-		j[started] = (struct job){ cfg, &rcpt[started], spool, size, seq };
-		if (asuser_start(&k[started], cfg, rcpt[started].user, child, &j[started]) == -1)
-			err = errno;
-		else
-			started++;
+	size_t asked = 0;
+	sweep(m);
+	/* All helpers first (find() indexes stay valid: sweep() runs only at the end). */
+	for (size_t i = 0; i < n && !err; i++)
+		hi[i] = ready(m, rcpt[i].user, (uint64_t)size, &d, &err);
+	/* Then every copy at once, the helpers writing in parallel. */
+	while (asked < n && !err) {
+		err = rc[asked] = ask_prepare(m, hi[asked], &rcpt[asked], spool, size, seq);
+		asked++;
 	}
-	for (size_t i = 0; i < started; i++)
-		if ((rc[i] = answer(&k[i], rcpt[i].user, &d)) != 0 && !err)
+	for (size_t i = 0; i < asked; i++)
+		if (rc[i] == 0 && (rc[i] = answer(m, hi[i], &d)) && !err)
 			err = rc[i];
-	char verdict = err ? 'a' : 'c';
-	for (size_t i = 0; i < started; i++)
-		if (rc[i] == 0)
-			(void)!asuser_send(&k[i], &verdict, 1);
-	for (size_t i = 0; i < started && verdict == 'c'; i++) {
-		int c = answer(&k[i], rcpt[i].user, &d);
+	/* Only when every copy is in tmp/ does any go into new/.  The second phase has
+	 * a deadline of its own: the helpers that were on time must not be killed
+	 * because another one was late. */
+	enum h_type verdict = err ? H_ABORT : H_COMMIT;
+	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
+	for (size_t i = 0; i < asked; i++) {
+		if (rc[i])
+			continue;
+		int c = finish(m, hi[i], verdict, &d);
 		if (c && !err)
 			err = c;
 	}
-	for (size_t i = 0; i < started; i++)
-		asuser_end(&k[i], &d);
-	free(k), free(j), free(rc);
+	free(hi), free(rc);
+	sweep(m);
 	return err;
 }
 
-int mbox_deliver(const struct config *cfg, int spool, off_t size,
-		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
+int mbox_deliver(struct mbox *m, int spool, off_t size, const struct priv_rcpt *rcpt,
+		 size_t n, unsigned seq)
 {
-	if (cfg->single)
-		return deliver_here(cfg, spool, size, rcpt, n, seq);
-	return deliver_as_users(cfg, spool, size, rcpt, n, seq);
+	if (m->cfg->single)
+		return deliver_here(m->cfg, spool, size, rcpt, n, seq);
+	return deliver_as_users(m, spool, size, rcpt, n, seq);
+}
+
+void mbox_close(struct mbox *m)
+{
+	if (!m)
+		return;
+	/* Every helper sees its link close at once and exits; they are reaped together,
+	 * a late one killed. */
+	for (size_t i = 0; i < m->n; i++) {
+		struct helper *h = &m->h[i];
+		forget_tmp(h);
+		if (h->k.fd != -1) {
+			asuser_unhide(h->k.fd);
+			shutdown(h->k.fd, SHUT_WR);
+		}
+	}
+	struct deadline d;
+	deadline_in(&d, REAP_GRACE_MS);
+	for (size_t i = 0; i < m->n; i++)
+		if (m->h[i].k.fd != -1)
+			asuser_end(&m->h[i].k, &d);
+	free(m->h);
+	free(m);
 }

@@ -36,6 +36,7 @@ struct parent {
 	struct buf pend;		/* PS_RCPT so far: struct pending[npend] */
 	size_t npend;
 	unsigned auth_failures;		/* counted here: the session's count is not trusted */
+	struct mbox *mbox;		/* the recipients' delivery helpers */
 	const char *why;		/* why the session broke the protocol */
 };
 
@@ -157,6 +158,10 @@ static int serve_rcpt(struct parent *p)
 		return fatal(p, "malformed recipient");
 	if (!looked_up(p, r.user))
 		return fatal(p, "recipient never looked up");
+	const struct pending *q = (const struct pending *)p->pend.p;
+	for (size_t i = 0; i < p->npend; i++)	/* the session sends each user once */
+		if (strcmp(q[i].user, r.user) == 0)
+			return fatal(p, "the same recipient twice");
 	if (p->npend >= p->cfg->max_rcpt)
 		return fatal(p, "too many recipients");
 	if (!(r.head = malloc(n + 1)))
@@ -166,6 +171,24 @@ static int serve_rcpt(struct parent *p)
 	buf_add(&p->pend, &r, sizeof r);
 	p->npend++;
 	return 0;
+}
+
+/* PS_CHECK: a looked-up user's mailbox, for a message of the declared size. */
+static int serve_check(struct parent *p)
+{
+	char user[USER_NAME_MAX + 1];
+	frame_get_str(&p->in, user, USER_NAME_MAX);
+	uint64_t size = frame_get_u64(&p->in);
+	if (!frame_done(&p->in) || p->npend)
+		return fatal(p, "malformed or out-of-order mailbox check");
+	if (!looked_up(p, user))
+		return fatal(p, "mailbox check for a user never looked up");
+	if (size > p->cfg->max_size)	/* MAIL refuses such a SIZE (RFC 1870 6.1) */
+		return fatal(p, "mailbox check over --max-size");
+	enum mailbox r = mbox_check(p->mbox, user, size);
+	frame_begin(&p->out, PS_CHECK_ANS);
+	frame_put_u32(&p->out, r);
+	return answer(p);
 }
 
 /* The spool must be a regular file with the declared bytes; a memory file that could
@@ -206,7 +229,7 @@ static int serve_deliver(struct parent *p)
 		return fatal(p, "out of memory");
 	for (size_t i = 0; i < p->npend; i++)
 		pr[i] = (struct priv_rcpt){ r[i].user, r[i].head, r[i].headlen };
-	int err = mbox_deliver(p->cfg, p->in.fd, (off_t)size, pr, p->npend, seq);
+	int err = mbox_deliver(p->mbox, p->in.fd, (off_t)size, pr, p->npend, seq);
 	free(pr);
 	clear_pending(p);
 	frame_begin(&p->out, PS_DELIVER_ANS);
@@ -269,6 +292,7 @@ static const struct request {
 	[PS_DELIVER] = { serve_deliver, 8 + 4, true },
 	[PS_TTY_CHECK] = { serve_tty, 0 + 1, false },
 	[PS_TTY_WRITE] = { serve_tty, 4 + TTY_TEXT_MAX, false },
+	[PS_CHECK] = { serve_check, 4 + USER_NAME_MAX + 8, false },
 };
 
 /* The payload bound of a request type, 0 for a type that is no request.  (An empty
@@ -280,8 +304,9 @@ static size_t limit(uint16_t type)
 
 int parent_serve(const struct config *cfg, int sock, const char **why)
 {
-	struct parent p = { .cfg = cfg, .sock = sock, .in = FRAME_INIT, .out = FRAME_INIT };
-	int rc = 0;
+	struct parent p = { .cfg = cfg, .sock = sock, .in = FRAME_INIT, .out = FRAME_INIT,
+			    .mbox = mbox_open(cfg) };
+	int rc = p.mbox ? 0 : fatal(&p, "out of memory");
 	while (rc == 0) {
 		if (frame_recv(sock, &p.in, 0, limit) == -1) {
 			if (errno != 0)
@@ -298,6 +323,7 @@ int parent_serve(const struct config *cfg, int sock, const char **why)
 		frame_clear(&p.in);
 	}
 	*why = p.why;
+	mbox_close(p.mbox);
 	clear_pending(&p);
 	buf_free(&p.pend);
 	buf_free(&p.users);

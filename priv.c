@@ -137,6 +137,21 @@ enum authn priv_auth(const struct config *cfg, const char *user, const char *pas
 	return (enum authn)r;
 }
 
+enum mailbox priv_check(const struct config *cfg, const char *user, unsigned long long size)
+{
+	(void)cfg;
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, PS_CHECK);
+	frame_put_str(&f, user);
+	frame_put_u64(&f, size);
+	if (!ask(&f, -1, PS_CHECK_ANS, 4))
+		return frame_free(&f), MAILBOX_TEMPFAIL;
+	uint32_t r = frame_get_u32(&f);
+	if (!done(&f) || r > MAILBOX_TEMPFAIL)
+		return broken = true, MAILBOX_TEMPFAIL;
+	return (enum mailbox)r;
+}
+
 /* The recipients of the next request, one PS_RCPT frame each. */
 static bool send_rcpts(struct frame *f, const char *const *users, const struct priv_rcpt *r,
 		       size_t n)

@@ -18,7 +18,8 @@
  * answer type sent as a request, a payload over the type's bound (or over FRAME_MAX),
  * a frame cut short, a field that does not parse or bytes left after the last field,
  * a descriptor where none belongs or none where one must be, a request out of order
- * (see "pending"), a recipient that no LOOKUP of this session returned, an AUTH after
+ * (see "pending"), a recipient that no LOOKUP of this session returned or that is
+ * pending already, a PS_CHECK over --max-size, an AUTH after
  * AUTH_MAX_FAILURES failures, more than cfg->max_rcpt recipients, a spool that is not
  * a regular file (or a memfd that could be sealed and is not) or is smaller than
  * declared.
@@ -33,12 +34,15 @@
  *                                                           str user ("" unless OK)
  *  PS_AUTH     str user, str password,       PS_AUTH_ANS    u32 enum authn
  *              str client address or ""                     str user PAM settled on
+ *  PS_CHECK    str user (from a LOOKUP),     PS_CHECK_ANS   u32 enum mailbox (priv.h),
+ *              u64 SIZE= (<= --max-size)     checked as the user, within
+ *                                            --delivery-timeout
  *  PS_RCPT     str user (from a LOOKUP),     none: one recipient of the next
  *              str header block              PS_DELIVER, PS_TTY_CHECK or PS_TTY_WRITE
  *                                            ("pending"; the header block must be ""
  *                                            for the terminal requests)
  *  PS_DELIVER  u64 size, u32 sequence,       PS_DELIVER_ANS u32 0 or an errno value
- *              + the spool's descriptor
+ *              + the spool's descriptor      (EIO also when a helper was too late)
  *  PS_TTY_CHECK (nothing)                    one PS_TTY_ANS per pending recipient, in
  *  PS_TTY_WRITE bytes text (tty_render())    order: u32 enum tty_result, str tty line
  *
@@ -62,6 +66,8 @@ enum ps_type {
 	PS_TTY_CHECK,
 	PS_TTY_WRITE,
 	PS_TTY_ANS,
+	PS_CHECK,
+	PS_CHECK_ANS,
 	PS_TYPE_END,	/* not a type: one past the last */
 };
 

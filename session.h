@@ -75,6 +75,7 @@ struct session {
 	struct data chunks;		/* what the BDAT chunks so far held */
 	unsigned transactions;		/* MAIL commands accepted (RFC 9422 MAILMAX) */
 	char sender[PATH_LEN_MAX + 1];	/* MAIL FROM, without <> */
+	unsigned long long declared;	/* MAIL's SIZE= (RFC 1870), 0 if none */
 	struct buf rcpts;		/* struct rcpt[nrcpt] */
 	size_t nrcpt;
 	int spool;			/* the message during DATA, or -1 */

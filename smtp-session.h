@@ -75,9 +75,20 @@
  * make install.  Where it is missing, each session makes a fresh one in $TMPDIR or
  * /tmp and removes it at once, which costs about 0.4 ms of file-system work. */
 #define DEFAULT_PRIVSEP_DIR "/var/lib/smtp-session/empty"
-/* A delivery child (running as the recipient) that has not answered this long is
- * killed and the delivery fails with 451: a recipient cannot hold the session. */
-#define DELIVERY_TIMEOUT_MS 60000
+/* Seconds a recipient's delivery helper (running as the recipient) may take to answer
+ * a mailbox check or a delivery (--delivery-timeout); after that it is killed, its
+ * tmp/ file removed and the client told 451: a recipient cannot hold the session. */
+#define DEFAULT_DELIVERY_TIMEOUT 60
+/* Delivery helpers kept alive at once (one per recipient user, for the session):
+ * RFC 5321 4.5.3.1.8's 100 recipients of one transaction.  A transaction with more
+ * distinct users starts the others at DATA. */
+#define HELPERS_MAX 100
+/* A killed helper's tmp/ file is removed by a short-lived child as the user, which
+ * gets this long (the file system is the user's: it may hang too). */
+#define CLEANUP_TIMEOUT_MS 1000
+/* A child killed with SIGKILL that is still not gone this long afterwards (stuck in
+ * the kernel on a user's file system) is no longer waited for: init reaps it. */
+#define REAP_GRACE_MS 1000
 
 /* Exit status (skarnet convention): 0 for every session that ended as the protocol
  * allows, 100 for a usage error, 111 for a system failure. */
@@ -106,6 +117,7 @@ struct config {
 	const char *utmp;	/* --utmp: NULL for the system's utmp */
 	unsigned tty_max_lines, tty_max_bytes;	/* what a terminal is shown */
 	unsigned tty_timeout;	/* seconds a terminal may take to accept it */
+	unsigned delivery_timeout;	/* seconds a delivery helper may take to answer */
 	const char *privsep_user;	/* as root, the session process runs as this user */
 	const char *privsep_dir;	/* ... in this empty directory as its root */
 

@@ -8,7 +8,8 @@
  * injection through HELO, MAIL FROM or RCPT TO).
  *
  * Fake users: test, alice, bob, john.doe, root; mail to "full" fails with ENOSPC,
- * to "broken" with EIO (the 452/451 paths); looking up "tempfail" gives
+ * to "broken" with EIO (the 452/451 paths); the mailbox check at RCPT finds "nobox"'s
+ * Maildir not a directory (450) and "quota"'s full (452); looking up "tempfail" gives
  * LOOKUP_TEMPFAIL.  AUTH: alice/secret is good, user "tempfail" gets AUTHN_TEMPFAIL.
  * fake_init() stands in for users_init(), which main.c runs before the fork.
  * Terminals: test and alice are logged in and take messages, bob is not logged in,
@@ -28,7 +29,7 @@
 #include "../utf8.h"
 
 static const char *const known_users[] = { "test", "alice", "bob", "john.doe", "root", "full",
-					   "broken" };
+					   "broken", "nobox", "quota" };
 
 static bool known(const char *name)
 {
@@ -94,6 +95,17 @@ enum lookup priv_lookup(const struct config *cfg, const char *local, char *user)
 		return LOOKUP_NOUSER;
 	snprintf(user, USER_NAME_MAX + 1, "%s", who);
 	return LOOKUP_OK;
+}
+
+enum mailbox priv_check(const struct config *cfg, const char *user, unsigned long long size)
+{
+	CHECK(known(user) && size <= cfg->max_size);
+	CHECK(!cfg->single || strcmp(user, cfg->user) == 0);
+	if (strcmp(user, "nobox") == 0)
+		return MAILBOX_NOTDIR;
+	if (strcmp(user, "quota") == 0)
+		return MAILBOX_FULL;
+	return MAILBOX_OK;
 }
 
 /* The header block: Return-Path, Delivered-To, Received and its two continuation

@@ -130,6 +130,20 @@ hostile() {
 	hostile unlooked "recipient never looked up"
 }
 
+@test "hostile child: a mailbox check of a user no lookup returned ends the session" {
+	hostile check-unlooked "mailbox check for a user never looked up"
+}
+
+@test "hostile child: a mailbox check over --max-size or amid pending recipients ends the session" {
+	hostile check-size "mailbox check over --max-size"
+	: >"$T/log"
+	hostile check-pending "malformed or out-of-order mailbox check"
+}
+
+@test "hostile child: the same recipient twice in one delivery ends the session" {
+	hostile twice "the same recipient twice"
+}
+
 @test "hostile child: a fourth AUTH after three failures ends the session" {
 	hostile auth4 "AUTH after too many failures"
 	[ "$(grep -c 'broke the protocol' "$T/log")" = 1 ]
