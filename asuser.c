@@ -3,6 +3,7 @@
 #include "asuser.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -55,6 +56,21 @@ static void close_hidden(void)
 		close(hidden[i]);
 }
 
+/* Become pw with its primary group as the only group, as qmail-local does (prot.c:
+ * setgroups(1, &gid)): initgroups() would read the whole group database and load every
+ * NSS group module (libnss_systemd with libcap, half a MiB) into the process.  A
+ * Maildir below the user's home needs no other group.  0 or -1 with errno. */
+static int become_primary(const struct passwd *pw)
+{
+	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1)
+		return -1;
+	/* setuid() as root set all three uids; prove that no way back is left. */
+	if (pw->pw_uid != 0 && setuid(0) != -1)
+		return errno = EPERM, -1;
+	return 0;
+}
+
 /* Fork with a socketpair; in the child run fn as pw (NULL: look user up there, or
  * single-user mode when cfg->single) and exit. */
 static int start(struct asuser *k, const struct config *cfg, const char *user,
@@ -75,7 +91,7 @@ static int start(struct asuser *k, const struct config *cfg, const char *user,
 			fn(arg, NULL, sv[1]);
 		else if (!pw)
 			log_msg(LOG_ERR, "%s: no such user", user);
-		else if (users_become(pw) == -1)
+		else if ((given ? become_primary(pw) : users_become(pw)) == -1)
 			log_msg(LOG_ERR, "%s: cannot become the user: %s", user, strerror(errno));
 		else
 			fn(arg, pw, sv[1]);

@@ -27,8 +27,9 @@ typedef void asuser_fn(void *arg, const struct passwd *pw, int sock);
 int asuser_start(struct asuser *k, const struct config *cfg, const char *user,
 		 asuser_fn *fn, void *arg);
 
-/* The same with the user already looked up (a copy the caller owns): the child
- * does not read the user database again. */
+/* The same with the user already looked up (a copy the caller owns): the child does
+ * not read the user database again, and takes the user's uid and primary group only
+ * (no supplementary groups: see become_primary() in asuser.c). */
 int asuser_start_pw(struct asuser *k, const struct config *cfg, const struct passwd *pw,
 		    asuser_fn *fn, void *arg);
 
