@@ -141,31 +141,35 @@ static int copy_sendfile(int spool, int fd, off_t off, off_t size)
 	return 0;
 }
 
-/* The one copy per recipient, done by the kernel (copy_file_range, else sendfile). */
-static int copy_body(int spool, int fd, off_t size)
+/* The one copy per recipient, done by the kernel (copy_file_range, else sendfile):
+ * bytes *off..size of the spool, appended to fd; *off says how far it got. */
+static int copy_body(int spool, int fd, off_t *off, off_t size)
 {
-	off_t off = 0;
-	while (off < size) {
-		ssize_t n = copy_file_range(spool, &off, fd, NULL, (size_t)(size - off), 0);
+	while (*off < size) {
+		ssize_t n = copy_file_range(spool, off, fd, NULL, (size_t)(size - *off), 0);
 		if (n > 0)
 			continue;
 		if (n == 0)
 			return errno = EIO, -1;		/* the spool is shorter than it should be */
 		if (errno == EINTR)
 			continue;
-		if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
-			return copy_sendfile(spool, fd, off, size);
+		if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
+			int rc = copy_sendfile(spool, fd, *off, size);
+			if (rc == 0)
+				*off = size;
+			return rc;
+		}
 		return -1;
 	}
 	return 0;
 }
 
-/* DJB's unique name: <seconds>.M<usec>P<pid>Q<n>.<host>, plus ",S=<size>"; '/' and
- * ':' in the host name are written as \057 and \072 as the maildir spec asks.  pid is
- * the process that writes the file (a helper's, chosen by the parent, which must know
- * the name to remove the file of a helper it killed). */
-static void unique_name(char *out, size_t n, const char *host, pid_t pid, unsigned seq,
-			off_t size)
+/* DJB's unique name: <seconds>.M<usec>P<pid>Q<n>.<host>; '/' and ':' in the host name
+ * are written as \057 and \072 as the maildir spec asks.  pid is the process that
+ * writes the file (a helper's, chosen by the parent, which must know the name to
+ * remove the file of a helper it killed).  The copy has this name in tmp/ and gets
+ * ",S=<size>" in new/ (commit()), as its size may not be known when it is begun. */
+static void unique_name(char *out, size_t n, const char *host, pid_t pid, unsigned seq)
 {
 	char h[128];	/* the host part may be cut: pid, time and Q keep it unique */
 	size_t j = 0;
@@ -178,8 +182,8 @@ static void unique_name(char *out, size_t n, const char *host, pid_t pid, unsign
 	h[j] = '\0';
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
-	snprintf(out, n, "%lld.M%06ldP%ldQ%u.%s,S=%lld", (long long)tv.tv_sec,
-		 (long)tv.tv_usec, (long)pid, seq, h, (long long)size);
+	snprintf(out, n, "%lld.M%06ldP%ldQ%u.%s", (long long)tv.tv_sec, (long)tv.tv_usec,
+		 (long)pid, seq, h);
 }
 
 /* ---- one Maildir, opened as its user ---- */
@@ -263,7 +267,9 @@ static enum mailbox room(int tmp, uint64_t size)
 		return MAILBOX_FULL;
 #ifdef SYS_quotactl_fd
 	struct dqblk q;
-	if (syscall(SYS_quotactl_fd, tmp, QCMD(Q_GETQUOTA, USRQUOTA), (int)geteuid(), &q) == 0) {
+	/* QCMD() shifts an int into its sign bit (undefined); the same bits, unsigned. */
+	unsigned cmd = (unsigned)Q_GETQUOTA << SUBCMDSHIFT | (USRQUOTA & SUBCMDMASK);
+	if (syscall(SYS_quotactl_fd, tmp, cmd, (int)geteuid(), &q) == 0) {
 		/* dqb_bhardlimit counts QIF_DQBLKSIZE-byte blocks (quotactl(2)). */
 		if ((q.dqb_valid & QIF_BLIMITS) && q.dqb_bhardlimit &&
 		    q.dqb_curspace + need > q.dqb_bhardlimit * QIF_DQBLKSIZE)
@@ -291,38 +297,64 @@ static enum mailbox check(struct maildir *b, const struct config *cfg, const cha
 	return r;
 }
 
-/* Phase 1: the copy in tmp/, synced.  Returns 0 or an errno value; on failure
- * nothing is left in tmp/. */
-static int prepare(const struct maildir *b, const char *name, const char *head,
-		   size_t headlen, int spool, off_t size)
+/* Start a copy in tmp/: created (never through a symlink, never over a file), the
+ * header block written.  total, when known (not 0), is reserved first: that spares
+ * ext4 the delayed allocation of every page (a 10 MB message: about 10% more MB/s in
+ * make bench) and reports a full disk or quota before anything is written.  The
+ * descriptor, or -1 with errno and nothing left in tmp/. */
+static int copy_open(const struct maildir *b, const char *name, const char *head,
+		     size_t headlen, off_t total)
 {
 	int fd = openat(b->tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			0600);
 	if (fd == -1)
-		return errno;
-	/* The copy's size is known: reserving its blocks first spares ext4 the delayed
-	 * allocation of every page (a 10 MB message: about 10% more MB/s in make bench)
-	 * and reports a full disk or quota before anything is written. */
-	if ((fallocate(fd, 0, 0, (off_t)headlen + size) == -1 &&
-	     errno != EOPNOTSUPP && errno != ENOSYS) ||
-	    write_all(fd, head, headlen) == -1 || copy_body(spool, fd, size) == -1 ||
-	    fsync(fd) == -1) {
+		return -1;
+	if ((total && fallocate(fd, 0, 0, total) == -1 && errno != EOPNOTSUPP &&
+	     errno != ENOSYS) || write_all(fd, head, headlen) == -1) {
 		close_keep_errno(fd);
-		goto fail;
+		unlinkat(b->tmp, name, 0);
+		return -1;
 	}
-	if (close(fd) == -1)
-		goto fail;
-	return 0;
-fail:;
+	return fd;
+}
+
+/* End a copy: synced and closed.  0, or an errno value and nothing left in tmp/. */
+static int copy_close(const struct maildir *b, const char *name, int fd)
+{
+	if (fsync(fd) == 0 && close(fd) == 0)
+		return 0;
 	int e = errno;
+	close(fd);
 	unlinkat(b->tmp, name, 0);
 	return e;
 }
 
-/* Phase 2: move the copy into new/ and make that durable. */
-static int commit(const struct maildir *b, const char *name)
+/* Phase 1 in one go: the whole copy in tmp/, synced.  0 or an errno value; on failure
+ * nothing is left in tmp/. */
+static int prepare(const struct maildir *b, const char *name, const char *head,
+		   size_t headlen, int spool, off_t size)
 {
-	if (renameat(b->tmp, name, b->new, name) == -1) {
+	int fd = copy_open(b, name, head, headlen, (off_t)headlen + size);
+	if (fd == -1)
+		return errno;
+	off_t off = 0;
+	if (copy_body(spool, fd, &off, size) == -1) {
+		int e = errno;
+		close(fd);
+		unlinkat(b->tmp, name, 0);
+		return e;
+	}
+	return copy_close(b, name, fd);
+}
+
+/* Phase 2: move the copy into new/ under its full name (with its size, total) and
+ * make that durable. */
+static int commit(const struct maildir *b, const char *name, off_t total)
+{
+	char final[NAME_MAX + 1];
+	if (snprintf(final, sizeof final, "%s,S=%lld", name, (long long)total) >= (int)sizeof final)
+		return ENAMETOOLONG;
+	if (renameat(b->tmp, name, b->new, final) == -1) {
 		int e = errno;
 		unlinkat(b->tmp, name, 0);
 		return e;
@@ -351,14 +383,14 @@ static int deliver_here(const struct config *cfg, int spool, off_t size,
 	int err = maildir_open(&b, cfg, cfg->home) == MAILBOX_OK ? 0 : errno ? errno : EIO;
 	size_t ready = 0;
 	for (; ready < n && !err; ready++) {
-		unique_name(name[ready], sizeof name[ready], cfg->hostname, getpid(), seq,
-			    (off_t)rcpt[ready].headlen + size);
+		unique_name(name[ready], sizeof name[ready], cfg->hostname, getpid(), seq);
 		if ((err = prepare(&b, name[ready], rcpt[ready].head, rcpt[ready].headlen,
 				   spool, size)))
 			break;
 	}
 	for (size_t i = 0; i < ready; i++) {
-		int rc = err ? (unlinkat(b.tmp, name[i], 0), 0) : commit(&b, name[i]);
+		int rc = err ? (unlinkat(b.tmp, name[i], 0), 0)
+			     : commit(&b, name[i], (off_t)rcpt[i].headlen + size);
 		if (rc && !err)
 			err = rc;
 	}
@@ -370,14 +402,18 @@ static int deliver_here(const struct config *cfg, int spool, off_t size,
 /* ---- as root: a helper per recipient user, running as that user ---- */
 
 /* The helper's requests (frames of frame.h between the parent and a helper; the
- * helper trusts the parent).  Each is answered with an int32 (an enum mailbox for
- * H_CHECK, else 0 or an errno value), H_CHECK's with the helper's tmp/ descriptor
- * attached when it has one. */
+ * helper trusts the parent).  H_CHECK, H_PREPARE, H_COMMIT and H_ABORT are answered
+ * with an int32 (an enum mailbox for H_CHECK, else 0 or an errno value), H_CHECK's
+ * with the helper's tmp/ descriptor attached when it has one.  H_BEGIN and H_MORE
+ * are not answered: they let the helper write its copy while the message arrives,
+ * and what goes wrong there is H_PREPARE's answer. */
 enum h_type {
 	H_CHECK = 1,	/* u64 size */
 	H_PREPARE,	/* u64 size, str name, bytes header block; the spool attached */
 	H_COMMIT,	/* the prepared copy into new/ */
 	H_ABORT,	/* the prepared copy removed */
+	H_BEGIN,	/* u64 0, str name, bytes header block; the growing spool attached */
+	H_MORE,		/* u64 bytes of the spool there are so far */
 };
 #define H_FRAME_MAX (8 + 4 + NAME_MAX + 4 + PS_HEAD_MAX)
 
@@ -386,20 +422,96 @@ struct hstate {
 	const struct config *cfg;
 	const char *home, *user;
 	struct maildir box;	/* opened by the last check */
-	char name[NAME_MAX + 1];	/* the prepared copy in tmp/, or "" */
+	char name[NAME_MAX + 1];	/* the copy in tmp/ (begun or prepared), or "" */
+	off_t total;		/* a prepared copy's size */
+	int fd, spool;		/* a begun copy and its spool, else -1 */
+	off_t head, done;	/* its header bytes, the spool's bytes in it so far */
+	int err;		/* what went wrong with it, for H_PREPARE */
 };
+
+/* Drop the copy in tmp/, begun or prepared. */
+static void helper_drop(struct hstate *h)
+{
+	close_keep_errno(h->fd);
+	close_keep_errno(h->spool);
+	h->fd = h->spool = -1;
+	if (h->name[0])
+		unlinkat(h->box.tmp, h->name, 0);
+	h->name[0] = '\0';
+	h->err = 0;
+}
+
+/* H_BEGIN: the copy is started now and follows the spool as it grows (H_MORE). */
+static int32_t helper_begin(struct hstate *h, const char *name, const char *head,
+			    size_t headlen, int *spool)
+{
+	if (h->box.tmp == -1 || h->name[0] || *spool == -1 || !name[0] || strchr(name, '/'))
+		return EPROTO;
+	memcpy(h->name, name, NAME_MAX + 1);
+	h->head = (off_t)headlen;
+	h->done = 0;
+	h->err = 0;
+	if ((h->fd = copy_open(&h->box, name, head, headlen, 0)) == -1)
+		h->err = errno;
+	h->spool = *spool;	/* kept until the copy is done */
+	*spool = -1;
+	return 0;
+}
+
+/* H_MORE: up to size bytes of the spool into the begun copy (no further than the
+ * spool has: size is only a hint). */
+static void helper_more(struct hstate *h, off_t size)
+{
+	struct stat st;
+	if (h->fd == -1 || h->err || fstat(h->spool, &st) == -1)
+		return;
+	if (size > st.st_size)
+		size = st.st_size;
+	if (copy_body(h->spool, h->fd, &h->done, size) == -1)
+		h->err = errno;
+}
+
+/* H_PREPARE: the whole copy in tmp/, synced: the rest of a begun one (its spool must
+ * be the same file), or all of it. */
+static int32_t helper_prepare(struct hstate *h, const char *name, const char *head,
+			      size_t headlen, int spool, off_t size)
+{
+	struct stat a, b;
+	int32_t rc;
+	if (h->box.tmp == -1 || spool == -1 || !name[0] || strchr(name, '/'))
+		return EPROTO;
+	if (!h->name[0]) {
+		if ((rc = prepare(&h->box, name, head, headlen, spool, size)) == 0)
+			memcpy(h->name, name, NAME_MAX + 1);
+	} else if (strcmp(h->name, name) || h->fd == -1 || (off_t)headlen != h->head ||
+		   fstat(spool, &a) || fstat(h->spool, &b) || a.st_dev != b.st_dev ||
+		   a.st_ino != b.st_ino) {
+		rc = h->err ? h->err : EPROTO;
+	} else if (h->err || copy_body(spool, h->fd, &h->done, size) == -1) {
+		rc = h->err ? h->err : errno;
+	} else {
+		rc = copy_close(&h->box, h->name, h->fd);
+		h->fd = -1;
+	}
+	if (rc)
+		helper_drop(h);
+	close_keep_errno(h->spool);
+	h->spool = -1;
+	h->total = (off_t)headlen + size;
+	return rc;
+}
 
 static int32_t helper_do(struct hstate *h, struct frame *f, int *fd)
 {
-	uint64_t size = f->type == H_CHECK || f->type == H_PREPARE ? frame_get_u64(f) : 0;
+	uint64_t size = f->type != H_COMMIT && f->type != H_ABORT ? frame_get_u64(f) : 0;
 	char name[NAME_MAX + 1] = "";
 	size_t headlen = 0;
 	const char *head = NULL;
-	if (f->type == H_PREPARE) {
+	if (f->type == H_PREPARE || f->type == H_BEGIN) {
 		frame_get_str(f, name, NAME_MAX);
 		head = frame_get_bytes(f, PS_HEAD_MAX, &headlen);
 	}
-	if (!frame_done(f))
+	if (!frame_done(f) || size > (uint64_t)INT64_MAX)
 		return EPROTO;
 	int32_t rc;
 	switch (f->type) {
@@ -407,39 +519,39 @@ static int32_t helper_do(struct hstate *h, struct frame *f, int *fd)
 		rc = check(&h->box, h->cfg, h->home, h->user, size);
 		*fd = h->box.tmp;
 		return rc;
+	case H_BEGIN:
+		return helper_begin(h, name, head, headlen, &f->fd);
+	case H_MORE:
+		helper_more(h, (off_t)size);
+		return 0;
 	case H_PREPARE:
-		if (h->box.tmp == -1 || h->name[0] || f->fd == -1 || !name[0] || strchr(name, '/'))
-			return EPROTO;
-		rc = prepare(&h->box, name, head, headlen, f->fd, (off_t)size);
-		if (rc == 0)
-			memcpy(h->name, name, sizeof name);
-		return rc;
+		return helper_prepare(h, name, head, headlen, f->fd, (off_t)size);
 	case H_COMMIT:
-		rc = h->name[0] ? commit(&h->box, h->name) : EPROTO;
+		rc = h->name[0] && h->fd == -1 ? commit(&h->box, h->name, h->total) : EPROTO;
 		h->name[0] = '\0';
 		return rc;
 	case H_ABORT:
-		if (h->name[0])
-			unlinkat(h->box.tmp, h->name, 0);
-		h->name[0] = '\0';
+		helper_drop(h);
 		return 0;
 	}
 	return EPROTO;
 }
 
-/* The helper: serve the parent until it closes the link, then abort what is open. */
+/* The helper: serve the parent until it closes the link, then drop what is open. */
 static void helper_main(void *arg, const struct passwd *pw, int sock)
 {
-	struct hstate h = { arg, pw->pw_dir, pw->pw_name, MAILDIR_CLOSED, "" };
+	struct hstate h = { .cfg = arg, .home = pw->pw_dir, .user = pw->pw_name,
+			    .box = MAILDIR_CLOSED, .fd = -1, .spool = -1 };
 	struct frame f = FRAME_INIT;
 	while (frame_recv(sock, &f, H_FRAME_MAX, NULL) == 0) {
 		int fd = -1;
 		int32_t rc = helper_do(&h, &f, &fd);
+		if (f.type == H_BEGIN || f.type == H_MORE)
+			continue;	/* not answered */
 		if (frame_send_raw(sock, (const char *)&rc, sizeof rc, fd) == -1)
 			break;
 	}
-	if (h.name[0])
-		unlinkat(h.box.tmp, h.name, 0);
+	helper_drop(&h);
 	frame_free(&f);
 	maildir_close(&h.box);
 }
@@ -452,6 +564,7 @@ struct helper {
 	struct asuser k;	/* k.fd == -1: gone (killed), to be swept */
 	int tmp;		/* its tmp/ (from its last check), or -1 */
 	char name[NAME_MAX + 1];	/* its copy in tmp/ while a delivery is open */
+	bool begun;		/* that copy was begun while the message arrived */
 	unsigned long used;	/* when it was last asked: the least recent one goes */
 };
 
@@ -690,8 +803,9 @@ static int ask_prepare(struct mbox *m, int i, const struct priv_rcpt *r, int spo
 	struct helper *h = &m->h[i];
 	struct frame f = FRAME_INIT;
 	h->used = ++m->tick;
-	unique_name(h->name, sizeof h->name, m->cfg->hostname, h->k.pid, seq,
-		    (off_t)r->headlen + size);
+	if (!h->begun)
+		unique_name(h->name, sizeof h->name, m->cfg->hostname, h->k.pid, seq);
+	h->begun = false;
 	frame_begin(&f, H_PREPARE);
 	frame_put_u64(&f, (uint64_t)size);
 	frame_put_str(&f, h->name);
@@ -736,6 +850,71 @@ static int finish(struct mbox *m, int i, enum h_type verdict, const struct deadl
 	return rc;
 }
 
+/* The helpers of rcpt[0..n), started and checked if need be (-1 for one that cannot
+ * be), into hi[]; 0, or the first failure's errno value. */
+static int helpers_of(struct mbox *m, const struct priv_rcpt *rcpt, size_t n, int *hi,
+		      uint64_t size, const struct deadline *d)
+{
+	int err = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((hi[i] = ready(m, rcpt[i].user, size, d, &err)) == -1)
+			return err;
+	return 0;
+}
+
+void mbox_begin(struct mbox *m, int spool, const struct priv_rcpt *rcpt, size_t n,
+		unsigned seq)
+{
+	if (m->cfg->single)
+		return;
+	struct deadline d;
+	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
+	sweep(m);
+	/* A helper that cannot begin is left to mbox_deliver(), which tries again. */
+	for (size_t i = 0; i < n; i++) {
+		int err, k = ready(m, rcpt[i].user, 0, &d, &err);
+		if (k == -1)
+			continue;
+		struct helper *h = &m->h[k];
+		struct frame f = FRAME_INIT;
+		unique_name(h->name, sizeof h->name, m->cfg->hostname, h->k.pid, seq);
+		frame_begin(&f, H_BEGIN);
+		frame_put_u64(&f, 0);
+		frame_put_str(&f, h->name);
+		frame_put_bytes(&f, rcpt[i].head, rcpt[i].headlen);
+		h->begun = tell(h, &f, spool);
+		if (!h->begun)
+			give_up(m, h, "cannot send the delivery");
+		frame_free(&f);
+	}
+}
+
+void mbox_more(struct mbox *m, uint64_t size)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct helper *h = &m->h[i];
+		if (h->k.fd == -1 || !h->begun)
+			continue;
+		struct frame f = FRAME_INIT;
+		frame_begin(&f, H_MORE);
+		frame_put_u64(&f, size);
+		tell(h, &f, -1);	/* only a hint: a helper not reading misses it */
+		frame_free(&f);
+	}
+}
+
+void mbox_discard(struct mbox *m)
+{
+	struct deadline d;
+	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
+	for (size_t i = 0; i < m->n; i++)
+		if (m->h[i].k.fd != -1 && m->h[i].begun) {
+			m->h[i].begun = false;
+			finish(m, (int)i, H_ABORT, &d);
+		}
+	sweep(m);
+}
+
 static int deliver_as_users(struct mbox *m, int spool, off_t size,
 			    const struct priv_rcpt *rcpt, size_t n, unsigned seq)
 {
@@ -748,10 +927,8 @@ static int deliver_as_users(struct mbox *m, int spool, off_t size,
 	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
 	int err = 0;
 	size_t asked = 0;
-	sweep(m);
-	/* All helpers first (find() indexes stay valid: sweep() runs only at the end). */
-	for (size_t i = 0; i < n && !err; i++)
-		hi[i] = ready(m, rcpt[i].user, (uint64_t)size, &d, &err);
+	/* All helpers first (their indexes stay valid: sweep() runs only at the end). */
+	err = helpers_of(m, rcpt, n, hi, (uint64_t)size, &d);
 	/* Then every copy at once, the helpers writing in parallel. */
 	while (asked < n && !err) {
 		err = rc[asked] = ask_prepare(m, hi[asked], &rcpt[asked], spool, size, seq);

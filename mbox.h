@@ -20,6 +20,19 @@ enum mailbox mbox_check(struct mbox *m, const char *user, uint64_t size);
 int mbox_deliver(struct mbox *m, int spool, off_t size, const struct priv_rcpt *rcpt,
 		 size_t n, unsigned seq);
 
+/* Optional, before mbox_deliver() with the same recipients and sequence: the copies
+ * are begun now, with the spool still growing (not yet sealed), so that the helpers
+ * write while the message arrives instead of after it.  Not answered: what fails
+ * here fails mbox_deliver().  Does nothing in single-user mode. */
+void mbox_begin(struct mbox *m, int spool, const struct priv_rcpt *rcpt, size_t n,
+		unsigned seq);
+
+/* The spool of the begun copies holds size bytes now (a hint; never waits). */
+void mbox_more(struct mbox *m, uint64_t size);
+
+/* The begun copies are dropped (the message was refused or the client left). */
+void mbox_discard(struct mbox *m);
+
 /* End every helper (each aborts what it holds and exits; a late one is killed) and
  * free m.  NULL is allowed. */
 void mbox_close(struct mbox *m);

@@ -37,6 +37,8 @@ struct parent {
 	size_t npend;
 	unsigned auth_failures;		/* counted here: the session's count is not trusted */
 	struct mbox *mbox;		/* the recipients' delivery helpers */
+	bool begun;			/* PS_BEGIN came: the pending ones are being written */
+	uint32_t begun_seq;		/* ... for the message with this sequence */
 	const char *why;		/* why the session broke the protocol */
 };
 
@@ -158,6 +160,8 @@ static int serve_rcpt(struct parent *p)
 		return fatal(p, "malformed recipient");
 	if (!looked_up(p, r.user))
 		return fatal(p, "recipient never looked up");
+	if (p->begun)
+		return fatal(p, "recipient after the copies were begun");
 	const struct pending *q = (const struct pending *)p->pend.p;
 	for (size_t i = 0; i < p->npend; i++)	/* the session sends each user once */
 		if (strcmp(q[i].user, r.user) == 0)
@@ -223,6 +227,9 @@ static int serve_deliver(struct parent *p)
 		return fatal(p, bad);
 	if (size > p->cfg->max_size)
 		return fatal(p, "message over --max-size");
+	if (p->begun && seq != p->begun_seq)
+		return fatal(p, "delivery of another message than the one begun");
+	p->begun = false;
 	struct pending *r = (struct pending *)p->pend.p;
 	struct priv_rcpt *pr = calloc(p->npend, sizeof *pr);
 	if (!pr)
@@ -235,6 +242,63 @@ static int serve_deliver(struct parent *p)
 	frame_begin(&p->out, PS_DELIVER_ANS);
 	frame_put_u32(&p->out, (uint32_t)err);
 	return answer(p);
+}
+
+/* The pending recipients as mbox.c takes them (pointing into p->pend), or NULL. */
+static struct priv_rcpt *mailbox_rcpts(struct parent *p)
+{
+	struct pending *r = (struct pending *)p->pend.p;
+	struct priv_rcpt *pr = calloc(p->npend, sizeof *pr);
+	for (size_t i = 0; pr && i < p->npend; i++)
+		pr[i] = (struct priv_rcpt){ r[i].user, r[i].head, r[i].headlen };
+	return pr;
+}
+
+/* PS_BEGIN: the pending recipients' copies are begun while the message arrives.  The
+ * spool grows until PS_DELIVER, so it need only be a regular file here. */
+static int serve_begin(struct parent *p)
+{
+	uint32_t seq = frame_get_u32(&p->in);
+	struct stat st;
+	if (!frame_done(&p->in) || !p->npend || p->begun)
+		return fatal(p, "malformed or out-of-order begin");
+	if (fstat(p->in.fd, &st) == -1 || !S_ISREG(st.st_mode))
+		return fatal(p, "spool is not a regular file");
+	const struct pending *r = (const struct pending *)p->pend.p;
+	for (size_t i = 0; i < p->npend; i++)
+		if (!r[i].headlen)
+			return fatal(p, "begin without a header block");
+	struct priv_rcpt *pr = mailbox_rcpts(p);
+	if (!pr)
+		return fatal(p, "out of memory");
+	mbox_begin(p->mbox, p->in.fd, pr, p->npend, seq);
+	free(pr);
+	p->begun = true;
+	p->begun_seq = seq;
+	return 0;
+}
+
+/* PS_MORE: the begun message's spool has grown to size bytes. */
+static int serve_more(struct parent *p)
+{
+	uint64_t size = frame_get_u64(&p->in);
+	if (!frame_done(&p->in) || !p->begun)
+		return fatal(p, "malformed or out-of-order progress");
+	if (size > p->cfg->max_size)
+		return fatal(p, "message over --max-size");
+	mbox_more(p->mbox, size);
+	return 0;
+}
+
+/* PS_DISCARD: the begun message was refused; its copies are dropped. */
+static int serve_discard(struct parent *p)
+{
+	if (!frame_done(&p->in) || !p->begun)
+		return fatal(p, "malformed or out-of-order discard");
+	mbox_discard(p->mbox);
+	clear_pending(p);
+	p->begun = false;
+	return 0;
 }
 
 /* PS_TTY_CHECK and PS_TTY_WRITE: one answer per pending recipient. */
@@ -293,6 +357,9 @@ static const struct request {
 	[PS_TTY_CHECK] = { serve_tty, 0 + 1, false },
 	[PS_TTY_WRITE] = { serve_tty, 4 + TTY_TEXT_MAX, false },
 	[PS_CHECK] = { serve_check, 4 + USER_NAME_MAX + 8, false },
+	[PS_BEGIN] = { serve_begin, 4, true },
+	[PS_MORE] = { serve_more, 8, false },
+	[PS_DISCARD] = { serve_discard, 0 + 1, false },
 };
 
 /* The payload bound of a request type, 0 for a type that is no request.  (An empty

@@ -77,6 +77,16 @@ struct priv_rcpt {
 int priv_deliver(const struct config *cfg, int spool, off_t size,
 		 const struct priv_rcpt *rcpt, size_t n, unsigned seq);
 
+/* Optional, before priv_deliver(): the copies for these recipients (all mailboxes)
+ * are begun now, from the spool as it grows, so that they are written while the
+ * message arrives rather than after it.  priv_more() tells how far the spool is;
+ * priv_deliver() with rcpt NULL (the recipients are known) completes them, and
+ * priv_discard() drops them when the message is refused.  None of these waits. */
+void priv_begin(const struct config *cfg, int spool, const struct priv_rcpt *rcpt, size_t n,
+		unsigned seq);
+void priv_more(const struct config *cfg, unsigned long long size);
+void priv_discard(const struct config *cfg);
+
 enum authn {
 	AUTHN_OK,		/* 235 */
 	AUTHN_FAIL,		/* bad credentials, expired or locked account: 535 5.7.8 */

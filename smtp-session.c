@@ -108,6 +108,7 @@ struct verb {
 
 void reset_transaction(struct session *s)
 {
+	data_reset(s);
 	s->sender[0] = '\0';
 	s->mode = MODE_MAIL;
 	s->smtputf8 = false;

@@ -40,6 +40,9 @@
 #define DEFAULT_AUTH_DELAY_MS 2000
 /* Commands that get 500-504 or 555 before we give up on the client with 421. */
 #define MAX_BAD_COMMANDS 10
+/* The parent is told the spool's size each time it has grown this much during DATA
+ * or BDAT, so that the mailboxes' copies are written while the message arrives. */
+#define STREAM_STEP (256 * 1024)
 /* Size of one read from the client and of one write to the spool. */
 #define IO_BLOCK 65536
 /* Replies are flushed at the latest when this much is pending (RFC 2920 3.2). */

@@ -108,6 +108,29 @@ enum mailbox mbox_check(struct mbox *m, const char *user, uint64_t size)
 	return strcmp(user, "bob") == 0 ? MAILBOX_FULL : MAILBOX_OK;
 }
 
+void mbox_begin(struct mbox *m, int spool, const struct priv_rcpt *rcpt, size_t n,
+		unsigned seq)
+{
+	(void)seq;
+	struct stat st;
+	CHECK(n >= 1 && n <= m->cfg->max_rcpt);
+	CHECK(fstat(spool, &st) == 0 && S_ISREG(st.st_mode));
+	for (size_t i = 0; i < n; i++) {
+		was_returned(rcpt[i].user);
+		CHECK(rcpt[i].headlen >= 1 && rcpt[i].headlen <= 4096);
+	}
+}
+
+void mbox_more(struct mbox *m, uint64_t size)
+{
+	CHECK(size <= m->cfg->max_size);
+}
+
+void mbox_discard(struct mbox *m)
+{
+	(void)m;
+}
+
 int mbox_deliver(struct mbox *m, int spool, off_t size, const struct priv_rcpt *rcpt,
 		 size_t n, unsigned seq)
 {

@@ -47,6 +47,10 @@ seeds = {
     "check": b"\1" + frame("PS_LOOKUP", s("bob")) + frame("PS_LOOKUP", s("test")) +
     frame("PS_CHECK", s("bob") + u64(0)) + frame("PS_CHECK", s("test") + u64(MSG)) +
     frame("PS_RCPT", s("test") + s(head)) + frame("PS_DELIVER", u64(MSG) + u32(1)),
+    "begin": b"\1" + frame("PS_LOOKUP", s("bob")) + frame("PS_CHECK", s("bob") + u64(0)) +
+    frame("PS_RCPT", s("bob") + s(head)) + frame("PS_BEGIN", u32(1)) +
+    frame("PS_MORE", u64(10)) + frame("PS_DELIVER", u64(MSG) + u32(1)) +
+    frame("PS_RCPT", s("bob") + s(head)) + frame("PS_BEGIN", u32(2)) + frame("PS_DISCARD"),
     "lookups": b"\0" + b"".join(frame("PS_LOOKUP", s(n)) for n in
                                 ("alice", "nobody", "tempfail", "POSTMASTER")),
 }

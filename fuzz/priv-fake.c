@@ -39,6 +39,11 @@ static bool known(const char *name)
 	return false;
 }
 
+/* Copies begun while the message arrives (priv_begin()): the rest must come in order
+ * (more..., then deliver or discard).  Reset for each input by fake_init(): a session
+ * may end in the middle of a message. */
+static bool begun;
+
 #define CHECK(cond) do { if (!(cond)) { \
 	fprintf(stderr, "priv-fake: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
 	abort(); } } while (0)
@@ -66,6 +71,7 @@ int fake_init(struct config *cfg, const char *as_user, const char **why);
 int fake_init(struct config *cfg, const char *as_user, const char **why)
 {
 	static char user[USER_NAME_MAX + 1], home[] = "/nonexistent";
+	begun = false;
 	cfg->single = false;
 	cfg->user = cfg->home = NULL;
 	if (!as_user)
@@ -158,6 +164,10 @@ int priv_deliver(const struct config *cfg, int spool, off_t size,
 		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
 {
 	CHECK(n >= 1 && n <= cfg->max_rcpt && seq >= 1);
+	CHECK(!rcpt == begun);	/* begun copies are delivered without their recipients */
+	begun = false;
+	if (!rcpt)
+		return check_spool(cfg, spool, size), 0;
 	for (size_t i = 0; i < n; i++) {
 		CHECK(known(rcpt[i].user));
 		CHECK(!cfg->single || strcmp(rcpt[i].user, cfg->user) == 0);
@@ -173,6 +183,29 @@ int priv_deliver(const struct config *cfg, int spool, off_t size,
 			return EIO;
 	}
 	return 0;
+}
+
+void priv_begin(const struct config *cfg, int spool, const struct priv_rcpt *rcpt, size_t n,
+		unsigned seq)
+{
+	CHECK(!begun && spool != -1 && n >= 1 && n <= cfg->max_rcpt && seq >= 1);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(known(rcpt[i].user));
+		check_head(&rcpt[i]);
+	}
+	begun = true;
+}
+
+void priv_more(const struct config *cfg, unsigned long long size)
+{
+	CHECK(begun && size <= cfg->max_size);
+}
+
+void priv_discard(const struct config *cfg)
+{
+	(void)cfg;
+	CHECK(begun);
+	begun = false;
 }
 
 enum authn priv_auth(const struct config *cfg, const char *user, const char *pass,

@@ -252,6 +252,49 @@ own_maildir() {
 	grep -q 'mailbox of test: no room for 1099511627776 bytes' "$T/log"
 }
 
+@test "a large message is written into tmp/ while it arrives, then moved to new/" {
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo"
+	"$T/bin/smtp" <"$T/fifo" >"$T/out" &
+	local pid=$! i size=0
+	exec 5>"$T/fifo"
+	printf '%s\r\n' "EHLO h" "MAIL FROM:<>" "RCPT TO:<bob@tttest.com>" \
+		"RCPT TO:<alice@tttest.com>" DATA >&5
+	python3 -c 'import sys; sys.stdout.write(("x" * 78 + "\r\n") * 20000)' >&5
+	# Before the final dot, each recipient's copy in tmp/ already holds most of it.
+	for i in $(seq 300); do
+		size=$(find "$T/home/bob/Maildir/tmp" "$T/home/alice/Maildir/tmp" -type f \
+			-size +1000k 2>/dev/null | wc -l)
+		[ "$size" = 2 ] && break
+		sleep 0.1
+	done
+	[ -z "$(delivered bob)" ]
+	printf '%s\r\n' . QUIT >&5
+	exec 5>&-
+	wait "$pid"
+	[ "$size" = 2 ]
+	grep -q '^250 2.0.0 Ok: delivered' "$T/out"
+	[ "$(body_of "$(delivered bob)" | wc -l)" = 20000 ]
+	cmp <(body_of "$(delivered bob)") <(body_of "$(delivered alice)")
+	[ -z "$(leftovers bob)$(leftovers alice)" ]
+}
+
+@test "a message refused after its copies were begun leaves nothing in tmp/" {
+	# A bare LF (550 after the dot) after 400 KB, a BDAT transaction abandoned with RSET.
+	python3 -c 'import sys; sys.stdout.write(
+		"EHLO h\r\nMAIL FROM:<>\r\nRCPT TO:<bob@tttest.com>\r\nDATA\r\n"
+		+ ("x" * 98 + "\r\n") * 4000 + "bare\nlf\r\n.\r\n"
+		+ "MAIL FROM:<>\r\nRCPT TO:<bob@tttest.com>\r\nBDAT 3\r\nabc"
+		+ "RSET\r\nMAIL FROM:<>\r\nRCPT TO:<bob@tttest.com>\r\nDATA\r\ny\r\n.\r\nQUIT\r\n")' \
+		>"$T/in"
+	run "$T/bin/smtp" <"$T/in"
+	[[ "$output" == *"550 5.6.0 Bare CR or LF"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	[ "$(delivered bob | wc -l)" = 1 ]
+	[ "$(body_of "$(delivered bob)")" = y ]
+	[ -z "$(leftovers bob)" ]
+}
+
 @test "a stopped delivery helper: 451 4.3.0 after --delivery-timeout, nothing kept anywhere" {
 	# The helper stops itself (SIGSTOP) at the fsync of bob's copy in tmp/, as bob may.
 	EXTRA_PRELOAD=$T/libfault.so FAULT_PATH=/home/bob/Maildir/tmp/ FAULT_ERRNO=SIGSTOP \

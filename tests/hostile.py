@@ -106,6 +106,14 @@ elif case == "twice":
     lookup("bob")
     send(T["PS_RCPT"], s("bob") + s(""))
     send(T["PS_RCPT"], s("bob") + s(""))
+elif case == "more-unbegun":
+    send(T["PS_MORE"], u64(10))
+elif case == "begun-other":
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s("X-Hostile: begun\n"))
+    fd = memfd(MSG)
+    send(T["PS_BEGIN"], u32(1), fd=fd)
+    send(T["PS_DELIVER"], u64(len(MSG)) + u32(2), fd=fd)
 elif case == "auth4":
     for i in range(4):
         send(T["PS_AUTH"], s("alice") + s("wrong%d" % i) + s("127.0.0.1"))

@@ -144,6 +144,13 @@ hostile() {
 	hostile twice "the same recipient twice"
 }
 
+@test "hostile child: progress without a begun message, or a delivery of another one, ends the session" {
+	hostile more-unbegun "malformed or out-of-order progress"
+	: >"$T/log"
+	hostile begun-other "delivery of another message than the one begun"
+	[ -z "$(leftovers bob)" ]	# the begun copy was dropped with its helper
+}
+
 @test "hostile child: a fourth AUTH after three failures ends the session" {
 	hostile auth4 "AUTH after too many failures"
 	[ "$(grep -c 'broke the protocol' "$T/log")" = 1 ]
