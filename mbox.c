@@ -404,7 +404,8 @@ static int deliver_here(const struct config *cfg, int spool, off_t size,
 /* The helper's requests (frames of frame.h between the parent and a helper; the
  * helper trusts the parent).  H_CHECK, H_PREPARE, H_COMMIT and H_ABORT are answered
  * with an int32 (an enum mailbox for H_CHECK, else 0 or an errno value), H_CHECK's
- * with the helper's tmp/ descriptor attached when it has one.  H_BEGIN and H_MORE
+ * with the helper's tmp/ descriptor attached when it has one; H_DELIVER as H_PREPARE.
+ * H_BEGIN and H_MORE
  * are not answered: they let the helper write its copy while the message arrives,
  * and what goes wrong there is H_PREPARE's answer. */
 enum h_type {
@@ -414,6 +415,7 @@ enum h_type {
 	H_ABORT,	/* the prepared copy removed */
 	H_BEGIN,	/* u64 0, str name, bytes header block; the growing spool attached */
 	H_MORE,		/* u64 bytes of the spool there are so far */
+	H_DELIVER,	/* H_PREPARE then H_COMMIT: a delivery to this one recipient */
 };
 #define H_FRAME_MAX (8 + 4 + NAME_MAX + 4 + PS_HEAD_MAX)
 
@@ -507,7 +509,7 @@ static int32_t helper_do(struct hstate *h, struct frame *f, int *fd)
 	char name[NAME_MAX + 1] = "";
 	size_t headlen = 0;
 	const char *head = NULL;
-	if (f->type == H_PREPARE || f->type == H_BEGIN) {
+	if (f->type == H_PREPARE || f->type == H_DELIVER || f->type == H_BEGIN) {
 		frame_get_str(f, name, NAME_MAX);
 		head = frame_get_bytes(f, PS_HEAD_MAX, &headlen);
 	}
@@ -526,6 +528,11 @@ static int32_t helper_do(struct hstate *h, struct frame *f, int *fd)
 		return 0;
 	case H_PREPARE:
 		return helper_prepare(h, name, head, headlen, f->fd, (off_t)size);
+	case H_DELIVER:
+		if ((rc = helper_prepare(h, name, head, headlen, f->fd, (off_t)size)) == 0)
+			rc = commit(&h->box, h->name, h->total);
+		h->name[0] = '\0';
+		return rc;
 	case H_COMMIT:
 		rc = h->name[0] && h->fd == -1 ? commit(&h->box, h->name, h->total) : EPROTO;
 		h->name[0] = '\0';
@@ -798,7 +805,7 @@ static int ready(struct mbox *m, const char *user, uint64_t size, const struct d
 
 /* Helper i writes its copy into tmp/ (the answer is heard later). */
 static int ask_prepare(struct mbox *m, int i, const struct priv_rcpt *r, int spool,
-		       off_t size, unsigned seq)
+		       off_t size, unsigned seq, enum h_type type)
 {
 	struct helper *h = &m->h[i];
 	struct frame f = FRAME_INIT;
@@ -806,7 +813,7 @@ static int ask_prepare(struct mbox *m, int i, const struct priv_rcpt *r, int spo
 	if (!h->begun)
 		unique_name(h->name, sizeof h->name, m->cfg->hostname, h->k.pid, seq);
 	h->begun = false;
-	frame_begin(&f, H_PREPARE);
+	frame_begin(&f, type);
 	frame_put_u64(&f, (uint64_t)size);
 	frame_put_str(&f, h->name);
 	frame_put_bytes(&f, r->head, r->headlen);
@@ -929,14 +936,22 @@ static int deliver_as_users(struct mbox *m, int spool, off_t size,
 	size_t asked = 0;
 	/* All helpers first (their indexes stay valid: sweep() runs only at the end). */
 	err = helpers_of(m, rcpt, n, hi, (uint64_t)size, &d);
-	/* Then every copy at once, the helpers writing in parallel. */
+	/* Then every copy at once, the helpers writing in parallel.  One recipient alone
+	 * is all or nothing by itself: its helper commits at once, which spares a round
+	 * trip per message. */
+	enum h_type type = n == 1 ? H_DELIVER : H_PREPARE;
 	while (asked < n && !err) {
-		err = rc[asked] = ask_prepare(m, hi[asked], &rcpt[asked], spool, size, seq);
+		err = rc[asked] = ask_prepare(m, hi[asked], &rcpt[asked], spool, size, seq, type);
 		asked++;
 	}
 	for (size_t i = 0; i < asked; i++)
 		if (rc[i] == 0 && (rc[i] = answer(m, hi[i], &d)) && !err)
 			err = rc[i];
+	if (type == H_DELIVER) {
+		if (asked)
+			m->h[hi[0]].name[0] = '\0';	/* in new/, or removed */
+		asked = 0;
+	}
 	/* Only when every copy is in tmp/ does any go into new/.  The second phase has
 	 * a deadline of its own: the helpers that were on time must not be killed
 	 * because another one was late. */
