@@ -363,43 +363,6 @@ static int commit(const struct maildir *b, const char *name, off_t total)
 	return fsync(b->new) == -1 ? errno : 0;
 }
 
-/* ---- single-user mode: this process is the user ---- */
-
-static enum mailbox check_here(const struct config *cfg, uint64_t size)
-{
-	struct maildir b = MAILDIR_CLOSED;
-	enum mailbox r = check(&b, cfg, cfg->home, cfg->user, size);
-	maildir_close(&b);
-	return r;
-}
-
-/* All recipients are the one user (the session sends each user once): one Maildir. */
-static int deliver_here(const struct config *cfg, int spool, off_t size,
-			const struct priv_rcpt *rcpt, size_t n, unsigned seq)
-{
-	struct maildir b = MAILDIR_CLOSED;
-	char (*name)[NAME_MAX + 1] = calloc(n, sizeof *name);
-	if (!name)
-		return ENOMEM;
-	int err = maildir_open(&b, cfg, cfg->home) == MAILBOX_OK ? 0 : errno ? errno : EIO;
-	size_t ready = 0;
-	for (; ready < n && !err; ready++) {
-		unique_name(name[ready], sizeof name[ready], cfg->hostname, getpid(), seq);
-		if ((err = prepare(&b, name[ready], rcpt[ready].head, rcpt[ready].headlen,
-				   spool, size)))
-			break;
-	}
-	for (size_t i = 0; i < ready; i++) {
-		int rc = err ? (unlinkat(b.tmp, name[i], 0), 0)
-			     : commit(&b, name[i], (off_t)rcpt[i].headlen + size);
-		if (rc && !err)
-			err = rc;
-	}
-	maildir_close(&b);
-	free(name);
-	return err;
-}
-
 /* ---- as root: a helper per recipient user, running as that user ---- */
 
 /* The helper's requests (frames of frame.h between the parent and a helper; the
@@ -564,6 +527,42 @@ static void helper_main(void *arg, const struct passwd *pw, int sock)
 	maildir_close(&h.box);
 }
 
+/* ---- single-user mode: this process is the user, and does a helper's work ---- */
+
+/* The one recipient (every local part is the one user, and the parent refuses a user
+ * twice) gets its copy begun here. */
+static void begin_here(struct hstate *h, int spool, const struct priv_rcpt *rcpt, size_t n,
+		       unsigned seq)
+{
+	if (n != 1 || (h->box.tmp == -1 && maildir_open(&h->box, h->cfg, h->home) != MAILBOX_OK))
+		return;	/* deliver_here() tries again, or fails */
+	char name[NAME_MAX + 1];
+	unique_name(name, sizeof name, h->cfg->hostname, getpid(), seq);
+	int fd = fcntl(spool, F_DUPFD_CLOEXEC, 0);
+	if (fd != -1)
+		helper_begin(h, name, rcpt->head, rcpt->headlen, &fd);
+	close_keep_errno(fd);
+}
+
+static int deliver_here(struct hstate *h, int spool, off_t size, const struct priv_rcpt *rcpt,
+			size_t n, unsigned seq)
+{
+	if (n != 1)
+		return EINVAL;
+	if (h->box.tmp == -1 && maildir_open(&h->box, h->cfg, h->home) != MAILBOX_OK)
+		return errno ? errno : EIO;
+	char name[NAME_MAX + 1];
+	if (h->name[0])
+		memcpy(name, h->name, sizeof name);	/* begun */
+	else
+		unique_name(name, sizeof name, h->cfg->hostname, getpid(), seq);
+	int rc = helper_prepare(h, name, rcpt->head, rcpt->headlen, spool, size);
+	if (rc == 0)
+		rc = commit(&h->box, h->name, h->total);
+	h->name[0] = '\0';
+	return rc;
+}
+
 /* The parent's side: one helper. */
 struct helper {
 	char user[USER_NAME_MAX + 1];
@@ -578,6 +577,7 @@ struct helper {
 
 struct mbox {
 	const struct config *cfg;
+	struct hstate *self;	/* single-user mode: this process does a helper's work */
 	struct helper *h;
 	size_t n, cap;
 	unsigned long tick;
@@ -586,8 +586,16 @@ struct mbox {
 struct mbox *mbox_open(const struct config *cfg)
 {
 	struct mbox *m = calloc(1, sizeof *m);
-	if (m)
-		m->cfg = cfg;
+	if (!m)
+		return NULL;
+	m->cfg = cfg;
+	if (cfg->single && !(m->self = malloc(sizeof *m->self))) {
+		free(m);
+		return NULL;
+	}
+	if (m->self)
+		*m->self = (struct hstate){ .cfg = cfg, .home = cfg->home, .user = cfg->user,
+					    .box = MAILDIR_CLOSED, .fd = -1, .spool = -1 };
 	return m;
 }
 
@@ -773,8 +781,8 @@ static void make_room(struct mbox *m)
 
 enum mailbox mbox_check(struct mbox *m, const char *user, uint64_t size)
 {
-	if (m->cfg->single)
-		return check_here(m->cfg, size);
+	if (m->self)	/* the Maildir stays open for the delivery */
+		return check(&m->self->box, m->cfg, m->self->home, m->self->user, size);
 	sweep(m);
 	int i = find(m, user);
 	if (i == -1) {
@@ -873,8 +881,10 @@ static int helpers_of(struct mbox *m, const struct priv_rcpt *rcpt, size_t n, in
 void mbox_begin(struct mbox *m, int spool, const struct priv_rcpt *rcpt, size_t n,
 		unsigned seq)
 {
-	if (m->cfg->single)
+	if (m->self) {
+		begin_here(m->self, spool, rcpt, n, seq);
 		return;
+	}
 	struct deadline d;
 	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
 	sweep(m);
@@ -899,6 +909,8 @@ void mbox_begin(struct mbox *m, int spool, const struct priv_rcpt *rcpt, size_t 
 
 void mbox_more(struct mbox *m, uint64_t size)
 {
+	if (m->self)
+		helper_more(m->self, (off_t)size);
 	for (size_t i = 0; i < m->n; i++) {
 		struct helper *h = &m->h[i];
 		if (h->k.fd == -1 || !h->begun)
@@ -913,6 +925,8 @@ void mbox_more(struct mbox *m, uint64_t size)
 
 void mbox_discard(struct mbox *m)
 {
+	if (m->self)
+		helper_drop(m->self);
 	struct deadline d;
 	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
 	for (size_t i = 0; i < m->n; i++)
@@ -973,8 +987,8 @@ static int deliver_as_users(struct mbox *m, int spool, off_t size,
 int mbox_deliver(struct mbox *m, int spool, off_t size, const struct priv_rcpt *rcpt,
 		 size_t n, unsigned seq)
 {
-	if (m->cfg->single)
-		return deliver_here(m->cfg, spool, size, rcpt, n, seq);
+	if (m->self)
+		return deliver_here(m->self, spool, size, rcpt, n, seq);
 	return deliver_as_users(m, spool, size, rcpt, n, seq);
 }
 
@@ -982,6 +996,11 @@ void mbox_close(struct mbox *m)
 {
 	if (!m)
 		return;
+	if (m->self) {
+		helper_drop(m->self);
+		maildir_close(&m->self->box);
+		free(m->self);
+	}
 	/* Every helper sees its link close at once and exits; they are reaped together,
 	 * a late one killed. */
 	for (size_t i = 0; i < m->n; i++) {

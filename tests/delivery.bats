@@ -279,6 +279,35 @@ own_maildir() {
 	[ -z "$(leftovers bob)$(leftovers alice)" ]
 }
 
+@test "single-user mode: the mailbox is checked at RCPT, the copy written while the message arrives" {
+	local md=$T/home/$SINGLE/Maildir i size=0
+	mkdir -p "$md"
+	: >"$md/new"
+	[ "$(id -u)" != 0 ] || chown -R 1003:1003 "$md"
+	run session_single "EHLO h" "MAIL FROM:<>" "RCPT TO:<$SINGLE@tttest.com>" QUIT
+	[[ "$output" == *"450 4.2.0 <$SINGLE@tttest.com>: Mailbox unavailable (not a directory)"* ]]
+	rm "$md/new"
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo"
+	"$T/bin/smtp-single" <"$T/fifo" >"$T/out" &
+	local pid=$!
+	exec 5>"$T/fifo"
+	printf '%s\r\n' "EHLO h" "MAIL FROM:<>" "RCPT TO:<$SINGLE@tttest.com>" DATA >&5
+	python3 -c 'import sys; sys.stdout.write(("x" * 78 + "\r\n") * 20000)' >&5
+	for i in $(seq 300); do
+		size=$(find "$md/tmp" -type f -size +1000k 2>/dev/null | wc -l)
+		[ "$size" = 1 ] && break
+		sleep 0.1
+	done
+	printf '%s\r\n' . QUIT >&5
+	exec 5>&-
+	wait "$pid"
+	[ "$size" = 1 ]
+	grep -q '^250 2.0.0 Ok: delivered' "$T/out"
+	[ "$(body_of "$(delivered "$SINGLE")" | wc -l)" = 20000 ]
+	[ -z "$(leftovers "$SINGLE")" ]
+}
+
 @test "a message refused after its copies were begun leaves nothing in tmp/" {
 	# A bare LF (550 after the dot) after 400 KB, a BDAT transaction abandoned with RSET.
 	python3 -c 'import sys; sys.stdout.write(
