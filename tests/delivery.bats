@@ -342,6 +342,19 @@ own_maildir() {
 	[ "$(body_of "$(delivered alice)")" = y ]
 }
 
+@test "a helper stopped during the RCPT check: 451 4.3.0 for that recipient after --delivery-timeout" {
+	EXTRA_PRELOAD=$T/libfault.so FAULT_CALL=statvfs FAULT_PATH=/home/bob/Maildir/tmp \
+		FAULT_ERRNO=SIGSTOP run timeout 60 "$T/bin/smtp" --delivery-timeout 2 < <(printf '%s\r\n' \
+		"EHLO h" "MAIL FROM:<>" "RCPT TO:<bob@tttest.com>" "RCPT TO:<alice@tttest.com>" \
+		DATA x . QUIT)
+	[ "$status" = 0 ]
+	[[ "$output" == *"451 4.3.0 <bob@tttest.com>: Cannot check the mailbox, try again"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	grep -q 'mailbox of bob: no answer to the check in time; its helper killed' "$T/log"
+	[ "$(delivered alice | wc -l)" = 1 ]
+	[ -z "$(delivered bob)$(leftovers bob)" ]
+}
+
 @test "SIGTERM while a delivery helper is stopped: the session ends within --delivery-timeout" {
 	rm -f "$T/fifo"
 	mkfifo "$T/fifo"

@@ -2,7 +2,8 @@
  * fail with a chosen errno for files whose path contains a chosen string, as a full
  * disk, an exceeded quota or a broken device would; or makes fsync() stop the
  * process (SIGSTOP, as a recipient may stop their delivery helper) in the middle of
- * a delivery; or makes fstatvfs() report a full file system.
+ * a delivery; or makes fstatvfs() report a full file system (or stop the process,
+ * in the middle of a mailbox check).
  *
  *   FAULT_PATH=/home/bob/Maildir/tmp/  FAULT_ERRNO=ENOSPC|EDQUOT|EIO|SIGSTOP
  *   FAULT_CALL=fsync (default) | rename | statvfs
@@ -76,7 +77,12 @@ int fstatvfs(int fd, struct statvfs *v)
 	if (!real)
 		real = (int (*)(int, struct statvfs *))dlsym(RTLD_NEXT, "fstatvfs");
 	int rc = real(fd, v);
-	if (rc == 0 && wanted("statvfs", fd, NULL))
-		v->f_bavail = v->f_favail = 0;
+	const char *e = getenv("FAULT_ERRNO");
+	if (rc == 0 && wanted("statvfs", fd, NULL)) {
+		if (e && !strcmp(e, "SIGSTOP"))
+			raise(SIGSTOP);	/* a helper stopped in the middle of the check */
+		else
+			v->f_bavail = v->f_favail = 0;
+	}
 	return rc;
 }
