@@ -199,6 +199,32 @@ own_maildir() {
 	fi
 }
 
+@test "one helper per recipient user for the whole session, as the user with the primary group only" {
+	[ "$(id -u)" = 0 ] || skip "needs root: uid_wrapper only pretends to change uid"
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo"
+	"$T/bin/smtp" <"$T/fifo" >"$T/out" &
+	local pid=$! i helper=
+	exec 5>"$T/fifo"
+	# alice is also in group mail (8): initgroups() would have given her helper that.
+	printf '%s\r\n' "EHLO h" "MAIL FROM:<>" "RCPT TO:<alice@tttest.com>" DATA one . \
+		"MAIL FROM:<>" "RCPT TO:<alice@tttest.com>" DATA two . NOOP >&5
+	for i in $(seq 200); do
+		grep -q '^250 2.0.0 Ok' "$T/out" && [ "$(grep -c '^250 2.0.0 Ok: delivered' "$T/out")" = 2 ] && break
+		sleep 0.1
+	done
+	helper=$(ps -o pid=,uid= --ppid "$pid" | awk '$2 == 1002 { print $1 }')
+	[ "$(echo "$helper" | wc -w)" = 1 ]	# one for both messages
+	grep -E '^Uid:\s+1002\s+1002\s+1002\s+1002$' "/proc/$helper/status"
+	grep -E '^Groups:\s*1002\s*$' "/proc/$helper/status"
+	printf '%s\r\n' QUIT >&5
+	exec 5>&-
+	wait "$pid"
+	[ "$(delivered alice | wc -l)" = 2 ]
+	# Both copies were written by the same helper: the P<pid> of their names.
+	[ "$(delivered alice | sed -E 's/.*P([0-9]+)Q.*/\1/' | sort -u)" = "$helper" ]
+}
+
 @test "a broken co-recipient's mailbox gets 450 4.2.0 at RCPT; the others still get the message" {
 	own_maildir test
 	chmod 000 "$T/home/test/Maildir"
