@@ -195,6 +195,16 @@ static int serve_check(struct parent *p)
 	return answer(p);
 }
 
+/* The pending recipients as mbox.c takes them (pointing into p->pend), or NULL. */
+static struct priv_rcpt *mailbox_rcpts(struct parent *p)
+{
+	struct pending *r = (struct pending *)p->pend.p;
+	struct priv_rcpt *pr = calloc(p->npend, sizeof *pr);
+	for (size_t i = 0; pr && i < p->npend; i++)
+		pr[i] = (struct priv_rcpt){ r[i].user, r[i].head, r[i].headlen };
+	return pr;
+}
+
 /* The spool must be a regular file with the declared bytes; a memory file that could
  * be sealed must be, so that it cannot shrink or change while it is delivered (a
  * shorter file only fails the delivery: copies stop at its end). */
@@ -230,28 +240,15 @@ static int serve_deliver(struct parent *p)
 	if (p->begun && seq != p->begun_seq)
 		return fatal(p, "delivery of another message than the one begun");
 	p->begun = false;
-	struct pending *r = (struct pending *)p->pend.p;
-	struct priv_rcpt *pr = calloc(p->npend, sizeof *pr);
+	struct priv_rcpt *pr = mailbox_rcpts(p);
 	if (!pr)
 		return fatal(p, "out of memory");
-	for (size_t i = 0; i < p->npend; i++)
-		pr[i] = (struct priv_rcpt){ r[i].user, r[i].head, r[i].headlen };
 	int err = mbox_deliver(p->mbox, p->in.fd, (off_t)size, pr, p->npend, seq);
 	free(pr);
 	clear_pending(p);
 	frame_begin(&p->out, PS_DELIVER_ANS);
 	frame_put_u32(&p->out, (uint32_t)err);
 	return answer(p);
-}
-
-/* The pending recipients as mbox.c takes them (pointing into p->pend), or NULL. */
-static struct priv_rcpt *mailbox_rcpts(struct parent *p)
-{
-	struct pending *r = (struct pending *)p->pend.p;
-	struct priv_rcpt *pr = calloc(p->npend, sizeof *pr);
-	for (size_t i = 0; pr && i < p->npend; i++)
-		pr[i] = (struct priv_rcpt){ r[i].user, r[i].head, r[i].headlen };
-	return pr;
 }
 
 /* PS_BEGIN: the pending recipients' copies are begun while the message arrives.  The
