@@ -225,6 +225,28 @@ own_maildir() {
 	[ "$(delivered alice | sed -E 's/.*P([0-9]+)Q.*/\1/' | sort -u)" = "$helper" ]
 }
 
+@test "more recipient users in one session than HELPERS_MAX (100): the least recently used helpers end, all mail arrives" {
+	local i lines=("EHLO h")
+	for i in $(seq 1 120); do
+		grep -q "^many$i:" "$T/passwd" || add_user "many$i" $((20000 + i))
+	done
+	for i in 1 61; do	# two messages of 60 distinct users each
+		lines+=("MAIL FROM:<>")
+		for u in $(seq "$i" $((i + 59))); do lines+=("RCPT TO:<many$u@tttest.com>"); done
+		lines+=(DATA "Subject: many" "" "to 60" .)
+	done
+	lines+=("MAIL FROM:<>" "RCPT TO:<many1@tttest.com>" DATA again . QUIT)
+	run timeout 120 "$T/bin/smtp" < <(printf '%s\r\n' "${lines[@]}")
+	[ "$status" = 0 ]
+	[ "$(grep -c '250 2.0.0 Ok: delivered' <<<"$output")" = 3 ]
+	for i in $(seq 1 120); do
+		[ "$(delivered "many$i" | wc -l)" = "$([ "$i" = 1 ] && echo 2 || echo 1)" ]
+	done
+	! grep -q 'killed\|did not end' "$T/log"	# the evicted ones ended when told
+	# many1's helper was ended to make room, so its second copy has another writer.
+	[ "$(delivered many1 | sed -E 's/.*P([0-9]+)Q.*/\1/' | sort -u | wc -l)" = 2 ]
+}
+
 @test "a broken co-recipient's mailbox gets 450 4.2.0 at RCPT; the others still get the message" {
 	own_maildir test
 	chmod 000 "$T/home/test/Maildir"
