@@ -450,6 +450,7 @@ static int32_t helper_prepare(struct hstate *h, const char *name, const char *he
 		if ((rc = prepare(&h->box, name, head, headlen, spool, size)) == 0)
 			memcpy(h->name, name, NAME_MAX + 1);
 	} else if (strcmp(h->name, name) || h->fd == -1 || (off_t)headlen != h->head ||
+		   h->done > size ||	/* more was announced than is delivered */
 		   fstat(spool, &a) || fstat(h->spool, &b) || a.st_dev != b.st_dev ||
 		   a.st_ino != b.st_ino) {
 		rc = h->err ? h->err : EPROTO;

@@ -106,6 +106,23 @@ elif case == "twice":
     lookup("bob")
     send(T["PS_RCPT"], s("bob") + s(""))
     send(T["PS_RCPT"], s("bob") + s(""))
+elif case == "overannounced":
+    # More spool announced (and copied) than then delivered: the delivery fails, not
+    # the session, and nothing is kept.
+    lookup("bob")
+    send(T["PS_CHECK"], s("bob") + u64(0))
+    recv()
+    send(T["PS_RCPT"], s("bob") + s("X-Hostile: overannounced\n"))
+    fd = memfd(MSG * 2, seal=False)
+    send(T["PS_BEGIN"], u32(1), fd=fd)
+    send(T["PS_MORE"], u64(len(MSG) * 2))
+    import fcntl
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW |
+                fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SEAL)
+    send(T["PS_DELIVER"], u64(len(MSG)) + u32(1), fd=fd)
+    t, p = recv()
+    assert t == T["PS_DELIVER_ANS"] and p != u32(0), (t, p)
+    sys.exit(0)
 elif case == "more-unbegun":
     send(T["PS_MORE"], u64(10))
 elif case == "begun-other":

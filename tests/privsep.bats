@@ -144,6 +144,14 @@ hostile() {
 	hostile twice "the same recipient twice"
 }
 
+@test "hostile child: a delivery shorter than the progress announced fails, and nothing is kept" {
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE=overannounced timeout 60 \
+		"$T/bin/smtp-test" </dev/null
+	cat "$T/log"
+	[ "$status" = 0 ]
+	[ -z "$(delivered bob)$(leftovers bob)" ]
+}
+
 @test "hostile child: progress without a begun message, or a delivery of another one, ends the session" {
 	hostile more-unbegun "malformed or out-of-order progress"
 	: >"$T/log"
