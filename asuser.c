@@ -3,26 +3,78 @@
 #include "asuser.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "users.h"
 
-/* Configuration of this process (set once), not session state. */
-static int hidden_fd = -1;
+/* Descriptors of ours that no child may keep (configuration of this process, not
+ * session state): the link to the session process, the sockets of the delivery
+ * helpers (mbox.c), so that no user's process holds another user's helper. */
+static int *hidden;
+static size_t nhidden, hidden_cap;
 
 void asuser_hide(int fd)
 {
-	hidden_fd = fd;
+	if (nhidden == hidden_cap) {
+		size_t cap = hidden_cap ? hidden_cap * 2 : 8;
+		int *p = realloc(hidden, cap * sizeof *p);
+		if (!p)
+			return;	/* then the child keeps it: it is ours, not the user's */
+		hidden = p;
+		hidden_cap = cap;
+	}
+	hidden[nhidden++] = fd;
 }
 
-int asuser_start(struct asuser *k, const struct config *cfg, const char *user,
-		 asuser_fn *fn, void *arg)
+void asuser_unhide(int fd)
+{
+	for (size_t i = 0; i < nhidden; i++)
+		if (hidden[i] == fd) {
+			hidden[i] = hidden[--nhidden];
+			break;
+		}
+	if (!nhidden) {
+		free(hidden);
+		hidden = NULL;
+		hidden_cap = 0;
+	}
+}
+
+/* In a new child: close what it must not keep. */
+static void close_hidden(void)
+{
+	for (size_t i = 0; i < nhidden; i++)
+		close(hidden[i]);
+}
+
+/* Become pw with its primary group as the only group, as qmail-local does (prot.c:
+ * setgroups(1, &gid)): initgroups() would read the whole group database and load every
+ * NSS group module (libnss_systemd with libcap, half a MiB) into the process.  A
+ * Maildir below the user's home needs no other group.  0 or -1 with errno. */
+static int become_primary(const struct passwd *pw)
+{
+	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1)
+		return -1;
+	/* setuid() as root set all three uids; prove that no way back is left. */
+	if (pw->pw_uid != 0 && setuid(0) != -1)
+		return errno = EPERM, -1;
+	return 0;
+}
+
+/* Fork with a socketpair; in the child run fn as pw (NULL: look user up there, or
+ * single-user mode when cfg->single) and exit. */
+static int start(struct asuser *k, const struct config *cfg, const char *user,
+		 const struct passwd *given, asuser_fn *fn, void *arg)
 {
 	int sv[2];
 	k->pid = -1;
@@ -32,15 +84,14 @@ int asuser_start(struct asuser *k, const struct config *cfg, const char *user,
 	k->pid = fork();
 	if (k->pid == 0) {
 		close(sv[0]);
-		if (hidden_fd != -1)
-			close(hidden_fd);
+		close_hidden();
 		errno = 0;
-		struct passwd *pw = cfg->single ? NULL : getpwnam(user);
-		if (cfg->single)
+		const struct passwd *pw = given ? given : cfg->single ? NULL : getpwnam(user);
+		if (cfg->single && !given)
 			fn(arg, NULL, sv[1]);
 		else if (!pw)
 			log_msg(LOG_ERR, "%s: no such user", user);
-		else if (users_become(pw) == -1)
+		else if ((given ? become_primary(pw) : users_become(pw)) == -1)
 			log_msg(LOG_ERR, "%s: cannot become the user: %s", user, strerror(errno));
 		else
 			fn(arg, pw, sv[1]);
@@ -53,6 +104,18 @@ int asuser_start(struct asuser *k, const struct config *cfg, const char *user,
 	}
 	k->fd = sv[0];
 	return 0;
+}
+
+int asuser_start(struct asuser *k, const struct config *cfg, const char *user,
+		 asuser_fn *fn, void *arg)
+{
+	return start(k, cfg, user, NULL, fn, arg);
+}
+
+int asuser_start_pw(struct asuser *k, const struct config *cfg, const struct passwd *pw,
+		    asuser_fn *fn, void *arg)
+{
+	return start(k, cfg, pw->pw_name, pw, fn, arg);
 }
 
 int asuser_send(struct asuser *k, const void *p, size_t n)
@@ -97,16 +160,62 @@ static bool ended(struct asuser *k, const struct deadline *d)
 	}
 }
 
+/* Reap pid, waiting at most until d.  A process that ended closes its descriptors
+ * first and only then becomes a zombie, and a close on a user's file system may
+ * hang, so even a child that closed its socket is waited for under the deadline:
+ * polled, from 0.25 ms doubling to 16 ms (a pidfd would do, but valgrind does not
+ * know pidfd_open).  One still there at the deadline is left to init. */
+static void reap(pid_t pid, const struct deadline *d)
+{
+	long us = 250;
+	for (;;) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+		if (r == pid || (r == -1 && errno != EINTR))
+			return;
+		int left = deadline_left(d);
+		if (left == 0) {
+			log_msg(LOG_WARNING, "process %ld did not end in time, left to init",
+				(long)pid);
+			return;
+		}
+		long wait = us < left * 1000L ? us : left * 1000L;
+		nanosleep(&(struct timespec){ 0, wait * 1000L }, NULL);
+		if (us < 16000)
+			us *= 2;
+	}
+}
+
+void asuser_kill(struct asuser *k)
+{
+	if (k->fd != -1) {
+		asuser_unhide(k->fd);
+		close_keep_errno(k->fd);
+	}
+	k->fd = -1;
+	if (k->pid <= 0)
+		return;
+	kill(k->pid, SIGKILL);
+	struct deadline grace;
+	deadline_in(&grace, REAP_GRACE_MS);
+	reap(k->pid, &grace);
+	k->pid = -1;
+}
+
 void asuser_end(struct asuser *k, const struct deadline *d)
 {
 	bool late = k->fd != -1 && k->pid > 0 && !ended(k, d);
+	if (k->fd != -1)
+		asuser_unhide(k->fd);
 	close_keep_errno(k->fd);
 	k->fd = -1;
 	if (k->pid <= 0)
 		return;
-	if (late)
-		kill(k->pid, SIGKILL);
-	while (waitpid(k->pid, NULL, 0) == -1 && errno == EINTR)
-		;
+	if (late) {
+		asuser_kill(k);
+		return;
+	}
+	struct deadline grace;
+	deadline_in(&grace, REAP_GRACE_MS);
+	reap(k->pid, &grace);
 	k->pid = -1;
 }

@@ -27,9 +27,17 @@ typedef void asuser_fn(void *arg, const struct passwd *pw, int sock);
 int asuser_start(struct asuser *k, const struct config *cfg, const char *user,
 		 asuser_fn *fn, void *arg);
 
-/* A descriptor of ours that no child may keep (the link to the session process):
- * it is closed in each child before it becomes the user. */
+/* The same with the user already looked up (a copy the caller owns): the child does
+ * not read the user database again, and takes the user's uid and primary group only
+ * (no supplementary groups: see become_primary() in asuser.c). */
+int asuser_start_pw(struct asuser *k, const struct config *cfg, const struct passwd *pw,
+		    asuser_fn *fn, void *arg);
+
+/* A descriptor of ours that no child may keep (the link to the session process, a
+ * delivery helper's socket): it is closed in each child before it becomes the user.
+ * asuser_unhide() forgets it again (before it is closed). */
 void asuser_hide(int fd);
+void asuser_unhide(int fd);
 
 /* Send n bytes to the child: 0 or -1. */
 int asuser_send(struct asuser *k, const void *p, size_t n);
@@ -39,7 +47,12 @@ int asuser_send(struct asuser *k, const void *p, size_t n);
 int asuser_recv(struct asuser *k, void *p, size_t n, const struct deadline *d);
 
 /* Close our end and reap the child.  A child that has not ended by the deadline is
- * killed (SIGKILL, which a stopped process cannot refuse) first. */
+ * killed (SIGKILL, which a stopped process cannot refuse) first.  The reaping itself
+ * is bounded too: a killed child that is still not gone a second later is left to
+ * init. */
 void asuser_end(struct asuser *k, const struct deadline *d);
+
+/* Kill the child now (SIGKILL), close our end and reap it, as asuser_end(). */
+void asuser_kill(struct asuser *k);
 
 #endif

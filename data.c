@@ -32,10 +32,16 @@ static void spool_flush(struct session *s, struct data *d)
 		ssize_t w = write(s->spool, s->c.ibuf + d->from, d->to - d->from);
 		if (w == -1 && errno != EINTR)
 			d->werr = errno;
-		if (w > 0)
+		if (w > 0) {
 			d->from += (size_t)w;
+			d->spooled += (size_t)w;
+		}
 	}
 	d->from = d->to;
+	if (s->begun && d->spooled - d->told >= STREAM_STEP) {	/* begin_copies() */
+		priv_more(s->cfg, d->spooled);
+		d->told = d->spooled;
+	}
 }
 
 /* One line of message text (in ibuf): unstuffed, counted, kept with LF, Maildir's
@@ -212,33 +218,77 @@ static bool storage_full(int e)
 	return e == ENOSPC || e == EDQUOT;
 }
 
+/* The message's id and date (the Received line's), fixed when it starts. */
+static void stamp(struct session *s)
+{
+	if (s->msgid[0])
+		return;
+	time_t now = time(NULL);
+	struct tm tm;
+	message_id(s->msgid, sizeof s->msgid, s->messages + 1);
+	strftime(s->date, sizeof s->date, "%a, %d %b %Y %H:%M:%S %z", localtime_r(&now, &tm));
+}
+
+/* The recipients r[i] with box[i] set (all of them when box is NULL), with their
+ * trace header blocks in heads, as priv.h takes them in list; returns how many. */
+static size_t mailbox_list(struct session *s, const bool *box, struct buf *heads,
+			   struct buf *list)
+{
+	const struct rcpt *r = (const struct rcpt *)s->rcpts.p;
+	size_t n = 0;
+	for (size_t i = 0; i < s->nrcpt; i++) {
+		if (box && !box[i])
+			continue;
+		size_t before = heads->len;
+		trace_headers(s, heads, &r[i], s->msgid, s->date);
+		struct priv_rcpt pr = { r[i].user, NULL, heads->len - before };
+		buf_add(list, &pr, sizeof pr);
+		n++;
+	}
+	struct priv_rcpt *pr = (struct priv_rcpt *)list->p;
+	for (size_t i = 0, off = 0; i < n; off += pr[i++].headlen)
+		pr[i].head = heads->p + off;	/* heads no longer moves */
+	return n;
+}
+
+/* MAIL: the mailboxes' copies are begun as the message starts, and grow with the
+ * spool (spool_flush()), so that they are written while the message arrives: for a
+ * large message that copy no longer waits until after the final dot. */
+static void begin_copies(struct session *s)
+{
+	/* --lmtp delivers each recipient on its own after the message (reply_lmtp()). */
+	if (s->mode != MODE_MAIL || !s->nrcpt || s->cfg->lmtp)
+		return;
+	struct buf heads = BUF_INIT, list = BUF_INIT;
+	stamp(s);
+	size_t n = mailbox_list(s, NULL, &heads, &list);
+	priv_begin(s->cfg, s->spool, (const struct priv_rcpt *)list.p, n, s->messages + 1);
+	s->begun = true;
+	buf_free(&heads);
+	buf_free(&list);
+}
+
+void data_reset(struct session *s)
+{
+	if (s->begun)
+		priv_discard(s->cfg);
+	s->begun = false;
+	s->msgid[0] = s->date[0] = '\0';
+}
+
 /* Deliver the spooled message to the mailboxes of the recipients r[i] with box[i] set
  * (all of them when box is NULL), all or nothing: 0 when it is durable in every one of
  * those mailboxes, else an errno value. */
 static int to_mailboxes(struct session *s, const char *id, const bool *box)
 {
-	char date[64];
-	time_t now = time(NULL);
-	struct tm tm;
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", localtime_r(&now, &tm));
 	const struct rcpt *r = (const struct rcpt *)s->rcpts.p;
 	struct buf heads = BUF_INIT, list = BUF_INIT;
-	size_t n = 0;
-	for (size_t i = 0; i < s->nrcpt; i++) {
-		if (box && !box[i])
-			continue;
-		size_t before = heads.len;
-		trace_headers(s, &heads, &r[i], id, date);
-		struct priv_rcpt pr = { r[i].user, NULL, heads.len - before };
-		buf_add(&list, &pr, sizeof pr);
-		n++;
-	}
-	struct priv_rcpt *pr = (struct priv_rcpt *)list.p;
-	for (size_t i = 0, off = 0; i < n; off += pr[i++].headlen)
-		pr[i].head = heads.p + off;	/* heads no longer moves */
+	size_t n = mailbox_list(s, box, &heads, &list);
+	const struct priv_rcpt *pr = s->begun ? NULL : (const struct priv_rcpt *)list.p;
 	off_t size = lseek(s->spool, 0, SEEK_END);
 	int err = size == -1 ? errno
 		: n == 0 ? 0 : priv_deliver(s->cfg, s->spool, size, pr, n, s->messages + 1);
+	s->begun = false;	/* delivered or failed: the parent forgot the copies */
 	buf_free(&heads);
 	buf_free(&list);
 	if (err) {
@@ -528,7 +578,8 @@ static int end_message(struct session *s, struct data *d)
 	if (!d->werr && seal_spool(s) == -1)
 		d->werr = errno;
 	char id[64];
-	message_id(id, sizeof id, s->messages + 1);
+	stamp(s);
+	snprintf(id, sizeof id, "%s", s->msgid);
 	int code = reply_data(s, d, id);
 	reset_transaction(s);
 	return code;
@@ -550,6 +601,7 @@ int smtp_data(struct session *s, const struct verb *v, char *arg)
 		return reply(s, 451, "4.3.0", "Local error, try again later");
 	}
 	reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>");
+	begin_copies(s);
 	struct data d = { 0 };
 	enum rd r = read_data(s, &d);
 	if (r != RD_OK) {	/* the session ends: nothing of this message is kept */
@@ -694,6 +746,7 @@ int smtp_bdat(struct session *s, const struct verb *v, char *arg)
 	if (!refused && s->bdat == BDAT_NONE) {
 		s->chunks = (struct data){ 0 };
 		s->bdat = BDAT_OPEN;
+		begin_copies(s);
 	}
 	enum rd r = read_chunk(s, &s->chunks, n, !refused);
 	if (r != RD_OK) {	/* the session ends: nothing of this message is kept */

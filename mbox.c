@@ -1,4 +1,5 @@
-/* mbox.c: delivery into Maildirs, as DJB describes them (cr.yp.to/proto/maildir.html).
+/* mbox.c: delivery into Maildirs, all or nothing, through a helper per recipient user
+ * (the Maildir work itself, as the user, is maildir.c's).
  *
  * Delivery is two-phase so that it is all or nothing over all recipients:
  *   prepare: write the copy into tmp/ under a unique name, fsync it;
@@ -7,353 +8,485 @@
  * between two commits (a rename or a directory fsync) can leave some recipients with the
  * message while the client is told to retry: a duplicate later, never a loss.
  *
- * The work on a user's files is done as that user.  As root, each recipient gets a
- * child (asuser.c) that drops to the user's uid and groups before it opens anything,
- * and the parent tells it "commit" or "abort" over a socketpair; the children write
- * in parallel, and a child that does not answer within DELIVERY_TIMEOUT_MS is killed
- * and the delivery fails (its recipient could have stopped it).  Privileged side.  In single-user mode the process already is the user
- * and runs the same steps itself.  No path below the home is followed through a
- * symlink (O_NOFOLLOW on every component and on the file).
+ * The work on a user's files is done as that user.  As root, each recipient user gets
+ * a helper process (asuser.c) at the first check of its mailbox (RCPT), which drops
+ * to the user's uid and groups before it opens anything and then serves this
+ * session's checks and deliveries for that user until the session ends: one fork,
+ * getpwnam and initgroups per user and session instead of per recipient and message,
+ * and the fork happens while the client still sends its envelope.  The helpers write
+ * in parallel.  A helper runs as its user, who may stop it (SIGSTOP) or make it hang
+ * on a file system of their own (FUSE, NFS): the parent never waits for one longer
+ * than --delivery-timeout, then kills it and has its tmp/ file removed, as the user,
+ * through the tmp/ descriptor the helper passed up, by a child that is itself given
+ * CLEANUP_TIMEOUT_MS.  The privileged process itself never touches a user's file.
+ * Privileged side.  In single-user mode the process already is the user and does a
+ * helper's work itself (maildir.h's worker).
  */
 #include "mbox.h"
 
 #include "asuser.h"
+#include "frame.h"
 #include "log.h"
+#include "maildir.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-
-/* One recipient's copy between prepare and commit. */
-struct tx {
-	int tmp, new;		/* the Maildir's tmp/ and new/ */
-	char name[NAME_MAX + 1];
+/* The parent's side: one helper. */
+struct helper {
+	char user[USER_NAME_MAX + 1];
+	uid_t uid;
+	gid_t gid;
+	struct asuser k;	/* k.fd == -1: gone (killed), to be swept */
+	int tmp;		/* its tmp/ (from its last check), or -1 */
+	char name[NAME_MAX + 1];	/* its copy in tmp/ while a delivery is open */
+	bool begun;		/* that copy was begun while the message arrived */
+	unsigned long used;	/* when it was last asked: the least recent one goes */
 };
 
-/* Open directory name below dirfd, creating it (0700) if missing, never through a
- * symlink.  A directory we create is made durable by syncing its parent. */
-static int subdir(int dirfd, const char *name)
+struct mbox {
+	const struct config *cfg;
+	struct worker *self;	/* single-user mode: this process does a helper's work */
+	struct helper *h;
+	size_t n, cap;
+	unsigned long tick;
+};
+
+struct mbox *mbox_open(const struct config *cfg)
 {
-	int fd = openat(dirfd, name, DIR_FLAGS);
-	if (fd != -1 || errno != ENOENT)
-		return fd;
-	if (mkdirat(dirfd, name, 0700) == -1 && errno != EEXIST)
-		return -1;
-	if (fsync(dirfd) == -1)
-		return -1;
-	return openat(dirfd, name, DIR_FLAGS);
+	struct mbox *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->cfg = cfg;
+	if (cfg->single && !(m->self = maildir_new(cfg, cfg->home, cfg->user))) {
+		free(m);
+		return NULL;
+	}
+	return m;
 }
 
-/* The Maildir directory: path is relative to home, or (single-user mode) absolute,
- * in which case its parent is the trusted base.  Components below the base are
- * opened with O_NOFOLLOW and created if missing. */
-static int open_maildir(const char *home, const char *path)
+static int find(const struct mbox *m, const char *user)
 {
-	char rel[PATH_MAX], base[PATH_MAX];
-	if (snprintf(rel, sizeof rel, "%s", path) >= (int)sizeof rel)
-		return errno = ENAMETOOLONG, -1;
-	if (rel[0] == '/') {
-		char *slash = strrchr(rel, '/');
-		snprintf(base, sizeof base, "%.*s", slash == rel ? 1 : (int)(slash - rel), rel);
-		memmove(rel, slash + 1, strlen(slash + 1) + 1);
-	} else if (snprintf(base, sizeof base, "%s", home) >= (int)sizeof base) {
-		return errno = ENAMETOOLONG, -1;
-	}
-	int fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char *save = NULL;
-	for (char *c = strtok_r(rel, "/", &save); c && fd != -1; c = strtok_r(NULL, "/", &save)) {
-		if (strcmp(c, ".") == 0)
-			continue;
-		int next = strcmp(c, "..") == 0 ? (errno = EINVAL, -1) : subdir(fd, c);
-		close_keep_errno(fd);
-		fd = next;
-	}
-	return fd;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->h[i].k.fd != -1 && strcmp(m->h[i].user, user) == 0)
+			return (int)i;
+	return -1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/* In a short-lived child as the user: remove a killed helper's copy. */
+static void unlink_copy(void *arg, const struct passwd *pw, int sock)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
+	const struct helper *h = arg;
+	(void)pw, (void)sock;
+	unlinkat(h->tmp, h->name, 0);
+}
+
+/* A killed helper's copy is removed by its user, relative to the tmp/ descriptor
+ * the helper passed up (never by a path, never following a symlink), within
+ * CLEANUP_TIMEOUT_MS.  The descriptor is hidden from children; a duplicate that is
+ * not rides into this one. */
+static void remove_copy(const struct mbox *m, struct helper *h)
+{
+	if (h->tmp == -1 || !h->name[0])
+		return;
+	struct helper copy = *h;
+	struct passwd pw = { .pw_name = h->user, .pw_uid = h->uid, .pw_gid = h->gid };
+	struct asuser k;
+	struct deadline d;
+	if ((copy.tmp = fcntl(h->tmp, F_DUPFD_CLOEXEC, 0)) == -1)
+		return;
+	deadline_in(&d, CLEANUP_TIMEOUT_MS);
+	if (asuser_start_pw(&k, m->cfg, &pw, unlink_copy, &copy) == 0)
+		asuser_end(&k, &d);
+	close(copy.tmp);
+	h->name[0] = '\0';
+}
+
+static void forget_tmp(struct helper *h)
+{
+	if (h->tmp == -1)
+		return;
+	asuser_unhide(h->tmp);
+	close(h->tmp);
+	h->tmp = -1;
+}
+
+/* A helper that failed to answer: killed now, its copy removed; swept later. */
+static void give_up(struct mbox *m, struct helper *h, const char *why)
+{
+	log_msg(LOG_WARNING, "mailbox of %s: %s; its helper killed", h->user, why);
+	asuser_kill(&h->k);
+	remove_copy(m, h);
+	forget_tmp(h);
+}
+
+/* Drop the helpers that are gone from the table. */
+static void sweep(struct mbox *m)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->h[i].k.fd != -1)
+			m->h[j++] = m->h[i];
+	m->n = j;
+}
+
+/* Start a helper for user (looked up here, in the parent, so that the helper and a
+ * cleanup child know its ids).  Returns its index, or -1. */
+static int start(struct mbox *m, const char *user)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 4;
+		struct helper *p = realloc(m->h, cap * sizeof *p);
+		if (!p)
 			return -1;
-		p += w;
-		n -= (size_t)w;
+		m->h = p;
+		m->cap = cap;
 	}
-	return 0;
+	errno = 0;
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		log_msg(LOG_ERR, "%s: no such user", user);
+		return -1;
+	}
+	struct helper *h = &m->h[m->n];
+	*h = (struct helper){ .uid = pw->pw_uid, .gid = pw->pw_gid, .tmp = -1 };
+	snprintf(h->user, sizeof h->user, "%s", pw->pw_name);
+	char *home = strdup(pw->pw_dir);
+	if (!home)
+		return -1;
+	struct passwd copy = { .pw_name = h->user, .pw_uid = h->uid, .pw_gid = h->gid,
+			       .pw_dir = home };
+	int rc = asuser_start_pw(&h->k, m->cfg, &copy, maildir_helper, (void *)m->cfg);
+	free(home);
+	if (rc == -1) {
+		log_msg(LOG_ERR, "%s: cannot start a delivery helper: %s", user, strerror(errno));
+		return -1;
+	}
+	/* Never blocked by a helper that does not read: a request is refused instead. */
+	fcntl(h->k.fd, F_SETFL, O_NONBLOCK);
+	asuser_hide(h->k.fd);
+	return (int)m->n++;
 }
 
-/* Copy bytes off..size of the spool to fd through a small buffer. */
-static int copy_slow(int spool, int fd, off_t off, off_t size)
+/* Send the request built in f (with fd unless -1): false when the helper cannot take
+ * it now (gone, or not reading: its socket buffer full). */
+static bool tell(struct helper *h, struct frame *f, int fd)
 {
-	char b[IO_BLOCK];
-	while (off < size) {
-		size_t want = size - off < (off_t)sizeof b ? (size_t)(size - off) : sizeof b;
-		ssize_t r = pread(spool, b, want, off);
+	return frame_send(h->k.fd, f, fd) == 0;
+}
+
+/* The helper's answer before d; its tmp/ descriptor, when one comes, replaces the
+ * one kept.  -1 when it is late or gone. */
+static int hear(struct helper *h, int32_t *rc, const struct deadline *d)
+{
+	size_t got = 0;
+	while (got < sizeof *rc) {
+		struct pollfd p = { .fd = h->k.fd, .events = POLLIN };
+		int r = poll(&p, 1, deadline_left(d));
 		if (r == -1 && errno == EINTR)
 			continue;
-		if (r <= 0)
-			return r == 0 ? (errno = EIO, -1) : -1;
-		if (write_all(fd, b, (size_t)r) == -1)
-			return -1;
-		off += r;
+		if (r == 0)
+			return errno = ETIMEDOUT, -1;
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { (char *)rc + got, sizeof *rc - got };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				      .msg_controllen = sizeof cbuf };
+		ssize_t n = r == -1 ? -1 : recvmsg(h->k.fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return errno = EIO, -1;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int))) {
+			forget_tmp(h);
+			memcpy(&h->tmp, CMSG_DATA(c), sizeof h->tmp);
+			asuser_hide(h->tmp);
+		}
+		got += (size_t)n;
 	}
 	return 0;
 }
 
-/* Across file systems (the memfd spool, a spool in a tmpfs) copy_file_range refuses
- * with EXDEV; sendfile still copies in the kernel, without a buffer of ours. */
-static int copy_sendfile(int spool, int fd, off_t off, off_t size)
+/* Ask helper i to check its mailbox, before d. */
+static enum mailbox check_at(struct mbox *m, int i, uint64_t size, const struct deadline *d)
 {
-	while (off < size) {
-		ssize_t n = sendfile(fd, spool, &off, (size_t)(size - off));
-		if (n > 0)
-			continue;
-		if (n == 0)
-			return errno = EIO, -1;		/* the spool is shorter than it should be */
-		if (errno == EINTR)
-			continue;
-		if (errno == EINVAL || errno == ENOSYS)
-			return copy_slow(spool, fd, off, size);
-		return -1;
+	struct helper *h = &m->h[i];
+	struct frame f = FRAME_INIT;
+	int32_t rc = MAILBOX_TEMPFAIL;
+	h->used = ++m->tick;
+	frame_begin(&f, H_CHECK);
+	frame_put_u64(&f, size);
+	if (!tell(h, &f, -1) || hear(h, &rc, d) == -1) {
+		give_up(m, h, errno == ETIMEDOUT ? "no answer to the check in time"
+						 : "the check failed");
+		rc = MAILBOX_TEMPFAIL;
+	} else if (rc < MAILBOX_OK || rc > MAILBOX_TEMPFAIL) {
+		rc = MAILBOX_TEMPFAIL;
 	}
-	return 0;
+	frame_free(&f);
+	return (enum mailbox)rc;
 }
 
-/* The one copy per recipient, done by the kernel (copy_file_range, else sendfile). */
-static int copy_body(int spool, int fd, off_t size)
+/* At most HELPERS_MAX at once: the one asked least recently ends first. */
+static void make_room(struct mbox *m)
 {
-	off_t off = 0;
-	while (off < size) {
-		ssize_t n = copy_file_range(spool, &off, fd, NULL, (size_t)(size - off), 0);
-		if (n > 0)
-			continue;
-		if (n == 0)
-			return errno = EIO, -1;		/* the spool is shorter than it should be */
-		if (errno == EINTR)
-			continue;
-		if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
-			return copy_sendfile(spool, fd, off, size);
-		return -1;
+	struct deadline d;
+	while (m->n >= HELPERS_MAX) {
+		size_t old = 0;
+		for (size_t i = 1; i < m->n; i++)
+			if (m->h[i].used < m->h[old].used)
+				old = i;
+		deadline_in(&d, REAP_GRACE_MS);
+		forget_tmp(&m->h[old]);
+		shutdown(m->h[old].k.fd, SHUT_WR);	/* it sees the end, and exits */
+		asuser_end(&m->h[old].k, &d);
+		sweep(m);
 	}
-	return 0;
 }
 
-/* DJB's unique name: <seconds>.M<usec>P<pid>Q<n>.<host>, plus ",S=<size>"; '/' and
- * ':' in the host name are written as \057 and \072 as the maildir spec asks. */
-static void unique_name(char *out, size_t n, const char *host, unsigned seq, off_t size)
+enum mailbox mbox_check(struct mbox *m, const char *user, uint64_t size)
 {
-	char h[128];	/* the host part may be cut: pid, time and Q keep it unique */
-	size_t j = 0;
-	for (const char *p = host; *p && j + 5 < sizeof h; p++) {
-		if (*p == '/' || *p == ':')
-			j += (size_t)snprintf(h + j, sizeof h - j, "\\%03o", (unsigned char)*p);
-		else
-			h[j++] = *p;
+	if (m->self)	/* the Maildir stays open for the delivery */
+		return maildir_check(m->self, size);
+	sweep(m);
+	int i = find(m, user);
+	if (i == -1) {
+		make_room(m);
+		if ((i = start(m, user)) == -1)
+			return MAILBOX_TEMPFAIL;
 	}
-	h[j] = '\0';
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	snprintf(out, n, "%lld.M%06ldP%ldQ%u.%s,S=%lld", (long long)tv.tv_sec,
-		 (long)tv.tv_usec, (long)getpid(), seq, h, (long long)size);
+	struct deadline d;
+	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
+	return check_at(m, i, size, &d);
 }
 
-static void tx_close(struct tx *t)
+/* The helper of user, ready to deliver (started and checked now if need be), or -1
+ * with an errno value in *err. */
+static int ready(struct mbox *m, const char *user, uint64_t size, const struct deadline *d,
+		 int *err)
 {
-	close_keep_errno(t->tmp);
-	close_keep_errno(t->new);
-	t->tmp = t->new = -1;
+	int i = find(m, user);
+	if (i == -1 && (i = start(m, user)) == -1)
+		return *err = EIO, -1;
+	if (m->h[i].tmp != -1)
+		return i;
+	enum mailbox r = check_at(m, i, size, d);
+	if (r == MAILBOX_OK)
+		return i;
+	*err = r == MAILBOX_FULL ? ENOSPC : EIO;
+	return -1;
 }
 
-/* Phase 1: the copy in tmp/, synced.  Returns 0 or an errno value; on failure
- * nothing is left in tmp/. */
-static int prepare(struct tx *t, const struct config *cfg, const char *home,
-		   const struct priv_rcpt *r, int spool, off_t size, unsigned seq)
+/* Helper i writes its copy into tmp/ (the answer is heard later). */
+static int ask_prepare(struct mbox *m, int i, const struct priv_rcpt *r, int spool,
+		       off_t size, unsigned seq, enum h_type type)
 {
-	t->tmp = t->new = -1;
-	int md = open_maildir(home, cfg->maildir);
-	if (md == -1)
-		return errno;
-	int cur = subdir(md, "cur");	/* a Maildir must have all three */
-	close_keep_errno(cur);
-	if (cur != -1) {
-		t->tmp = subdir(md, "tmp");
-		t->new = t->tmp == -1 ? -1 : subdir(md, "new");
-	}
-	close_keep_errno(md);
-	if (t->new == -1) {
-		tx_close(t);
-		return errno;
-	}
-	unique_name(t->name, sizeof t->name, cfg->hostname, seq, (off_t)r->headlen + size);
-	int fd = openat(t->tmp, t->name,
-			O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		tx_close(t);
-		return errno;
-	}
-	/* The copy's size is known: reserving its blocks first spares ext4 the delayed
-	 * allocation of every page (a 10 MB message: about 10% more MB/s in make bench)
-	 * and reports a full disk or quota before anything is written. */
-	if ((fallocate(fd, 0, 0, (off_t)r->headlen + size) == -1 &&
-	     errno != EOPNOTSUPP && errno != ENOSYS) ||
-	    write_all(fd, r->head, r->headlen) == -1 || copy_body(spool, fd, size) == -1 ||
-	    fsync(fd) == -1) {
-		close_keep_errno(fd);
-		goto fail;
-	}
-	if (close(fd) == -1)
-		goto fail;
-	return 0;
-fail:;
-	int e = errno;
-	unlinkat(t->tmp, t->name, 0);
-	tx_close(t);
-	return e;
+	struct helper *h = &m->h[i];
+	struct frame f = FRAME_INIT;
+	h->used = ++m->tick;
+	if (!h->begun)
+		maildir_name(h->name, sizeof h->name, m->cfg->hostname, h->k.pid, seq);
+	h->begun = false;
+	frame_begin(&f, type);
+	frame_put_u64(&f, (uint64_t)size);
+	frame_put_str(&f, h->name);
+	frame_put_bytes(&f, r->head, r->headlen);
+	bool ok = tell(h, &f, spool);
+	frame_free(&f);
+	if (!ok)
+		give_up(m, h, "cannot send the delivery");
+	return ok ? 0 : EIO;
 }
 
-/* Phase 2: move the copy into new/ and make that durable. */
-static int commit(struct tx *t)
+/* Helper i's answer to the request sent last: 0, an errno value, or EIO for a helper
+ * that is late (then killed, its copy removed). */
+static int answer(struct mbox *m, int i, const struct deadline *d)
 {
-	int rc = 0;
-	if (renameat(t->tmp, t->name, t->new, t->name) == -1) {
-		rc = errno;
-		unlinkat(t->tmp, t->name, 0);
-	} else if (fsync(t->new) == -1) {
-		rc = errno;
+	struct helper *h = &m->h[i];
+	int32_t rc;
+	if (hear(h, &rc, d) == -1) {
+		give_up(m, h, errno == ETIMEDOUT ? "no answer to the delivery in time"
+						 : "the helper ended");
+		return EIO;
 	}
-	tx_close(t);
+	if (rc)	/* the helper removed its copy itself */
+		h->name[0] = '\0';
 	return rc;
 }
 
-static void abort_tx(struct tx *t)
+/* Helper i commits or aborts its prepared copy; 0 or an errno value. */
+static int finish(struct mbox *m, int i, enum h_type verdict, const struct deadline *d)
 {
-	if (t->tmp != -1)
-		unlinkat(t->tmp, t->name, 0);
-	tx_close(t);
+	struct helper *h = &m->h[i];
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, verdict);
+	bool ok = tell(h, &f, -1);
+	frame_free(&f);
+	if (!ok) {
+		give_up(m, h, "cannot send the verdict");
+		return EIO;
+	}
+	int rc = answer(m, i, d);
+	h->name[0] = '\0';
+	return rc;
 }
 
-/* ---- single-user mode: this process is the user ---- */
-
-static int deliver_here(const struct config *cfg, int spool, off_t size,
-			const struct priv_rcpt *rcpt, size_t n, unsigned seq)
+/* The helpers of rcpt[0..n), started and checked if need be (-1 for one that cannot
+ * be), into hi[]; 0, or the first failure's errno value. */
+static int helpers_of(struct mbox *m, const struct priv_rcpt *rcpt, size_t n, int *hi,
+		      uint64_t size, const struct deadline *d)
 {
-	struct tx *t = calloc(n, sizeof *t);
-	if (!t)
-		return ENOMEM;
 	int err = 0;
-	size_t ready = 0;
-	while (ready < n && !err)
-		if ((err = prepare(&t[ready], cfg, cfg->home, &rcpt[ready], spool, size, seq)) == 0)
-			ready++;
-	for (size_t i = 0; i < ready; i++) {
-		int rc = err ? (abort_tx(&t[i]), 0) : commit(&t[i]);
-		if (rc && !err)
-			err = rc;
-	}
-	free(t);
-	return err;
+	for (size_t i = 0; i < n; i++)
+		if ((hi[i] = ready(m, rcpt[i].user, size, d, &err)) == -1)
+			return err;
+	return 0;
 }
 
-/* ---- as root: one child per recipient, running as that recipient ---- */
-
-/* What a recipient's child is to do. */
-struct job {
-	const struct config *cfg;
-	const struct priv_rcpt *r;
-	int spool;
-	off_t size;
-	unsigned seq;
-};
-
-/* In the child, as the recipient: prepare, answer, then commit or abort as told. */
-static void child(void *arg, const struct passwd *pw, int sock)
+void mbox_begin(struct mbox *m, int spool, const struct priv_rcpt *rcpt, size_t n,
+		unsigned seq)
 {
-	const struct job *j = arg;
-	struct tx t;
-	int rc = prepare(&t, j->cfg, pw->pw_dir, j->r, j->spool, j->size, j->seq);
-	(void)!send(sock, &rc, sizeof rc, MSG_NOSIGNAL);
-	if (rc)
+	if (m->self) {
+		maildir_begin(m->self, spool, rcpt, n, seq);
 		return;
-	char verdict = 0;
-	if (read(sock, &verdict, 1) == 1 && verdict == 'c') {
-		rc = commit(&t);
-		(void)!send(sock, &rc, sizeof rc, MSG_NOSIGNAL);
-	} else {
-		abort_tx(&t);	/* told to, or the parent is gone */
+	}
+	struct deadline d;
+	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
+	sweep(m);
+	/* A helper that cannot begin is left to mbox_deliver(), which tries again. */
+	for (size_t i = 0; i < n; i++) {
+		int err, k = ready(m, rcpt[i].user, 0, &d, &err);
+		if (k == -1)
+			continue;
+		struct helper *h = &m->h[k];
+		struct frame f = FRAME_INIT;
+		maildir_name(h->name, sizeof h->name, m->cfg->hostname, h->k.pid, seq);
+		frame_begin(&f, H_BEGIN);
+		frame_put_u64(&f, 0);
+		frame_put_str(&f, h->name);
+		frame_put_bytes(&f, rcpt[i].head, rcpt[i].headlen);
+		h->begun = tell(h, &f, spool);
+		if (!h->begun)
+			give_up(m, h, "cannot send the delivery");
+		frame_free(&f);
 	}
 }
 
-/* One child's answer: 0 or an errno value; a child that died or is late failed. */
-static int answer(struct asuser *k, const char *user, const struct deadline *d)
+void mbox_more(struct mbox *m, uint64_t size)
 {
-	int rc;
-	if (asuser_recv(k, &rc, sizeof rc, d) == 0)
-		return rc;
-	if (errno == ETIMEDOUT)
-		log_msg(LOG_WARNING, "delivery to %s: no answer in time, given up", user);
-	return EIO;
+	if (m->self)
+		maildir_more(m->self, size);
+	for (size_t i = 0; i < m->n; i++) {
+		struct helper *h = &m->h[i];
+		if (h->k.fd == -1 || !h->begun)
+			continue;
+		struct frame f = FRAME_INIT;
+		frame_begin(&f, H_MORE);
+		frame_put_u64(&f, size);
+		tell(h, &f, -1);	/* only a hint: a helper not reading misses it */
+		frame_free(&f);
+	}
 }
 
-static int deliver_as_users(const struct config *cfg, int spool, off_t size,
+void mbox_discard(struct mbox *m)
+{
+	if (m->self)
+		maildir_drop(m->self);
+	struct deadline d;
+	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
+	for (size_t i = 0; i < m->n; i++)
+		if (m->h[i].k.fd != -1 && m->h[i].begun) {
+			m->h[i].begun = false;
+			finish(m, (int)i, H_ABORT, &d);
+		}
+	sweep(m);
+}
+
+static int deliver_as_users(struct mbox *m, int spool, off_t size,
 			    const struct priv_rcpt *rcpt, size_t n, unsigned seq)
 {
-	struct asuser *k = calloc(n, sizeof *k);
-	struct job *j = calloc(n, sizeof *j);
-	int *rc = calloc(n, sizeof *rc);
-	if (!k || !j || !rc) {
-		free(k), free(j), free(rc);
+	int *hi = calloc(n, sizeof *hi), *rc = calloc(n, sizeof *rc);
+	if (!hi || !rc) {
+		free(hi), free(rc);
 		return ENOMEM;
 	}
 	struct deadline d;
-	deadline_in(&d, DELIVERY_TIMEOUT_MS);
+	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
 	int err = 0;
-	size_t started = 0;
-	while (started < n && !err) {
-		j[started] = (struct job){ cfg, &rcpt[started], spool, size, seq };
-		if (asuser_start(&k[started], cfg, rcpt[started].user, child, &j[started]) == -1)
-			err = errno;
-		else
-			started++;
+	size_t asked = 0;
+	/* All helpers first (their indexes stay valid: sweep() runs only at the end). */
+	err = helpers_of(m, rcpt, n, hi, (uint64_t)size, &d);
+	/* Then every copy at once, the helpers writing in parallel.  One recipient alone
+	 * is all or nothing by itself: its helper commits at once, which spares a round
+	 * trip per message. */
+	enum h_type type = n == 1 ? H_DELIVER : H_PREPARE;
+	while (asked < n && !err) {
+		err = rc[asked] = ask_prepare(m, hi[asked], &rcpt[asked], spool, size, seq, type);
+		asked++;
 	}
-	for (size_t i = 0; i < started; i++)
-		if ((rc[i] = answer(&k[i], rcpt[i].user, &d)) != 0 && !err)
+	for (size_t i = 0; i < asked; i++)
+		if (rc[i] == 0 && (rc[i] = answer(m, hi[i], &d)) && !err)
 			err = rc[i];
-	char verdict = err ? 'a' : 'c';
-	for (size_t i = 0; i < started; i++)
-		if (rc[i] == 0)
-			(void)!asuser_send(&k[i], &verdict, 1);
-	for (size_t i = 0; i < started && verdict == 'c'; i++) {
-		int c = answer(&k[i], rcpt[i].user, &d);
+	if (type == H_DELIVER) {
+		if (asked)
+			m->h[hi[0]].name[0] = '\0';	/* in new/, or removed */
+		asked = 0;
+	}
+	/* Only when every copy is in tmp/ does any go into new/.  The second phase has
+	 * a deadline of its own: the helpers that were on time must not be killed
+	 * because another one was late. */
+	enum h_type verdict = err ? H_ABORT : H_COMMIT;
+	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
+	for (size_t i = 0; i < asked; i++) {
+		if (rc[i])
+			continue;
+		int c = finish(m, hi[i], verdict, &d);
 		if (c && !err)
 			err = c;
 	}
-	for (size_t i = 0; i < started; i++)
-		asuser_end(&k[i], &d);
-	free(k), free(j), free(rc);
+	free(hi), free(rc);
+	sweep(m);
 	return err;
 }
 
-int mbox_deliver(const struct config *cfg, int spool, off_t size,
-		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
+int mbox_deliver(struct mbox *m, int spool, off_t size, const struct priv_rcpt *rcpt,
+		 size_t n, unsigned seq)
 {
-	if (cfg->single)
-		return deliver_here(cfg, spool, size, rcpt, n, seq);
-	return deliver_as_users(cfg, spool, size, rcpt, n, seq);
+	if (m->self)
+		return maildir_deliver(m->self, spool, size, rcpt, n, seq);
+	return deliver_as_users(m, spool, size, rcpt, n, seq);
+}
+
+void mbox_close(struct mbox *m)
+{
+	if (!m)
+		return;
+	maildir_free(m->self);
+	/* Every helper sees its link close at once and exits; they are reaped together,
+	 * a late one killed. */
+	for (size_t i = 0; i < m->n; i++) {
+		struct helper *h = &m->h[i];
+		forget_tmp(h);
+		if (h->k.fd != -1) {
+			asuser_unhide(h->k.fd);
+			shutdown(h->k.fd, SHUT_WR);
+		}
+	}
+	struct deadline d;
+	deadline_in(&d, REAP_GRACE_MS);
+	for (size_t i = 0; i < m->n; i++)
+		if (m->h[i].k.fd != -1)
+			asuser_end(&m->h[i].k, &d);
+	free(m->h);
+	free(m);
 }

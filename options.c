@@ -30,6 +30,7 @@ void options_defaults(struct config *cfg)
 		.tty_max_lines = DEFAULT_TTY_MAX_LINES,
 		.tty_max_bytes = DEFAULT_TTY_MAX_BYTES,
 		.tty_timeout = DEFAULT_TTY_TIMEOUT,
+		.delivery_timeout = DEFAULT_DELIVERY_TIMEOUT,
 		.privsep_user = DEFAULT_PRIVSEP_USER,
 		.privsep_dir = DEFAULT_PRIVSEP_DIR,
 	};
@@ -66,6 +67,9 @@ static void usage(FILE *f)
 	      "  --tty-max-lines N      lines of a message shown on a terminal (default 64)\n"
 	      "  --tty-max-bytes N      bytes of a message shown on a terminal (default 8192)\n"
 	      "  --tty-timeout SECONDS  time a terminal may take to accept it (default 5)\n"
+	      "  --delivery-timeout SECONDS\n"
+	      "                         time a recipient's mailbox may take for a check or\n"
+	      "                         a delivery before it fails with 451 (default 60)\n"
 	      "  --privsep-user NAME    as root, run the dialogue as NAME (default smtp-session)\n"
 	      "  --privsep-dir DIR      ... with the empty DIR as its root\n"
 	      "                         (default /var/lib/smtp-session/empty)\n"
@@ -117,7 +121,7 @@ static char *domain_list(const char *list)
 enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
        O_MAXRCPT, O_MAXMSGS, O_TIMEOUT, O_SESSION_TIMEOUT, O_MAXERRORS, O_LOGFILE, O_AUTH,
        O_REQUIRE_AUTH, O_PAM_SERVICE, O_AUTH_DELAY, O_SEND, O_NOSEND, O_UTMP, O_TTYLINES,
-       O_TTYBYTES, O_TTYTIMEOUT, O_PRIVSEP_USER, O_PRIVSEP_DIR, O_PROXY, O_LMTP,
+       O_TTYBYTES, O_TTYTIMEOUT, O_DELIVERY_TIMEOUT, O_PRIVSEP_USER, O_PRIVSEP_DIR, O_PROXY, O_LMTP,
        O_HELP, O_VERSION,
        O_TLS = 512, O_TLS_CERT, O_TLS_KEY, O_REQUIRE_TLS, O_TLS_TICKET_KEY };
 
@@ -144,6 +148,7 @@ static const struct option options[] = {
 	{ "tty-max-lines", required_argument, NULL, O_TTYLINES },
 	{ "tty-max-bytes", required_argument, NULL, O_TTYBYTES },
 	{ "tty-timeout", required_argument, NULL, O_TTYTIMEOUT },
+	{ "delivery-timeout", required_argument, NULL, O_DELIVERY_TIMEOUT },
 	{ "privsep-user", required_argument, NULL, O_PRIVSEP_USER },
 	{ "privsep-dir", required_argument, NULL, O_PRIVSEP_DIR },
 	{ "proxy", no_argument, NULL, O_PROXY },
@@ -305,6 +310,11 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 			if (!addr_number(optarg, 1, 3600, &n))
 				bad_usage("--tty-timeout: seconds, from 1 to 3600");
 			cfg->tty_timeout = (unsigned)n;
+			break;
+		case O_DELIVERY_TIMEOUT:
+			if (!addr_number(optarg, 1, 3600, &n))
+				bad_usage("--delivery-timeout: seconds, from 1 to 3600");
+			cfg->delivery_timeout = (unsigned)n;
 			break;
 		case O_PRIVSEP_USER: cfg->privsep_user = optarg; break;
 		case O_PRIVSEP_DIR:

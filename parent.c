@@ -41,6 +41,9 @@ struct parent {
 	unsigned tty_children;		/* terminal children started (TTY_CHILDREN_MAX) */
 	bool loopback;			/* the client is on a loopback address (main.c) */
 	bool authenticated;		/* an AUTH of this session succeeded, here */
+	struct mbox *mbox;		/* the recipients' delivery helpers */
+	bool begun;			/* PS_BEGIN came: the pending ones are being written */
+	uint32_t begun_seq;		/* ... for the message with this sequence */
 	const char *why;		/* why the session broke the protocol */
 };
 
@@ -181,6 +184,12 @@ static int serve_rcpt(struct parent *p)
 		return fatal(p, "malformed recipient");
 	if (!looked_up(p, r.user))
 		return fatal(p, "recipient never looked up");
+	if (p->begun)
+		return fatal(p, "recipient after the copies were begun");
+	const struct pending *q = (const struct pending *)p->pend.p;
+	for (size_t i = 0; i < p->npend; i++)	/* the session sends each user once */
+		if (strcmp(q[i].user, r.user) == 0)
+			return fatal(p, "the same recipient twice");
 	if (p->npend >= p->cfg->max_rcpt)
 		return fatal(p, "too many recipients");
 	if (!(r.head = malloc(n + 1)))
@@ -190,6 +199,34 @@ static int serve_rcpt(struct parent *p)
 	buf_add(&p->pend, &r, sizeof r);
 	p->npend++;
 	return 0;
+}
+
+/* PS_CHECK: a looked-up user's mailbox, for a message of the declared size. */
+static int serve_check(struct parent *p)
+{
+	char user[USER_NAME_MAX + 1];
+	frame_get_str(&p->in, user, USER_NAME_MAX);
+	uint64_t size = frame_get_u64(&p->in);
+	if (!frame_done(&p->in) || p->npend)
+		return fatal(p, "malformed or out-of-order mailbox check");
+	if (!looked_up(p, user))
+		return fatal(p, "mailbox check for a user never looked up");
+	if (size > p->cfg->max_size)	/* MAIL refuses such a SIZE (RFC 1870 6.1) */
+		return fatal(p, "mailbox check over --max-size");
+	enum mailbox r = mbox_check(p->mbox, user, size);
+	frame_begin(&p->out, PS_CHECK_ANS);
+	frame_put_u32(&p->out, r);
+	return answer(p);
+}
+
+/* The pending recipients as mbox.c takes them (pointing into p->pend), or NULL. */
+static struct priv_rcpt *mailbox_rcpts(struct parent *p)
+{
+	struct pending *r = (struct pending *)p->pend.p;
+	struct priv_rcpt *pr = calloc(p->npend, sizeof *pr);
+	for (size_t i = 0; pr && i < p->npend; i++)
+		pr[i] = (struct priv_rcpt){ r[i].user, r[i].head, r[i].headlen };
+	return pr;
 }
 
 /* The spool must be a regular file with the declared bytes; a memory file that could
@@ -224,13 +261,13 @@ static int serve_deliver(struct parent *p)
 		return fatal(p, bad);
 	if (size > p->cfg->max_size)
 		return fatal(p, "message over --max-size");
-	struct pending *r = (struct pending *)p->pend.p;
-	struct priv_rcpt *pr = calloc(p->npend, sizeof *pr);
+	if (p->begun && seq != p->begun_seq)
+		return fatal(p, "delivery of another message than the one begun");
+	p->begun = false;
+	struct priv_rcpt *pr = mailbox_rcpts(p);
 	if (!pr)
 		return fatal(p, "out of memory");
-	for (size_t i = 0; i < p->npend; i++)
-		pr[i] = (struct priv_rcpt){ r[i].user, r[i].head, r[i].headlen };
-	int err = mbox_deliver(p->cfg, p->in.fd, (off_t)size, pr, p->npend, seq);
+	int err = mbox_deliver(p->mbox, p->in.fd, (off_t)size, pr, p->npend, seq);
 	free(pr);
 	clear_pending(p);
 	frame_begin(&p->out, PS_DELIVER_ANS);
@@ -248,6 +285,53 @@ static bool send_allowed(const struct parent *p)
 	case SEND_LOCAL: return p->loopback;
 	default: return false;
 	}
+}
+
+/* PS_BEGIN: the pending recipients' copies are begun while the message arrives.  The
+ * spool grows until PS_DELIVER, so it need only be a regular file here. */
+static int serve_begin(struct parent *p)
+{
+	uint32_t seq = frame_get_u32(&p->in);
+	struct stat st;
+	if (!frame_done(&p->in) || !p->npend || p->begun)
+		return fatal(p, "malformed or out-of-order begin");
+	if (fstat(p->in.fd, &st) == -1 || !S_ISREG(st.st_mode))
+		return fatal(p, "spool is not a regular file");
+	const struct pending *r = (const struct pending *)p->pend.p;
+	for (size_t i = 0; i < p->npend; i++)
+		if (!r[i].headlen)
+			return fatal(p, "begin without a header block");
+	struct priv_rcpt *pr = mailbox_rcpts(p);
+	if (!pr)
+		return fatal(p, "out of memory");
+	mbox_begin(p->mbox, p->in.fd, pr, p->npend, seq);
+	free(pr);
+	p->begun = true;
+	p->begun_seq = seq;
+	return 0;
+}
+
+/* PS_MORE: the begun message's spool has grown to size bytes. */
+static int serve_more(struct parent *p)
+{
+	uint64_t size = frame_get_u64(&p->in);
+	if (!frame_done(&p->in) || !p->begun)
+		return fatal(p, "malformed or out-of-order progress");
+	if (size > p->cfg->max_size)
+		return fatal(p, "message over --max-size");
+	mbox_more(p->mbox, size);
+	return 0;
+}
+
+/* PS_DISCARD: the begun message was refused; its copies are dropped. */
+static int serve_discard(struct parent *p)
+{
+	if (!frame_done(&p->in) || !p->begun)
+		return fatal(p, "malformed or out-of-order discard");
+	mbox_discard(p->mbox);
+	clear_pending(p);
+	p->begun = false;
+	return 0;
 }
 
 /* PS_TTY_CHECK and PS_TTY_WRITE: one answer per pending recipient. */
@@ -308,6 +392,10 @@ static const struct request {
 	[PS_DELIVER] = { serve_deliver, 8 + 4, true },
 	[PS_TTY_CHECK] = { serve_tty, 0 + 1, false },
 	[PS_TTY_WRITE] = { serve_tty, 4 + TTY_TEXT_MAX, false },
+	[PS_CHECK] = { serve_check, 4 + USER_NAME_MAX + 8, false },
+	[PS_BEGIN] = { serve_begin, 4, true },
+	[PS_MORE] = { serve_more, 8, false },
+	[PS_DISCARD] = { serve_discard, 0 + 1, false },
 };
 
 /* The payload bound of a request type, 0 for a type that is no request.  (An empty
@@ -320,8 +408,8 @@ static size_t limit(uint16_t type)
 int parent_serve(const struct config *cfg, int sock, bool loopback, const char **why)
 {
 	struct parent p = { .cfg = cfg, .sock = sock, .in = FRAME_INIT, .out = FRAME_INIT,
-			    .loopback = loopback };
-	int rc = 0;
+			    .loopback = loopback, .mbox = mbox_open(cfg) };
+	int rc = p.mbox ? 0 : fatal(&p, "out of memory");
 	while (rc == 0) {
 		if (frame_recv(sock, &p.in, 0, limit) == -1) {
 			if (errno != 0)
@@ -338,6 +426,7 @@ int parent_serve(const struct config *cfg, int sock, bool loopback, const char *
 		frame_clear(&p.in);
 	}
 	*why = p.why;
+	mbox_close(p.mbox);
 	clear_pending(&p);
 	buf_free(&p.pend);
 	buf_free(&p.users);

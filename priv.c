@@ -137,6 +137,21 @@ enum authn priv_auth(const struct config *cfg, const char *user, const char *pas
 	return (enum authn)r;
 }
 
+enum mailbox priv_check(const struct config *cfg, const char *user, unsigned long long size)
+{
+	(void)cfg;
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, PS_CHECK);
+	frame_put_str(&f, user);
+	frame_put_u64(&f, size);
+	if (!ask(&f, -1, PS_CHECK_ANS, 4))
+		return frame_free(&f), MAILBOX_TEMPFAIL;
+	uint32_t r = frame_get_u32(&f);
+	if (!done(&f) || r > MAILBOX_TEMPFAIL)
+		return broken = true, MAILBOX_TEMPFAIL;
+	return (enum mailbox)r;
+}
+
 /* The recipients of the next request, one PS_RCPT frame each. */
 static bool send_rcpts(struct frame *f, const char *const *users, const struct priv_rcpt *r,
 		       size_t n)
@@ -151,13 +166,45 @@ static bool send_rcpts(struct frame *f, const char *const *users, const struct p
 	return true;
 }
 
+void priv_begin(const struct config *cfg, int spool, const struct priv_rcpt *rcpt, size_t n,
+		unsigned seq)
+{
+	(void)cfg;
+	struct frame f = FRAME_INIT;
+	if (send_rcpts(&f, NULL, rcpt, n)) {
+		frame_begin(&f, PS_BEGIN);
+		frame_put_u32(&f, seq);
+		ask(&f, spool, 0, 0);
+	}
+	frame_free(&f);
+}
+
+void priv_more(const struct config *cfg, unsigned long long size)
+{
+	(void)cfg;
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, PS_MORE);
+	frame_put_u64(&f, size);
+	ask(&f, -1, 0, 0);
+	frame_free(&f);
+}
+
+void priv_discard(const struct config *cfg)
+{
+	(void)cfg;
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, PS_DISCARD);
+	ask(&f, -1, 0, 0);
+	frame_free(&f);
+}
+
 int priv_deliver(const struct config *cfg, int spool, off_t size,
 		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
 {
 	(void)cfg;
 	struct frame f = FRAME_INIT;
 	int err = EIO;
-	if (send_rcpts(&f, NULL, rcpt, n)) {
+	if (!rcpt || send_rcpts(&f, NULL, rcpt, n)) {
 		frame_begin(&f, PS_DELIVER);
 		frame_put_u64(&f, (uint64_t)size);
 		frame_put_u32(&f, seq);

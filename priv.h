@@ -45,6 +45,24 @@ enum lookup {
  * domain)?  On LOOKUP_OK the user's name is in user[USER_NAME_MAX + 1]. */
 enum lookup priv_lookup(const struct config *cfg, const char *local, char *user);
 
+/* RFC 5321 4.2.5 leaves one reply for all recipients after DATA, so a recipient whose
+ * mailbox cannot take the message is found at RCPT instead, where it costs only that
+ * recipient (and its sender retries it alone). */
+enum mailbox {
+	MAILBOX_OK,
+	MAILBOX_NOTDIR,		/* a part is not a directory: 450 4.2.0 */
+	MAILBOX_DENIED,		/* a part the user cannot write: 450 4.2.0 */
+	MAILBOX_BROKEN,		/* cannot be opened or made otherwise: 450 4.2.0 */
+	MAILBOX_FULL,		/* no room for the declared size (disk or quota): 452 4.2.2 */
+	MAILBOX_TEMPFAIL,	/* no answer in time, no helper: 451 4.3.0 */
+};
+
+/* Check, as the user, that user's Maildir (made when missing, with tmp/ new/ cur/)
+ * can take a message of size bytes (MAIL's SIZE=, RFC 1870; 0 when not declared):
+ * every part a directory the user can write, room on the file system and in the
+ * user's quota. */
+enum mailbox priv_check(const struct config *cfg, const char *user, unsigned long long size);
+
 /* One recipient of a delivery: the user, and the header block written before the
  * message for this copy (Return-Path, Delivered-To, Received). */
 struct priv_rcpt {
@@ -60,6 +78,16 @@ struct priv_rcpt {
  * this process. */
 int priv_deliver(const struct config *cfg, int spool, off_t size,
 		 const struct priv_rcpt *rcpt, size_t n, unsigned seq);
+
+/* Optional, before priv_deliver(): the copies for these recipients (all mailboxes)
+ * are begun now, from the spool as it grows, so that they are written while the
+ * message arrives rather than after it.  priv_more() tells how far the spool is;
+ * priv_deliver() with rcpt NULL (the recipients are known) completes them, and
+ * priv_discard() drops them when the message is refused.  None of these waits. */
+void priv_begin(const struct config *cfg, int spool, const struct priv_rcpt *rcpt, size_t n,
+		unsigned seq);
+void priv_more(const struct config *cfg, unsigned long long size);
+void priv_discard(const struct config *cfg);
 
 enum authn {
 	AUTHN_OK,		/* 235 */

@@ -18,7 +18,9 @@
  * answer type sent as a request, a payload over the type's bound (or over FRAME_MAX),
  * a frame cut short, a field that does not parse or bytes left after the last field,
  * a descriptor where none belongs or none where one must be, a request out of order
- * (see "pending"), a recipient that no LOOKUP of this session returned, an AUTH after
+ * (see "pending"), a recipient that no LOOKUP of this session returned or that is
+ * pending already, a PS_CHECK or PS_MORE over --max-size, PS_MORE or PS_DISCARD
+ * without PS_BEGIN, a PS_DELIVER of another sequence than the one begun, an AUTH after
  * AUTH_MAX_FAILURES failures, an AUTH user name utf8_user_name_ok() refuses (the
  * session answers those 535 itself), more than cfg->max_rcpt recipients, a terminal
  * request --send does not allow (the parent finds the client's address itself,
@@ -42,17 +44,28 @@
  *                                                           str user ("" unless OK)
  *  PS_AUTH     str user, str password,       PS_AUTH_ANS    u32 enum authn
  *              str client address or ""                     str user PAM settled on
+ *  PS_CHECK    str user (from a LOOKUP),     PS_CHECK_ANS   u32 enum mailbox (priv.h),
+ *              u64 SIZE= (<= --max-size)     checked as the user, within
+ *                                            --delivery-timeout
  *  PS_RCPT     str user (from a LOOKUP),     none: one recipient of the next
  *              str header block              PS_DELIVER, PS_TTY_CHECK or PS_TTY_WRITE
  *                                            ("pending"; the header block must be ""
  *                                            for the terminal requests)
  *  PS_DELIVER  u64 size, u32 sequence,       PS_DELIVER_ANS u32 0 or an errno value
- *              + the spool's descriptor
+ *              + the spool's descriptor      (EIO also when a helper was too late)
+ *  PS_BEGIN    u32 sequence,                 none: the pending (mailbox) recipients'
+ *              + the spool's descriptor      copies are begun while the message
+ *              (still growing: a regular     arrives; the next PS_DELIVER must carry
+ *              file, not yet sealed)         this sequence.  No PS_RCPT until then.
+ *  PS_MORE     u64 spool bytes so far        none (after PS_BEGIN: a hint)
+ *  PS_DISCARD  (nothing)                     none: the begun copies are dropped, the
+ *                                            pending recipients forgotten
  *  PS_TTY_CHECK (nothing)                    one PS_TTY_ANS per pending recipient, in
  *  PS_TTY_WRITE bytes text (tty_render())    order: u32 enum tty_result, str tty line
  *
  * Each answer comes before the child sends its next request, so there is never more
- * than one request in flight; PS_LOG and PS_RCPT need none.
+ * than one request in flight; PS_LOG, PS_RCPT, PS_BEGIN, PS_MORE and PS_DISCARD need
+ * none.
  */
 #ifndef PRIVSEP_H
 #define PRIVSEP_H
@@ -71,6 +84,11 @@ enum ps_type {
 	PS_TTY_CHECK,
 	PS_TTY_WRITE,
 	PS_TTY_ANS,
+	PS_CHECK,
+	PS_CHECK_ANS,
+	PS_BEGIN,
+	PS_MORE,
+	PS_DISCARD,
 	PS_TYPE_END,	/* not a type: one past the last */
 };
 

@@ -45,6 +45,7 @@ struct data {
 	bool cr;			/* BDAT: the last chunk ended in a CR (its LF may follow) */
 	size_t line;			/* BDAT: octets of the line so far, without CRLF */
 	int werr;			/* errno of a failed spool write */
+	unsigned long long spooled, told;	/* bytes in the spool; told the parent */
 	/* ibuf[from..to): message text, unstuffed and with LF line ends, not yet in the
 	 * spool.  Each line is moved down over input already parsed (a line loses its CR
 	 * and maybe a dot, so it always fits) and written out before fill() reuses ibuf:
@@ -82,6 +83,9 @@ struct session {
 	struct data chunks;		/* what the BDAT chunks so far held */
 	unsigned transactions;		/* MAIL commands accepted (RFC 9422 MAILMAX) */
 	char sender[PATH_LEN_MAX + 1];	/* MAIL FROM, without <> */
+	unsigned long long declared;	/* MAIL's SIZE= (RFC 1870), 0 if none */
+	char msgid[64], date[64];	/* the message's id and date, from its start */
+	bool begun;			/* the mailboxes' copies are being written */
 	struct buf rcpts;		/* struct rcpt[nrcpt] */
 	size_t nrcpt;
 	struct buf accepted;		/* --lmtp: struct accepted[naccepted], each RCPT
@@ -137,5 +141,8 @@ int spool_fd(void);
 
 /* Release what data.c holds for the session. */
 void data_free(struct session *s);
+
+/* The transaction is forgotten (reset_transaction()): copies begun are dropped. */
+void data_reset(struct session *s);
 
 #endif

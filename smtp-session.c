@@ -128,6 +128,7 @@ bool tty_budget(struct session *s, size_t n)
 
 void reset_transaction(struct session *s)
 {
+	data_reset(s);
 	s->sender[0] = '\0';
 	s->mode = MODE_MAIL;
 	s->smtputf8 = false;
@@ -200,6 +201,7 @@ static int mail_params(struct session *s, char *p, bool *utf8)
 {
 	bool size = false, body = false, auth = false;
 	*utf8 = false;
+	s->declared = 0;
 	char *save = NULL;
 	for (char *kw = strtok_r(p, " ", &save); kw; kw = strtok_r(NULL, " ", &save)) {
 		char *val = strchr(kw, '=');
@@ -213,6 +215,7 @@ static int mail_params(struct session *s, char *p, bool *utf8)
 				return reply(s, 552, "5.3.4",
 					     "Message size exceeds fixed maximum message size");
 			size = true;
+			s->declared = n;	/* each RCPT checks the mailbox for it */
 		} else if (strcasecmp(kw, "BODY") == 0) {
 			if (body || !val || (strcasecmp(val, "7BIT") && strcasecmp(val, "8BITMIME")))
 				return reply(s, 501, "5.5.4", "Syntax: BODY=7BIT or BODY=8BITMIME");
@@ -381,6 +384,30 @@ static int send_rcpt(struct session *s, const struct addr *a, const char *user)
 	}
 }
 
+/* MAIL, SOML and SAML: the recipient's mailbox is checked now, as the recipient, so
+ * that a broken or full one is refused for this recipient alone: after DATA there is
+ * one reply for all (RFC 5321 4.2.5).  RFC 5321 4.2.3 450 (mailbox unavailable) with
+ * RFC 3463 X.2.0 (mailbox status), 452 (insufficient storage) with X.2.2 (mailbox
+ * full).  0 when it can take the message, else the code of the refusal sent. */
+static int mailbox_rcpt(struct session *s, const struct addr *a, const char *user)
+{
+	switch (priv_check(s->cfg, user, s->declared)) {
+	case MAILBOX_OK:
+		return 0;
+	case MAILBOX_NOTDIR:
+		return reply(s, 450, "4.2.0", "<%s>: Mailbox unavailable (not a directory)",
+			     a->text);
+	case MAILBOX_DENIED:
+		return reply(s, 450, "4.2.0", "<%s>: Mailbox unavailable (not writable)", a->text);
+	case MAILBOX_BROKEN:
+		return reply(s, 450, "4.2.0", "<%s>: Mailbox unavailable", a->text);
+	case MAILBOX_FULL:
+		return reply(s, 452, "4.2.2", "<%s>: Mailbox full, try again later", a->text);
+	default:
+		return reply(s, 451, "4.3.0", "<%s>: Cannot check the mailbox, try again", a->text);
+	}
+}
+
 static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 {
 	(void)v;
@@ -422,7 +449,8 @@ static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 	    (s->cfg->lmtp ? s->naccepted : s->nrcpt) >= s->cfg->max_rcpt)
 		return reply(s, 452, "4.5.3", "Too many recipients");
 	if (i == s->nrcpt) {	/* the same user twice gets one copy */
-		int refused = s->mode == MODE_SEND ? send_rcpt(s, &a, r.user) : 0;
+		int refused = s->mode == MODE_SEND ? send_rcpt(s, &a, r.user)
+						   : mailbox_rcpt(s, &a, r.user);
 		if (refused)
 			return refused;
 		snprintf(r.addr, sizeof r.addr, "%s", a.text);

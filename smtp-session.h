@@ -54,6 +54,9 @@
  * (452 4.5.3 at RCPT; the mailbox, or 452 for SEND, at the end of the message) and the
  * parent counts again and ends a session that asks for more (privsep.h). */
 #define TTY_CHILDREN_MAX 100
+/* The parent is told the spool's size each time it has grown this much during DATA
+ * or BDAT, so that the mailboxes' copies are written while the message arrives. */
+#define STREAM_STEP (256 * 1024)
 /* Size of one read from the client and of one write to the spool. */
 #define IO_BLOCK 65536
 /* Replies are flushed at the latest when this much is pending (RFC 2920 3.2). */
@@ -99,9 +102,20 @@
  * make install.  Where it is missing, each session makes a fresh one in $TMPDIR or
  * /tmp and removes it at once, which costs about 0.4 ms of file-system work. */
 #define DEFAULT_PRIVSEP_DIR "/var/lib/smtp-session/empty"
-/* A delivery child (running as the recipient) that has not answered this long is
- * killed and the delivery fails with 451: a recipient cannot hold the session. */
-#define DELIVERY_TIMEOUT_MS 60000
+/* Seconds a recipient's delivery helper (running as the recipient) may take to answer
+ * a mailbox check or a delivery (--delivery-timeout); after that it is killed, its
+ * tmp/ file removed and the client told 451: a recipient cannot hold the session. */
+#define DEFAULT_DELIVERY_TIMEOUT 60
+/* Delivery helpers kept alive at once (one per recipient user, for the session):
+ * RFC 5321 4.5.3.1.8's 100 recipients of one transaction.  A transaction with more
+ * distinct users starts the others at DATA. */
+#define HELPERS_MAX 100
+/* A killed helper's tmp/ file is removed by a short-lived child as the user, which
+ * gets this long (the file system is the user's: it may hang too). */
+#define CLEANUP_TIMEOUT_MS 1000
+/* A child killed with SIGKILL that is still not gone this long afterwards (stuck in
+ * the kernel on a user's file system) is no longer waited for: init reaps it. */
+#define REAP_GRACE_MS 1000
 
 /* Who receives mail (as root): accounts with a uid of at least UID_MIN of
  * login.defs(5) (the first uid useradd gives a person), else of this; below it are
@@ -167,6 +181,7 @@ struct config {
 	const char *utmp;	/* --utmp: NULL for the system's utmp */
 	unsigned tty_max_lines, tty_max_bytes;	/* what a terminal is shown */
 	unsigned tty_timeout;	/* seconds a terminal may take to accept it */
+	unsigned delivery_timeout;	/* seconds a delivery helper may take to answer */
 	const char *privsep_user;	/* as root, the session process runs as this user */
 	const char *privsep_dir;	/* ... in this empty directory as its root */
 	enum tls_mode tls;	/* --tls */

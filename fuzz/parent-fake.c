@@ -84,17 +84,67 @@ enum authn auth_pam(const char *service, const char *user, const char *pass,
 	return AUTHN_OK;
 }
 
-int mbox_deliver(const struct config *cfg, int spool, off_t size,
-		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
+/* The helpers of a session: only the configuration, to check against. */
+struct mbox {
+	const struct config *cfg;
+};
+
+struct mbox *mbox_open(const struct config *cfg)
+{
+	struct mbox *m = malloc(sizeof *m);
+	if (m)
+		m->cfg = cfg;
+	return m;
+}
+
+void mbox_close(struct mbox *m)
+{
+	free(m);
+}
+
+enum mailbox mbox_check(struct mbox *m, const char *user, uint64_t size)
+{
+	was_returned(user);
+	CHECK(size <= m->cfg->max_size);
+	return strcmp(user, "bob") == 0 ? MAILBOX_FULL : MAILBOX_OK;
+}
+
+void mbox_begin(struct mbox *m, int spool, const struct priv_rcpt *rcpt, size_t n,
+		unsigned seq)
 {
 	(void)seq;
 	struct stat st;
-	CHECK(n >= 1 && n <= cfg->max_rcpt);
+	CHECK(n >= 1 && n <= m->cfg->max_rcpt);
+	CHECK(fstat(spool, &st) == 0 && S_ISREG(st.st_mode));
+	for (size_t i = 0; i < n; i++) {
+		was_returned(rcpt[i].user);
+		CHECK(rcpt[i].headlen >= 1 && rcpt[i].headlen <= 4096);
+	}
+}
+
+void mbox_more(struct mbox *m, uint64_t size)
+{
+	CHECK(size <= m->cfg->max_size);
+}
+
+void mbox_discard(struct mbox *m)
+{
+	(void)m;
+}
+
+int mbox_deliver(struct mbox *m, int spool, off_t size, const struct priv_rcpt *rcpt,
+		 size_t n, unsigned seq)
+{
+	(void)seq;
+	struct stat st;
+	CHECK(n >= 1 && n <= m->cfg->max_rcpt);
 	CHECK(fstat(spool, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= size);
-	CHECK(size >= 0 && (unsigned long long)size <= cfg->max_size);
+	CHECK(size >= 0 && (unsigned long long)size <= m->cfg->max_size);
 	for (size_t i = 0; i < n; i++) {
 		was_returned(rcpt[i].user);
 		CHECK(rcpt[i].headlen <= 4096);
+		for (size_t j = 0; j < i; j++)	/* the parent refuses a user twice */
+			CHECK(strcmp(rcpt[i].user, rcpt[j].user) != 0);
 	}
 	return 0;
 }

@@ -50,6 +50,13 @@ seeds = {
     frame("PS_TTY_CHECK"),
     "log": b"\0" + frame("PS_LOG", u32(6) + u32(2) + u32(1) + s("127.0.0.1") + u32(2) +
                          s("helo") + s("connect from 127.0.0.1")),
+    "check": b"\1" + frame("PS_LOOKUP", s("bob")) + frame("PS_LOOKUP", s("test")) +
+    frame("PS_CHECK", s("bob") + u64(0)) + frame("PS_CHECK", s("test") + u64(MSG)) +
+    frame("PS_RCPT", s("test") + s(head)) + frame("PS_DELIVER", u64(MSG) + u32(1)),
+    "begin": b"\1" + frame("PS_LOOKUP", s("bob")) + frame("PS_CHECK", s("bob") + u64(0)) +
+    frame("PS_RCPT", s("bob") + s(head)) + frame("PS_BEGIN", u32(1)) +
+    frame("PS_MORE", u64(10)) + frame("PS_DELIVER", u64(MSG) + u32(1)) +
+    frame("PS_RCPT", s("bob") + s(head)) + frame("PS_BEGIN", u32(2)) + frame("PS_DISCARD"),
     "lookups": b"\0" + b"".join(frame("PS_LOOKUP", s(n)) for n in
                                 ("alice", "nobody", "tempfail", "POSTMASTER")),
 }

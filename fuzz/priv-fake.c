@@ -8,7 +8,8 @@
  * injection through HELO, MAIL FROM or RCPT TO).
  *
  * Fake users: test, alice, bob, john.doe, root; mail to "full" fails with ENOSPC,
- * to "broken" with EIO (the 452/451 paths); looking up "tempfail" gives
+ * to "broken" with EIO (the 452/451 paths); the mailbox check at RCPT finds "nobox"'s
+ * Maildir not a directory (450) and "quota"'s full (452); looking up "tempfail" gives
  * LOOKUP_TEMPFAIL, postmaster without --postmaster LOOKUP_NOPOSTMASTER.  AUTH:
  * alice/secret is good, user "tempfail" gets AUTHN_TEMPFAIL.
  * fake_init() stands in for users_init(), which main.c runs before the fork.
@@ -29,7 +30,7 @@
 #include "../utf8.h"
 
 static const char *const known_users[] = { "test", "alice", "bob", "john.doe", "root", "full",
-					   "broken" };
+					   "broken", "nobox", "quota" };
 
 static bool known(const char *name)
 {
@@ -38,6 +39,11 @@ static bool known(const char *name)
 			return true;
 	return false;
 }
+
+/* Copies begun while the message arrives (priv_begin()): the rest must come in order
+ * (more..., then deliver or discard).  Reset for each input by fake_init(): a session
+ * may end in the middle of a message. */
+static bool begun;
 
 #define CHECK(cond) do { if (!(cond)) { \
 	fprintf(stderr, "priv-fake: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
@@ -66,6 +72,7 @@ int fake_init(struct config *cfg, const char *as_user, const char **why);
 int fake_init(struct config *cfg, const char *as_user, const char **why)
 {
 	static char user[USER_NAME_MAX + 1], home[] = "/nonexistent";
+	begun = false;
 	cfg->single = false;
 	cfg->user = cfg->home = NULL;
 	if (!as_user)
@@ -97,6 +104,17 @@ enum lookup priv_lookup(const struct config *cfg, const char *local, char *user)
 		return LOOKUP_NOUSER;
 	snprintf(user, USER_NAME_MAX + 1, "%s", who);
 	return LOOKUP_OK;
+}
+
+enum mailbox priv_check(const struct config *cfg, const char *user, unsigned long long size)
+{
+	CHECK(known(user) && size <= cfg->max_size);
+	CHECK(!cfg->single || strcmp(user, cfg->user) == 0);
+	if (strcmp(user, "nobox") == 0)
+		return MAILBOX_NOTDIR;
+	if (strcmp(user, "quota") == 0)
+		return MAILBOX_FULL;
+	return MAILBOX_OK;
 }
 
 /* The header block: Return-Path, Delivered-To, Received and its continuation lines
@@ -153,6 +171,10 @@ int priv_deliver(const struct config *cfg, int spool, off_t size,
 		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
 {
 	CHECK(n >= 1 && n <= cfg->max_rcpt && seq >= 1);
+	CHECK(!rcpt == begun);	/* begun copies are delivered without their recipients */
+	begun = false;
+	if (!rcpt)
+		return check_spool(cfg, spool, size), 0;
 	for (size_t i = 0; i < n; i++) {
 		CHECK(known(rcpt[i].user));
 		CHECK(!cfg->single || strcmp(rcpt[i].user, cfg->user) == 0);
@@ -168,6 +190,29 @@ int priv_deliver(const struct config *cfg, int spool, off_t size,
 			return EIO;
 	}
 	return 0;
+}
+
+void priv_begin(const struct config *cfg, int spool, const struct priv_rcpt *rcpt, size_t n,
+		unsigned seq)
+{
+	CHECK(!begun && spool != -1 && n >= 1 && n <= cfg->max_rcpt && seq >= 1);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(known(rcpt[i].user));
+		check_head(&rcpt[i]);
+	}
+	begun = true;
+}
+
+void priv_more(const struct config *cfg, unsigned long long size)
+{
+	CHECK(begun && size <= cfg->max_size);
+}
+
+void priv_discard(const struct config *cfg)
+{
+	(void)cfg;
+	CHECK(begun);
+	begun = false;
 }
 
 enum authn priv_auth(const struct config *cfg, const char *user, const char *pass,

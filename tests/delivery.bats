@@ -172,19 +172,255 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)'
 	[ -d "$T/home/test/Mail/inbox/cur" ]
 }
 
-@test "a symlinked Maildir or new/ is never followed" {
+@test "a symlinked Maildir or new/ is never followed: 450 at RCPT" {
 	mkdir -p "$T/home/bob/Maildir/new" "$T/home/bob/Maildir/tmp" "$T/home/bob/Maildir/cur"
 	ln -s "$T/home/bob/Maildir" "$T/home/alice/Maildir"
 	run send_to alice@tttest.com
-	[[ "$output" == *"451 4.3.0 Local error in delivery"* ]]
+	[[ "$output" == *"450 4.2.0 <alice@tttest.com>: Mailbox unavailable (not a directory)"* ]]
 	[ -z "$(find "$T/home/bob/Maildir" -type f)" ]
 	rm "$T/home/alice/Maildir"
 	mkdir -p "$T/home/test/Maildir/tmp" "$T/home/test/Maildir/cur" "$T/elsewhere"
 	ln -s "$T/elsewhere" "$T/home/test/Maildir/new"
 	run send_to test@tttest.com
-	[[ "$output" == *"451 4.3.0 Local error in delivery"* ]]
+	[[ "$output" == *"450 4.2.0 <test@tttest.com>: Mailbox unavailable (not a directory)"* ]]
 	[ -z "$(find "$T/elsewhere" "$T/home/test/Maildir/tmp" -type f)" ]
-	grep -q 'delivery failed: Not a directory' "$T/log"	# O_NOFOLLOW|O_DIRECTORY
+	grep -q 'mailbox of test: Not a directory' "$T/log"	# O_NOFOLLOW|O_DIRECTORY
+}
+
+# A Maildir of user $1 owned by them, made before the session.
+own_maildir() {
+	mkdir -p "$T/home/$1/Maildir/tmp" "$T/home/$1/Maildir/new" "$T/home/$1/Maildir/cur"
+	if [ "$(id -u)" = 0 ]; then
+		chown -R "$(awk -F: -v u="$1" '$1 == u { print $3 ":" $4 }' "$T/passwd")" \
+			"$T/home/$1/Maildir"
+	fi
+}
+
+@test "one helper per recipient user for the whole session, as the user with the primary group only" {
+	[ "$(id -u)" = 0 ] || skip "needs root: uid_wrapper only pretends to change uid"
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo"
+	"$T/bin/smtp" <"$T/fifo" >"$T/out" &
+	local pid=$! i helper=
+	exec 5>"$T/fifo"
+	# alice is also in group mail (8): initgroups() would have given her helper that.
+	printf '%s\r\n' "EHLO h" "MAIL FROM:<>" "RCPT TO:<alice@tttest.com>" DATA one . \
+		"MAIL FROM:<>" "RCPT TO:<alice@tttest.com>" DATA two . NOOP >&5
+	for i in $(seq 200); do
+		grep -q '^250 2.0.0 Ok' "$T/out" && [ "$(grep -c '^250 2.0.0 Ok: delivered' "$T/out")" = 2 ] && break
+		sleep 0.1
+	done
+	helper=$(ps -o pid=,uid= --ppid "$pid" | awk '$2 == 1002 { print $1 }')
+	[ "$(echo "$helper" | wc -w)" = 1 ]	# one for both messages
+	grep -E '^Uid:\s+1002\s+1002\s+1002\s+1002$' "/proc/$helper/status"
+	grep -E '^Groups:\s*1002\s*$' "/proc/$helper/status"
+	printf '%s\r\n' QUIT >&5
+	exec 5>&-
+	wait "$pid"
+	[ "$(delivered alice | wc -l)" = 2 ]
+	# Both copies were written by the same helper: the P<pid> of their names.
+	[ "$(delivered alice | sed -E 's/.*P([0-9]+)Q.*/\1/' | sort -u)" = "$helper" ]
+}
+
+@test "more recipient users in one session than HELPERS_MAX (100): the least recently used helpers end, all mail arrives" {
+	local i lines=("EHLO h")
+	for i in $(seq 1 120); do
+		grep -q "^many$i:" "$T/passwd" || add_user "many$i" $((20000 + i))
+	done
+	for i in 1 61; do	# two messages of 60 distinct users each
+		lines+=("MAIL FROM:<>")
+		for u in $(seq "$i" $((i + 59))); do lines+=("RCPT TO:<many$u@tttest.com>"); done
+		lines+=(DATA "Subject: many" "" "to 60" .)
+	done
+	lines+=("MAIL FROM:<>" "RCPT TO:<many1@tttest.com>" DATA again . QUIT)
+	run timeout 120 "$T/bin/smtp" < <(printf '%s\r\n' "${lines[@]}")
+	[ "$status" = 0 ]
+	[ "$(grep -c '250 2.0.0 Ok: delivered' <<<"$output")" = 3 ]
+	for i in $(seq 1 120); do
+		[ "$(delivered "many$i" | wc -l)" = "$([ "$i" = 1 ] && echo 2 || echo 1)" ]
+	done
+	! grep -q 'killed\|did not end' "$T/log"	# the evicted ones ended when told
+	# many1's helper was ended to make room, so its second copy has another writer.
+	[ "$(delivered many1 | sed -E 's/.*P([0-9]+)Q.*/\1/' | sort -u | wc -l)" = 2 ]
+}
+
+@test "a broken co-recipient's mailbox gets 450 4.2.0 at RCPT; the others still get the message" {
+	own_maildir test
+	chmod 000 "$T/home/test/Maildir"
+	own_maildir bob
+	rmdir "$T/home/bob/Maildir/new"
+	mkfifo "$T/home/bob/Maildir/new"
+	own_maildir john.doe
+	rmdir "$T/home/john.doe/Maildir/new"
+	: >"$T/home/john.doe/Maildir/new"
+	run send_to test@tttest.com alice@tttest.com bob@tttest.com john.doe@tttest.com
+	chmod 700 "$T/home/test/Maildir"
+	[[ "$output" == *"450 4.2.0 <test@tttest.com>: Mailbox unavailable (not writable)"* ]]
+	[[ "$output" == *"450 4.2.0 <bob@tttest.com>: Mailbox unavailable (not a directory)"* ]]
+	[[ "$output" == *"450 4.2.0 <john.doe@tttest.com>: Mailbox unavailable (not a directory)"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	[ "$(delivered alice | wc -l)" = 1 ]
+	[ -z "$(delivered test)$(leftovers test)$(leftovers bob)$(leftovers john.doe)" ]
+	[ -p "$T/home/bob/Maildir/new" ]	# left as it was
+	grep -q 'mailbox of test: Permission denied' "$T/log"
+}
+
+@test "a mailbox the user cannot write (root-owned tmp/) gets 450 4.2.0" {
+	[ "$(id -u)" = 0 ] || skip "needs root: a directory of another owner"
+	own_maildir test
+	chown 0:0 "$T/home/test/Maildir/tmp"
+	chmod 755 "$T/home/test/Maildir/tmp"
+	run send_to test@tttest.com
+	[[ "$output" == *"450 4.2.0 <test@tttest.com>: Mailbox unavailable (not writable)"* ]]
+	[[ "$output" == *"503 5.5.1 No valid recipients"* ]]
+}
+
+@test "a full mailbox gets 452 4.2.2 at RCPT; the others still get the message" {
+	EXTRA_PRELOAD=$T/libfault.so FAULT_CALL=statvfs FAULT_PATH=/home/bob/Maildir/tmp \
+		run send_to alice@tttest.com bob@tttest.com
+	[[ "$output" == *"452 4.2.2 <bob@tttest.com>: Mailbox full, try again later"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	[ "$(delivered alice | wc -l)" = 1 ]
+	[ -z "$(delivered bob)$(leftovers bob)" ]
+	grep -q 'mailbox of bob: no room for 0 bytes' "$T/log"
+}
+
+@test "MAIL's SIZE= is checked against the free space at RCPT (452 4.2.2 for 1 TiB)" {
+	run session "EHLO h" "MAIL FROM:<> SIZE=1099511627776" "RCPT TO:<test@tttest.com>" \
+		"MAIL FROM:<> SIZE=1000" QUIT
+	[[ "$output" != *"452 4.2.2"* ]]	# over --max-size: refused at MAIL already
+	printf '%s\r\n' "EHLO h" "MAIL FROM:<> SIZE=1099511627776" "RCPT TO:<test@tttest.com>" \
+		RSET "MAIL FROM:<> SIZE=1000" "RCPT TO:<test@tttest.com>" QUIT |
+		"$T/bin/smtp" --max-size 1099511627776 >"$T/out"
+	grep -q '^452 4.2.2 <test@tttest.com>: Mailbox full' "$T/out"
+	grep -q '^250 2.1.5 Ok' "$T/out"
+	grep -q 'mailbox of test: no room for 1099511627776 bytes' "$T/log"
+}
+
+@test "a large message is written into tmp/ while it arrives, then moved to new/" {
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo"
+	"$T/bin/smtp" <"$T/fifo" >"$T/out" &
+	local pid=$! i size=0
+	exec 5>"$T/fifo"
+	printf '%s\r\n' "EHLO h" "MAIL FROM:<>" "RCPT TO:<bob@tttest.com>" \
+		"RCPT TO:<alice@tttest.com>" DATA >&5
+	python3 -c 'import sys; sys.stdout.write(("x" * 78 + "\r\n") * 20000)' >&5
+	# Before the final dot, each recipient's copy in tmp/ already holds most of it.
+	for i in $(seq 300); do
+		size=$(find "$T/home/bob/Maildir/tmp" "$T/home/alice/Maildir/tmp" -type f \
+			-size +1000k 2>/dev/null | wc -l)
+		[ "$size" = 2 ] && break
+		sleep 0.1
+	done
+	[ -z "$(delivered bob)" ]
+	printf '%s\r\n' . QUIT >&5
+	exec 5>&-
+	wait "$pid"
+	[ "$size" = 2 ]
+	grep -q '^250 2.0.0 Ok: delivered' "$T/out"
+	[ "$(body_of "$(delivered bob)" | wc -l)" = 20000 ]
+	cmp <(body_of "$(delivered bob)") <(body_of "$(delivered alice)")
+	[ -z "$(leftovers bob)$(leftovers alice)" ]
+}
+
+@test "single-user mode: the mailbox is checked at RCPT, the copy written while the message arrives" {
+	local md=$T/home/$SINGLE/Maildir i size=0
+	mkdir -p "$md"
+	: >"$md/new"
+	[ "$(id -u)" != 0 ] || chown -R 1003:1003 "$md"
+	run session_single "EHLO h" "MAIL FROM:<>" "RCPT TO:<$SINGLE@tttest.com>" QUIT
+	[[ "$output" == *"450 4.2.0 <$SINGLE@tttest.com>: Mailbox unavailable (not a directory)"* ]]
+	rm "$md/new"
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo"
+	"$T/bin/smtp-single" <"$T/fifo" >"$T/out" &
+	local pid=$!
+	exec 5>"$T/fifo"
+	printf '%s\r\n' "EHLO h" "MAIL FROM:<>" "RCPT TO:<$SINGLE@tttest.com>" DATA >&5
+	python3 -c 'import sys; sys.stdout.write(("x" * 78 + "\r\n") * 20000)' >&5
+	for i in $(seq 300); do
+		size=$(find "$md/tmp" -type f -size +1000k 2>/dev/null | wc -l)
+		[ "$size" = 1 ] && break
+		sleep 0.1
+	done
+	printf '%s\r\n' . QUIT >&5
+	exec 5>&-
+	wait "$pid"
+	[ "$size" = 1 ]
+	grep -q '^250 2.0.0 Ok: delivered' "$T/out"
+	[ "$(body_of "$(delivered "$SINGLE")" | wc -l)" = 20000 ]
+	[ -z "$(leftovers "$SINGLE")" ]
+}
+
+@test "a message refused after its copies were begun leaves nothing in tmp/" {
+	# A bare LF (550 after the dot) after 400 KB, a BDAT transaction abandoned with RSET.
+	python3 -c 'import sys; sys.stdout.write(
+		"EHLO h\r\nMAIL FROM:<>\r\nRCPT TO:<bob@tttest.com>\r\nDATA\r\n"
+		+ ("x" * 98 + "\r\n") * 4000 + "bare\nlf\r\n.\r\n"
+		+ "MAIL FROM:<>\r\nRCPT TO:<bob@tttest.com>\r\nBDAT 3\r\nabc"
+		+ "RSET\r\nMAIL FROM:<>\r\nRCPT TO:<bob@tttest.com>\r\nDATA\r\ny\r\n.\r\nQUIT\r\n")' \
+		>"$T/in"
+	run "$T/bin/smtp" <"$T/in"
+	[[ "$output" == *"550 5.6.0 Bare CR or LF"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	[ "$(delivered bob | wc -l)" = 1 ]
+	[ "$(body_of "$(delivered bob)")" = y ]
+	[ -z "$(leftovers bob)" ]
+}
+
+@test "a stopped delivery helper: 451 4.3.0 after --delivery-timeout, nothing kept anywhere" {
+	# The helper stops itself (SIGSTOP) at the fsync of bob's copy in tmp/, as bob may.
+	EXTRA_PRELOAD=$T/libfault.so FAULT_PATH=/home/bob/Maildir/tmp/ FAULT_ERRNO=SIGSTOP \
+		run timeout 60 "$T/bin/smtp" --delivery-timeout 2 < <(printf '%s\r\n' \
+		"EHLO h" "MAIL FROM:<>" "RCPT TO:<alice@tttest.com>" "RCPT TO:<bob@tttest.com>" \
+		DATA x . "MAIL FROM:<>" "RCPT TO:<alice@tttest.com>" DATA y . QUIT)
+	[ "$status" = 0 ]
+	[[ "$output" == *"451 4.3.0 Local error in delivery"* ]]
+	[[ "$output" == *"221 2.0.0"* ]]
+	grep -q 'mailbox of bob: no answer to the delivery in time; its helper killed' "$T/log"
+	! grep -q 'mailbox of alice' "$T/log"	# on time: told to abort, not killed
+	# Nothing of the first message anywhere, its tmp/ file removed; the second
+	# message (alice alone) still goes through.
+	[ -z "$(delivered bob)$(leftovers bob)$(leftovers alice)" ]
+	[ "$(delivered alice | wc -l)" = 1 ]
+	[ "$(body_of "$(delivered alice)")" = y ]
+}
+
+@test "a helper stopped during the RCPT check: 451 4.3.0 for that recipient after --delivery-timeout" {
+	EXTRA_PRELOAD=$T/libfault.so FAULT_CALL=statvfs FAULT_PATH=/home/bob/Maildir/tmp \
+		FAULT_ERRNO=SIGSTOP run timeout 60 "$T/bin/smtp" --delivery-timeout 2 < <(printf '%s\r\n' \
+		"EHLO h" "MAIL FROM:<>" "RCPT TO:<bob@tttest.com>" "RCPT TO:<alice@tttest.com>" \
+		DATA x . QUIT)
+	[ "$status" = 0 ]
+	[[ "$output" == *"451 4.3.0 <bob@tttest.com>: Cannot check the mailbox, try again"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	grep -q 'mailbox of bob: no answer to the check in time; its helper killed' "$T/log"
+	[ "$(delivered alice | wc -l)" = 1 ]
+	[ -z "$(delivered bob)$(leftovers bob)" ]
+}
+
+@test "SIGTERM while a delivery helper is stopped: the session ends within --delivery-timeout" {
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo"
+	EXTRA_PRELOAD=$T/libfault.so FAULT_PATH=/home/bob/Maildir/tmp/ FAULT_ERRNO=SIGSTOP \
+		"$T/bin/smtp" --delivery-timeout 5 <"$T/fifo" >"$T/out" &
+	local pid=$! i stopped=
+	exec 5>"$T/fifo"
+	printf '%s\r\n' "EHLO h" "MAIL FROM:<>" "RCPT TO:<bob@tttest.com>" DATA x . >&5
+	for i in $(seq 200); do	# until bob's helper has stopped itself
+		stopped=$(ps -o pid=,stat= --ppid "$pid" | awk '$2 ~ /^T/ { print $1 }')
+		[ -n "$stopped" ] && break
+		sleep 0.1
+	done
+	[ -n "$stopped" ]
+	kill -TERM "$pid"
+	run timeout 60 tail --pid="$pid" -f /dev/null	# ends on its own, or fails here
+	exec 5>&-
+	[ "$status" = 0 ]
+	grep -q '^451 4.3.0' "$T/out"
+	grep -q '^421 4.3.2' "$T/out"
+	[ -z "$(delivered bob)$(leftovers bob)" ]
 }
 
 @test "disk full at one recipient: 452 4.3.1 and no copy anywhere, then the retry works" {

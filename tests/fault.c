@@ -1,12 +1,17 @@
 /* fault.c: LD_PRELOAD shim for the failure-path tests: makes fsync() or renameat()
  * fail with a chosen errno for files whose path contains a chosen string, as a full
- * disk, an exceeded quota or a broken device would.
+ * disk, an exceeded quota or a broken device would; or makes fsync() stop the
+ * process (SIGSTOP, as a recipient may stop their delivery helper) in the middle of
+ * a delivery; or makes fstatvfs() report a full file system (or stop the process,
+ * in the middle of a mailbox check).
  *
- *   FAULT_PATH=/home/bob/Maildir/tmp/  FAULT_ERRNO=ENOSPC|EDQUOT|EIO
- *   FAULT_CALL=fsync (default) | rename
+ *   FAULT_PATH=/home/bob/Maildir/tmp/  FAULT_ERRNO=ENOSPC|EDQUOT|EIO|SIGSTOP
+ *   FAULT_CALL=fsync (default) | rename | statvfs
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
+#include <sys/statvfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +49,14 @@ int fsync(int fd)
 	static int (*real)(int);
 	if (!real)
 		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-	if (wanted("fsync", fd, NULL))
+	if (wanted("fsync", fd, NULL)) {
+		const char *e = getenv("FAULT_ERRNO");
+		if (e && !strcmp(e, "SIGSTOP")) {
+			raise(SIGSTOP);	/* whoever continues us gets the real fsync */
+			return real(fd);
+		}
 		return errno = fault_errno(), -1;
+	}
 	return real(fd);
 }
 
@@ -57,4 +68,21 @@ int renameat(int olddirfd, const char *old, int newdirfd, const char *new)
 	if (wanted("rename", newdirfd, new))
 		return errno = fault_errno(), -1;
 	return real(olddirfd, old, newdirfd, new);
+}
+
+/* A full file system: no block and no inode left for ordinary users. */
+int fstatvfs(int fd, struct statvfs *v)
+{
+	static int (*real)(int, struct statvfs *);
+	if (!real)
+		real = (int (*)(int, struct statvfs *))dlsym(RTLD_NEXT, "fstatvfs");
+	int rc = real(fd, v);
+	const char *e = getenv("FAULT_ERRNO");
+	if (rc == 0 && wanted("statvfs", fd, NULL)) {
+		if (e && !strcmp(e, "SIGSTOP"))
+			raise(SIGSTOP);	/* a helper stopped in the middle of the check */
+		else
+			v->f_bavail = v->f_favail = 0;
+	}
+	return rc;
 }

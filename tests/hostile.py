@@ -16,7 +16,7 @@ names = re.search(r"enum ps_type \{(.*?)\};", open(os.path.join(TOP, "privsep.h"
 T = {}
 for i, n in enumerate(re.findall(r"\b(PS_[A-Z_]+)\b", names.group(1))):
     T[n] = i + 1
-LOOKUP_OK, AUTHN_FAIL = 0, 1
+LOOKUP_OK, AUTHN_FAIL, MAILBOX_OK = 0, 1, 0
 
 sock = socket.socket(fileno=int(sys.argv[1]))
 case = os.environ.get("HOSTILE_CASE", "good")
@@ -82,6 +82,10 @@ def deliver(fd, size):
 
 MSG = b"Subject: hostile\n\nbody\n"
 if case == "good":
+    lookup("bob")
+    send(T["PS_CHECK"], s("bob") + u64(len(MSG)))
+    t, p = recv()
+    assert t == T["PS_CHECK_ANS"] and p == u32(MAILBOX_OK), (t, p)
     deliver(memfd(MSG), len(MSG))
     t, p = recv()
     assert t == T["PS_DELIVER_ANS"] and p == u32(0), (t, p)
@@ -89,6 +93,44 @@ if case == "good":
 elif case == "unlooked":
     send(T["PS_RCPT"], s("bob") + s(""))
     send(T["PS_DELIVER"], u64(len(MSG)) + u32(1), fd=memfd(MSG))
+elif case == "check-unlooked":
+    send(T["PS_CHECK"], s("bob") + u64(0))
+elif case == "check-size":
+    lookup("bob")
+    send(T["PS_CHECK"], s("bob") + u64(1 << 62))
+elif case == "check-pending":
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_CHECK"], s("bob") + u64(0))
+elif case == "twice":
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_RCPT"], s("bob") + s(""))
+elif case == "overannounced":
+    # More spool announced (and copied) than then delivered: the delivery fails, not
+    # the session, and nothing is kept.
+    lookup("bob")
+    send(T["PS_CHECK"], s("bob") + u64(0))
+    recv()
+    send(T["PS_RCPT"], s("bob") + s("X-Hostile: overannounced\n"))
+    fd = memfd(MSG * 2, seal=False)
+    send(T["PS_BEGIN"], u32(1), fd=fd)
+    send(T["PS_MORE"], u64(len(MSG) * 2))
+    import fcntl
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW |
+                fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SEAL)
+    send(T["PS_DELIVER"], u64(len(MSG)) + u32(1), fd=fd)
+    t, p = recv()
+    assert t == T["PS_DELIVER_ANS"] and p != u32(0), (t, p)
+    sys.exit(0)
+elif case == "more-unbegun":
+    send(T["PS_MORE"], u64(10))
+elif case == "begun-other":
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s("X-Hostile: begun\n"))
+    fd = memfd(MSG)
+    send(T["PS_BEGIN"], u32(1), fd=fd)
+    send(T["PS_DELIVER"], u64(len(MSG)) + u32(2), fd=fd)
 elif case == "auth4":
     for i in range(4):
         send(T["PS_AUTH"], s("alice") + s("wrong%d" % i) + s("127.0.0.1"))

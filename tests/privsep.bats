@@ -131,6 +131,35 @@ hostile() {
 	hostile unlooked "recipient never looked up"
 }
 
+@test "hostile child: a mailbox check of a user no lookup returned ends the session" {
+	hostile check-unlooked "mailbox check for a user never looked up"
+}
+
+@test "hostile child: a mailbox check over --max-size or amid pending recipients ends the session" {
+	hostile check-size "mailbox check over --max-size"
+	: >"$T/log"
+	hostile check-pending "malformed or out-of-order mailbox check"
+}
+
+@test "hostile child: the same recipient twice in one delivery ends the session" {
+	hostile twice "the same recipient twice"
+}
+
+@test "hostile child: a delivery shorter than the progress announced fails, and nothing is kept" {
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE=overannounced timeout 60 \
+		"$T/bin/smtp-test" </dev/null
+	cat "$T/log"
+	[ "$status" = 0 ]
+	[ -z "$(delivered bob)$(leftovers bob)" ]
+}
+
+@test "hostile child: progress without a begun message, or a delivery of another one, ends the session" {
+	hostile more-unbegun "malformed or out-of-order progress"
+	: >"$T/log"
+	hostile begun-other "delivery of another message than the one begun"
+	[ -z "$(leftovers bob)" ]	# the begun copy was dropped with its helper
+}
+
 @test "hostile child: a fourth AUTH after three failures ends the session" {
 	hostile auth4 "AUTH after too many failures"
 	[ "$(grep -c 'broke the protocol' "$T/log")" = 1 ]

@@ -18,6 +18,7 @@ setup_file() {
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$T/ttyrender" \
 		"$TOP/tests/ttyrender.c" "$TOP/render.c" "$TOP/utf8.c" "$TOP/buf.c" "$TOP/log.c" \
 		-DWITH_SYSTEMD=0 "$TOP/systemd.c"
+	gcc -shared -fPIC -O2 -Wall -o "$T/libfault.so" "$TOP/tests/fault.c" -ldl
 }
 teardown_file() { teardown_users; }
 setup() {
@@ -353,10 +354,9 @@ one_message() {
 
 @test "SAML: when the mailbox fails, 4xx and the terminal shows nothing" {
 	one_message SAML carol@tttest.com -- "Subject: saml" "" hello
-	mkdir -p "$T/elsewhere"
-	ln -s "$T/elsewhere" "$T/home/carol/Maildir"	# never followed: delivery fails
-	run ptys "$(carol)"
-	rm "$T/home/carol/Maildir"
+	# The mailbox passes the check at RCPT, then its copy fails (an I/O error).
+	EXTRA_PRELOAD=$T/libfault.so FAULT_PATH=/home/carol/Maildir/tmp/ FAULT_ERRNO=EIO \
+		run ptys "$(carol)"
 	[[ "$output" == *"451 4.3.0 Local error in delivery, try again later"* ]]
 	[ ! -s "$T/out/a" ]
 }

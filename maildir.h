@@ -1,0 +1,53 @@
+/* maildir.h: one user's Maildir, worked on as that user (maildir.c), and the
+ * protocol between the parent (mbox.c) and a delivery helper.  Privileged side. */
+#ifndef MAILDIR_H
+#define MAILDIR_H
+
+#include <pwd.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "priv.h"
+#include "smtp-session.h"
+
+/* The helper's requests (frames of frame.h between the parent and a helper; the
+ * helper trusts the parent).  H_CHECK, H_PREPARE, H_COMMIT and H_ABORT are answered
+ * with an int32 (an enum mailbox for H_CHECK, else 0 or an errno value), H_CHECK's
+ * with the helper's tmp/ descriptor attached when it has one; H_DELIVER as H_PREPARE.
+ * H_BEGIN and H_MORE are not answered: they let the helper write its copy while the
+ * message arrives, and what goes wrong there is H_PREPARE's answer. */
+enum h_type {
+	H_CHECK = 1,	/* u64 size */
+	H_PREPARE,	/* u64 size, str name, bytes header block; the spool attached */
+	H_COMMIT,	/* the prepared copy into new/ */
+	H_ABORT,	/* the prepared copy removed */
+	H_BEGIN,	/* u64 0, str name, bytes header block; the growing spool attached */
+	H_MORE,		/* u64 bytes of the spool there are so far */
+	H_DELIVER,	/* H_PREPARE then H_COMMIT: a delivery to this one recipient */
+};
+
+/* DJB's unique name <seconds>.M<usec>P<pid>Q<seq>.<host> for a copy in tmp/ (pid:
+ * the process that writes it); in new/ it gains ",S=<size>". */
+void maildir_name(char *out, size_t n, const char *host, pid_t pid, unsigned seq);
+
+/* The helper's life (an asuser_fn, arg the struct config): serve the parent's
+ * frames on sock until it closes the link, then drop any copy left in tmp/. */
+void maildir_helper(void *arg, const struct passwd *pw, int sock);
+
+/* Single-user mode: the parent does a helper's work itself, on one worker. */
+struct worker;
+struct worker *maildir_new(const struct config *cfg, const char *home, const char *user);
+/* The check of priv_check(); the Maildir stays open for the delivery. */
+enum mailbox maildir_check(struct worker *w, uint64_t size);
+/* As mbox_begin(), mbox_more(), mbox_discard() and mbox_deliver(), for the one user
+ * (n is 1: every local part is that user, and the parent refuses a user twice). */
+void maildir_begin(struct worker *w, int spool, const struct priv_rcpt *rcpt, size_t n,
+		   unsigned seq);
+void maildir_more(struct worker *w, uint64_t size);
+void maildir_drop(struct worker *w);
+int maildir_deliver(struct worker *w, int spool, off_t size, const struct priv_rcpt *rcpt,
+		    size_t n, unsigned seq);
+/* Drop what is open and free w (NULL is allowed). */
+void maildir_free(struct worker *w);
+
+#endif
