@@ -7,11 +7,11 @@ session process holding the connection and its privileged parent, /proc/PID/mem,
 root) for the password, its base64 form and the decoded PLAIN message.  Exits 1 if
 any is found (printing where), 0 if none is."""
 import base64
-import os
-import re
 import socket
 import sys
 import time
+
+import memscan
 
 port, user, pw = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 plain = b"\0" + user.encode() + b"\0" + pw.encode()
@@ -48,45 +48,13 @@ if not r.startswith(b"235"):
     sys.exit(2)
 time.sleep(0.2)
 
-cport = c.getsockname()[1]
-inode = None
-for line in open("/proc/net/tcp").readlines()[1:]:
-    fl = line.split()
-    if int(fl[1].split(":")[1], 16) == port and int(fl[2].split(":")[1], 16) == cport:
-        inode = fl[9]
-pids = []
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    try:
-        if any(os.readlink("/proc/%s/fd/%s" % (pid, fd)) == "socket:[%s]" % inode
-               for fd in os.listdir("/proc/%s/fd" % pid)):
-            pids.append(pid)
-    except OSError:
-        pass
-if len(pids) != 1:
-    print("expected one session process, found", pids)
-    sys.exit(2)
-ppid = open("/proc/%s/status" % pids[0]).read().split("PPid:")[1].split()[0]
+session, parent = memscan.session_processes(port, c.getsockname()[1])
 found = False
-for pid, role in ((pids[0], "session process"), (ppid, "privileged parent")):
-    n = 0
-    with open("/proc/%s/maps" % pid) as maps, open("/proc/%s/mem" % pid, "rb", 0) as mem:
-        for line in maps:
-            m = re.match(r"([0-9a-f]+)-([0-9a-f]+) (\S+)", line)
-            lo, hi, perm = int(m.group(1), 16), int(m.group(2), 16), m.group(3)
-            if perm[0] != "r" or hi - lo > 1 << 30 or "[vvar]" in line or "[vsyscall]" in line:
-                continue
-            try:
-                mem.seek(lo)
-                data = mem.read(hi - lo)
-            except OSError:
-                continue
-            n += len(data)
-            for name, needle in needles.items():
-                i = data.find(needle)
-                if i != -1:
-                    found = True
-                    print("FOUND %s in the %s %s at %#x: %s" % (name, role, pid, lo + i,
-                                                                line.strip()))
+for pid, role in ((session, "session process"), (parent, "privileged parent")):
+    n, hits = memscan.scan(pid, needles)
+    for name, addr, where in hits:
+        found = True
+        print("FOUND %s in the %s %s at %#x: %s" % (name, role, pid, addr, where))
     print("scanned %d bytes of the %s %s" % (n, role, pid))
 c.sendall(b"QUIT\r\n")
 sys.exit(1 if found else 0)
