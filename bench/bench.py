@@ -167,10 +167,18 @@ def peak_rss(server, argv, infile):
     return statistics.median(values)
 
 
-def instructions(server, argv, infile, out):
-    """Instructions (Ir) for one session under callgrind, or an error string."""
+def instructions(server, argv, infile, out, one_process=False):
+    """Instructions (Ir) for one session under callgrind, or an error string.
+    Valgrind creates its output file (0600) as the process starts and writes it at the
+    end: a process that changed uid in between cannot.  For a one-process handler
+    (the baseline, which becomes its user) the file is made writable beforehand."""
+    name = out + (".0" if one_process else ".%p")
+    if one_process:
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT, 0o666)
+        os.fchmod(fd, 0o666)
+        os.close(fd)
     rc, err = run_direct(argv, infile, ["valgrind", "--tool=callgrind", "--vgdb=no",
-                                        "--callgrind-out-file=" + out + ".%p"])
+                                        "--callgrind-out-file=" + name])
     sizes, _ = server.landed()
     if rc != 0 or len(sizes) != 1:
         return "status %d, %d landed: %s" % (rc, len(sizes), err.strip()[-300:])
@@ -315,8 +323,9 @@ def table(name, servers, rates, errors, rss, ir, sc):
                           "" if isinstance(a, str) or isinstance(b, str) else
                           "%.2fx" % (a[0] / b[0]), "-", "FAIL" if isinstance(a, str) else ""))
     if isinstance(a, tuple) and len(a[1]) > 1:
-        out.append("    callgrind, each process of smtp-session's session (a forked one counts "
-                   "its parent's start-up too): " + ", ".join("{:,}".format(c) for c in a[1]))
+        out.append("    callgrind, each process of smtp-session's session that could write its "
+                   "count (a forked one counts its parent's start-up too; one that changed "
+                   "uid cannot): " + ", ".join("{:,}".format(c) for c in a[1]))
     a, b = sc["A"], sc["B"]
     out.append(row.format("system calls, one 2 KB message (strace)",
                           fmt(a[0] if isinstance(a, tuple) else a),
@@ -392,7 +401,7 @@ def main():
                 os.makedirs(d)
                 os.chmod(d, 0o777)	# processes that changed uid write there too
                 ir[tag] = instructions(byt[tag], vg[tag], files[tag][0],
-                                       os.path.join(d, "callgrind"))
+                                       os.path.join(d, "callgrind"), one_process=tag == "B")
             sc = {tag: syscalls(byt[tag], byt[tag].argv, files[tag][0],
                                 os.path.join(work, "strace.%s.%s" % (name, tag)))
                   for tag in "AB"}
