@@ -17,7 +17,9 @@ printed last as "exit N".
 """
 import socket
 import ssl
+import re
 import subprocess
+import tempfile
 import sys
 import time
 
@@ -63,7 +65,8 @@ def main():
     sep = args.index("--")
     steps, cmd = args[:sep], args[sep + 1:]
     a, b = socket.socketpair()
-    proc = subprocess.Popen(cmd, stdin=b, stdout=b)
+    err = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, stdin=b, stdout=b, stderr=err)
     b.close()
     a.settimeout(10)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -113,6 +116,11 @@ def main():
     except subprocess.TimeoutExpired:
         proc.kill()
         print("exit killed")
+    # The server's stderr, but pam_wrapper's complaints about another test run's
+    # /tmp/pam.X directories (a run as another user beside this one), as transcript.py.
+    err.seek(0)
+    sys.stderr.write(re.sub(r"(?m)^PWRAP_ERROR\[[^]]*\] - pwrap_clean_stale_dirs: [^\n]*\n", "",
+                            err.read().decode(errors="replace")))
     return rc
 
 
