@@ -7,6 +7,15 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+void peer_text(int family, const void *bin, char *out, size_t n)
+{
+	const struct in6_addr *a6 = bin;
+	if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(a6))
+		inet_ntop(AF_INET, &a6->s6_addr[12], out, (socklen_t)n);
+	else
+		inet_ntop(family, bin, out, (socklen_t)n);
+}
+
 void peer_address(int fd, char *out, size_t n)
 {
 	struct sockaddr_storage ss;
@@ -14,15 +23,11 @@ void peer_address(int fd, char *out, size_t n)
 	unsigned char bin[16];
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET) {
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out, (socklen_t)n);
+			peer_text(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out, n);
 			return;
 		}
 		if (ss.ss_family == AF_INET6) {
-			struct in6_addr *a6 = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-			if (IN6_IS_ADDR_V4MAPPED(a6))
-				inet_ntop(AF_INET, &a6->s6_addr[12], out, (socklen_t)n);
-			else
-				inet_ntop(AF_INET6, a6, out, (socklen_t)n);
+			peer_text(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, out, n);
 			return;
 		}
 	}

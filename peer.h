@@ -13,6 +13,10 @@
  * else "unknown" (a pipe: no address, and so no loopback client). */
 void peer_address(int fd, char *out, size_t n);
 
+/* An address of family (AF_INET, AF_INET6) in binary as text; an IPv4-mapped IPv6
+ * address as IPv4, so that 192.0.2.7 is one client however it came (proxy.c too). */
+void peer_text(int family, const void *bin, char *out, size_t n);
+
 /* Is this IP address (text) a loopback address (127/8, ::1)? */
 bool peer_loopback(const char *addr);
 

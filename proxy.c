@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "peer.h"
 #include "smtp-session.h"
 #include "util.h"
 
@@ -49,16 +50,6 @@ static int read_exact(int fd, void *p, size_t n, const struct deadline *d, const
 	return 0;
 }
 
-/* The client's address as text, an IPv4-mapped IPv6 address as IPv4 (as peer_address()). */
-static void address_text(int family, const void *bin, char *out, size_t n)
-{
-	const unsigned char *b = bin;
-	if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)bin))
-		inet_ntop(AF_INET, b + 12, out, (socklen_t)n);
-	else
-		inet_ntop(family, bin, out, (socklen_t)n);
-}
-
 /* Spec 2.1: a port is a decimal number 0..65535 without leading zeros. */
 static bool v1_port(const char *s)
 {
@@ -88,7 +79,7 @@ static int v1_parse(char *line, char *client, size_t n, const char **why)
 		return *why = "version 1: an address that does not match its family", -1;
 	if (!v1_port(f[3]) || !v1_port(f[4]))
 		return *why = "version 1: a port that is no number 0-65535", -1;
-	address_text(family, src, client, n);
+	peer_text(family, src, client, n);
 	return 1;
 }
 
@@ -140,7 +131,7 @@ static int v2_read(int fd, const struct deadline *d, unsigned char *h, char *cli
 		return *why = "version 2: not TCP over IPv4 or IPv6", -1;
 	if (len < need)
 		return *why = "version 2: addresses cut short", -1;
-	address_text(family == 1 ? AF_INET : AF_INET6, body, client, n);
+	peer_text(family == 1 ? AF_INET : AF_INET6, body, client, n);
 	return 1;
 }
 
