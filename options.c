@@ -33,7 +33,12 @@ void options_defaults(struct config *cfg)
 		.delivery_timeout = DEFAULT_DELIVERY_TIMEOUT,
 		.privsep_user = DEFAULT_PRIVSEP_USER,
 		.privsep_dir = DEFAULT_PRIVSEP_DIR,
+		.relay_user = NULL,
+		.store = STORE_MAILDIR,
+		.mbox_dir = DEFAULT_MBOX_DIR,
 	};
+	if (access(DEFAULT_ALIASES, F_OK) == 0)	/* as every Debian MTA reads it */
+		cfg->aliases = DEFAULT_ALIASES;
 }
 
 static void usage(FILE *f)
@@ -82,6 +87,14 @@ static void usage(FILE *f)
 	      "  --tls-key FILE         its private key (PEM), read by the privileged side\n"
 	      "  --require-tls          no MAIL, AUTH, SEND, SOML or SAML before STARTTLS\n"
 	      "  --tls-ticket-key FILE  64-byte RFC 5077 ticket key shared by all sessions\n"
+	      "  --aliases FILE         aliases(5) file (default /etc/aliases when it exists;\n"
+	      "                         \"\" for none)\n"
+	      "  --relay-command CMD    hand-off to the MTA for remote recipients (default\n"
+	      "                         \"/usr/sbin/sendmail -i -f {sender} --\"); no shell\n"
+	      "  --relay-user NAME      run it as NAME (default: the --privsep-user)\n"
+	      "  --any-sender           an authenticated client may use any MAIL FROM\n"
+	      "  --mailbox FORMAT       maildir (the default) or mbox\n"
+	      "  --mbox-dir DIR         where mbox files are (default /var/mail)\n"
 	      "  --help, --version\n", f);
 }
 
@@ -123,7 +136,8 @@ enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
        O_REQUIRE_AUTH, O_PAM_SERVICE, O_AUTH_DELAY, O_SEND, O_NOSEND, O_UTMP, O_TTYLINES,
        O_TTYBYTES, O_TTYTIMEOUT, O_DELIVERY_TIMEOUT, O_PRIVSEP_USER, O_PRIVSEP_DIR, O_PROXY, O_LMTP,
        O_HELP, O_VERSION,
-       O_TLS = 512, O_TLS_CERT, O_TLS_KEY, O_REQUIRE_TLS, O_TLS_TICKET_KEY };
+       O_TLS = 512, O_TLS_CERT, O_TLS_KEY, O_REQUIRE_TLS, O_TLS_TICKET_KEY,
+       O_ALIASES = 768, O_RELAY_COMMAND, O_RELAY_USER, O_ANY_SENDER, O_MAILBOX, O_MBOX_DIR };
 
 static const struct option options[] = {
 	{ "hostname", required_argument, NULL, O_HOSTNAME },
@@ -158,6 +172,12 @@ static const struct option options[] = {
 	{ "tls-key", required_argument, NULL, O_TLS_KEY },
 	{ "require-tls", no_argument, NULL, O_REQUIRE_TLS },
 	{ "tls-ticket-key", required_argument, NULL, O_TLS_TICKET_KEY },
+	{ "aliases", required_argument, NULL, O_ALIASES },
+	{ "relay-command", required_argument, NULL, O_RELAY_COMMAND },
+	{ "relay-user", required_argument, NULL, O_RELAY_USER },
+	{ "any-sender", no_argument, NULL, O_ANY_SENDER },
+	{ "mailbox", required_argument, NULL, O_MAILBOX },
+	{ "mbox-dir", required_argument, NULL, O_MBOX_DIR },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -216,6 +236,50 @@ static void tls_check(struct config *cfg, unsigned certs, unsigned keys, bool mo
 		bad_usage("--require-tls: only with --tls starttls");
 }
 
+/* --relay-command into words (split at spaces; no quoting, no shell): an absolute
+ * program, at most RELAY_ARGS_MAX words, the last one "--" (the recipients follow it,
+ * never to be read as options), and {sender} only as a whole word. */
+static void relay_words(struct config *cfg, char *cmd)
+{
+	size_t n = 0;
+	char *save = NULL;
+	for (char *w = strtok_r(cmd, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (n >= RELAY_ARGS_MAX)
+			bad_usage("--relay-command: too many words");
+		if (strstr(w, "{sender}") && strcmp(w, "{sender}") != 0)
+			bad_usage("--relay-command: {sender} must be a word of its own");
+		cfg->relay_argv[n++] = w;
+	}
+	cfg->relay_argv[n] = NULL;
+	if (n < 2 || cfg->relay_argv[0][0] != '/' || strcmp(cfg->relay_argv[n - 1], "--") != 0)
+		bad_usage("--relay-command: an absolute path, arguments, and \"--\" last");
+}
+
+/* The options of forwarding, relaying and mbox (issue 13); false when c is none. */
+static bool forward_option(int c, struct config *cfg)
+{
+	switch (c) {
+	case O_ALIASES: cfg->aliases = optarg[0] ? optarg : NULL; return true;
+	case O_RELAY_COMMAND: relay_words(cfg, optarg); return true;
+	case O_RELAY_USER: cfg->relay_user = optarg; return true;
+	case O_ANY_SENDER: cfg->any_sender = true; return true;
+	case O_MAILBOX:
+		if (strcmp(optarg, "maildir") == 0)
+			cfg->store = STORE_MAILDIR;
+		else if (strcmp(optarg, "mbox") == 0)
+			cfg->store = STORE_MBOX;
+		else
+			bad_usage("--mailbox: maildir or mbox");
+		return true;
+	case O_MBOX_DIR:
+		if (optarg[0] != '/')
+			bad_usage("--mbox-dir: an absolute path");
+		cfg->mbox_dir = optarg;
+		return true;
+	default: return false;
+	}
+}
+
 void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 {
 	unsigned certs = 0, keys = 0;
@@ -225,7 +289,7 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 	unsigned long long n;
 	int c;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		if (tls_option(c, cfg, &certs, &keys, &mode))
+		if (tls_option(c, cfg, &certs, &keys, &mode) || forward_option(c, cfg))
 			continue;
 		switch (c) {
 		case O_HOSTNAME: cfg->hostname = optarg; break;
@@ -330,6 +394,10 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 	if (optind < argc)
 		bad_usage("unexpected argument");
 	tls_check(cfg, certs, keys, mode);
+	if (!cfg->relay_argv[0]) {
+		static char def[] = DEFAULT_RELAY_COMMAND;
+		relay_words(cfg, def);
+	}
 	if (!cfg->hostname) {
 		if (gethostname(host, sizeof host - 1) == -1)
 			snprintf(host, sizeof host, "localhost");

@@ -132,6 +132,31 @@
 #define PROXY_V2_LEN_MAX 1024
 #define PROXY_TIMEOUT_MS 5000
 
+/* Forwarding and relaying (issue 13).  aliases(5) targets that are aliases again are
+ * followed this deep (sendmail's MAXRCPT recursion is similar; a cycle is found
+ * sooner, by the names on the way), and one recipient expands to at most
+ * EXPAND_TARGETS_MAX users and addresses in all.  An aliases file or a ~/.forward
+ * larger than this is refused whole, not read in part. */
+#define ALIAS_DEPTH_MAX 10
+#define EXPAND_TARGETS_MAX 100
+#define ALIASES_FILE_MAX (4 * 1024 * 1024)
+#define FORWARD_FILE_MAX 16384
+#define DEFAULT_ALIASES "/etc/aliases"
+/* The hand-off to the system's MTA: the sendmail(1) interface every Debian MTA has.
+ * The word {sender} is replaced by the envelope sender; the recipients follow the last
+ * word, which must be "--", so no address can be taken for an option (OpenSMTPD
+ * CVE-2020-7247).  Its first line of stderr, at most this long, goes to the log. */
+#define DEFAULT_RELAY_COMMAND "/usr/sbin/sendmail -i -f {sender} --"
+#define RELAY_ARGS_MAX 32
+#define RELAY_STDERR_MAX 512
+/* RFC 5321 6.3 loop detection by counting Received lines; 50 is Postfix's
+ * hopcount_limit (RFC 5321 asks for at least 100 where it is the only check; ours
+ * also has Delivered-To, as qmail-local). */
+#define HOPS_MAX 50
+/* --mailbox mbox: the users' mailboxes are files in this directory (Debian's spool,
+ * root:mail 2775), named after each user. */
+#define DEFAULT_MBOX_DIR "/var/mail"
+
 /* Exit status (skarnet convention): 0 for every session that ended as the protocol
  * allows, 100 for a usage error, 111 for a system failure. */
 #define EXIT_USAGE 100
@@ -150,6 +175,9 @@ enum auth_policy { AUTH_LOCAL, AUTH_ALWAYS, AUTH_NEVER };
 
 /* TLS (--tls): STARTTLS after the greeting (RFC 3207), the handshake before the
  * greeting (RFC 8314 implicit TLS, port 465), or none. */
+/* --mailbox: a Maildir below each home (the default) or an mbox file in --mbox-dir. */
+enum store { STORE_MAILDIR, STORE_MBOX };
+
 enum tls_mode { TLS_OFF, TLS_STARTTLS, TLS_IMPLICIT };
 /* --tls-cert/--tls-key pairs: one RSA and one ECDSA at most. */
 #define TLS_PAIRS_MAX 2
@@ -189,6 +217,12 @@ struct config {
 	unsigned tls_pairs;
 	bool require_tls;	/* --require-tls: no MAIL, AUTH, SEND... before TLS (530) */
 	const char *tls_ticket_key;	/* --tls-ticket-key: RFC 5077 key file, or NULL */
+	const char *aliases;	/* --aliases: aliases(5) file, NULL for none */
+	const char *relay_argv[RELAY_ARGS_MAX + 1];	/* --relay-command in words */
+	const char *relay_user;	/* --relay-user; NULL: --privsep-user */
+	bool any_sender;	/* --any-sender: no check of an authenticated MAIL FROM */
+	enum store store;	/* --mailbox */
+	const char *mbox_dir;	/* --mbox-dir */
 
 	/* Filled in by priv_init(). */
 	bool single;		/* single-user mode: all mail goes to one user, no uid change */
