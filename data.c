@@ -20,6 +20,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "loop.h"
 #include "priv.h"
 #include "render.h"
 #include "session.h"
@@ -193,15 +194,14 @@ static const char *protocol(const struct session *s)
 	return with[s->smtputf8][tls][s->auth_user[0] != '\0'];
 }
 
-/* RFC 5321 4.4: Return-Path at final delivery, the Received trace line (with the HELO
- * name, the client's address literal, our name, the protocol per RFC 3848, the id, the
- * recipient and the date), and RFC 9228 Delivered-To. */
-static void trace_headers(struct session *s, struct buf *h, const struct rcpt *r,
-			  const char *id, const char *date)
+/* RFC 5321 4.4: the Received trace line (with the HELO name, the client's address
+ * literal, our name, the protocol per RFC 3848, the id, the recipient when there is
+ * one and the date). */
+static void received(struct session *s, struct buf *h, const char *rcpt, const char *id,
+		     const char *date)
 {
 	bool v6 = strchr(s->client, ':') != NULL;
-	buf_printf(h, "Return-Path: <%s>\nDelivered-To: %s\nReceived: from %s", s->sender,
-		   r->addr, s->helo);
+	buf_printf(h, "Received: from %s", s->helo);
 	if (strcmp(s->client, "unknown") != 0)
 		buf_printf(h, " ([%s%s])", v6 ? "IPv6:" : "", s->client);
 	if (TLS_ACTIVE(s)) {	/* the comment Postfix writes there */
@@ -209,8 +209,19 @@ static void trace_headers(struct session *s, struct buf *h, const struct rcpt *r
 		tls_summary(s, h);
 		buf_adds(h, ")");
 	}
-	buf_printf(h, "\n\tby %s (smtp-session) with %s id %s\n\tfor <%s>; %s\n",
-		   s->cfg->hostname, protocol(s), id, r->addr, date);
+	buf_printf(h, "\n\tby %s (smtp-session) with %s id %s", s->cfg->hostname, protocol(s), id);
+	if (rcpt)
+		buf_printf(h, "\n\tfor <%s>", rcpt);
+	buf_printf(h, "; %s\n", date);
+}
+
+/* At final delivery (RFC 5321 4.4) Return-Path, then RFC 9228 Delivered-To and the
+ * Received line. */
+static void trace_headers(struct session *s, struct buf *h, const struct rcpt *r,
+			  const char *id, const char *date)
+{
+	buf_printf(h, "Return-Path: <%s>\nDelivered-To: %s\n", s->sender, r->addr);
+	received(s, h, r->addr, id, date);
 }
 
 static bool storage_full(int e)
@@ -277,38 +288,56 @@ void data_reset(struct session *s)
 }
 
 /* Deliver the spooled message to the mailboxes of the recipients r[i] with box[i] set
- * (all of them when box is NULL), all or nothing: 0 when it is durable in every one of
- * those mailboxes, else an errno value. */
-static int to_mailboxes(struct session *s, const char *id, const bool *box)
+ * (all of them when box is NULL, and then also to the remote addresses, relay.h), all
+ * or nothing: err 0 when it is durable in every one of those mailboxes, and relay 0
+ * when the relay command took it. */
+static struct priv_outcome to_mailboxes(struct session *s, const char *id, const bool *box)
 {
 	const struct rcpt *r = (const struct rcpt *)s->rcpts.p;
-	struct buf heads = BUF_INIT, list = BUF_INIT;
+	struct buf heads = BUF_INIT, list = BUF_INIT, relay = BUF_INIT;
 	size_t n = mailbox_list(s, box, &heads, &list);
 	const struct priv_rcpt *pr = s->begun ? NULL : (const struct priv_rcpt *)list.p;
 	off_t size = lseek(s->spool, 0, SEEK_END);
-	int err = size == -1 ? errno
-		: n == 0 ? 0 : priv_deliver(s->cfg, s->spool, size, pr, n, s->messages + 1);
+	if (!box && s->nforward)	/* no Return-Path: not final delivery (RFC 5321 4.4) */
+		received(s, &relay, NULL, s->msgid, s->date);
+	struct priv_outcome o = { size == -1 ? errno : 0, 0 };
+	if (size != -1 && (n || relay.len))
+		o = priv_deliver(s->cfg, s->spool, size, pr, n, s->messages + 1, id,
+				 relay.len ? relay.p : "", relay.len);
 	s->begun = false;	/* delivered or failed: the parent forgot the copies */
 	buf_free(&heads);
 	buf_free(&list);
-	if (err) {
+	buf_free(&relay);
+	if (o.relay)
 		log_fields(LOG_ERR, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
-			   "%s: delivery failed: %s", id, strerror(err));
-		return err;
-	}
+			   "%s: the relay command did not take the message (%s)", id,
+			   o.relay == 1 ? "try again" : "refused");
+	else if (o.err)
+		log_fields(LOG_ERR, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
+			   "%s: delivery failed: %s", id, strerror(o.err));
+	if (o.err || o.relay)
+		return o;
 	for (size_t i = 0; i < s->nrcpt; i++)
 		if (!box || box[i])
 			log_fields(LOG_INFO,
 				   LOG_FIELDS({ LF_MSGID, id }, { LF_RCPT, r[i].addr },
 					      { LF_USER, r[i].user }, { LF_CLIENT, s->client }),
 				   "%s: to=<%s> user=%s delivered", id, r[i].addr, r[i].user);
-	return 0;
+	if (!box && s->nforward)
+		log_fields(LOG_INFO, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
+			   "%s: handed to the relay command for %zu recipient%s", id, s->nforward,
+			   s->nforward == 1 ? "" : "s");
+	return o;
 }
 
-/* The reply when the mailboxes failed: the client must retry. */
-static int mailbox_failed(struct session *s, int err)
+/* The reply when the mailboxes or the relay command failed. */
+static int mailbox_failed(struct session *s, struct priv_outcome o)
 {
-	if (storage_full(err))
+	if (o.relay == 1)	/* EX_TEMPFAIL, or no answer in time (RFC 3463 4.4.0) */
+		return reply(s, 451, "4.4.0", "Relay hand-off failed, try again later");
+	if (o.relay)
+		return reply(s, 554, "5.3.0", "The mail system refused the message for relaying");
+	if (storage_full(o.err))
 		return reply(s, 452, "4.3.1", "Insufficient system storage, try again later");
 	return reply(s, 451, "4.3.0", "Local error in delivery, try again later");
 }
@@ -385,7 +414,8 @@ static int deliver_send(struct session *s, const char *id, const struct buf *tex
 	}
 	for (size_t i = 0; i < n; i++)
 		users[i] = r[i].user;
-	int code = 0, err = 0;
+	int code = 0;
+	struct priv_outcome err = { 0, 0 };
 	size_t bad;
 	/* SEND checks and then writes every terminal; SOML and SAML only write.  Past the
 	 * session's budget of terminal children SEND is refused and the others go to the
@@ -424,7 +454,7 @@ static int deliver_send(struct session *s, const char *id, const struct buf *tex
 		err = to_mailboxes(s, id, box);
 		break;
 	default:	/* MODE_SAML */
-		if ((err = to_mailboxes(s, id, NULL)))
+		if ((err = to_mailboxes(s, id, NULL)).err || err.relay)
 			break;
 		if (budget)
 			priv_tty_write(s->cfg, users, n, text->p, text->len, st);
@@ -436,7 +466,7 @@ static int deliver_send(struct session *s, const char *id, const struct buf *tex
 	free(box);
 	if (code)
 		return code;
-	return err ? mailbox_failed(s, err) : delivered(s, id);
+	return err.err || err.relay ? mailbox_failed(s, err) : delivered(s, id);
 }
 
 /* The text the terminals are shown (tty_render()), for SEND, SOML and SAML. */
@@ -472,28 +502,65 @@ static const struct refusal *message_refusal(const struct session *s, const stru
 	return NULL;
 }
 
+/* RFC 5321 6.3: loops.  hit[k] is set for each accepted RCPT k whose address a
+ * Delivered-To field of the message names (qmail-local's check: this message was
+ * delivered to that address here before); the refusal when the message has too many
+ * Received fields, or NULL. */
+static const struct refusal *loops(struct session *s, bool *hit)
+{
+	static const struct refusal hops = { 554, "5.4.6",
+		"Too many hops: more than " STR(HOPS_MAX) " Received lines (mail loop)" };
+	static const struct refusal werr = { 451, "4.3.0", "Cannot read the message, try again later" };
+	const struct accepted *ac = (const struct accepted *)s->accepted.p;
+	const char **addrs = calloc(s->naccepted + 1, sizeof *addrs);
+	unsigned count = 0;
+	off_t size = lseek(s->spool, 0, SEEK_END);
+	for (size_t k = 0; addrs && k < s->naccepted; k++)
+		addrs[k] = ac[k].addr;
+	int rc = !addrs || size == -1 ? -1 : loop_scan(s->spool, size, addrs, s->naccepted, hit, &count);
+	free(addrs);
+	if (rc == -1)
+		return &werr;
+	return count > HOPS_MAX ? &hops : NULL;
+}
+
 /* RFC 2033 4.2 (--lmtp): after the message, one reply for each RCPT accepted, in their
  * order, each saying whether that recipient's mailbox has it: each recipient is
  * delivered on its own, so one broken mailbox costs only its own copy.  A user named
- * by two RCPTs gets one copy and both replies say how it went. */
+ * by two RCPTs gets one copy and both replies say how it went; an RCPT whose address
+ * the message was delivered to before (a loop) is refused alone. */
 static int reply_lmtp(struct session *s, const struct data *d, const char *id)
 {
-	const struct refusal *no = message_refusal(s, d);
 	const struct accepted *ac = (const struct accepted *)s->accepted.p;
-	bool *box = calloc(s->nrcpt, sizeof *box);
-	int *err = calloc(s->nrcpt, sizeof *err), code = 0;
-	bool any = false;
-	for (size_t i = 0; i < s->nrcpt && box && err && !no; i++) {
+	const size_t *t = (const size_t *)s->targets.p;
+	bool *hit = calloc(s->naccepted + 1, sizeof *hit), *box = calloc(s->nrcpt + 1, sizeof *box);
+	bool *want = calloc(s->nrcpt + 1, sizeof *want);
+	int *err = calloc(s->nrcpt + 1, sizeof *err), code = 0;
+	const struct refusal *no = message_refusal(s, d);
+	if (!no && hit)
+		no = loops(s, hit);
+	bool any = false, ok = hit && box && want && err;
+	for (size_t k = 0; ok && !no && k < s->naccepted; k++)
+		for (size_t j = 0; j < ac[k].n && !hit[k]; j++)
+			want[t[ac[k].first + j]] = true;
+	for (size_t i = 0; ok && !no && i < s->nrcpt; i++) {
+		if (!want[i])
+			continue;
 		box[i] = true;
-		err[i] = to_mailboxes(s, id, box);
+		err[i] = to_mailboxes(s, id, box).err;
 		box[i] = false;
 		any |= err[i] == 0;
 	}
 	for (size_t k = 0; k < s->naccepted; k++) {
 		const char *addr = ac[k].addr;
-		int e = !box || !err ? ENOMEM : err[ac[k].rcpt];
+		int e = ok ? 0 : ENOMEM;
+		for (size_t j = 0; ok && j < ac[k].n && !e; j++)
+			e = err[t[ac[k].first + j]];
 		if (no)
 			code = reply(s, no->code, no->esc, "<%s>: %s", addr, no->text);
+		else if (ok && hit[k])
+			code = reply(s, 554, "5.4.6", "<%s>: Mail loop: already delivered to this "
+				     "address (Delivered-To)", addr);
 		else if (e == 0)
 			code = reply(s, 250, "2.0.0", "<%s>: Ok: delivered as %s", addr, id);
 		else if (storage_full(e))
@@ -505,8 +572,26 @@ static int reply_lmtp(struct session *s, const struct data *d, const char *id)
 	}
 	if (any)
 		s->messages++;
-	free(box);
-	free(err);
+	free(hit), free(box), free(want), free(err);
+	return code;
+}
+
+/* SMTP has one reply for all recipients (RFC 5321 4.2.5), and no queue here to bounce
+ * a looping copy from: a loop for any recipient refuses the message, naming it, and
+ * the sender's MTA bounces it. */
+static int refuse_loop(struct session *s)
+{
+	bool *hit = calloc(s->naccepted + 1, sizeof *hit);
+	if (!hit)
+		return reply(s, 451, "4.3.0", "Local error in delivery, try again later");
+	const struct refusal *no = loops(s, hit);
+	const struct accepted *ac = (const struct accepted *)s->accepted.p;
+	int code = no ? reply(s, no->code, no->esc, "%s", no->text) : 0;
+	for (size_t k = 0; !code && k < s->naccepted; k++)
+		if (hit[k])
+			code = reply(s, 554, "5.4.6", "<%s>: Mail loop: already delivered to this "
+				     "address (Delivered-To)", ac[k].addr);
+	free(hit);
 	return code;
 }
 
@@ -538,8 +623,8 @@ static int deliver(struct session *s, const struct data *d, const char *id)
 	if (s->cfg->lmtp) {
 		code = reply_lmtp(s, d, id);
 	} else if (s->mode == MODE_MAIL) {
-		int err = to_mailboxes(s, id, NULL);
-		code = err ? mailbox_failed(s, err) : delivered(s, id);
+		struct priv_outcome o = to_mailboxes(s, id, NULL);
+		code = o.err || o.relay ? mailbox_failed(s, o) : delivered(s, id);
 	} else {
 		code = deliver_send(s, id, &text);
 	}
@@ -562,7 +647,10 @@ static int reply_data(struct session *s, struct data *d, const char *id)
 	if (s->cfg->lmtp)
 		return deliver(s, d, id);
 	const struct refusal *no = message_refusal(s, d);
-	return no ? reply(s, no->code, no->esc, "%s", no->text) : deliver(s, d, id);
+	if (no)
+		return reply(s, no->code, no->esc, "%s", no->text);
+	int code = refuse_loop(s);
+	return code ? code : deliver(s, d, id);
 }
 
 

@@ -9,6 +9,7 @@
  * home is followed through a symlink (O_NOFOLLOW on every component and on the file).
  */
 #include "maildir.h"
+#include "mbox.h"
 
 #include "frame.h"
 #include "log.h"
@@ -471,6 +472,8 @@ static int32_t helper_do(struct worker *h, struct frame *f, int *fd)
 	case H_ABORT:
 		helper_drop(h);
 		return 0;
+	case H_FORWARD:
+		return (int32_t)forward_read(h->home, h->user, fd);
 	}
 	return EPROTO;
 }
@@ -486,7 +489,10 @@ void maildir_helper(void *arg, const struct passwd *pw, int sock)
 		int32_t rc = helper_do(&h, &f, &fd);
 		if (f.type == H_BEGIN || f.type == H_MORE)
 			continue;	/* not answered */
-		if (frame_send_raw(sock, (const char *)&rc, sizeof rc, fd) == -1)
+		int sent = frame_send_raw(sock, (const char *)&rc, sizeof rc, fd);
+		if (f.type == H_FORWARD)
+			close_keep_errno(fd);	/* the parent has its own now */
+		if (sent == -1)
 			break;
 	}
 	helper_drop(&h);
@@ -512,7 +518,7 @@ void maildir_begin(struct worker *h, int spool, const struct priv_rcpt *rcpt, si
 }
 
 int maildir_deliver(struct worker *h, int spool, off_t size, const struct priv_rcpt *rcpt,
-		    size_t n, unsigned seq)
+		    size_t n, unsigned seq, const struct mbox_hook *hook)
 {
 	if (n != 1)
 		return EINVAL;
@@ -524,7 +530,9 @@ int maildir_deliver(struct worker *h, int spool, off_t size, const struct priv_r
 	else
 		maildir_name(name, sizeof name, h->cfg->hostname, getpid(), seq);
 	int rc = helper_prepare(h, name, rcpt->head, rcpt->headlen, spool, size);
-	if (rc == 0)
+	if (rc == 0 && hook && (rc = hook->fn(hook->arg)))	/* mbox.h: all or nothing */
+		helper_drop(h);
+	else if (rc == 0)
 		rc = commit(&h->box, h->name, h->total);
 	h->name[0] = '\0';
 	return rc;
@@ -537,6 +545,11 @@ struct worker *maildir_new(const struct config *cfg, const char *home, const cha
 		*w = (struct worker){ .cfg = cfg, .home = home, .user = user,
 				      .box = MAILDIR_CLOSED, .fd = -1, .spool = -1 };
 	return w;
+}
+
+enum forward maildir_forward(struct worker *w, int *fd)
+{
+	return forward_read(w->home, w->user, fd);
 }
 
 enum mailbox maildir_check(struct worker *w, uint64_t size)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "forward.h"
 #include "priv.h"
 #include "smtp-session.h"
 
@@ -24,6 +25,8 @@ enum h_type {
 	H_BEGIN,	/* u64 0, str name, bytes header block; the growing spool attached */
 	H_MORE,		/* u64 bytes of the spool there are so far */
 	H_DELIVER,	/* H_PREPARE then H_COMMIT: a delivery to this one recipient */
+	H_FORWARD,	/* u64 0: ~/.forward (forward.h); answered with an enum forward,
+			 * and for FORWARD_OK the memory file holding its text */
 };
 
 /* DJB's unique name <seconds>.M<usec>P<pid>Q<seq>.<host> for a copy in tmp/ (pid:
@@ -39,14 +42,17 @@ struct worker;
 struct worker *maildir_new(const struct config *cfg, const char *home, const char *user);
 /* The check of priv_check(); the Maildir stays open for the delivery. */
 enum mailbox maildir_check(struct worker *w, uint64_t size);
+/* ~/.forward of the one user (forward_read()). */
+enum forward maildir_forward(struct worker *w, int *fd);
 /* As mbox_begin(), mbox_more(), mbox_discard() and mbox_deliver(), for the one user
  * (n is 1: every local part is that user, and the parent refuses a user twice). */
 void maildir_begin(struct worker *w, int spool, const struct priv_rcpt *rcpt, size_t n,
 		   unsigned seq);
 void maildir_more(struct worker *w, uint64_t size);
 void maildir_drop(struct worker *w);
+struct mbox_hook;
 int maildir_deliver(struct worker *w, int spool, off_t size, const struct priv_rcpt *rcpt,
-		    size_t n, unsigned seq);
+		    size_t n, unsigned seq, const struct mbox_hook *hook);
 /* Drop what is open and free w (NULL is allowed). */
 void maildir_free(struct worker *w);
 

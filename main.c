@@ -26,6 +26,7 @@
 #include "asuser.h"
 #include "log.h"
 #include "options.h"
+#include "relay.h"
 #include "parent.h"
 #include "peer.h"
 #include "priv.h"
@@ -217,6 +218,8 @@ int main(int argc, char **argv)
 	else if (users_init(&cfg, user, &why) == -1)
 		log_msg(LOG_ERR, "cannot start: %s: %s", why, strerror(errno));
 	else if (!cfg.single && !(ps = privsep_user(&cfg, &why)))
+		log_msg(LOG_ERR, "cannot start: %s", why);
+	else if (relay_init(&cfg, &why) == -1)
 		log_msg(LOG_ERR, "cannot start: %s", why);
 	else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		log_msg(LOG_ERR, "cannot start: socketpair: %s", strerror(errno));

@@ -25,6 +25,7 @@
 #include "mbox.h"
 
 #include "asuser.h"
+#include "buf.h"
 #include "frame.h"
 #include "log.h"
 #include "maildir.h"
@@ -184,9 +185,9 @@ static bool tell(struct helper *h, struct frame *f, int fd)
 	return frame_send(h->k.fd, f, fd) == 0;
 }
 
-/* The helper's answer before d; its tmp/ descriptor, when one comes, replaces the
- * one kept.  -1 when it is late or gone. */
-static int hear(struct helper *h, int32_t *rc, const struct deadline *d)
+/* The helper's answer before d; a descriptor that comes with it goes into *fd, or
+ * with fd NULL is its tmp/ and replaces the one kept.  -1 when it is late or gone. */
+static int hear(struct helper *h, int32_t *rc, const struct deadline *d, int *fd)
 {
 	size_t got = 0;
 	while (got < sizeof *rc) {
@@ -207,7 +208,11 @@ static int hear(struct helper *h, int32_t *rc, const struct deadline *d)
 			return errno = EIO, -1;
 		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 		if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int))) {
+		    c->cmsg_len == CMSG_LEN(sizeof(int)) && fd) {
+			close_keep_errno(*fd);
+			memcpy(fd, CMSG_DATA(c), sizeof *fd);
+		} else if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+			   c->cmsg_len == CMSG_LEN(sizeof(int))) {
 			forget_tmp(h);
 			memcpy(&h->tmp, CMSG_DATA(c), sizeof h->tmp);
 			asuser_hide(h->tmp);
@@ -226,7 +231,7 @@ static enum mailbox check_at(struct mbox *m, int i, uint64_t size, const struct 
 	h->used = ++m->tick;
 	frame_begin(&f, H_CHECK);
 	frame_put_u64(&f, size);
-	if (!tell(h, &f, -1) || hear(h, &rc, d) == -1) {
+	if (!tell(h, &f, -1) || hear(h, &rc, d, NULL) == -1) {
 		give_up(m, h, errno == ETIMEDOUT ? "no answer to the check in time"
 						 : "the check failed");
 		rc = MAILBOX_TEMPFAIL;
@@ -254,20 +259,74 @@ static void make_room(struct mbox *m)
 	}
 }
 
-enum mailbox mbox_check(struct mbox *m, const char *user, uint64_t size)
+/* The helper of user, started if need be; -1 when it cannot be. */
+static int helper_of(struct mbox *m, const char *user)
 {
-	if (m->self)	/* the Maildir stays open for the delivery */
-		return maildir_check(m->self, size);
 	sweep(m);
 	int i = find(m, user);
 	if (i == -1) {
 		make_room(m);
-		if ((i = start(m, user)) == -1)
-			return MAILBOX_TEMPFAIL;
+		i = start(m, user);
 	}
+	return i;
+}
+
+enum mailbox mbox_check(struct mbox *m, const char *user, uint64_t size)
+{
+	if (m->self)	/* the Maildir stays open for the delivery */
+		return maildir_check(m->self, size);
+	int i = helper_of(m, user);
+	if (i == -1)
+		return MAILBOX_TEMPFAIL;
 	struct deadline d;
 	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
 	return check_at(m, i, size, &d);
+}
+
+/* The text of a memory file a helper made (forward.c), at most FORWARD_FILE_MAX
+ * bytes, into out.  Only a memory file is read (it takes seals; a file on a disk does
+ * not): root never reads from a user's file system, which could make it wait. */
+static enum forward read_memory(int fd, struct buf *out)
+{
+	char text[FORWARD_FILE_MAX];
+	if (fcntl(fd, F_GET_SEALS) == -1)
+		return FORWARD_TEMPFAIL;
+	ssize_t n = pread(fd, text, sizeof text, 0);
+	if (n == -1)
+		return FORWARD_TEMPFAIL;
+	buf_add(out, text, (size_t)n);
+	return FORWARD_OK;
+}
+
+enum forward mbox_forward(struct mbox *m, const char *user, struct buf *text)
+{
+	int fd = -1;
+	int32_t rc = FORWARD_TEMPFAIL;
+	if (m->self) {
+		rc = maildir_forward(m->self, &fd);
+	} else {
+		int i = helper_of(m, user);
+		struct frame f = FRAME_INIT;
+		struct deadline d;
+		deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
+		frame_begin(&f, H_FORWARD);
+		frame_put_u64(&f, 0);
+		if (i != -1) {
+			m->h[i].used = ++m->tick;
+			if (!tell(&m->h[i], &f, -1) || hear(&m->h[i], &rc, &d, &fd) == -1) {
+				give_up(m, &m->h[i], errno == ETIMEDOUT ? "no answer about .forward "
+					"in time" : "reading .forward failed");
+				rc = FORWARD_TEMPFAIL;
+			}
+		}
+		frame_free(&f);
+	}
+	if (rc < FORWARD_NONE || rc > FORWARD_TEMPFAIL || (rc == FORWARD_OK && fd == -1))
+		rc = FORWARD_TEMPFAIL;
+	if (rc == FORWARD_OK)
+		rc = read_memory(fd, text);
+	close_keep_errno(fd);
+	return (enum forward)rc;
 }
 
 /* The helper of user, ready to deliver (started and checked now if need be), or -1
@@ -314,7 +373,7 @@ static int answer(struct mbox *m, int i, const struct deadline *d)
 {
 	struct helper *h = &m->h[i];
 	int32_t rc;
-	if (hear(h, &rc, d) == -1) {
+	if (hear(h, &rc, d, NULL) == -1) {
 		give_up(m, h, errno == ETIMEDOUT ? "no answer to the delivery in time"
 						 : "the helper ended");
 		return EIO;
@@ -413,7 +472,8 @@ void mbox_discard(struct mbox *m)
 }
 
 static int deliver_as_users(struct mbox *m, int spool, off_t size,
-			    const struct priv_rcpt *rcpt, size_t n, unsigned seq)
+			    const struct priv_rcpt *rcpt, size_t n, unsigned seq,
+			    const struct mbox_hook *hook)
 {
 	int *hi = calloc(n, sizeof *hi), *rc = calloc(n, sizeof *rc);
 	if (!hi || !rc) {
@@ -429,7 +489,7 @@ static int deliver_as_users(struct mbox *m, int spool, off_t size,
 	/* Then every copy at once, the helpers writing in parallel.  One recipient alone
 	 * is all or nothing by itself: its helper commits at once, which spares a round
 	 * trip per message. */
-	enum h_type type = n == 1 ? H_DELIVER : H_PREPARE;
+	enum h_type type = n == 1 && !hook ? H_DELIVER : H_PREPARE;
 	while (asked < n && !err) {
 		err = rc[asked] = ask_prepare(m, hi[asked], &rcpt[asked], spool, size, seq, type);
 		asked++;
@@ -442,6 +502,8 @@ static int deliver_as_users(struct mbox *m, int spool, off_t size,
 			m->h[hi[0]].name[0] = '\0';	/* in new/, or removed */
 		asked = 0;
 	}
+	if (!err && hook)	/* every copy is in tmp/: the other destination's turn */
+		err = hook->fn(hook->arg);
 	/* Only when every copy is in tmp/ does any go into new/.  The second phase has
 	 * a deadline of its own: the helpers that were on time must not be killed
 	 * because another one was late. */
@@ -460,11 +522,11 @@ static int deliver_as_users(struct mbox *m, int spool, off_t size,
 }
 
 int mbox_deliver(struct mbox *m, int spool, off_t size, const struct priv_rcpt *rcpt,
-		 size_t n, unsigned seq)
+		 size_t n, unsigned seq, const struct mbox_hook *hook)
 {
 	if (m->self)
-		return maildir_deliver(m->self, spool, size, rcpt, n, seq);
-	return deliver_as_users(m, spool, size, rcpt, n, seq);
+		return maildir_deliver(m->self, spool, size, rcpt, n, seq, hook);
+	return deliver_as_users(m, spool, size, rcpt, n, seq, hook);
 }
 
 void mbox_close(struct mbox *m)

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "forward.h"
 #include "priv.h"
 
 /* The delivery helpers of one session: as root, one process per recipient user,
@@ -14,11 +15,25 @@ struct mbox *mbox_open(const struct config *cfg);
 /* The mailbox check of priv_check(), as the user, within cfg->delivery_timeout. */
 enum mailbox mbox_check(struct mbox *m, const char *user, uint64_t size);
 
+/* ~/.forward of user (forward.h), read by the user's helper (started now if need be)
+ * within cfg->delivery_timeout; for FORWARD_OK its text is added to text. */
+struct buf;
+enum forward mbox_forward(struct mbox *m, const char *user, struct buf *text);
+
+/* Another destination of the same message (the relay hand-off, parent.c): fn runs
+ * once every mailbox copy is prepared and before any is committed; what it returns
+ * (0, or an errno value) decides between commit and abort, so the message reaches
+ * all destinations or none. */
+struct mbox_hook {
+	int (*fn)(void *arg);
+	void *arg;
+};
+
 /* All-or-nothing delivery of the spool to every recipient; see priv_deliver().  Each
  * recipient's helper must answer within cfg->delivery_timeout, or it is killed, its
- * tmp/ file removed, and the delivery fails. */
+ * tmp/ file removed, and the delivery fails.  hook may be NULL. */
 int mbox_deliver(struct mbox *m, int spool, off_t size, const struct priv_rcpt *rcpt,
-		 size_t n, unsigned seq);
+		 size_t n, unsigned seq, const struct mbox_hook *hook);
 
 /* Optional, before mbox_deliver() with the same recipients and sequence: the copies
  * are begun now, with the spool still growing (not yet sealed), so that the helpers

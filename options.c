@@ -37,8 +37,10 @@ void options_defaults(struct config *cfg)
 		.store = STORE_MAILDIR,
 		.mbox_dir = DEFAULT_MBOX_DIR,
 	};
-	if (access(DEFAULT_ALIASES, F_OK) == 0)	/* as every Debian MTA reads it */
+	if (access(DEFAULT_ALIASES, F_OK) == 0) {	/* as every Debian MTA reads it */
 		cfg->aliases = DEFAULT_ALIASES;
+		cfg->aliases_default = true;
+	}
 }
 
 static void usage(FILE *f)
@@ -259,7 +261,10 @@ static void relay_words(struct config *cfg, char *cmd)
 static bool forward_option(int c, struct config *cfg)
 {
 	switch (c) {
-	case O_ALIASES: cfg->aliases = optarg[0] ? optarg : NULL; return true;
+	case O_ALIASES:
+		cfg->aliases = optarg[0] ? optarg : NULL;
+		cfg->aliases_default = false;
+		return true;
 	case O_RELAY_COMMAND: relay_words(cfg, optarg); return true;
 	case O_RELAY_USER: cfg->relay_user = optarg; return true;
 	case O_ANY_SENDER: cfg->any_sender = true; return true;

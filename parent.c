@@ -16,12 +16,16 @@
 
 #include <arpa/inet.h>
 
+#include "addr.h"
+#include "aliases.h"
 #include "auth.h"
+#include "expand.h"
 #include "frame.h"
 #include "log.h"
 #include "mbox.h"
 #include "priv.h"
 #include "privsep.h"
+#include "relay.h"
 #include "tty.h"
 #include "users.h"
 #include "utf8.h"
@@ -29,6 +33,16 @@
 
 /* RFC 4616 2: a PLAIN field is at most 255 octets (sasl.h). */
 #define AUTH_FIELD_MAX 255
+
+/* The remote addresses of one accepted recipient, handed to the relay command in one
+ * run.  dt: for a forwarded recipient (aliases, .forward) its address, for the
+ * Delivered-To line that lets a loop be found (qmail-local); "" for the recipients
+ * an authenticated client relays, which all share one group. */
+struct relay_group {
+	char dt[PATH_LEN_MAX + 1];
+	struct buf addrs;	/* "a\0b\0..." */
+	size_t n;
+};
 
 struct parent {
 	const struct config *cfg;
@@ -45,6 +59,14 @@ struct parent {
 	bool begun;			/* PS_BEGIN came: the pending ones are being written */
 	uint32_t begun_seq;		/* ... for the message with this sequence */
 	const char *why;		/* why the session broke the protocol */
+	char auth_user[USER_NAME_MAX + 1];	/* who that AUTH was, as PAM said */
+	struct aliases *aliases;	/* read at the first lookup */
+	bool aliases_read;
+	bool in_mail;			/* PS_MAIL came: a transaction is open */
+	char sender[PATH_LEN_MAX + 1];	/* its envelope sender, "" for <> */
+	struct relay_group last;	/* the remote addresses of the last lookup */
+	struct buf groups;		/* PS_ACCEPT so far: struct relay_group[ngroups] */
+	size_t ngroups;
 };
 
 /* One pending recipient; its strings are copies owned here. */
@@ -77,6 +99,17 @@ static void clear_pending(struct parent *p)
 	p->npend = 0;
 }
 
+static void clear_groups(struct parent *p)
+{
+	struct relay_group *g = (struct relay_group *)p->groups.p;
+	for (size_t i = 0; i < p->ngroups; i++)
+		buf_free(&g[i].addrs);
+	buf_reset(&p->groups);
+	p->ngroups = 0;
+	buf_free(&p->last.addrs);
+	p->last.n = 0;
+}
+
 static int answer(struct parent *p)
 {
 	return frame_send(p->sock, &p->out, -1) == -1 ? fatal(p, "link lost") : 0;
@@ -106,20 +139,150 @@ static int serve_log(struct parent *p)
 	return 0;
 }
 
+/* The aliases file, read at the first lookup of the session; NULL when there is
+ * none or it cannot be read (then *bad). */
+static const struct aliases *aliases_of(struct parent *p, bool *bad)
+{
+	if (!p->aliases_read) {
+		p->aliases_read = true;
+		p->aliases = aliases_load(p->cfg->aliases);
+		if (!p->aliases)
+			log_msg(LOG_ERR, "--aliases %s: cannot be read: %m", p->cfg->aliases);
+	}
+	*bad = !p->aliases;
+	return p->aliases;
+}
+
+/* Is domain (as the client wrote it, "" for RCPT TO:<postmaster>) a local one? */
+static bool local_domain(const struct parent *p, const char *domain)
+{
+	char key[DOMAIN_MAX + 1];
+	return !domain[0] || (addr_domain_key(domain, key, sizeof key) &&
+			      addr_local_domain(p->cfg->domains, key));
+}
+
+/* What local@domain resolves to, into x (users and remote addresses); the parent's
+ * own checks, whatever the session decided: another domain only after AUTH. */
+static enum lookup resolve(struct parent *p, const char *local, const char *domain,
+			   struct expansion *x)
+{
+	char addr[LOCAL_PART_MAX + DOMAIN_MAX + 2];
+	bool bad;
+	snprintf(addr, sizeof addr, "%s@%s", local, domain);	/* relay_address_ok() bounds it */
+	if (!local_domain(p, domain) || strpbrk(local, "%!@")) {	/* no source routes */
+		if (!p->authenticated || !relay_address_ok(addr) || !domain[0])
+			return LOOKUP_RELAY_DENIED;
+		buf_add(&x->remote, addr, strlen(addr) + 1);
+		x->nremote = 1;
+		return LOOKUP_OK;
+	}
+	struct expand_ctx c = { p->cfg, aliases_of(p, &bad), p->mbox };
+	return bad ? LOOKUP_TEMPFAIL : expand_local(&c, local, x);
+}
+
 static int serve_lookup(struct parent *p)
 {
-	char local[LOCAL_PART_MAX + 1], user[USER_NAME_MAX + 1] = "";
+	char local[LOCAL_PART_MAX + 1], domain[DOMAIN_MAX + 1];
+	struct expansion x = { BUF_INIT, 0, BUF_INIT, 0 };
 	frame_get_str(&p->in, local, LOCAL_PART_MAX);
-	if (!frame_done(&p->in) || p->npend)
+	frame_get_str(&p->in, domain, DOMAIN_MAX);
+	if (!frame_done(&p->in) || p->npend || !p->in_mail)
 		return fatal(p, "malformed or out-of-order lookup");
-	enum lookup r = users_lookup(p->cfg, local, user);
+	enum lookup r = resolve(p, local, domain, &x);
 	if (r != LOOKUP_OK)
-		user[0] = '\0';
-	else if (!looked_up(p, user))
-		buf_add(&p->users, user, strlen(user) + 1);
+		expand_free(&x);
+	buf_free(&p->last.addrs);	/* the last one was not accepted */
+	p->last = (struct relay_group){ .addrs = x.remote, .n = x.nremote };
+	char dt[LOCAL_PART_MAX + DOMAIN_MAX + 2];
+	snprintf(dt, sizeof dt, domain[0] ? "%s@%s" : "%s", local, domain);
+	if (local_domain(p, domain) && !strpbrk(local, "%!@") && strlen(dt) <= PATH_LEN_MAX)
+		memcpy(p->last.dt, dt, strlen(dt) + 1);	/* forwarded */
+	x.remote = (struct buf)BUF_INIT;
 	frame_begin(&p->out, PS_LOOKUP_ANS);
 	frame_put_u32(&p->out, r);
-	frame_put_str(&p->out, user);
+	frame_put_u32(&p->out, (uint32_t)x.nusers);
+	for (size_t off = 0; off < x.users.len; off += strlen(x.users.p + off) + 1) {
+		const char *user = x.users.p + off;
+		if (!looked_up(p, user))
+			buf_add(&p->users, user, strlen(user) + 1);
+		frame_put_str(&p->out, user);
+	}
+	frame_put_u32(&p->out, (uint32_t)p->last.n);
+	frame_put_str(&p->out, p->last.n ? p->last.addrs.p : "");
+	expand_free(&x);
+	return answer(p);
+}
+
+/* PS_ACCEPT: the recipient looked up last joins the message with its remote
+ * addresses.  The recipients an authenticated client relays share one group. */
+static int serve_accept(struct parent *p)
+{
+	if (!frame_done(&p->in) || !p->in_mail || !p->last.n || p->begun)
+		return fatal(p, "malformed or out-of-order accept");
+	if (p->ngroups >= p->cfg->max_rcpt)
+		return fatal(p, "too many recipients");
+	struct relay_group *g = (struct relay_group *)p->groups.p;
+	for (size_t i = 0; !p->last.dt[0] && i < p->ngroups; i++)
+		if (!g[i].dt[0]) {	/* each address once */
+			const char *a = p->last.addrs.p;
+			bool seen = false;
+			for (size_t off = 0; off < g[i].addrs.len; off += strlen(g[i].addrs.p + off) + 1)
+				seen |= strcasecmp(g[i].addrs.p + off, a) == 0;
+			if (!seen) {
+				buf_add(&g[i].addrs, a, strlen(a) + 1);
+				g[i].n++;
+			}
+			buf_free(&p->last.addrs);
+			p->last.n = 0;
+			return 0;
+		}
+	buf_add(&p->groups, &p->last, sizeof p->last);
+	p->ngroups++;
+	p->last = (struct relay_group){ .addrs = BUF_INIT };
+	return 0;
+}
+
+/* Does the authenticated user own sender (local@domain)?  Postfix's
+ * reject_sender_login_mismatch with the aliases as its login map: their own name in a
+ * local domain, or an alias that resolves to them (.forward files do not count: a
+ * user cannot make an address theirs).  The null sender is anyone's (bounces). */
+static bool owns(struct parent *p, const char *sender)
+{
+	const char *at = strrchr(sender, '@');
+	char local[LOCAL_PART_MAX + 1];
+	bool bad;
+	if (!sender[0])
+		return true;
+	if (!at || !local_domain(p, at + 1) || (size_t)(at - sender) > LOCAL_PART_MAX)
+		return false;
+	snprintf(local, sizeof local, "%.*s", (int)(at - sender), sender);
+	if (strcasecmp(local, p->auth_user) == 0)
+		return true;
+	struct expansion x = { BUF_INIT, 0, BUF_INIT, 0 };
+	struct expand_ctx c = { p->cfg, aliases_of(p, &bad), NULL };
+	bool mine = !bad && expand_local(&c, local, &x) == LOOKUP_OK &&
+		    expand_has_user(&x, p->auth_user);
+	expand_free(&x);
+	return mine;
+}
+
+/* PS_MAIL: a transaction starts; for an authenticated client, the sender must be its
+ * own (unless --any-sender). */
+static int serve_mail(struct parent *p)
+{
+	char sender[PATH_LEN_MAX + 1];
+	frame_get_str(&p->in, sender, PATH_LEN_MAX);
+	if (!frame_done(&p->in) || p->npend || p->begun)
+		return fatal(p, "malformed or out-of-order MAIL");
+	clear_groups(p);
+	bool ok = !p->authenticated || p->cfg->any_sender || owns(p, sender);
+	if (!ok)
+		log_msg(LOG_NOTICE, "MAIL FROM:<%s> refused: not an address of user %s", sender,
+			p->auth_user);
+	p->in_mail = ok;
+	snprintf(p->sender, sizeof p->sender, "%s", ok ? sender : "");
+	frame_begin(&p->out, PS_MAIL_ANS);
+	frame_put_u32(&p->out, ok);
 	return answer(p);
 }
 
@@ -164,8 +327,10 @@ static int serve_auth(struct parent *p)
 		auth_pad(&until);
 	if (r == AUTHN_FAIL)
 		p->auth_failures++;
-	if (r == AUTHN_OK)
+	if (r == AUTHN_OK) {
 		p->authenticated = true;
+		snprintf(p->auth_user, sizeof p->auth_user, "%s", canon);
+	}
 	if (r != AUTHN_OK)
 		canon[0] = '\0';
 	frame_begin(&p->out, PS_AUTH_ANS);
@@ -250,12 +415,60 @@ static const char *bad_spool(int fd, uint64_t size)
 	return NULL;
 }
 
+/* The hand-off of one message to the relay command, group by group. */
+struct handoff {
+	struct parent *p;
+	int spool;
+	off_t size;
+	const char *id, *head;
+	size_t headlen;
+	enum relay_result result;
+};
+
+/* Each group's run: its Delivered-To line (if forwarded), the session's Received
+ * block, the message.  Stops at the first that does not take it; a group handed off
+ * before that one stays handed off (logged: a retry duplicates it there). */
+static int run_relays(void *arg)
+{
+	struct handoff *h = arg;
+	struct parent *p = h->p;
+	const struct relay_group *g = (const struct relay_group *)p->groups.p;
+	if (p->sender[0] && !relay_address_ok(p->sender)) {
+		log_msg(LOG_ERR, "%s: sender <%s> cannot be given to the relay command", h->id,
+			p->sender);
+		h->result = RELAY_FAIL;
+	}
+	for (size_t i = 0; i < p->ngroups && h->result == RELAY_OK; i++) {
+		const char *rcpt[EXPAND_TARGETS_MAX + 1];
+		size_t n = 0;
+		for (size_t off = 0; off < g[i].addrs.len && n <= EXPAND_TARGETS_MAX;
+		     off += strlen(g[i].addrs.p + off) + 1)
+			rcpt[n++] = g[i].addrs.p + off;
+		struct buf head = BUF_INIT;
+		if (g[i].dt[0])
+			buf_printf(&head, "Delivered-To: %s\n", g[i].dt);
+		buf_add(&head, h->head, h->headlen);
+		struct relay_job j = { p->sender, rcpt, n, head.p, head.len, h->spool, h->size,
+				       h->id };
+		h->result = relay_run(p->cfg, &j);
+		buf_free(&head);
+		if (h->result != RELAY_OK && i)
+			log_msg(LOG_WARNING, "%s: %zu of %zu relay runs took the message before "
+				"one failed: a retry sends it there again", h->id, i, p->ngroups);
+	}
+	return h->result == RELAY_OK ? 0 : h->result == RELAY_TEMPFAIL ? EAGAIN : EPERM;
+}
+
 static int serve_deliver(struct parent *p)
 {
+	char id[64];
+	size_t headlen;
 	uint64_t size = frame_get_u64(&p->in);
 	uint32_t seq = frame_get_u32(&p->in);
+	frame_get_str(&p->in, id, sizeof id - 1);
+	const char *head = frame_get_bytes(&p->in, PS_HEAD_MAX, &headlen);
 	const char *bad = bad_spool(p->in.fd, size);
-	if (!frame_done(&p->in) || !p->npend)
+	if (!frame_done(&p->in) || !(p->npend || p->ngroups))
 		return fatal(p, "malformed or out-of-order delivery");
 	if (bad)
 		return fatal(p, bad);
@@ -263,15 +476,30 @@ static int serve_deliver(struct parent *p)
 		return fatal(p, "message over --max-size");
 	if (p->begun && seq != p->begun_seq)
 		return fatal(p, "delivery of another message than the one begun");
+	if (p->ngroups && !headlen)
+		return fatal(p, "relay without a trace header block");
 	p->begun = false;
-	struct priv_rcpt *pr = mailbox_rcpts(p);
-	if (!pr)
-		return fatal(p, "out of memory");
-	int err = mbox_deliver(p->mbox, p->in.fd, (off_t)size, pr, p->npend, seq);
-	free(pr);
+	struct handoff h = { p, p->in.fd, (off_t)size, id, head, headlen, RELAY_OK };
+	struct mbox_hook hook = { run_relays, &h };
+	int err;
+	if (p->npend) {
+		struct priv_rcpt *pr = mailbox_rcpts(p);
+		if (!pr)
+			return fatal(p, "out of memory");
+		err = mbox_deliver(p->mbox, p->in.fd, (off_t)size, pr, p->npend, seq,
+				   p->ngroups ? &hook : NULL);
+		free(pr);
+	} else {
+		err = run_relays(&h);
+	}
+	if (h.result != RELAY_OK)
+		err = 0;	/* the relay's answer is the one that counts */
 	clear_pending(p);
+	clear_groups(p);
+	p->in_mail = false;
 	frame_begin(&p->out, PS_DELIVER_ANS);
 	frame_put_u32(&p->out, (uint32_t)err);
+	frame_put_u32(&p->out, (uint32_t)h.result);
 	return answer(p);
 }
 
@@ -386,10 +614,12 @@ static const struct request {
 } requests[PS_TYPE_END] = {
 	[PS_LOG] = { serve_log, 8 + PS_LOG_FIELDS_MAX * (8 + PS_LOG_VALUE_MAX) +
 				4 + PS_LOG_LINE_MAX, false },
-	[PS_LOOKUP] = { serve_lookup, 4 + LOCAL_PART_MAX, false },
+	[PS_LOOKUP] = { serve_lookup, 8 + LOCAL_PART_MAX + DOMAIN_MAX, false },
+	[PS_MAIL] = { serve_mail, 4 + PATH_LEN_MAX, false },
+	[PS_ACCEPT] = { serve_accept, 0 + 1, false },
 	[PS_AUTH] = { serve_auth, 3 * 4 + 2 * AUTH_FIELD_MAX + INET6_ADDRSTRLEN, false },
 	[PS_RCPT] = { serve_rcpt, 8 + USER_NAME_MAX + PS_HEAD_MAX, false },
-	[PS_DELIVER] = { serve_deliver, 8 + 4, true },
+	[PS_DELIVER] = { serve_deliver, 8 + 4 + 4 + 63 + 4 + PS_HEAD_MAX, true },
 	[PS_TTY_CHECK] = { serve_tty, 0 + 1, false },
 	[PS_TTY_WRITE] = { serve_tty, 4 + TTY_TEXT_MAX, false },
 	[PS_CHECK] = { serve_check, 4 + USER_NAME_MAX + 8, false },
@@ -428,6 +658,9 @@ int parent_serve(const struct config *cfg, int sock, bool loopback, const char *
 	*why = p.why;
 	mbox_close(p.mbox);
 	clear_pending(&p);
+	clear_groups(&p);
+	buf_free(&p.groups);
+	aliases_free(p.aliases);
 	buf_free(&p.pend);
 	buf_free(&p.users);
 	frame_free(&p.in);

@@ -103,19 +103,60 @@ void priv_log(int prio, const struct log_field *fields, const char *line)
 		priv_flush();
 }
 
-enum lookup priv_lookup(const struct config *cfg, const char *local, char *user)
+void priv_lookup(const struct config *cfg, const char *local, const char *domain,
+		 struct lookup_result *res)
 {
 	(void)cfg;
 	struct frame f = FRAME_INIT;
+	char user[USER_NAME_MAX + 1];
+	res->r = LOOKUP_TEMPFAIL;
+	res->nusers = res->nremote = 0;
+	res->remote[0] = '\0';
 	frame_begin(&f, PS_LOOKUP);
 	frame_put_str(&f, local);
-	if (!ask(&f, -1, PS_LOOKUP_ANS, 8 + USER_NAME_MAX))
-		return frame_free(&f), LOOKUP_TEMPFAIL;
-	uint32_t r = frame_get_u32(&f);
-	frame_get_str(&f, user, USER_NAME_MAX);
-	if (!done(&f) || r > LOOKUP_NOPOSTMASTER || (r == LOOKUP_OK && !user[0]))
-		return broken = true, LOOKUP_TEMPFAIL;
-	return (enum lookup)r;
+	frame_put_str(&f, domain);
+	if (!ask(&f, -1, PS_LOOKUP_ANS, 16 + PATH_LEN_MAX +
+		 EXPAND_TARGETS_MAX * (4 + USER_NAME_MAX)))
+		return frame_free(&f);
+	uint32_t r = frame_get_u32(&f), n = frame_get_u32(&f);
+	for (uint32_t i = 0; i < n && i < EXPAND_TARGETS_MAX; i++) {
+		frame_get_str(&f, user, USER_NAME_MAX);
+		buf_add(&res->users, user, strlen(user) + 1);
+	}
+	uint32_t remote = frame_get_u32(&f);
+	frame_get_str(&f, res->remote, PATH_LEN_MAX);
+	if (!done(&f) || r > LOOKUP_RELAY_DENIED || n > EXPAND_TARGETS_MAX ||
+	    remote > EXPAND_TARGETS_MAX || (r == LOOKUP_OK && !n && !remote)) {
+		buf_reset(&res->users);
+		broken = true;
+		return;
+	}
+	res->r = (enum lookup)r;
+	res->nusers = n;
+	res->nremote = remote;
+}
+
+void priv_accept(const struct config *cfg)
+{
+	(void)cfg;
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, PS_ACCEPT);
+	ask(&f, -1, 0, 0);
+	frame_free(&f);
+}
+
+bool priv_mail(const struct config *cfg, const char *sender)
+{
+	(void)cfg;
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, PS_MAIL);
+	frame_put_str(&f, sender);
+	if (!ask(&f, -1, PS_MAIL_ANS, 4))
+		return frame_free(&f), true;	/* broken: the next request fails */
+	uint32_t ok = frame_get_u32(&f);
+	if (!done(&f) || ok > 1)
+		return broken = true, true;
+	return ok == 1;
 }
 
 enum authn priv_auth(const struct config *cfg, const char *user, const char *pass,
@@ -198,23 +239,27 @@ void priv_discard(const struct config *cfg)
 	frame_free(&f);
 }
 
-int priv_deliver(const struct config *cfg, int spool, off_t size,
-		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
+struct priv_outcome priv_deliver(const struct config *cfg, int spool, off_t size,
+				 const struct priv_rcpt *rcpt, size_t n, unsigned seq,
+				 const char *id, const char *relay_head, size_t relay_len)
 {
 	(void)cfg;
 	struct frame f = FRAME_INIT;
-	int err = EIO;
+	struct priv_outcome o = { EIO, 0 };
 	if (!rcpt || send_rcpts(&f, NULL, rcpt, n)) {
 		frame_begin(&f, PS_DELIVER);
 		frame_put_u64(&f, (uint64_t)size);
 		frame_put_u32(&f, seq);
-		if (ask(&f, spool, PS_DELIVER_ANS, 4)) {
-			uint32_t e = frame_get_u32(&f);
-			err = done(&f) ? (int)e : EIO;
+		frame_put_str(&f, id);
+		frame_put_bytes(&f, relay_head, relay_len);
+		if (ask(&f, spool, PS_DELIVER_ANS, 8)) {
+			uint32_t e = frame_get_u32(&f), r = frame_get_u32(&f);
+			if (done(&f) && r <= 2)
+				o = (struct priv_outcome){ (int)e, (int)r };
 		}
 	}
 	frame_free(&f);
-	return err;
+	return o;
 }
 
 /* PS_TTY_CHECK or PS_TTY_WRITE, then one PS_TTY_ANS per user. */

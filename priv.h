@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "buf.h"
 #include "smtp-session.h"
 
 /* The link to the privileged parent, set once in the session process before the
@@ -39,11 +40,37 @@ enum lookup {
 	LOOKUP_TEMPFAIL,	/* the user database did not answer: 451 4.3.0 */
 	LOOKUP_NOPOSTMASTER,	/* postmaster, root or a system account, and no
 				 * --postmaster to take their mail: 550 5.1.1 */
+	LOOKUP_LOOP,		/* aliases or .forward files go round in a circle, or
+				 * too deep, and nowhere else: 550 5.4.6 */
+	LOOKUP_RELAY_DENIED,	/* another domain, and the client has not
+				 * authenticated: 550 5.7.1 */
 };
 
-/* Which user receives mail for this local part (already known to be in a local
- * domain)?  On LOOKUP_OK the user's name is in user[USER_NAME_MAX + 1]. */
-enum lookup priv_lookup(const struct config *cfg, const char *local, char *user);
+/* What one recipient address resolves to (expand.h): the local users whose mailboxes
+ * get the message, and how many remote addresses it is handed on to (relay.h), with
+ * the first of them for the 251 reply. */
+struct lookup_result {
+	enum lookup r;
+	struct buf users;	/* "name\0name\0..." */
+	size_t nusers;
+	size_t nremote;
+	char remote[PATH_LEN_MAX + 1];	/* the first, or "" */
+};
+
+/* Resolve local@domain (domain "" only for RCPT TO:<postmaster>): in a local domain
+ * through aliases, the user database and ~/.forward; in another domain only for an
+ * authenticated client (relaying).  res->users must be released with buf_free(). */
+void priv_lookup(const struct config *cfg, const char *local, const char *domain,
+		 struct lookup_result *res);
+
+/* The recipient looked up last was accepted: its remote addresses join the message's
+ * (sent only when it has any). */
+void priv_accept(const struct config *cfg);
+
+/* A transaction starts (MAIL, SEND, SOML, SAML) with this envelope sender ("" for
+ * <>): false when the client authenticated as a user who does not own that address
+ * (553 5.7.1; --any-sender turns the check off). */
+bool priv_mail(const struct config *cfg, const char *sender);
 
 /* RFC 5321 4.2.5 leaves one reply for all recipients after DATA, so a recipient whose
  * mailbox cannot take the message is found at RCPT instead, where it costs only that
@@ -76,8 +103,18 @@ struct priv_rcpt {
  * value (ENOSPC and EDQUOT mean "out of storage"), and then no copy is left behind
  * unless the failure came between two final renames.  seq is unique per message in
  * this process. */
-int priv_deliver(const struct config *cfg, int spool, off_t size,
-		 const struct priv_rcpt *rcpt, size_t n, unsigned seq);
+struct priv_outcome {
+	int err;		/* the mailboxes: 0 or an errno value */
+	int relay;		/* enum relay_result (relay.h) of the hand-off: 0 when it
+				 * took the message or there was none */
+};
+
+/* relay_head: the trace header block (Received) for the copy handed to the relay
+ * command, when any recipient has remote addresses, else "".  id names the message
+ * in the log. */
+struct priv_outcome priv_deliver(const struct config *cfg, int spool, off_t size,
+				 const struct priv_rcpt *rcpt, size_t n, unsigned seq,
+				 const char *id, const char *relay_head, size_t relay_len);
 
 /* Optional, before priv_deliver(): the copies for these recipients (all mailboxes)
  * are begun now, from the spool as it grows, so that they are written while the

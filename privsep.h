@@ -19,7 +19,8 @@
  * a frame cut short, a field that does not parse or bytes left after the last field,
  * a descriptor where none belongs or none where one must be, a request out of order
  * (see "pending"), a recipient that no LOOKUP of this session returned or that is
- * pending already, a PS_CHECK or PS_MORE over --max-size, PS_MORE or PS_DISCARD
+ * pending already, a LOOKUP or PS_ACCEPT outside a transaction (PS_MAIL) or a
+ * PS_ACCEPT of a lookup without remote addresses, a PS_CHECK or PS_MORE over --max-size, PS_MORE or PS_DISCARD
  * without PS_BEGIN, a PS_DELIVER of another sequence than the one begun, an AUTH after
  * AUTH_MAX_FAILURES failures, an AUTH user name utf8_user_name_ok() refuses (the
  * session answers those 535 itself), more than cfg->max_rcpt recipients, a terminal
@@ -40,8 +41,15 @@
  *              u32 n, n x (u32 key,          the journal or --log-file, scrubbed
  *                          str value)        again (control bytes as '?')
  *              str line
- *  PS_LOOKUP   str local part                PS_LOOKUP_ANS  u32 enum lookup
- *                                                           str user ("" unless OK)
+ *  PS_MAIL     str sender ("" for <>)        PS_MAIL_ANS    u32 1, or 0 when an
+ *              (a transaction starts)                       authenticated client does
+ *                                                           not own it (--any-sender)
+ *  PS_LOOKUP   str local part, str domain    PS_LOOKUP_ANS  u32 enum lookup,
+ *              (after PS_MAIL; "" only for                  u32 n, n x str user,
+ *              <postmaster>)                                u32 remote addresses,
+ *                                                           str the first or ""
+ *  PS_ACCEPT   (nothing)                     none: the last lookup's remote addresses
+ *                                            join the message (expand.h, relay.h)
  *  PS_AUTH     str user, str password,       PS_AUTH_ANS    u32 enum authn
  *              str client address or ""                     str user PAM settled on
  *  PS_CHECK    str user (from a LOOKUP),     PS_CHECK_ANS   u32 enum mailbox (priv.h),
@@ -52,7 +60,9 @@
  *                                            ("pending"; the header block must be ""
  *                                            for the terminal requests)
  *  PS_DELIVER  u64 size, u32 sequence,       PS_DELIVER_ANS u32 0 or an errno value
- *              + the spool's descriptor      (EIO also when a helper was too late)
+ *              str id, bytes relay header    (EIO also when a helper was too late),
+ *              ("" unless PS_ACCEPT came)    u32 enum relay_result
+ *              + the spool's descriptor
  *  PS_BEGIN    u32 sequence,                 none: the pending (mailbox) recipients'
  *              + the spool's descriptor      copies are begun while the message
  *              (still growing: a regular     arrives; the next PS_DELIVER must carry
@@ -89,6 +99,9 @@ enum ps_type {
 	PS_BEGIN,
 	PS_MORE,
 	PS_DISCARD,
+	PS_MAIL,
+	PS_MAIL_ANS,
+	PS_ACCEPT,
 	PS_TYPE_END,	/* not a type: one past the last */
 };
 

@@ -58,10 +58,11 @@ struct rcpt {
 	char addr[PATH_LEN_MAX + 1];	/* as the client gave it, for Delivered-To */
 };
 
-/* --lmtp: one accepted RCPT: which recipient it is (two addresses of one user are
- * one recipient) and the address as this RCPT gave it, for its reply. */
+/* One accepted RCPT: which recipients it is (targets[first..first+n), each
+ * an index into rcpts: an alias may name several users, and two addresses of one user
+ * are one recipient) and the address as this RCPT gave it, for its reply. */
 struct accepted {
-	size_t rcpt;
+	size_t first, n;
 	char addr[PATH_LEN_MAX + 1];
 };
 
@@ -88,9 +89,12 @@ struct session {
 	bool begun;			/* the mailboxes' copies are being written */
 	struct buf rcpts;		/* struct rcpt[nrcpt] */
 	size_t nrcpt;
-	struct buf accepted;		/* --lmtp: struct accepted[naccepted], each RCPT
-					 * accepted, in order (RFC 2033 4.2) */
+	struct buf accepted;		/* struct accepted[naccepted], each RCPT accepted,
+					 * in order (RFC 2033 4.2) */
 	size_t naccepted;
+	struct buf targets;		/* size_t[ntargets], see struct accepted */
+	size_t ntargets;
+	size_t nforward;		/* recipients with remote addresses (priv_accept()) */
 	int spool;			/* the message during DATA, or -1 */
 	enum rd end;			/* why the session ends; RD_OK while it runs */
 	const char *closing;		/* or why we closed it ourselves */

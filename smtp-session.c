@@ -138,6 +138,9 @@ void reset_transaction(struct session *s)
 	s->nrcpt = 0;
 	buf_reset(&s->accepted);
 	s->naccepted = 0;
+	buf_reset(&s->targets);
+	s->ntargets = 0;
+	s->nforward = 0;
 	if (s->state > ST_HELO)
 		s->state = ST_HELO;
 }
@@ -291,6 +294,9 @@ static int start_mail(struct session *s, const struct verb *v, char *arg, enum m
 		return refused;
 	if (a.utf8 && !utf8)
 		return bad_path(s, P_8BIT, "5.1.7", form);
+	if (!priv_mail(s->cfg, a.text))	/* Postfix's reject_sender_login_mismatch */
+		return reply(s, 553, "5.7.1", "<%s>: Sender address not owned by user %s", a.text,
+			     s->auth_user);
 	snprintf(s->sender, sizeof s->sender, "%s", a.text);
 	s->mode = mode;
 	s->smtputf8 = utf8;
@@ -408,6 +414,106 @@ static int mailbox_rcpt(struct session *s, const struct addr *a, const char *use
 	}
 }
 
+/* The reply for a recipient that resolves to nobody (priv.h's enum lookup). */
+static int refused_rcpt(struct session *s, const struct addr *a, enum lookup r)
+{
+	switch (r) {
+	case LOOKUP_TEMPFAIL:
+		return reply(s, 451, "4.3.0", "<%s>: Temporary lookup failure, try again", a->text);
+	case LOOKUP_NOPOSTMASTER:	/* the parent logged why */
+		return reply(s, 550, "5.1.1", "<%s>: No mailbox here: no postmaster is configured",
+			     a->text);
+	case LOOKUP_LOOP:	/* RFC 3463 5.4.6: routing loop */
+		return reply(s, 550, "5.4.6", "<%s>: Alias or forwarding loop", a->text);
+	case LOOKUP_RELAY_DENIED:
+		return reply(s, 550, "5.7.1", "<%s>: Relay access denied", a->text);
+	default:
+		return reply(s, 550, "5.1.1", "<%s>: No such user here", a->text);
+	}
+}
+
+/* Each new user of a recipient (one not among the recipients so far) checked: its
+ * mailbox or terminal.  0 when all can take the message, else the refusal sent. */
+static int check_users(struct session *s, const struct addr *a, const struct buf *users)
+{
+	for (size_t off = 0; off < users->len; off += strlen(users->p + off) + 1) {
+		const char *user = users->p + off;
+		if (user_index(s, user) < s->nrcpt)
+			continue;	/* the same user twice gets one copy */
+		int refused = s->mode == MODE_SEND ? send_rcpt(s, a, user) : mailbox_rcpt(s, a, user);
+		if (refused)
+			return refused;
+	}
+	return 0;
+}
+
+/* The users of an accepted recipient join the message (each once), and the RCPT is
+ * remembered with them. */
+static void add_users(struct session *s, const struct addr *a, const struct buf *users)
+{
+	struct accepted ac = { .first = s->ntargets, .n = 0 };
+	for (size_t off = 0; off < users->len; off += strlen(users->p + off) + 1) {
+		const char *user = users->p + off;
+		size_t i = user_index(s, user);
+		if (i == s->nrcpt) {
+			struct rcpt r;
+			snprintf(r.user, sizeof r.user, "%s", user);
+			snprintf(r.addr, sizeof r.addr, "%s", a->text);
+			buf_add(&s->rcpts, &r, sizeof r);
+			s->nrcpt++;
+		}
+		buf_add(&s->targets, &i, sizeof i);
+		s->ntargets++;
+		ac.n++;
+	}
+	/* RFC 2033 4.2: in LMTP each accepted RCPT gets its reply after DATA; in SMTP the
+	 * addresses are what Delivered-To is checked against (loop.h). */
+	snprintf(ac.addr, sizeof ac.addr, "%s", a->text);
+	buf_add(&s->accepted, &ac, sizeof ac);
+	s->naccepted++;
+}
+
+/* How many of users are not among the recipients yet. */
+static size_t new_users(const struct session *s, const struct buf *users)
+{
+	size_t n = 0;
+	for (size_t off = 0; off < users->len; off += strlen(users->p + off) + 1)
+		n += user_index(s, users->p + off) == s->nrcpt;
+	return n;
+}
+
+/* RCPT for an address that lookup resolved: the mailboxes (or terminals) of its users,
+ * and its remote addresses, all or none. */
+static int accept_rcpt(struct session *s, const struct addr *a, struct lookup_result *res)
+{
+	bool remote_ok = s->mode == MODE_MAIL && !s->cfg->lmtp;
+	bool local = !a->domain[0] || addr_local_domain(s->cfg->domains, a->key);
+	/* RFC 5321 3.4: 551 when we will not forward.  A terminal is a local user's only,
+	 * and an LMTP client is the MTA that forwards (RFC 2033 4.3: final delivery). */
+	if (res->nremote && !remote_ok)
+		return reply(s, 551, "5.1.6", "<%s>: User not local; please try <%s>", a->text,
+			     res->remote);
+	size_t more = new_users(s, &res->users);
+	/* RFC 5321 4.5.3.1.10; in LMTP every accepted RCPT counts, as each gets a reply. */
+	if ((more || s->cfg->lmtp) &&
+	    (s->cfg->lmtp ? s->naccepted : s->nrcpt + more - 1) >= s->cfg->max_rcpt)
+		return reply(s, 452, "4.5.3", "Too many recipients");
+	if (res->nremote && s->nforward >= s->cfg->max_rcpt)
+		return reply(s, 452, "4.5.3", "Too many recipients");
+	int refused = check_users(s, a, &res->users);
+	if (refused)
+		return refused;
+	add_users(s, a, &res->users);
+	if (res->nremote) {
+		priv_accept(s->cfg);
+		s->nforward++;
+	}
+	s->state = ST_RCPT;
+	if (res->nremote && !res->nusers && local)	/* RFC 5321 3.4 */
+		return reply(s, 251, "2.1.5", "User not local; will forward to <%s>", res->remote);
+	return reply(s, 250, "2.1.5", "Ok");
+}
+
 static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 {
 	(void)v;
@@ -428,43 +534,17 @@ static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 		return reply(s, 555, "5.5.4", "Unsupported RCPT parameter");
 	if (*p)
 		return reply(s, 501, "5.5.4", "Syntax: RCPT TO:<address>");
-	/* No open relay: only local domains, and no routing through the local part. */
-	if (!postmaster && (!addr_local_domain(s->cfg->domains, a.key) || strpbrk(a.local, "%!@")))
+	/* No open relay: another domain only after AUTH, and no routing through the local
+	 * part (the parent checks both again). */
+	bool local = postmaster || (addr_local_domain(s->cfg->domains, a.key) &&
+				    !strpbrk(a.local, "%!@"));
+	if (!local && !s->auth_user[0])
 		return reply(s, 550, "5.7.1", "<%s>: Relay access denied", a.text);
-	struct rcpt r;
-	switch (priv_lookup(s->cfg, a.local, r.user)) {
-	case LOOKUP_NOUSER:
-		return reply(s, 550, "5.1.1", "<%s>: No such user here", a.text);
-	case LOOKUP_TEMPFAIL:
-		return reply(s, 451, "4.3.0", "<%s>: Temporary lookup failure, try again", a.text);
-	case LOOKUP_NOPOSTMASTER:	/* the parent logged why */
-		return reply(s, 550, "5.1.1", "<%s>: No mailbox here: no postmaster is configured",
-			     a.text);
-	case LOOKUP_OK:
-		break;
-	}
-	size_t i = user_index(s, r.user);
-	/* RFC 5321 4.5.3.1.10; in LMTP every accepted RCPT counts, as each gets a reply. */
-	if ((i == s->nrcpt || s->cfg->lmtp) &&
-	    (s->cfg->lmtp ? s->naccepted : s->nrcpt) >= s->cfg->max_rcpt)
-		return reply(s, 452, "4.5.3", "Too many recipients");
-	if (i == s->nrcpt) {	/* the same user twice gets one copy */
-		int refused = s->mode == MODE_SEND ? send_rcpt(s, &a, r.user)
-						   : mailbox_rcpt(s, &a, r.user);
-		if (refused)
-			return refused;
-		snprintf(r.addr, sizeof r.addr, "%s", a.text);
-		buf_add(&s->rcpts, &r, sizeof r);
-		s->nrcpt++;
-	}
-	if (s->cfg->lmtp) {	/* RFC 2033 4.2: each accepted RCPT gets its reply after DATA */
-		struct accepted ac = { .rcpt = i };
-		snprintf(ac.addr, sizeof ac.addr, "%s", a.text);
-		buf_add(&s->accepted, &ac, sizeof ac);
-		s->naccepted++;
-	}
-	s->state = ST_RCPT;
-	return reply(s, 250, "2.1.5", "Ok");
+	struct lookup_result res = { .users = BUF_INIT };
+	priv_lookup(s->cfg, a.local, a.domain, &res);
+	int code = res.r == LOOKUP_OK ? accept_rcpt(s, &a, &res) : refused_rcpt(s, &a, res.r);
+	buf_free(&res.users);
+	return code;
 }
 
 static int smtp_rset(struct session *s, const struct verb *v, char *arg)
@@ -754,6 +834,7 @@ static void session_free(struct session *s)
 	buf_free(&s->scratch);
 	buf_free(&s->rcpts);
 	buf_free(&s->accepted);
+	buf_free(&s->targets);
 	data_free(s);
 }
 

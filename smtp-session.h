@@ -218,6 +218,8 @@ struct config {
 	bool require_tls;	/* --require-tls: no MAIL, AUTH, SEND... before TLS (530) */
 	const char *tls_ticket_key;	/* --tls-ticket-key: RFC 5077 key file, or NULL */
 	const char *aliases;	/* --aliases: aliases(5) file, NULL for none */
+	bool aliases_default;	/* ... /etc/aliases, not given: the system's, which
+				 * single-user mode does not use (users_init()) */
 	const char *relay_argv[RELAY_ARGS_MAX + 1];	/* --relay-command in words */
 	const char *relay_user;	/* --relay-user; NULL: --privsep-user */
 	bool any_sender;	/* --any-sender: no check of an authenticated MAIL FROM */

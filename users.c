@@ -73,6 +73,8 @@ int users_init(struct config *cfg, const char *as_user, const char **why)
 		       errno = errno ? errno : ENOENT, -1;
 	}
 	cfg->single = true;
+	if (cfg->aliases_default)	/* the system's aliases name the system's users */
+		cfg->aliases = NULL;
 	cfg->user = strdup(pw->pw_name);
 	cfg->home = strdup(pw->pw_dir);
 	if (!cfg->user || !cfg->home)
