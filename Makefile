@@ -72,12 +72,13 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 # The dialogue and what it uses without privilege: SASL decoding (auth.c), the
 # terminal renderer (tty.c), logging; priv-fake.c stands in for priv.c and mbox.c,
 # tls-fake.c for the TLS layer (tls.c), so that the states after STARTTLS are fuzzed.
-FUZZ_LIB    = smtp-session.c data.c sasl.c addr.c utf8.c peer.c io.c render.c proxy.c buf.c log.c \
+FUZZ_LIB    = smtp-session.c data.c loop.c sasl.c addr.c utf8.c peer.c io.c render.c proxy.c buf.c log.c \
               util.c systemd.c fuzz/priv-fake.c fuzz/tls-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
 # The second harness: the privileged parent's frame reader and policy (parent.c), with
 # what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
-PARENT_FUZZ_SRCS = parent.c frame.c buf.c log.c util.c utf8.c systemd.c fuzz/parent-fake.c \
+PARENT_FUZZ_SRCS = parent.c expand.c aliases.c addr.c frame.c buf.c log.c util.c utf8.c systemd.c \
+                   fuzz/parent-fake.c \
                    fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).

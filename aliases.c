@@ -129,7 +129,8 @@ struct aliases *aliases_load(const char *path)
 	a->e = (struct entry *)entries.p;	/* entries' memory is a's now */
 	a->n = entries.len / sizeof *a->e;
 	/* Sorted, stable for equal names by their offset: the first one wins. */
-	qsort_r(a->e, a->n, sizeof *a->e, by_name, a->text.p);
+	if (a->n)
+		qsort_r(a->e, a->n, sizeof *a->e, by_name, a->text.p);
 	return a;
 }
 

@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "../auth.h"
+#include "../buf.h"
 #include "../mbox.h"
+#include "../relay.h"
 #include "../tty.h"
 #include "../users.h"
 #include "../utf8.h"
@@ -132,8 +134,39 @@ void mbox_discard(struct mbox *m)
 	(void)m;
 }
 
+enum forward mbox_forward(struct mbox *m, const char *user, struct buf *text)
+{
+	(void)m;
+	was_returned(user);
+	if (strcmp(user, "test") != 0)
+		return FORWARD_NONE;
+	buf_adds(text, "\\test, far@remote.example, \"|/bin/sh\"\n# note\n");
+	return FORWARD_OK;
+}
+
+bool relay_address_ok(const char *addr)
+{
+	return strchr(addr, '@') && !strpbrk(addr, " \t\r\n") && strlen(addr) <= PATH_LEN_MAX - 2;
+}
+
+int relay_init(const struct config *cfg, const char **why)
+{
+	(void)cfg, (void)why;
+	return 0;
+}
+
+enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
+{
+	(void)cfg;
+	CHECK(j->n >= 1 && j->n <= EXPAND_TARGETS_MAX && j->headlen >= 1);
+	for (size_t i = 0; i < j->n; i++)
+		CHECK(relay_address_ok(j->rcpt[i]));
+	CHECK(!j->sender[0] || relay_address_ok(j->sender));
+	return RELAY_OK;
+}
+
 int mbox_deliver(struct mbox *m, int spool, off_t size, const struct priv_rcpt *rcpt,
-		 size_t n, unsigned seq)
+		 size_t n, unsigned seq, const struct mbox_hook *hook)
 {
 	(void)seq;
 	struct stat st;
@@ -146,7 +179,7 @@ int mbox_deliver(struct mbox *m, int spool, off_t size, const struct priv_rcpt *
 		for (size_t j = 0; j < i; j++)	/* the parent refuses a user twice */
 			CHECK(strcmp(rcpt[i].user, rcpt[j].user) != 0);
 	}
-	return 0;
+	return hook ? hook->fn(hook->arg) : 0;
 }
 
 static void terminals(const struct config *cfg, const char *const *users, size_t n,

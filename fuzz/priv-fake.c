@@ -44,6 +44,9 @@ static bool known(const char *name)
  * (more..., then deliver or discard).  Reset for each input by fake_init(): a session
  * may end in the middle of a message. */
 static bool begun;
+/* PS_MAIL came; the last lookup had remote addresses; PS_ACCEPTs of the message. */
+static bool in_mail, last_remote;
+static unsigned accepted;
 
 #define CHECK(cond) do { if (!(cond)) { \
 	fprintf(stderr, "priv-fake: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
@@ -86,24 +89,68 @@ int fake_init(struct config *cfg, const char *as_user, const char **why)
 	return 0;
 }
 
-enum lookup priv_lookup(const struct config *cfg, const char *local, char *user)
+/* One user from the old rules, or: "fwd" forwards to a remote address, "mix" is
+ * alice and a remote address, "loop" loops; another domain is relayed (the session
+ * asks only after AUTH). */
+static enum lookup fake_lookup(const struct config *cfg, const char *local, const char *domain,
+			       struct lookup_result *res)
 {
 	char name[LOCAL_PART_MAX + 1];
 	size_t i;
-	CHECK(strlen(local) <= LOCAL_PART_MAX);
+	CHECK(strlen(local) <= LOCAL_PART_MAX && strlen(domain) <= DOMAIN_MAX);
+	CHECK(in_mail);
 	for (i = 0; local[i]; i++)
 		name[i] = (char)tolower((unsigned char)local[i]);
 	name[i] = '\0';
+	last_remote = false;
+	if (domain[0] && !strstr(cfg->domains, domain))
+		return snprintf(res->remote, sizeof res->remote, "%s@%s", local, domain),
+		       res->nremote = 1, last_remote = true, LOOKUP_OK;
 	if (strcmp(name, "tempfail") == 0)
 		return LOOKUP_TEMPFAIL;
+	if (strcmp(name, "loop") == 0)
+		return LOOKUP_LOOP;
+	if (strcmp(name, "fwd") == 0 || strcmp(name, "mix") == 0) {
+		snprintf(res->remote, sizeof res->remote, "far@remote.example");
+		res->nremote = 1;
+		last_remote = true;
+		if (name[0] == 'f')
+			return LOOKUP_OK;
+		snprintf(name, sizeof name, "alice");
+	}
 	const char *who = strcmp(name, "postmaster") == 0
 		? (cfg->single ? cfg->user : cfg->postmaster) : name;
 	if (!who)	/* no --postmaster (the default) */
 		return LOOKUP_NOPOSTMASTER;
 	if (cfg->single ? strcmp(who, cfg->user) != 0 : !known(who))
 		return LOOKUP_NOUSER;
-	snprintf(user, USER_NAME_MAX + 1, "%s", who);
+	buf_add(&res->users, who, strlen(who) + 1);
+	res->nusers = 1;
 	return LOOKUP_OK;
+}
+
+void priv_lookup(const struct config *cfg, const char *local, const char *domain,
+		 struct lookup_result *res)
+{
+	res->nusers = res->nremote = 0;
+	res->remote[0] = '\0';
+	res->r = fake_lookup(cfg, local, domain, res);
+}
+
+void priv_accept(const struct config *cfg)
+{
+	CHECK(last_remote && in_mail);
+	last_remote = false;
+	CHECK(++accepted <= cfg->max_rcpt);
+}
+
+bool priv_mail(const struct config *cfg, const char *sender)
+{
+	(void)cfg;
+	CHECK(strlen(sender) <= PATH_LEN_MAX);
+	in_mail = true;
+	accepted = 0;
+	return strncmp(sender, "notmine", 7) != 0;
 }
 
 enum mailbox priv_check(const struct config *cfg, const char *user, unsigned long long size)
@@ -167,11 +214,12 @@ static void check_spool(const struct config *cfg, int spool, off_t size)
 	CHECK(last == '\n');
 }
 
-int priv_deliver(const struct config *cfg, int spool, off_t size,
-		 const struct priv_rcpt *rcpt, size_t n, unsigned seq)
+static int fake_deliver(const struct config *cfg, int spool, off_t size,
+			const struct priv_rcpt *rcpt, size_t n, unsigned seq, size_t relay_len)
 {
-	CHECK(n >= 1 && n <= cfg->max_rcpt && seq >= 1);
-	CHECK(!rcpt == begun);	/* begun copies are delivered without their recipients */
+	CHECK((n >= 1 || relay_len) && n <= cfg->max_rcpt && seq >= 1);
+	CHECK(!relay_len == !accepted);
+	CHECK(n == 0 || !rcpt == begun);	/* begun copies are delivered without their recipients */
 	begun = false;
 	if (!rcpt)
 		return check_spool(cfg, spool, size), 0;
@@ -190,6 +238,15 @@ int priv_deliver(const struct config *cfg, int spool, off_t size,
 			return EIO;
 	}
 	return 0;
+}
+
+struct priv_outcome priv_deliver(const struct config *cfg, int spool, off_t size,
+				 const struct priv_rcpt *rcpt, size_t n, unsigned seq,
+				 const char *id, const char *relay_head, size_t relay_len)
+{
+	CHECK(id[0] && (!relay_len || relay_head[relay_len - 1] == '\n'));
+	int err = fake_deliver(cfg, spool, size, rcpt, n, seq, relay_len);
+	return (struct priv_outcome){ err, 0 };
 }
 
 void priv_begin(const struct config *cfg, int spool, const struct priv_rcpt *rcpt, size_t n,
