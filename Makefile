@@ -28,7 +28,7 @@ WITH_SYSTEMD ?= 1
 # The session side (unprivileged, sandboxed): the dialogue and what it uses.
 SESSION_OBJS = smtp-session.o data.o sasl.o addr.o io.o render.o priv.o sandbox.o proxy.o tls.o
 # The privileged side: the parent and what it runs.
-PARENT_OBJS  = parent.o users.o auth.o mbox.o maildir.o tty.o asuser.o
+PARENT_OBJS  = parent.o users.o auth.o mbox.o maildir.o tty.o asuser.o relay.o
 # Both: start-up, the frame format, and the small shared pieces.
 SHARED_OBJS  = main.o options.o idna.o frame.o buf.o log.o util.o utf8.o peer.o systemd.o tlsfiles.o
 OBJS = $(SESSION_OBJS) $(PARENT_OBJS) $(SHARED_OBJS)
