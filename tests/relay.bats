@@ -374,7 +374,8 @@ forward() {
 # ---- 1. msmtp as the relay command, into a second smtp-session ----
 
 # A listener on a free loopback port: NAME, then the command (tcpserver, one process
-# per connection); sets NAME_PORT and records the pid in $T/NAME.pid.
+# per connection); sets NAME_PORT and records the pid in $T/NAME.pid (teardown_file
+# stops what a failed test left).  Each test its own NAME.
 listen() {
 	local name=$1
 	shift
@@ -445,19 +446,19 @@ start_b() {
 	sh "$TOP/tests/pfinst.sh" "$PF" start
 	# The listener in a mount namespace where sendmail -C $PF/etc is allowed for every
 	# user (pfsendmail.sh); the command runs as nobody.
-	listen A sh "$TOP/tests/pfsendmail.sh" "$PF/etc" tcpserver -1 -R -H -l localhost 127.0.0.1 0 \
+	listen P sh "$TOP/tests/pfsendmail.sh" "$PF/etc" tcpserver -1 -R -H -l localhost 127.0.0.1 0 \
 		"$T/bin/smtp-pam" --auth-delay 0 --aliases "$T/aliases" --relay-user nobody \
 		--relay-command "/usr/sbin/sendmail -C $PF/etc -i -f {sender} --"
-	run swaks --server "127.0.0.1:$A_PORT" --auth PLAIN --auth-user alice --auth-password secret \
+	run swaks --server "127.0.0.1:$P_PORT" --auth PLAIN --auth-user alice --auth-password secret \
 		--from alice@tttest.com --to x@remote.example --helo client.example.org \
 		--h-Subject "via postfix" --body "through a private postfix"
 	[ "$status" = 0 ] || { echo "$output"; cat "$T/log"; false; }
-	run swaks --server "127.0.0.1:$A_PORT" --auth PLAIN --auth-user alice --auth-password secret \
+	run swaks --server "127.0.0.1:$P_PORT" --auth PLAIN --auth-user alice --auth-password secret \
 		--from '<>' --to y@remote.example --helo client.example.org --h-Subject "bounce-like"
 	[ "$status" = 0 ] || { echo "$output"; cat "$T/log"; false; }
 	sh "$TOP/tests/pfinst.sh" "$PF" drain 30
-	kill "$(cat "$T/A.pid")" "$(cat "$T/sink.pid")"
-	rm -f "$T/A.pid" "$T/sink.pid"
+	kill "$(cat "$T/P.pid")" "$(cat "$T/sink.pid")"
+	rm -f "$T/P.pid" "$T/sink.pid"
 	grep -q 'pickup.*uid=65534 from=<alice@tttest.com>' "$PF/log/maillog"
 	grep -q 'pickup.*uid=65534 from=<>' "$PF/log/maillog"
 	local x; x=$(grep -l 'X-Rcpt-Args: <x@remote.example>' "$T"/sink/*)
