@@ -90,10 +90,11 @@ BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccom
 # systemd-container, mmdebstrap, iproute2: tests/systemd-live.bats boots the units
 # under a real systemd in a container (systemd-nspawn; ss for the connections).
 # haproxy: tests/proxy.bats puts a real one in front (never its system service).
+# msmtp: tests/relay.bats, a relay command (--relay-command) that speaks SMTP.
 TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucspi-tcp strace \
              openssl libnet-ssleay-perl postfix \
              curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc \
-             systemd-container mmdebstrap iproute2 haproxy
+             systemd-container mmdebstrap iproute2 haproxy msmtp
 RUN_DEPS   = ucspi-tcp swaks
 FUZZ_DEPS  = clang libclang-rt-14-dev python3 libpam0g-dev libidn2-dev
 # make bench only: smtp-source comes with postfix (installed, never started here:

@@ -1,0 +1,563 @@
+/* relay.c: the hand-off to the system's MTA through the sendmail(1) interface
+ * (relay.h).  Privileged side. */
+#include "relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "utf8.h"
+#include "util.h"
+
+/* sysexits.h EX_TEMPFAIL: sendmail(1)'s "try again later" (Postfix's sendmail exits
+ * so when it cannot queue; msmtp when the server answered 4xx). */
+#define RELAY_EX_TEMPFAIL 75
+/* The environment the command gets, and nothing else of ours: a command run by a
+ * privileged program must not inherit LD_PRELOAD, TMPDIR or the like. */
+#define RELAY_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Who the command runs as, found by relay_init() before the fork (configuration of
+ * this process, set once). */
+static struct {
+	bool drop;	/* started as root: become uid/gid in the child */
+	uid_t uid;
+	gid_t gid;
+} relay_id;
+
+int relay_init(const struct config *cfg, const char **why)
+{
+	if (geteuid() != 0) {
+		/* Not root: nobody to become; a --relay-user other than us is a mistake. */
+		struct passwd *pw = cfg->relay_user ? getpwnam(cfg->relay_user) : NULL;
+		if (cfg->relay_user && (!pw || pw->pw_uid != geteuid())) {
+			*why = "--relay-user: another user than the one running smtp-session "
+			       "needs root";
+			return errno = EPERM, -1;
+		}
+		relay_id.drop = false;
+		return 0;
+	}
+	const char *name = cfg->relay_user ? cfg->relay_user : cfg->privsep_user;
+	errno = 0;
+	struct passwd *pw = getpwnam(name);
+	if (!pw) {
+		*why = "--relay-user: no such user";
+		return errno = errno ? errno : ENOENT, -1;
+	}
+	if (pw->pw_uid == 0) {
+		*why = "--relay-user: must not be root";
+		return errno = EPERM, -1;
+	}
+	relay_id.drop = true;
+	relay_id.uid = pw->pw_uid;
+	relay_id.gid = pw->pw_gid;
+	return 0;
+}
+
+/* ---- addresses ---- */
+
+/* RFC 5322 3.2.3 atext: printable ASCII but space and the specials. */
+static bool atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+/* The length of the well-formed, printable UTF-8 character (beyond ASCII) at p, or 0
+ * (RFC 6531 3.3: UTF8-non-ascii in atext, qtext and sub-domains). */
+static size_t utf8_char(const char *p)
+{
+	unsigned cp;
+	size_t k = utf8_next((const unsigned char *)p, strlen(p), &cp);
+	return k > 1 && utf8_printable(cp) ? k : 0;
+}
+
+/* RFC 5321 4.1.2 Quoted-string, without space (it would not be one word to every
+ * MTA): the local part at *pp; *pp moves past the closing quote. */
+static bool quoted_ok(const char **pp)
+{
+	const char *p = *pp + 1;
+	size_t k;
+	while (*p != '"') {
+		unsigned char c = (unsigned char)*p;
+		if (c == '\\' && p[1] > ' ' && p[1] < 0x7f)	/* quoted-pairSMTP */
+			p += 2;
+		else if (c > ' ' && c < 0x7f && c != '\\')	/* qtextSMTP */
+			p++;
+		else if (c >= 0x80 && (k = utf8_char(p)))
+			p += k;
+		else
+			return false;
+	}
+	if (p == *pp + 1)
+		return false;	/* "": an empty local part */
+	*pp = p + 1;
+	return true;
+}
+
+/* RFC 5321 4.1.2 Dot-string of atext (and UTF-8, RFC 6531): *pp moves past it. */
+static bool dot_string_ok(const char **pp)
+{
+	const char *p = *pp;
+	size_t k;
+	for (;;) {
+		const char *atom = p;
+		while (atext((unsigned char)*p) || ((unsigned char)*p >= 0x80 && (k = utf8_char(p))))
+			p += atext((unsigned char)*p) ? 1 : k;
+		if (p == atom)
+			return false;	/* empty atom: a leading, trailing or double dot */
+		if (*p != '.')
+			break;
+		p++;
+	}
+	*pp = p;
+	return true;
+}
+
+/* RFC 5321 4.1.2 Domain (labels of letters, digits and '-', or U-labels, RFC 6531) or
+ * address-literal in brackets (4.1.3: digits, letters, '.', ':', '-'). */
+static bool domain_ok(const char *p)
+{
+	size_t k;
+	if (*p == '[') {
+		size_t n = strspn(p + 1, "0123456789abcdefABCDEFIPv.:-");
+		return n > 0 && p[1 + n] == ']' && p[2 + n] == '\0';
+	}
+	for (;;) {
+		const char *label = p;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		       (*p >= '0' && *p <= '9') || *p == '-' ||
+		       ((unsigned char)*p >= 0x80 && (k = utf8_char(p))))
+			p += (unsigned char)*p >= 0x80 ? k : 1;
+		if (p == label)
+			return false;
+		if (*p == '\0')
+			return true;
+		if (*p++ != '.')
+			return false;
+	}
+}
+
+bool relay_address_ok(const char *addr)
+{
+	if (!addr || strlen(addr) > PATH_LEN_MAX - 2)
+		return false;
+	const char *p = addr;
+	if (!(*p == '"' ? quoted_ok(&p) : dot_string_ok(&p)))
+		return false;
+	return *p == '@' && domain_ok(p + 1);
+}
+
+/* ---- the child ---- */
+
+/* What the child reports on its status pipe when it could not start the command. */
+struct relay_setup_err {
+	int err;
+	char stage;	/* 'u': becoming the relay user, 'x': execv */
+};
+
+/* Give up in the child: say why on the status pipe and exit.  127 is what a shell
+ * answers for a command it could not run; the parent goes by the pipe, not by it. */
+static void child_fail(int st, char stage)
+{
+	struct relay_setup_err e = { errno, stage };
+	if (write(st, &e, sizeof e) != (ssize_t)sizeof e) {
+		/* nothing more to do: the parent then sees exit 127 without a reason */
+	}
+	_exit(127);
+}
+
+/* Become the relay user for good: no supplementary group, then its group and uid;
+ * setuid() as root sets all three uids, and setuid(0) must fail afterwards. */
+static int become_relay_user(void)
+{
+	if (!relay_id.drop)
+		return 0;
+	if (setgroups(0, NULL) == -1 || setgid(relay_id.gid) == -1 || setuid(relay_id.uid) == -1)
+		return -1;
+	if (setuid(0) != -1)
+		return errno = EPERM, -1;
+	return 0;
+}
+
+/* Default dispositions and an empty mask: an ignored signal stays ignored across
+ * execve (the parent ignores SIGPIPE), and the command must see its own SIGPIPE. */
+static void reset_signals(void)
+{
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* In the child: a process group of its own (so that the deadline kills whatever it
+ * starts), stdin the message pipe, stdout /dev/null, stderr the pipe we read, the
+ * status pipe (close-on-exec) on 3, and no other descriptor of ours; then the relay
+ * user, "/" and a clean environment, and execv. */
+static void child(char *const argv[], int in, int err, int st)
+{
+	static char *const envp[] = { RELAY_PATH, "HOME=/", NULL };
+	reset_signals();
+	setsid();
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	/* Up out of 0..3 first, so that no dup2 below overwrites one still needed. */
+	in = fcntl(in, F_DUPFD_CLOEXEC, 10);
+	err = fcntl(err, F_DUPFD_CLOEXEC, 10);
+	st = fcntl(st, F_DUPFD_CLOEXEC, 10);
+	null = null == -1 ? -1 : fcntl(null, F_DUPFD_CLOEXEC, 10);
+	if (st == -1)
+		_exit(127);
+	if (in == -1 || err == -1 || null == -1 || dup2(in, 0) == -1 || dup2(null, 1) == -1 ||
+	    dup2(err, 2) == -1 || dup3(st, 3, O_CLOEXEC) == -1)
+		child_fail(st, 'x');
+	close_range(4, ~0U, 0);
+	if (become_relay_user() == -1)
+		child_fail(3, 'u');
+	if (chdir("/") == -1)
+		child_fail(3, 'x');
+	execve(argv[0], argv, envp);
+	child_fail(3, 'x');
+}
+
+/* ---- the parent ---- */
+
+/* One run: the child, our ends of its pipes (-1 once closed), how far the message
+ * got, what it said. */
+struct run {
+	const struct relay_job *j;
+	pid_t pid;
+	int in, err, st;
+	off_t pos;		/* bytes of head + spool written to its stdin */
+	bool short_spool;	/* the spool ended before j->size */
+	bool unread;		/* the command stopped reading before the end (EPIPE) */
+	struct relay_setup_err setup;	/* setup.stage != 0: it was never started */
+	size_t st_got;
+	struct buf line;	/* the start of its stderr */
+	bool line_done;		/* the first line is complete (or at its bound) */
+	int status;		/* from waitpid, once reaped */
+	bool reaped;
+	char block[IO_BLOCK];
+	size_t blen, boff;	/* bytes of block not yet written */
+};
+
+/* The argv: relay_argv with {sender} replaced, then the recipients.  NULL on no
+ * memory. */
+static char **make_argv(const struct config *cfg, const struct relay_job *j)
+{
+	size_t n = 0;
+	while (cfg->relay_argv[n])
+		n++;
+	char **argv = calloc(n + j->n + 1, sizeof *argv);
+	if (!argv)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		argv[i] = (char *)(strcmp(cfg->relay_argv[i], "{sender}") == 0 ? j->sender
+									    : cfg->relay_argv[i]);
+	for (size_t i = 0; i < j->n; i++)
+		argv[n + i] = (char *)j->rcpt[i];
+	return argv;
+}
+
+static void close_end(int *fd)
+{
+	close_keep_errno(*fd);
+	*fd = -1;
+}
+
+/* Refill the block from head, then spool (pread: the file offset is not ours to
+ * move).  false when there is nothing more, or the spool ended early. */
+static bool refill(struct run *r)
+{
+	const struct relay_job *j = r->j;
+	off_t total = (off_t)j->headlen + j->size;
+	if (r->pos >= total)
+		return false;
+	size_t want = IO_BLOCK;
+	if ((off_t)want > total - r->pos)
+		want = (size_t)(total - r->pos);
+	if (r->pos < (off_t)j->headlen) {
+		size_t k = j->headlen - (size_t)r->pos;
+		memcpy(r->block, j->head + r->pos, k < want ? k : want);
+		r->blen = k < want ? k : want;
+	} else {
+		ssize_t m;
+		do
+			m = pread(j->spool, r->block, want, r->pos - (off_t)j->headlen);
+		while (m == -1 && errno == EINTR);
+		if (m <= 0) {
+			r->short_spool = true;
+			return false;
+		}
+		r->blen = (size_t)m;
+	}
+	r->boff = 0;
+	return true;
+}
+
+/* Write what the pipe takes now (it is non-blocking); close it at the end. */
+static void feed(struct run *r)
+{
+	for (;;) {
+		if (r->boff == r->blen && !refill(r)) {
+			close_end(&r->in);
+			return;
+		}
+		ssize_t m = write(r->in, r->block + r->boff, r->blen - r->boff);
+		if (m == -1 && errno == EINTR)
+			continue;
+		if (m == -1 && errno == EAGAIN)
+			return;
+		if (m == -1) {
+			/* EPIPE (SIGPIPE is ignored, main.c): it stopped reading. */
+			r->unread = true;
+			close_end(&r->in);
+			return;
+		}
+		r->boff += (size_t)m;
+		r->pos += m;
+	}
+}
+
+/* Read its stderr; keep the first line, at most RELAY_STDERR_MAX bytes, and drop the
+ * rest (it must not fill the pipe and stop the command). */
+static void drain_stderr(struct run *r)
+{
+	char b[4096];
+	for (;;) {
+		ssize_t m = read(r->err, b, sizeof b);
+		if (m == -1 && errno == EINTR)
+			continue;
+		if (m == -1 && errno == EAGAIN)
+			return;
+		if (m <= 0) {
+			close_end(&r->err);
+			return;
+		}
+		for (ssize_t i = 0; i < m && !r->line_done; i++) {
+			if (b[i] == '\n' || r->line.len >= RELAY_STDERR_MAX)
+				r->line_done = true;
+			else
+				buf_addc(&r->line, b[i]);
+		}
+	}
+}
+
+/* The status pipe: the child's report of a failed start, or EOF at its execve. */
+static void read_status(struct run *r)
+{
+	ssize_t m = read(r->st, (char *)&r->setup + r->st_got, sizeof r->setup - r->st_got);
+	if (m == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (m > 0 && (r->st_got += (size_t)m) < sizeof r->setup)
+		return;
+	if (m <= 0 && r->st_got < sizeof r->setup)
+		r->setup.stage = 0;	/* EOF: it was started (or said nothing whole) */
+	close_end(&r->st);
+}
+
+static bool try_reap(struct run *r)
+{
+	if (!r->reaped && waitpid(r->pid, &r->status, WNOHANG) == r->pid)
+		r->reaped = true;
+	return r->reaped;
+}
+
+/* Feed the message and read stderr until the command has exited and its stdin is
+ * done, or the deadline.  false at the deadline. */
+static bool supervise(struct run *r, const struct deadline *d)
+{
+	int backoff = 1;	/* ms between looks for an exit once all is written */
+	for (;;) {
+		if (try_reap(r))
+			return true;
+		struct pollfd pfd[3];
+		nfds_t n = 0;
+		if (r->in != -1)
+			pfd[n++] = (struct pollfd){ .fd = r->in, .events = POLLOUT };
+		if (r->err != -1)
+			pfd[n++] = (struct pollfd){ .fd = r->err, .events = POLLIN };
+		if (r->st != -1)
+			pfd[n++] = (struct pollfd){ .fd = r->st, .events = POLLIN };
+		int left = deadline_left(d);
+		if (left == 0)
+			return false;
+		/* Once stdin is written, an exit shows only in waitpid: look again soon. */
+		int wait = left;
+		if (r->in == -1) {
+			wait = backoff < left ? backoff : left;
+			if (backoff < 16)
+				backoff *= 2;
+		}
+		int k = poll(pfd, n, wait);
+		if (k == -1 && errno != EINTR)
+			return false;
+		for (nfds_t i = 0; k > 0 && i < n; i++) {
+			if (!pfd[i].revents)
+				continue;
+			if (pfd[i].fd == r->in)
+				feed(r);
+			else if (pfd[i].fd == r->err)
+				drain_stderr(r);
+			else
+				read_status(r);
+		}
+	}
+}
+
+/* Reap a child we killed, within REAP_GRACE_MS; one stuck in the kernel is left to
+ * init (as asuser.c). */
+static void reap_killed(struct run *r)
+{
+	struct deadline grace;
+	deadline_in(&grace, REAP_GRACE_MS);
+	while (!try_reap(r)) {
+		if (deadline_left(&grace) == 0) {
+			log_msg(LOG_WARNING, "%s: relay: process %ld did not end in time, left "
+				"to init", r->j->id, (long)r->pid);
+			return;
+		}
+		nanosleep(&(struct timespec){ 0, 1000000L }, NULL);
+	}
+}
+
+/* Control bytes of the command's stderr as '?', a CR before the newline dropped
+ * (log.c scrubs again; this keeps the line whole in the journal's field too). */
+static void scrub(struct buf *b)
+{
+	if (b->len && b->p[b->len - 1] == '\r')
+		b->p[--b->len] = '\0';
+	for (size_t i = 0; i < b->len; i++)
+		if ((unsigned char)b->p[i] < ' ' || b->p[i] == 0x7f)
+			b->p[i] = '?';
+}
+
+/* The result and the words for the log from how the run ended. */
+static enum relay_result judge(struct run *r, bool late, struct buf *how)
+{
+	if (late) {
+		buf_adds(how, "timed out, killed");
+		return RELAY_TEMPFAIL;
+	}
+	if (r->setup.stage) {
+		buf_printf(how, "could not %s: %s",
+			   r->setup.stage == 'u' ? "become the relay user" : "be run",
+			   strerror(r->setup.err));
+		return RELAY_TEMPFAIL;
+	}
+	if (WIFSIGNALED(r->status)) {
+		buf_printf(how, "killed by signal %d", WTERMSIG(r->status));
+		return RELAY_TEMPFAIL;
+	}
+	int code = WEXITSTATUS(r->status);
+	buf_printf(how, "exit %d", code);
+	if (code == RELAY_EX_TEMPFAIL)
+		return RELAY_TEMPFAIL;
+	if (code != 0)
+		return RELAY_FAIL;
+	/* Exit 0 without the whole message: it was not taken, whatever it says. */
+	if (r->short_spool || r->unread || r->pos < (off_t)r->j->headlen + r->j->size) {
+		buf_adds(how, r->short_spool ? ", but the spool was short"
+					     : ", but it did not read the whole message");
+		return RELAY_TEMPFAIL;
+	}
+	return RELAY_OK;
+}
+
+static long long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000LL + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void log_run(struct run *r, enum relay_result res, const struct buf *how,
+		    long long ms)
+{
+	static const char *const word[] = { "sent", "deferred", "refused" };
+	const struct relay_job *j = r->j;
+	scrub(&r->line);
+	log_fields(res == RELAY_OK ? LOG_INFO : LOG_NOTICE,
+		   LOG_FIELDS({ LF_MSGID, j->id }, { LF_FROM, j->sender }),
+		   "%s: relay from=<%s> nrcpt=%zu %s (%s) %lld ms%s%s%s", j->id, j->sender,
+		   j->n, word[res], how->p, ms, r->line.len ? " stderr: \"" : "",
+		   r->line.p ? r->line.p : "", r->line.len ? "\"" : "");
+}
+
+/* Our ends: non-blocking, close-on-exec (no later child may hold them). */
+static int pipe_ours(int fds[2], int ours)
+{
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return -1;
+	return fcntl(fds[ours], F_SETFL, O_NONBLOCK);
+}
+
+/* Fork the command; fills r's pid and our ends.  0 or -1 with errno. */
+static int start(struct run *r, char **argv)
+{
+	int in[2] = { -1, -1 }, err[2] = { -1, -1 }, st[2] = { -1, -1 };
+	if (pipe_ours(in, 1) == -1 || pipe_ours(err, 0) == -1 || pipe_ours(st, 0) == -1 ||
+	    (r->pid = fork()) == -1) {
+		int e = errno;
+		for (int i = 0; i < 2; i++)
+			close(in[i]), close(err[i]), close(st[i]);
+		return errno = e, -1;
+	}
+	if (r->pid == 0)
+		child(argv, in[0], err[1], st[1]);
+	close(in[0]), close(err[1]), close(st[1]);
+	r->in = in[1], r->err = err[0], r->st = st[0];
+	return 0;
+}
+
+enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct run *r = calloc(1, sizeof *r);
+	char **argv = r ? make_argv(cfg, j) : NULL;
+	if (!argv || start(r, argv) == -1) {
+		log_fields(LOG_ERR, LOG_FIELDS({ LF_MSGID, j->id }, { LF_FROM, j->sender }),
+			   "%s: relay from=<%s> nrcpt=%zu deferred (cannot start %s: %s)", j->id,
+			   j->sender, j->n, cfg->relay_argv[0], strerror(errno));
+		free(argv);
+		free(r);
+		return RELAY_TEMPFAIL;
+	}
+	free(argv);	/* the child has its copy */
+	r->j = j;
+	struct deadline d;
+	deadline_in(&d, cfg->delivery_timeout * 1000ULL);
+	bool late = !supervise(r, &d);
+	if (late) {
+		/* The whole group: whatever it started too (the group is not there yet
+		 * when the child has not reached setsid()). */
+		if (kill(-r->pid, SIGKILL) == -1)
+			kill(r->pid, SIGKILL);
+		reap_killed(r);
+	}
+	/* What is in the pipes already (it exited; a descendant may hold them open). */
+	if (r->err != -1)
+		drain_stderr(r);
+	if (r->st != -1)
+		read_status(r);
+	struct buf how = BUF_INIT;
+	enum relay_result res = judge(r, late, &how);
+	log_run(r, res, &how, ms_since(&t0));
+	buf_free(&how);
+	buf_free(&r->line);
+	close_end(&r->in), close_end(&r->err), close_end(&r->st);
+	free(r);
+	return res;
+}

@@ -1,0 +1,470 @@
+#!/usr/bin/env bats
+# Forwarding and relaying (issue 13): --relay-command (the sendmail(1) interface),
+# --relay-user, --aliases, ~/.forward, --any-sender, and the loop checks.  The relay
+# command is a real MTA client where the test is about the hand-off (msmtp speaking
+# SMTP to a second smtp-session; a private Postfix instance's sendmail, as root), and
+# a small script where the test is about the command's behaviour (its argv, its exit
+# status, its stderr, a command that hangs).  AUTH goes through pam_wrapper's
+# pam_matrix (alice:secret), as in auth.bats.
+
+load helpers
+
+PAM_MODULES=$(pkg-config --variable=modules pam_wrapper 2>/dev/null)
+: "${PAM_MODULES:=/usr/lib/x86_64-linux-gnu/pam_wrapper}"
+PLAIN_ALICE=$(printf '\0alice\0secret' | base64)
+
+setup_file() {
+	setup_users
+	mkdir -p "$T/pam" "$T/relay"
+	chmod 1777 "$T/relay"	# the relay commands run as --relay-user and write here
+	echo "alice:secret:smtp" >"$T/passdb"
+	{
+		echo "auth required $PAM_MODULES/pam_matrix.so passdb=$T/passdb"
+		echo "account required $PAM_MODULES/pam_matrix.so passdb=$T/passdb"
+	} >"$T/pam/smtp"
+	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$T/pam/other"
+	make_server_wrapper smtp-pam libpam_wrapper.so PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR="$T/pam"
+	# The aliases every test may use (aliases(5): "name: target, target").
+	cat >"$T/aliases" <<-EOF
+		# forwarding tests (relay.bats)
+		fwd: x@remote.example
+		mix: test, y@remote.example
+		a1: b1
+		b1: test
+		c1: c2
+		c2: c1
+		ali: alice
+		pipe: |/bin/touch $T/piped
+	EOF
+	chmod 644 "$T/aliases"
+	# The transcript's server: the PAM wrapper with these aliases.
+	printf '#!/bin/sh\nexec %q --aliases %q "$@"\n' "$T/bin/smtp-pam" "$T/aliases" \
+		>"$T/bin/smtp-aliases"
+	chmod 755 "$T/bin/smtp-aliases"
+	# Relay commands.  They get no environment of ours (PATH and HOME only), so every
+	# path is written in.  rec.sh keeps its argv (NUL-separated) and its stdin.
+	cat >"$T/rec.sh" <<-EOF
+		#!/bin/sh
+		f=\$(mktemp $T/relay/run.XXXXXX) || exit 75
+		printf '%s\0' "\$@" >"\$f.argv"
+		cat >"\$f.msg"
+		id -u >"\$f.uid"
+		exit 0
+	EOF
+	printf '#!/bin/sh\ncat >/dev/null\nexit 75\n' >"$T/tempfail.sh"
+	printf '#!/bin/sh\ncat >/dev/null\necho "relay: no route to remote.example (test)" >&2\necho "a second line" >&2\nexit 1\n' \
+		>"$T/fail.sh"
+	# Hangs with a child in its group, and stops itself: only SIGKILL to the group ends it.
+	printf '#!/bin/sh\nsleep 1000 &\necho "$$ $!" >%s/relay/hang.pids\nkill -STOP $$\n' "$T" \
+		>"$T/hang.sh"
+	chmod 755 "$T"/*.sh
+	REC="$T/rec.sh -f {sender} --"
+	export REC
+}
+
+teardown_file() {
+	local f
+	for f in "$T"/*.pid; do [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+	# A Postfix instance left by a failed test (the test's PF is not seen here).
+	[ ! -e "$T/pf/spool/pid/master.pid" ] || sh "$TOP/tests/pfinst.sh" "$T/pf" stop 2>/dev/null ||
+		true
+	teardown_users
+}
+
+setup() {
+	clear_maildirs
+	rm -f "$T"/relay/* "$T/piped" "$T/pwned" "$T/pwned2"
+	rm -f "$T"/home/*/.forward
+}
+
+# A session on stdin: server arguments, then "--", then the client's lines (CRLF).
+# AUTH is offered (--auth always), the aliases file and rec.sh are the defaults; a
+# later --relay-command or --aliases among the arguments wins.
+rsession() {
+	local args=()
+	while [ "$1" != "--" ]; do args+=("$1"); shift; done
+	shift
+	printf '%s\r\n' "$@" | "$T/bin/smtp-pam" --auth always --auth-delay 0 \
+		--aliases "$T/aliases" --relay-command "$REC" "${args[@]}"
+}
+
+# The runs of rec.sh: one .argv file per run.
+runs() { find "$T/relay" -name 'run.*.argv' | sort; }
+# The words of a run's argv, one per line (the argv file is NUL-separated).
+argv_of() { tr '\0' '\n' <"$1"; }
+
+MSG=("Subject: relayed" "From: alice@tttest.com" "" "line one" "..dot" "last line" ".")
+# What the command must get after our header lines: the message as sent, LF ends, the
+# dot-stuffing undone.
+msg_text() { printf 'Subject: relayed\nFrom: alice@tttest.com\n\nline one\n.dot\nlast line\n'; }
+
+# The file's bytes after the header lines we put before the message (Delivered-To,
+# Received with its continuation lines): everything from the message's first line.
+after_trace() { awk 'f || /^Subject: relayed$/ { f = 1; print }' "$1"; }
+
+# ---- 5. who may relay, and as whom ----
+
+@test "no AUTH: a remote recipient is 550 5.7.1 Relay access denied, nothing run" {
+	run rsession -- "EHLO h" "MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" QUIT
+	[[ "$output" == *"550 5.7.1 <x@remote.example>: Relay access denied"* ]]
+	[ -z "$(runs)" ]
+}
+
+@test "AUTH: a remote recipient is 250 2.1.5, the message handed to the command after DATA" {
+	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" \
+		"RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.1.5 Ok"* ]]
+	[[ "$output" =~ 250\ 2\.0\.0\ Ok:\ delivered\ as\ ([^[:space:]]+) ]]
+	local id=${BASH_REMATCH[1]}
+	[ "$(runs | wc -l)" = 1 ]
+	local f; f=$(runs)
+	# sendmail(1): -f sender, then "--", then the recipients.
+	[ "$(argv_of "$f")" = "$(printf '%s\n' -f alice@tttest.com -- x@remote.example)" ]
+	local m=${f%.argv}.msg
+	# Our Received line first (no Return-Path: that is for final delivery, RFC 5321
+	# 4.4), with the RFC 3848 protocol and our id; then the message as it was sent.
+	head -1 "$m" | grep -q '^Received: from h'
+	grep -q "by $HOST (smtp-session) with ESMTPA id $id" "$m"
+	! grep -q '^Return-Path:' "$m"
+	[ "$(after_trace "$m")" = "$(msg_text)" ]
+	cmp <(after_trace "$m") <(msg_text)
+	# Not delivered locally.
+	[ -z "$(delivered alice)" ]
+}
+
+@test "AUTH: MAIL FROM must be the user's own address (553 5.7.1), or an alias of the user, or <>" {
+	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<bob@tttest.com>" RSET \
+		"MAIL FROM:<alice@example.org>" RSET "MAIL FROM:<alice@localhost>" RSET \
+		"MAIL FROM:<ali@tttest.com>" RSET "MAIL FROM:<>" QUIT
+	[[ "$output" == *"553 5.7.1 <bob@tttest.com>: Sender address not owned by user alice"* ]]
+	[[ "$output" == *"553 5.7.1 <alice@example.org>: Sender address not owned by user alice"* ]]
+	# alice@localhost (a local domain), ali (an alias of alice) and <>: 250 each.
+	[ "$(grep -c '^250 2.1.0 Ok' <<<"$output")" = 3 ]
+}
+
+@test "--any-sender: an authenticated client may use any MAIL FROM; it is the command's -f" {
+	run rsession --any-sender -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" \
+		"MAIL FROM:<bob@example.org>" "RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.1.0 Ok"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f bob@example.org -- x@remote.example)" ]
+}
+
+@test "the null sender <> is passed to the command as an empty word after -f" {
+	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<>" \
+		"RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f '' -- x@remote.example)" ]
+}
+
+@test "the command runs as --relay-user (default: --privsep-user), in a clean environment" {
+	[ "$(id -u)" = 0 ] || skip "needs root: not as root the command runs as the user running the tests"
+	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" \
+		"RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
+	[ "$(cat "$T"/relay/run.*.uid)" = 998 ]	# smtp-session in the test's passwd
+	rm -f "$T"/relay/*
+	run rsession --relay-user nobody -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" \
+		"MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
+	[ "$(cat "$T"/relay/run.*.uid)" = 65534 ]
+}
+
+# ---- 3. the command's exit status, stderr and the deadline ----
+
+@test "relay command exits 75 (EX_TEMPFAIL): 451 4.4.0 after DATA" {
+	run rsession --relay-command "$T/tempfail.sh -f {sender} --" -- "EHLO h" \
+		"AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *$'\n451 4.4.0 '* ]]
+	[[ "$output" != *"delivered as"* ]]
+}
+
+@test "relay command exits 1 with a message on stderr: 554 5.3.0, its first line in the log" {
+	run rsession --relay-command "$T/fail.sh -f {sender} --" -- "EHLO h" \
+		"AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *$'\n554 5.3.0 '* ]]
+	grep -qF 'relay: no route to remote.example (test)' "$T/log"
+	! grep -qF 'a second line' "$T/log"
+}
+
+@test "relay command that hangs (stopped, with a child): 451 4.4.0 after --delivery-timeout, its group killed" {
+	local t0=$SECONDS
+	run rsession --delivery-timeout 2 --relay-command "$T/hang.sh -f {sender} --" -- "EHLO h" \
+		"AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *$'\n451 4.4.0 '* ]]
+	[ $((SECONDS - t0)) -ge 2 ]
+	[[ "$output" == *"221 2.0.0"* ]]	# the session went on
+	local p
+	for p in $(cat "$T/relay/hang.pids"); do
+		# Gone, or at most a zombie waiting for its reaper.
+		[ ! -e "/proc/$p" ] || [ "$(awk '{print $3}' "/proc/$p/stat")" = Z ]
+	done
+}
+
+# ---- 4. addresses cannot change the command ----
+
+@test "addresses that look like options or shell code are single argv words after --, nothing run" {
+	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" \
+		"RCPT TO:<-oQ/tmp@remote.example>" \
+		"RCPT TO:<\"a;touch\${IFS}$T/pwned\"@remote.example>" \
+		"RCPT TO:<\"\$(touch\${IFS}$T/pwned2)\"@remote.example>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(runs | wc -l)" = 1 ]
+	local want
+	want=$(printf '%s\n' -f alice@tttest.com -- -oQ/tmp@remote.example \
+		"\"a;touch\${IFS}$T/pwned\"@remote.example" \
+		"\"\$(touch\${IFS}$T/pwned2)\"@remote.example")
+	[ "$(argv_of "$(runs)")" = "$want" ]
+	[ "$(tr -cd '\0' <"$(runs)" | wc -c)" = 6 ]	# six words, no more
+	[ ! -e "$T/pwned" ] && [ ! -e "$T/pwned2" ]
+}
+
+# ---- 6. aliases ----
+
+@test "transcript alias-forward" { transcript alias-forward smtp-aliases; }
+
+@test "alias to remote addresses only: 251, relayed with Delivered-To of the alias" {
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<fwd@tttest.com>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"251 2.1.5 User not local; will forward to <x@remote.example>"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f someone@example.org -- x@remote.example)" ]
+	local m; m=$(runs); m=${m%.argv}.msg
+	# RFC 9228: Delivered-To names the recipient as given in RCPT, first.
+	head -1 "$m" | grep -Eq '^Delivered-To: <?fwd@tttest\.com>?$'
+	grep -q "by $HOST (smtp-session) with ESMTP id " "$m"
+	cmp <(after_trace "$m") <(msg_text)
+}
+
+@test "alias to a local user and a remote address: 250, the Maildir and the command both get it" {
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<mix@tttest.com>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.1.5 Ok"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(delivered test | wc -l)" = 1 ]
+	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f someone@example.org -- y@remote.example)" ]
+	cmp <(after_trace "$(delivered test)") <(msg_text)
+}
+
+@test "alias to a local user whose relay fails: 451, and the local copy is not kept alone" {
+	run rsession --relay-command "$T/tempfail.sh -f {sender} --" -- "EHLO h" \
+		"MAIL FROM:<someone@example.org>" "RCPT TO:<mix@tttest.com>" DATA "${MSG[@]}" QUIT
+	[[ "$output" == *$'\n451 4.4.0 '* ]]
+	# 250 only when both took it; the client will retry, so no copy may stay behind
+	# (a duplicate on a rare commit failure is allowed, not on every retry).
+	[ -z "$(delivered test)" ]
+	[ -z "$(leftovers test)" ]
+}
+
+@test "alias chain a1 -> b1 -> test: delivered to test" {
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<a1@tttest.com>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.1.5 Ok"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(delivered test | wc -l)" = 1 ]
+	[ -z "$(runs)" ]
+}
+
+@test "alias cycle c1 -> c2 -> c1: refused at RCPT with a 5xx" {
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<c1@tttest.com>" QUIT
+	[ "${lines[0]:0:3}" = 220 ]
+	local rcpt
+	rcpt=$(grep -v '^250[- ]' <<<"$output" | sed -n 2p)	# after the greeting and EHLO/MAIL
+	[[ "$rcpt" =~ ^5[0-9][0-9]\ 5\. ]] || { echo "RCPT: $rcpt"; false; }
+	# Refused for the loop, not as an unknown user: the log says so.
+	[[ "$rcpt" != *"No such user"* ]]
+	grep -Eqi 'loop|cycle' "$T/log"
+	[ -z "$(runs)" ]
+}
+
+@test "alias to |command: refused, logged, never run" {
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<pipe@tttest.com>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" != *"250 2.1.5"* ]] && [[ "$output" != *"251 2.1.5"* ]]
+	grep -Eq '^5[0-9]{2} 5\.' <<<"$output"
+	grep -q 'piped' "$T/log"	# the log line names the command
+	[ ! -e "$T/piped" ]
+	[ -z "$(runs)" ]
+}
+
+# ---- 7. ~/.forward ----
+
+# bob's ~/.forward with these lines, bob's and mode 0644 unless given.
+forward() {
+	local mode=$1
+	shift
+	printf '%s\n' "$@" >"$T/home/bob/.forward"
+	chmod "$mode" "$T/home/bob/.forward"
+	if [ "$(id -u)" = 0 ]; then chown 1003:1003 "$T/home/bob/.forward"; fi
+}
+
+@test "~/.forward to a remote address only: 251, relayed" {
+	forward 644 z@remote.example
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<bob@tttest.com>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"251 2.1.5 User not local; will forward to <z@remote.example>"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ -z "$(delivered bob)" ]
+	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f someone@example.org -- z@remote.example)" ]
+}
+
+@test "~/.forward with \\bob: a local copy as well as the forward" {
+	forward 644 '\bob' z@remote.example
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<bob@tttest.com>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.1.5 Ok"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(delivered bob | wc -l)" = 1 ]
+	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f someone@example.org -- z@remote.example)" ]
+}
+
+@test "~/.forward writable by group or others: ignored (delivered locally) and logged" {
+	local mode
+	for mode in 664 646; do
+		clear_maildirs
+		rm -f "$T"/relay/*
+		forward "$mode" z@remote.example
+		run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<bob@tttest.com>" \
+			DATA "${MSG[@]}" QUIT
+		[[ "$output" == *"250 2.1.5 Ok"* ]] || { echo "mode $mode: $output"; false; }
+		[ "$(delivered bob | wc -l)" = 1 ]
+		[ -z "$(runs)" ]
+		grep -q 'forward' "$T/log"
+	done
+}
+
+@test "~/.forward owned by another user: ignored (delivered locally) and logged" {
+	[ "$(id -u)" = 0 ] || skip "needs root to give the file another owner"
+	forward 644 z@remote.example
+	chown 1002:1002 "$T/home/bob/.forward"	# alice's
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<bob@tttest.com>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.1.5 Ok"* ]]
+	[ "$(delivered bob | wc -l)" = 1 ]
+	[ -z "$(runs)" ]
+	grep -q 'forward' "$T/log"
+}
+
+# ---- 8. loops ----
+
+@test "a message that already has Delivered-To: the forwarded recipient: 554 5.4.6" {
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<fwd@tttest.com>" \
+		DATA "Delivered-To: fwd@tttest.com" "${MSG[@]}" QUIT
+	[[ "$output" == *$'\n554 5.4.6 '* ]]
+	[ -z "$(runs)" ]
+}
+
+@test "hop count: 50 Received lines pass, 51 are 554 5.4.6 (RFC 5321 6.3)" {
+	local rec=() i
+	for i in $(seq 50); do rec+=("Received: from hop$i by hop$i; Thu, 1 Jan 2026 00:00:00 +0000"); done
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<fwd@tttest.com>" \
+		DATA "${rec[@]}" "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(runs | wc -l)" = 1 ]
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<fwd@tttest.com>" \
+		DATA "Received: from hop0 by hop0; Thu, 1 Jan 2026 00:00:00 +0000" "${rec[@]}" \
+		"${MSG[@]}" QUIT
+	[[ "$output" == *$'\n554 5.4.6 '* ]]
+	[ "$(runs | wc -l)" = 1 ]
+}
+
+# ---- 1. msmtp as the relay command, into a second smtp-session ----
+
+# A listener on a free loopback port: NAME, then the command (tcpserver, one process
+# per connection); sets NAME_PORT and records the pid in $T/NAME.pid (teardown_file
+# stops what a failed test left).  Each test its own NAME.
+listen() {
+	local name=$1
+	shift
+	"$@" >"$T/$name.port" 2>"$T/$name.err" 3>&- &
+	echo $! >"$T/$name.pid"
+	local i
+	for i in $(seq 100); do [ -s "$T/$name.port" ] && break; sleep 0.1; done
+	printf -v "${name}_PORT" '%s' "$(head -1 "$T/$name.port")"
+}
+
+# Host B: an smtp-session for whom remote.example is local (into the same test homes).
+start_b() {
+	listen B tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp" --domains remote.example
+}
+
+@test "msmtp relays to a second smtp-session: swaks and smtplib with AUTH, the message byte for byte" {
+	command -v msmtp >/dev/null || skip "msmtp is not installed (make check installs it as root)"
+	start_b
+	local cmd="/usr/bin/msmtp -C /dev/null --host=127.0.0.1 --port=$B_PORT"
+	# msmtp adds From, Date and Message-ID where missing and drops Bcc: not here.
+	cmd="$cmd --domain=$HOST --set-from-header=off --set-date-header=off"
+	cmd="$cmd --set-msgid-header=off --remove-bcc-headers=off -f {sender} --"
+	listen A tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp-pam" --auth-delay 0 \
+		--aliases "$T/aliases" --relay-command "$cmd"
+	printf 'Subject: via msmtp\nFrom: alice@tttest.com\n\nbody line 1\n.dot line\nlast\n' >"$T/m1"
+	run swaks --server "127.0.0.1:$A_PORT" --auth PLAIN --auth-user alice --auth-password secret \
+		--from alice@tttest.com --to bob@remote.example --helo client.example.org \
+		--data "@$T/m1"
+	[ "$status" = 0 ] || { echo "$output"; false; }
+	[ "$(delivered bob | wc -l)" = 1 ]
+	local f; f=$(delivered bob)
+	grep -q "by $HOST (smtp-session) with ESMTPA id " "$f"	# A's trace line
+	grep -q '^Received: from client.example.org (\[127.0.0.1\])$' "$f"
+	grep -q '^Return-Path: <alice@tttest.com>$' "$f"	# B's, from msmtp's MAIL FROM
+	# Everything from the Subject on is what swaks sent (swaks adds nothing to --data).
+	cmp <(awk 'f || /^Subject: via msmtp$/ { f = 1; print }' "$f") "$T/m1"
+	# smtplib, with a null sender.
+	clear_maildirs
+	run python3 - "$A_PORT" <<-'EOF'
+		import smtplib, sys
+		with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="py.example.org") as s:
+		    s.login("alice", "secret")
+		    s.sendmail("<>", ["bob@remote.example", "test@tttest.com"],
+		               b"Subject: via msmtp 2\r\n\r\nfrom smtplib\r\n")
+	EOF
+	[ "$status" = 0 ] || { echo "$output"; false; }
+	[ "$(delivered bob | wc -l)" = 1 ]
+	[ "$(delivered test | wc -l)" = 1 ]
+	grep -q '^Return-Path: <>$' "$(delivered bob)"
+	[ "$(tail -1 "$(delivered bob)")" = "from smtplib" ]
+	kill "$(cat "$T/A.pid")" "$(cat "$T/B.pid")"
+	rm -f "$T/A.pid" "$T/B.pid"
+}
+
+# ---- 2. a private Postfix instance's sendmail as the relay command ----
+
+@test "Postfix's sendmail -C (a private instance) as the relay command, as an unprivileged user" {
+	[ "$(id -u)" = 0 ] || skip "a private Postfix instance needs root"
+	command -v postfix >/dev/null || skip "postfix is not installed (make check installs it as root)"
+	mkdir -p "$T/sink"
+	chown nobody "$T/sink"
+	local sink_port; sink_port=$(free_port)
+	smtp-sink -u nobody -d "$T/sink/%Y%m%d%H%M%S." "127.0.0.1:$sink_port" 10 &
+	echo $! >"$T/sink.pid"
+	wait_port "$sink_port"
+	PF=$T/pf
+	sh "$TOP/tests/pfinst.sh" "$PF" create "$(free_port)" "relayhost = [127.0.0.1]:$sink_port"
+	sh "$TOP/tests/pfinst.sh" "$PF" start
+	# The listener in a mount namespace where sendmail -C $PF/etc is allowed for every
+	# user (pfsendmail.sh); the command runs as nobody.
+	listen P sh "$TOP/tests/pfsendmail.sh" "$PF/etc" tcpserver -1 -R -H -l localhost 127.0.0.1 0 \
+		"$T/bin/smtp-pam" --auth-delay 0 --aliases "$T/aliases" --relay-user nobody \
+		--relay-command "/usr/sbin/sendmail -C $PF/etc -i -f {sender} --"
+	run swaks --server "127.0.0.1:$P_PORT" --auth PLAIN --auth-user alice --auth-password secret \
+		--from alice@tttest.com --to x@remote.example --helo client.example.org \
+		--h-Subject "via postfix" --body "through a private postfix"
+	[ "$status" = 0 ] || { echo "$output"; cat "$T/log"; false; }
+	run swaks --server "127.0.0.1:$P_PORT" --auth PLAIN --auth-user alice --auth-password secret \
+		--from '<>' --to y@remote.example --helo client.example.org --h-Subject "bounce-like"
+	[ "$status" = 0 ] || { echo "$output"; cat "$T/log"; false; }
+	sh "$TOP/tests/pfinst.sh" "$PF" drain 30
+	kill "$(cat "$T/P.pid")" "$(cat "$T/sink.pid")"
+	rm -f "$T/P.pid" "$T/sink.pid"
+	grep -q 'pickup.*uid=65534 from=<alice@tttest.com>' "$PF/log/maillog"
+	grep -q 'pickup.*uid=65534 from=<>' "$PF/log/maillog"
+	local x; x=$(grep -l 'X-Rcpt-Args: <x@remote.example>' "$T"/sink/*)
+	grep -q 'X-Mail-Args: <alice@tttest.com>' "$x"
+	grep -q "by $HOST (smtp-session) with ESMTPA id " "$x"
+	grep -q '^through a private postfix' "$x"
+	grep -q 'X-Mail-Args: <>' "$(grep -l 'X-Rcpt-Args: <y@remote.example>' "$T"/sink/*)"
+	sh "$TOP/tests/pfinst.sh" "$PF" stop
+}
