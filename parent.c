@@ -166,7 +166,7 @@ static bool local_domain(const struct parent *p, const char *domain)
 static enum lookup resolve(struct parent *p, const char *local, const char *domain,
 			   struct expansion *x)
 {
-	char addr[LOCAL_PART_MAX + DOMAIN_MAX + 2];
+	char addr[PATH_LEN_MAX + DOMAIN_MAX + 2];
 	bool bad;
 	snprintf(addr, sizeof addr, "%s@%s", local, domain);	/* relay_address_ok() bounds it */
 	if (!local_domain(p, domain) || strpbrk(local, "%!@")) {	/* no source routes */
@@ -182,9 +182,9 @@ static enum lookup resolve(struct parent *p, const char *local, const char *doma
 
 static int serve_lookup(struct parent *p)
 {
-	char local[LOCAL_PART_MAX + 1], domain[DOMAIN_MAX + 1];
+	char local[PATH_LEN_MAX + 1], domain[DOMAIN_MAX + 1];	/* quoted: 64 and more */
 	struct expansion x = { BUF_INIT, 0, BUF_INIT, 0 };
-	frame_get_str(&p->in, local, LOCAL_PART_MAX);
+	frame_get_str(&p->in, local, PATH_LEN_MAX);
 	frame_get_str(&p->in, domain, DOMAIN_MAX);
 	if (!frame_done(&p->in) || p->npend || !p->in_mail)
 		return fatal(p, "malformed or out-of-order lookup");
@@ -193,7 +193,7 @@ static int serve_lookup(struct parent *p)
 		expand_free(&x);
 	buf_free(&p->last.addrs);	/* the last one was not accepted */
 	p->last = (struct relay_group){ .addrs = x.remote, .n = x.nremote };
-	char dt[LOCAL_PART_MAX + DOMAIN_MAX + 2];
+	char dt[PATH_LEN_MAX + DOMAIN_MAX + 2];
 	snprintf(dt, sizeof dt, domain[0] ? "%s@%s" : "%s", local, domain);
 	if (local_domain(p, domain) && !strpbrk(local, "%!@") && strlen(dt) <= PATH_LEN_MAX)
 		memcpy(p->last.dt, dt, strlen(dt) + 1);	/* forwarded */
@@ -614,7 +614,7 @@ static const struct request {
 } requests[PS_TYPE_END] = {
 	[PS_LOG] = { serve_log, 8 + PS_LOG_FIELDS_MAX * (8 + PS_LOG_VALUE_MAX) +
 				4 + PS_LOG_LINE_MAX, false },
-	[PS_LOOKUP] = { serve_lookup, 8 + LOCAL_PART_MAX + DOMAIN_MAX, false },
+	[PS_LOOKUP] = { serve_lookup, 8 + PATH_LEN_MAX + DOMAIN_MAX, false },
 	[PS_MAIL] = { serve_mail, 4 + PATH_LEN_MAX, false },
 	[PS_ACCEPT] = { serve_accept, 0 + 1, false },
 	[PS_AUTH] = { serve_auth, 3 * 4 + 2 * AUTH_FIELD_MAX + INET6_ADDRSTRLEN, false },

@@ -540,8 +540,12 @@ static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 				    !strpbrk(a.local, "%!@"));
 	if (!local && !s->auth_user[0])
 		return reply(s, 550, "5.7.1", "<%s>: Relay access denied", a.text);
+	/* Another domain's address goes to the relay command as written, quoting kept. */
+	char quoted[PATH_LEN_MAX + 1];
+	const char *at = strrchr(a.text, '@');
+	snprintf(quoted, sizeof quoted, "%.*s", at ? (int)(at - a.text) : 0, a.text);
 	struct lookup_result res = { .users = BUF_INIT };
-	priv_lookup(s->cfg, a.local, a.domain, &res);
+	priv_lookup(s->cfg, local ? a.local : quoted, a.domain, &res);
 	int code = res.r == LOOKUP_OK ? accept_rcpt(s, &a, &res) : refused_rcpt(s, &a, res.r);
 	buf_free(&res.users);
 	return code;

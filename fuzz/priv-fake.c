@@ -97,7 +97,7 @@ static enum lookup fake_lookup(const struct config *cfg, const char *local, cons
 {
 	char name[LOCAL_PART_MAX + 1];
 	size_t i;
-	CHECK(strlen(local) <= LOCAL_PART_MAX && strlen(domain) <= DOMAIN_MAX);
+	CHECK(strlen(local) <= PATH_LEN_MAX && strlen(domain) <= DOMAIN_MAX);
 	CHECK(in_mail);
 	for (i = 0; local[i]; i++)
 		name[i] = (char)tolower((unsigned char)local[i]);
