@@ -1,5 +1,6 @@
-/* mbox.c: delivery into Maildirs, all or nothing, through a helper per recipient user
- * (the Maildir work itself, as the user, is maildir.c's).
+/* mbox.c: delivery into Maildirs (or, --mailbox mbox, mbox files), all or nothing,
+ * through a helper per recipient user (the work itself, as the user, is maildir.c's
+ * and mboxfile.c's).
  *
  * Delivery is two-phase so that it is all or nothing over all recipients:
  *   prepare: write the copy into tmp/ under a unique name, fsync it;
