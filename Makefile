@@ -28,8 +28,8 @@ WITH_SYSTEMD ?= 1
 # The session side (unprivileged, sandboxed): the dialogue and what it uses.
 SESSION_OBJS = smtp-session.o data.o loop.o sasl.o addr.o io.o render.o priv.o sandbox.o proxy.o tls.o
 # The privileged side: the parent and what it runs.
-PARENT_OBJS  = parent.o users.o auth.o mbox.o maildir.o forward.o aliases.o expand.o relay.o tty.o \
-               asuser.o
+PARENT_OBJS  = parent.o users.o auth.o mbox.o maildir.o mboxfile.o forward.o aliases.o expand.o \
+               relay.o tty.o asuser.o
 # Both: start-up, the frame format, and the small shared pieces.
 SHARED_OBJS  = main.o options.o idna.o frame.o buf.o log.o util.o utf8.o peer.o systemd.o tlsfiles.o
 OBJS = $(SESSION_OBJS) $(PARENT_OBJS) $(SHARED_OBJS)
@@ -82,8 +82,11 @@ PARENT_FUZZ_SRCS = parent.c expand.c aliases.c addr.c frame.c buf.c log.c util.c
                    fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
+# liblockfile-dev: --mailbox mbox's dot-lock (mboxfile.c loads liblockfile.so.1 with
+# dlopen, so only its header is needed to build); at run time liblockfile1 and the
+# setgid dotlockfile of liblockfile-bin, which liblockfile1 depends on.
 BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccomp-dev libidn2-dev \
-             libgnutls28-dev
+             libgnutls28-dev liblockfile-dev
 # openssl, libnet-ssleay-perl (swaks --tls), postfix (a private instance as a TLS
 # client; never started as the system's): tests/tls.bats.
 # openbsd-inetd: the inetd example's test (xinetd conflicts with it; its test skips).
@@ -91,8 +94,9 @@ BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccom
 # under a real systemd in a container (systemd-nspawn; ss for the connections).
 # haproxy: tests/proxy.bats puts a real one in front (never its system service).
 # msmtp: tests/relay.bats, a relay command (--relay-command) that speaks SMTP.
+# procmail (formail), liblockfile-bin (dotlockfile): tests/mbox.bats.
 TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucspi-tcp strace \
-             openssl libnet-ssleay-perl postfix \
+             openssl libnet-ssleay-perl postfix procmail liblockfile-bin \
              curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc \
              systemd-container mmdebstrap iproute2 haproxy msmtp
 RUN_DEPS   = ucspi-tcp swaks

@@ -13,6 +13,7 @@
 
 #include "frame.h"
 #include "log.h"
+#include "mboxfile.h"
 #include "privsep.h"
 #include "util.h"
 
@@ -242,7 +243,7 @@ static enum mailbox maildir_open(struct maildir *b, const struct config *cfg,
  * EOPNOTSUPP only mean nothing to check; the valgrind build, NO_QUOTACTL_FD, leaves
  * it out: valgrind 3.19 does not know the call).  The trace headers are counted with
  * a margin of PS_HEAD_MAX. */
-static enum mailbox room(int tmp, uint64_t size)
+enum mailbox mailbox_room(int tmp, uint64_t size)
 {
 	uint64_t need = size + PS_HEAD_MAX;
 	struct statvfs v;
@@ -275,7 +276,7 @@ static enum mailbox check(struct maildir *b, const struct config *cfg, const cha
 		log_msg(LOG_NOTICE, "mailbox of %s: %s", user, strerror(errno));
 		return r;
 	}
-	if ((r = room(b->tmp, size)) != MAILBOX_OK)
+	if ((r = mailbox_room(b->tmp, size)) != MAILBOX_OK)
 		log_msg(LOG_NOTICE, "mailbox of %s: no room for %llu bytes", user,
 			(unsigned long long)size);
 	return r;
@@ -354,6 +355,7 @@ static int commit(const struct maildir *b, const char *name, off_t total)
 struct worker {
 	const struct config *cfg;
 	const char *home, *user;
+	struct mboxfile *mbox;	/* --mailbox mbox: the user's mbox file, else NULL */
 	struct maildir box;	/* opened by the last check */
 	char name[NAME_MAX + 1];	/* the copy in tmp/ (begun or prepared), or "" */
 	off_t total;		/* a prepared copy's size */
@@ -435,6 +437,37 @@ static int32_t helper_prepare(struct worker *h, const char *name, const char *he
 	return rc;
 }
 
+/* The same requests for an mbox file (mboxfile.c): the copy is written whole at
+ * H_PREPARE, under the mailbox's locks, which are held until H_COMMIT or H_ABORT.
+ * H_BEGIN and H_MORE do nothing (mbox.c does not send them for mbox): a copy can only
+ * be written under the locks, and an mbox lock must not be held while a client takes
+ * its time sending the message (every other delivery and the user's mail reader
+ * would wait for it). */
+static int32_t mbox_do(struct worker *h, const struct frame *f, uint64_t size,
+		       const char *head, size_t headlen, int *fd)
+{
+	int32_t rc;
+	switch (f->type) {
+	case H_CHECK:
+		rc = mboxfile_check(h->mbox, size);
+		*fd = mboxfile_fd(h->mbox);
+		return rc;
+	case H_BEGIN:
+	case H_MORE:
+		return 0;
+	case H_PREPARE:
+		return mboxfile_prepare(h->mbox, head, headlen, f->fd, (off_t)size);
+	case H_DELIVER:
+		rc = mboxfile_prepare(h->mbox, head, headlen, f->fd, (off_t)size);
+		return rc ? rc : mboxfile_commit(h->mbox);
+	case H_COMMIT:
+		return mboxfile_commit(h->mbox);
+	case H_ABORT:
+		return mboxfile_abort(h->mbox);
+	}
+	return EPROTO;
+}
+
 static int32_t helper_do(struct worker *h, struct frame *f, int *fd)
 {
 	uint64_t size = f->type != H_COMMIT && f->type != H_ABORT ? frame_get_u64(f) : 0;
@@ -447,6 +480,10 @@ static int32_t helper_do(struct worker *h, struct frame *f, int *fd)
 	}
 	if (!frame_done(f) || size > (uint64_t)INT64_MAX)
 		return EPROTO;
+	if (f->type == H_FORWARD)	/* whatever the mailbox's format */
+		return (int32_t)forward_read(h->home, h->user, fd);
+	if (h->mbox)
+		return mbox_do(h, f, size, head, headlen, fd);
 	int32_t rc;
 	switch (f->type) {
 	case H_CHECK:
@@ -472,8 +509,6 @@ static int32_t helper_do(struct worker *h, struct frame *f, int *fd)
 	case H_ABORT:
 		helper_drop(h);
 		return 0;
-	case H_FORWARD:
-		return (int32_t)forward_read(h->home, h->user, fd);
 	}
 	return EPROTO;
 }
@@ -484,6 +519,10 @@ void maildir_helper(void *arg, const struct passwd *pw, int sock)
 	struct worker h = { .cfg = arg, .home = pw->pw_dir, .user = pw->pw_name,
 			    .box = MAILDIR_CLOSED, .fd = -1, .spool = -1 };
 	struct frame f = FRAME_INIT;
+	if (h.cfg->store == STORE_MBOX && !(h.mbox = mboxfile_new(h.cfg, h.user))) {
+		log_msg(LOG_ERR, "%s: no mbox for this user name", h.user);
+		return;	/* the parent sees the link close: the check fails */
+	}
 	while (frame_recv(sock, &f, H_FRAME_MAX, NULL) == 0) {
 		int fd = -1;
 		int32_t rc = helper_do(&h, &f, &fd);
@@ -498,6 +537,7 @@ void maildir_helper(void *arg, const struct passwd *pw, int sock)
 	helper_drop(&h);
 	frame_free(&f);
 	maildir_close(&h.box);
+	mboxfile_free(h.mbox);	/* aborts what is prepared */
 }
 
 /* ---- single-user mode: this process is the user, and does a helper's work ---- */
@@ -507,6 +547,8 @@ void maildir_helper(void *arg, const struct passwd *pw, int sock)
 void maildir_begin(struct worker *h, int spool, const struct priv_rcpt *rcpt, size_t n,
 		   unsigned seq)
 {
+	if (h->mbox)
+		return;	/* written whole at the delivery, under the locks (mbox_do()) */
 	if (n != 1 || (h->box.tmp == -1 && maildir_open(&h->box, h->cfg, h->home) != MAILBOX_OK))
 		return;	/* maildir_deliver() tries again, or fails */
 	char name[NAME_MAX + 1];
@@ -522,6 +564,17 @@ int maildir_deliver(struct worker *h, int spool, off_t size, const struct priv_r
 {
 	if (n != 1)
 		return EINVAL;
+	if (h->mbox) {
+		if (mboxfile_fd(h->mbox) == -1 &&
+		    mboxfile_check(h->mbox, (uint64_t)size) != MAILBOX_OK)
+			return EIO;
+		int rc = mboxfile_prepare(h->mbox, rcpt->head, rcpt->headlen, spool, size);
+		if (rc == 0 && hook && (rc = hook->fn(hook->arg)))	/* mbox.h: all or nothing */
+			mboxfile_abort(h->mbox);
+		else if (rc == 0)
+			rc = mboxfile_commit(h->mbox);
+		return rc;
+	}
 	if (h->box.tmp == -1 && maildir_open(&h->box, h->cfg, h->home) != MAILBOX_OK)
 		return errno ? errno : EIO;
 	char name[NAME_MAX + 1];
@@ -541,9 +594,14 @@ int maildir_deliver(struct worker *h, int spool, off_t size, const struct priv_r
 struct worker *maildir_new(const struct config *cfg, const char *home, const char *user)
 {
 	struct worker *w = malloc(sizeof *w);
-	if (w)
-		*w = (struct worker){ .cfg = cfg, .home = home, .user = user,
-				      .box = MAILDIR_CLOSED, .fd = -1, .spool = -1 };
+	if (!w)
+		return NULL;
+	*w = (struct worker){ .cfg = cfg, .home = home, .user = user,
+			      .box = MAILDIR_CLOSED, .fd = -1, .spool = -1 };
+	if (cfg->store == STORE_MBOX && !(w->mbox = mboxfile_new(cfg, user))) {
+		free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -554,6 +612,8 @@ enum forward maildir_forward(struct worker *w, int *fd)
 
 enum mailbox maildir_check(struct worker *w, uint64_t size)
 {
+	if (w->mbox)
+		return mboxfile_check(w->mbox, size);
 	return check(&w->box, w->cfg, w->home, w->user, size);
 }
 
@@ -565,6 +625,8 @@ void maildir_more(struct worker *w, uint64_t size)
 void maildir_drop(struct worker *w)
 {
 	helper_drop(w);
+	if (w->mbox)
+		mboxfile_abort(w->mbox);
 }
 
 void maildir_free(struct worker *w)
@@ -573,5 +635,6 @@ void maildir_free(struct worker *w)
 		return;
 	helper_drop(w);
 	maildir_close(&w->box);
+	mboxfile_free(w->mbox);
 	free(w);
 }

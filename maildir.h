@@ -1,5 +1,6 @@
 /* maildir.h: one user's Maildir, worked on as that user (maildir.c), and the
- * protocol between the parent (mbox.c) and a delivery helper.  Privileged side. */
+ * protocol between the parent (mbox.c) and a delivery helper, which serves it for an
+ * mbox file (--mailbox mbox) with mboxfile.h instead.  Privileged side. */
 #ifndef MAILDIR_H
 #define MAILDIR_H
 
@@ -14,7 +15,8 @@
 /* The helper's requests (frames of frame.h between the parent and a helper; the
  * helper trusts the parent).  H_CHECK, H_PREPARE, H_COMMIT and H_ABORT are answered
  * with an int32 (an enum mailbox for H_CHECK, else 0 or an errno value), H_CHECK's
- * with the helper's tmp/ descriptor attached when it has one; H_DELIVER as H_PREPARE.
+ * with the helper's tmp/ descriptor (for mbox: its mailbox file's) attached when it
+ * has one; H_DELIVER as H_PREPARE.
  * H_BEGIN and H_MORE are not answered: they let the helper write its copy while the
  * message arrives, and what goes wrong there is H_PREPARE's answer. */
 enum h_type {
@@ -32,6 +34,10 @@ enum h_type {
 /* DJB's unique name <seconds>.M<usec>P<pid>Q<seq>.<host> for a copy in tmp/ (pid:
  * the process that writes it); in new/ it gains ",S=<size>". */
 void maildir_name(char *out, size_t n, const char *host, pid_t pid, unsigned seq);
+
+/* Room for size more bytes (and a file) on fd's file system, as this user sees it,
+ * and in the user's quota where there is one; mboxfile.c's check uses it too. */
+enum mailbox mailbox_room(int fd, uint64_t size);
 
 /* The helper's life (an asuser_fn, arg the struct config): serve the parent's
  * frames on sock until it closes the link, then drop any copy left in tmp/. */

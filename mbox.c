@@ -1,5 +1,6 @@
-/* mbox.c: delivery into Maildirs, all or nothing, through a helper per recipient user
- * (the Maildir work itself, as the user, is maildir.c's).
+/* mbox.c: delivery into Maildirs (or, --mailbox mbox, mbox files), all or nothing,
+ * through a helper per recipient user (the work itself, as the user, is maildir.c's
+ * and mboxfile.c's).
  *
  * Delivery is two-phase so that it is all or nothing over all recipients:
  *   prepare: write the copy into tmp/ under a unique name, fsync it;
@@ -29,6 +30,7 @@
 #include "frame.h"
 #include "log.h"
 #include "maildir.h"
+#include "mboxfile.h"
 #include "util.h"
 
 #include <errno.h>
@@ -48,7 +50,8 @@ struct helper {
 	uid_t uid;
 	gid_t gid;
 	struct asuser k;	/* k.fd == -1: gone (killed), to be swept */
-	int tmp;		/* its tmp/ (from its last check), or -1 */
+	int box;		/* what its last check passed up: its Maildir's tmp/, or
+				 * its mbox file (--mailbox mbox), or -1 */
 	char name[NAME_MAX + 1];	/* its copy in tmp/ while a delivery is open */
 	bool begun;		/* that copy was begun while the message arrived */
 	unsigned long used;	/* when it was last asked: the least recent one goes */
@@ -83,51 +86,65 @@ static int find(const struct mbox *m, const char *user)
 	return -1;
 }
 
-/* In a short-lived child as the user: remove a killed helper's copy. */
-static void unlink_copy(void *arg, const struct passwd *pw, int sock)
+/* What a cleanup child is given. */
+struct cleanup {
+	const struct config *cfg;
+	const char *user, *name;	/* the user; the copy's name in tmp/ */
+	int box;		/* a duplicate of what the helper passed up */
+	pid_t pid;		/* the killed helper */
+};
+
+/* In a short-lived child as the user: undo a killed helper's copy.  A Maildir's is
+ * unlinked from tmp/; an mbox is cut back to its old length, and the helper's
+ * dot-lock removed (mboxfile_undo()). */
+static void undo_copy(void *arg, const struct passwd *pw, int sock)
 {
-	const struct helper *h = arg;
+	const struct cleanup *c = arg;
 	(void)pw, (void)sock;
-	unlinkat(h->tmp, h->name, 0);
+	if (c->cfg->store == STORE_MBOX)
+		mboxfile_undo(c->cfg, c->user, c->box, c->pid);
+	else
+		unlinkat(c->box, c->name, 0);
 }
 
-/* A killed helper's copy is removed by its user, relative to the tmp/ descriptor
- * the helper passed up (never by a path, never following a symlink), within
+/* A killed helper's copy is undone by its user, through the descriptor the helper
+ * passed up (never by a path, never following a symlink), within
  * CLEANUP_TIMEOUT_MS.  The descriptor is hidden from children; a duplicate that is
  * not rides into this one. */
-static void remove_copy(const struct mbox *m, struct helper *h)
+static void remove_copy(const struct mbox *m, struct helper *h, pid_t pid)
 {
-	if (h->tmp == -1 || !h->name[0])
+	if (h->box == -1 || !h->name[0])
 		return;
-	struct helper copy = *h;
+	struct cleanup c = { m->cfg, h->user, h->name, -1, pid };
 	struct passwd pw = { .pw_name = h->user, .pw_uid = h->uid, .pw_gid = h->gid };
 	struct asuser k;
 	struct deadline d;
-	if ((copy.tmp = fcntl(h->tmp, F_DUPFD_CLOEXEC, 0)) == -1)
+	if ((c.box = fcntl(h->box, F_DUPFD_CLOEXEC, 0)) == -1)
 		return;
 	deadline_in(&d, CLEANUP_TIMEOUT_MS);
-	if (asuser_start_pw(&k, m->cfg, &pw, unlink_copy, &copy) == 0)
+	if (asuser_start_pw(&k, m->cfg, &pw, undo_copy, &c) == 0)
 		asuser_end(&k, &d);
-	close(copy.tmp);
+	close(c.box);
 	h->name[0] = '\0';
 }
 
-static void forget_tmp(struct helper *h)
+static void forget_box(struct helper *h)
 {
-	if (h->tmp == -1)
+	if (h->box == -1)
 		return;
-	asuser_unhide(h->tmp);
-	close(h->tmp);
-	h->tmp = -1;
+	asuser_unhide(h->box);
+	close(h->box);
+	h->box = -1;
 }
 
 /* A helper that failed to answer: killed now, its copy removed; swept later. */
 static void give_up(struct mbox *m, struct helper *h, const char *why)
 {
 	log_msg(LOG_WARNING, "mailbox of %s: %s; its helper killed", h->user, why);
+	pid_t pid = h->k.pid;	/* asuser_kill() forgets it */
 	asuser_kill(&h->k);
-	remove_copy(m, h);
-	forget_tmp(h);
+	remove_copy(m, h, pid);
+	forget_box(h);
 }
 
 /* Drop the helpers that are gone from the table. */
@@ -158,8 +175,9 @@ static int start(struct mbox *m, const char *user)
 		log_msg(LOG_ERR, "%s: no such user", user);
 		return -1;
 	}
+	mboxfile_create(m->cfg, pw);	/* --mailbox mbox: a missing one, as root */
 	struct helper *h = &m->h[m->n];
-	*h = (struct helper){ .uid = pw->pw_uid, .gid = pw->pw_gid, .tmp = -1 };
+	*h = (struct helper){ .uid = pw->pw_uid, .gid = pw->pw_gid, .box = -1 };
 	snprintf(h->user, sizeof h->user, "%s", pw->pw_name);
 	char *home = strdup(pw->pw_dir);
 	if (!home)
@@ -213,9 +231,9 @@ static int hear(struct helper *h, int32_t *rc, const struct deadline *d, int *fd
 			memcpy(fd, CMSG_DATA(c), sizeof *fd);
 		} else if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 			   c->cmsg_len == CMSG_LEN(sizeof(int))) {
-			forget_tmp(h);
-			memcpy(&h->tmp, CMSG_DATA(c), sizeof h->tmp);
-			asuser_hide(h->tmp);
+			forget_box(h);
+			memcpy(&h->box, CMSG_DATA(c), sizeof h->box);
+			asuser_hide(h->box);
 		}
 		got += (size_t)n;
 	}
@@ -252,7 +270,7 @@ static void make_room(struct mbox *m)
 			if (m->h[i].used < m->h[old].used)
 				old = i;
 		deadline_in(&d, REAP_GRACE_MS);
-		forget_tmp(&m->h[old]);
+		forget_box(&m->h[old]);
 		shutdown(m->h[old].k.fd, SHUT_WR);	/* it sees the end, and exits */
 		asuser_end(&m->h[old].k, &d);
 		sweep(m);
@@ -337,7 +355,7 @@ static int ready(struct mbox *m, const char *user, uint64_t size, const struct d
 	int i = find(m, user);
 	if (i == -1 && (i = start(m, user)) == -1)
 		return *err = EIO, -1;
-	if (m->h[i].tmp != -1)
+	if (m->h[i].box != -1)
 		return i;
 	enum mailbox r = check_at(m, i, size, d);
 	if (r == MAILBOX_OK)
@@ -419,6 +437,8 @@ void mbox_begin(struct mbox *m, int spool, const struct priv_rcpt *rcpt, size_t 
 		maildir_begin(m->self, spool, rcpt, n, seq);
 		return;
 	}
+	if (m->cfg->store == STORE_MBOX)
+		return;	/* written whole at the delivery, under the locks (mboxfile.c) */
 	struct deadline d;
 	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
 	sweep(m);
@@ -471,13 +491,40 @@ void mbox_discard(struct mbox *m)
 	sweep(m);
 }
 
+static int by_user(const void *a, const void *b)
+{
+	return strcmp(((const struct priv_rcpt *)a)->user, ((const struct priv_rcpt *)b)->user);
+}
+
+/* The recipients in the order their copies are prepared: as given, or for mbox
+ * (serial) a copy sorted by user name.  NULL when out of memory. */
+static const struct priv_rcpt *prepare_order(const struct priv_rcpt *rcpt, size_t n,
+					     bool serial, struct priv_rcpt **copy)
+{
+	*copy = NULL;
+	if (!serial)
+		return rcpt;
+	if (!(*copy = calloc(n, sizeof **copy)))
+		return NULL;
+	memcpy(*copy, rcpt, n * sizeof **copy);
+	qsort(*copy, n, sizeof **copy, by_user);
+	return *copy;
+}
+
 static int deliver_as_users(struct mbox *m, int spool, off_t size,
-			    const struct priv_rcpt *rcpt, size_t n, unsigned seq,
+			    const struct priv_rcpt *given, size_t n, unsigned seq,
 			    const struct mbox_hook *hook)
 {
+	/* An mbox copy holds its mailbox's locks from its prepare to the verdict.  Two
+	 * sessions that took them for the same users in different orders would each
+	 * wait for the other's (until the deadline, and both fail): so mbox copies are
+	 * prepared one after the other, in one order for everyone, by user name. */
+	bool serial = m->cfg->store == STORE_MBOX && n > 1;
+	struct priv_rcpt *sorted;
+	const struct priv_rcpt *rcpt = prepare_order(given, n, serial, &sorted);
 	int *hi = calloc(n, sizeof *hi), *rc = calloc(n, sizeof *rc);
-	if (!hi || !rc) {
-		free(hi), free(rc);
+	if (!hi || !rc || !rcpt) {
+		free(hi), free(rc), free(sorted);
 		return ENOMEM;
 	}
 	struct deadline d;
@@ -486,15 +533,17 @@ static int deliver_as_users(struct mbox *m, int spool, off_t size,
 	size_t asked = 0;
 	/* All helpers first (their indexes stay valid: sweep() runs only at the end). */
 	err = helpers_of(m, rcpt, n, hi, (uint64_t)size, &d);
-	/* Then every copy at once, the helpers writing in parallel.  One recipient alone
-	 * is all or nothing by itself: its helper commits at once, which spares a round
-	 * trip per message. */
+	/* Then every copy at once, the helpers writing in parallel (mbox: in turn).  One
+	 * recipient alone is all or nothing by itself: its helper commits at once, which
+	 * spares a round trip per message, unless another destination follows (hook). */
 	enum h_type type = n == 1 && !hook ? H_DELIVER : H_PREPARE;
 	while (asked < n && !err) {
 		err = rc[asked] = ask_prepare(m, hi[asked], &rcpt[asked], spool, size, seq, type);
+		if (serial && !err && (rc[asked] = answer(m, hi[asked], &d)))
+			err = rc[asked];
 		asked++;
 	}
-	for (size_t i = 0; i < asked; i++)
+	for (size_t i = 0; i < asked && !serial; i++)
 		if (rc[i] == 0 && (rc[i] = answer(m, hi[i], &d)) && !err)
 			err = rc[i];
 	if (type == H_DELIVER) {
@@ -516,7 +565,7 @@ static int deliver_as_users(struct mbox *m, int spool, off_t size,
 		if (c && !err)
 			err = c;
 	}
-	free(hi), free(rc);
+	free(hi), free(rc), free(sorted);
 	sweep(m);
 	return err;
 }
@@ -538,7 +587,7 @@ void mbox_close(struct mbox *m)
 	 * a late one killed. */
 	for (size_t i = 0; i < m->n; i++) {
 		struct helper *h = &m->h[i];
-		forget_tmp(h);
+		forget_box(h);
 		if (h->k.fd != -1) {
 			asuser_unhide(h->k.fd);
 			shutdown(h->k.fd, SHUT_WR);

@@ -1,4 +1,5 @@
-/* mbox.h: delivery into Maildirs (the privileged side's mailbox writer). */
+/* mbox.h: delivery into Maildirs or mbox files (the privileged side's mailbox
+ * writer). */
 #ifndef MBOX_H
 #define MBOX_H
 

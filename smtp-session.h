@@ -156,6 +156,16 @@
 /* --mailbox mbox: the users' mailboxes are files in this directory (Debian's spool,
  * root:mail 2775), named after each user. */
 #define DEFAULT_MBOX_DIR "/var/mail"
+/* mboxfile.c: a helper waits for an mbox's two locks (the dot-lock USER.lock, then
+ * fcntl) at most 1/MBOX_LOCK_WAIT_PART of --delivery-timeout, then answers 451 itself
+ * (EAGAIN) instead of being killed at the deadline.  It tries again after
+ * MBOX_LOCK_POLL_MIN_MS, doubling up to MBOX_LOCK_POLL_MAX_MS: liblockfile's own
+ * retries sleep 5 s and more each, so it is called with 0 retries (one try). */
+#define MBOX_LOCK_WAIT_PART 2
+#define MBOX_LOCK_POLL_MIN_MS 2
+#define MBOX_LOCK_POLL_MAX_MS 64
+/* liblockfile, loaded (dlopen) by the first mbox delivery only. */
+#define LIBLOCKFILE "liblockfile.so.1"
 
 /* Exit status (skarnet convention): 0 for every session that ended as the protocol
  * allows, 100 for a usage error, 111 for a system failure. */

@@ -3,11 +3,14 @@
  * disk, an exceeded quota or a broken device would; or makes fsync() stop the
  * process (SIGSTOP, as a recipient may stop their delivery helper) in the middle of
  * a delivery; or makes fstatvfs() report a full file system (or stop the process,
- * in the middle of a mailbox check).
+ * in the middle of a mailbox check); or lets pwrite() (an mbox copy, mboxfile.c)
+ * write FAULT_AFTER bytes in all and then fail (or stop the process), as a disk that
+ * fills up in the middle of a copy.
  *
  *   FAULT_PATH=/home/bob/Maildir/tmp/  FAULT_ERRNO=ENOSPC|EDQUOT|EIO|SIGSTOP
- *   FAULT_CALL=fsync (default) | rename | statvfs
+ *   FAULT_CALL=fsync (default) | rename | statvfs | pwrite   FAULT_AFTER=bytes (pwrite)
  */
+#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
@@ -85,4 +88,41 @@ int fstatvfs(int fd, struct statvfs *v)
 			v->f_bavail = v->f_favail = 0;
 	}
 	return rc;
+}
+
+/* pwrite() to a matching file: FAULT_AFTER bytes (0 if unset) in all go through, the
+ * last of them in a short write, then the fault. */
+static ssize_t fault_pwrite(const char *name, int fd, const void *p, size_t n, off_t off)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+	static unsigned long long done;
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, name);
+	if (!wanted("pwrite", fd, NULL))
+		return real(fd, p, n, off);
+	const char *a = getenv("FAULT_AFTER");
+	unsigned long long allow = a ? strtoull(a, NULL, 10) : 0;
+	if (done < allow) {
+		size_t k = n < allow - done ? n : (size_t)(allow - done);
+		ssize_t w = real(fd, p, k, off);
+		if (w > 0)
+			done += (unsigned long long)w;
+		return w;
+	}
+	const char *e = getenv("FAULT_ERRNO");
+	if (e && !strcmp(e, "SIGSTOP")) {
+		raise(SIGSTOP);	/* stopped in the middle of the copy, its locks held */
+		return real(fd, p, n, off);
+	}
+	return errno = fault_errno(), -1;
+}
+
+ssize_t pwrite(int fd, const void *p, size_t n, off_t off)
+{
+	return fault_pwrite("pwrite", fd, p, n, off);
+}
+
+ssize_t pwrite64(int fd, const void *p, size_t n, off_t off)
+{
+	return fault_pwrite("pwrite64", fd, p, n, off);
 }
