@@ -36,6 +36,10 @@ setup_file() {
 		c2: c1
 		ali: alice
 		pipe: |/bin/touch $T/piped
+		postmaster: root
+		root: test
+		daemon: bob
+		staff: test, bob, ali
 	EOF
 	chmod 644 "$T/aliases"
 	# The transcript's server: the PAM wrapper with these aliases.
@@ -469,4 +473,70 @@ start_b() {
 	grep -q '^through a private postfix' "$x"
 	grep -q 'X-Mail-Args: <>' "$(grep -l 'X-Rcpt-Args: <y@remote.example>' "$T"/sink/*)"
 	sh "$TOP/tests/pfinst.sh" "$PF" stop
+}
+
+# ---- aliases first, several users, the modes that do not forward ----
+
+@test "postmaster, root and a system account resolve through the aliases first" {
+	# No --postmaster: without the aliases all three would be 550 5.1.1.
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<postmaster>" \
+		"RCPT TO:<root@tttest.com>" "RCPT TO:<daemon@tttest.com>" DATA "${MSG[@]}" QUIT
+	[ "$(grep -c '^250 2.1.5 Ok' <<<"$output")" = 3 ] || { echo "$output"; false; }
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	# postmaster and root are one recipient (test): one copy; daemon is bob.
+	[ "$(delivered test | wc -l)" = 1 ] && [ "$(delivered bob | wc -l)" = 1 ]
+}
+
+@test "an alias of three users: one copy each, and a user named again gets no second" {
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<staff@tttest.com>" \
+		"RCPT TO:<bob@tttest.com>" DATA "${MSG[@]}" QUIT
+	[ "$(grep -c '^250 2.1.5 Ok' <<<"$output")" = 2 ]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	local u
+	for u in test bob alice; do [ "$(delivered $u | wc -l)" = 1 ] || { echo "$u"; false; }; done
+	grep -q '^Delivered-To: staff@tttest.com$' "$(delivered alice)"
+}
+
+@test "SEND and LMTP do not forward: 551 5.1.6 with the address to try" {
+	run rsession --send any -- "EHLO h" "SEND FROM:<someone@example.org>" "RCPT TO:<fwd@tttest.com>" QUIT
+	[[ "$output" == *"551 5.1.6 <fwd@tttest.com>: User not local; please try <x@remote.example>"* ]]
+	run rsession --lmtp -- "LHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<fwd@tttest.com>" \
+		"RCPT TO:<mix@tttest.com>" QUIT
+	[ "$(grep -c '^551 5.1.6 ' <<<"$output")" = 2 ] || { echo "$output"; false; }
+	[ -z "$(runs)" ]
+}
+
+@test "LMTP: a Delivered-To loop refuses that recipient alone; an alias of two users is one reply" {
+	run rsession --lmtp -- "LHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<bob@tttest.com>" \
+		"RCPT TO:<staff@tttest.com>" DATA "Delivered-To: bob@tttest.com" "${MSG[@]}" QUIT
+	grep -q '^554 5.4.6 <bob@tttest.com>: Mail loop' <<<"$output" || { echo "$output"; false; }
+	grep -q '^250 2.0.0 <staff@tttest.com>: Ok: delivered as ' <<<"$output"
+	# staff is test, bob and alice: bob's copy comes through staff, not through the
+	# looping RCPT, so each of the three has one.
+	local u
+	for u in test bob alice; do [ "$(delivered $u | wc -l)" = 1 ] || { echo "$u"; false; }; done
+}
+
+@test "~/.forward: a |command and a /file target are refused and logged, the rest used" {
+	forward 644 "|/bin/touch $T/piped" "$T/filed" z@remote.example
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<bob@tttest.com>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"251 2.1.5 User not local; will forward to <z@remote.example>"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ ! -e "$T/piped" ] && [ ! -e "$T/filed" ]
+	grep -q "refused: pipes, files and :include:" "$T/log"
+	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f someone@example.org -- z@remote.example)" ]
+}
+
+@test "authenticated: local and remote recipients in one message, one relay run, all or nothing" {
+	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" \
+		"RCPT TO:<bob@tttest.com>" "RCPT TO:<p@remote.example>" "RCPT TO:<q@other.example>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(delivered bob | wc -l)" = 1 ]
+	[ "$(runs | wc -l)" = 1 ]
+	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f alice@tttest.com -- p@remote.example q@other.example)" ]
+	# Without a Delivered-To: they are relayed, not forwarded.
+	local m; m=$(runs); m=${m%.argv}.msg
+	! grep -q '^Delivered-To:' "$m"
 }
