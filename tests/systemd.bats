@@ -74,7 +74,7 @@ loaded_libs() {
 		j=$!
 		for i in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
 		printf "%s\r\n" "EHLO client.example.org" "AUTH PLAIN AGFsaWNlAHNlY3JldA==" \
-			"MAIL FROM:<alice@example.org>" "RCPT TO:<test@tttest.com>" \
+			"MAIL FROM:<alice@tttest.com>" "RCPT TO:<test@tttest.com>" \
 			"RCPT TO:<ghost@tttest.com>" DATA x . QUIT |
 			env JOURNAL_STREAM=8:1234 "$T/bin/smtp-nolog" >"$T/out"
 		rc=$?
@@ -100,8 +100,8 @@ r = one("reject: RCPT")
 assert r["SMTP_HELO"] == "client.example.org" and r["PRIORITY"] == "5", r
 a = one("auth: PLAIN user=alice")
 assert (a["SMTP_USER"], a["SMTP_CLIENT"]) == ("alice", "unknown"), a
-m = one("from=<alice@example.org>")
-assert m["SMTP_FROM"] == "alice@example.org" and m["SMTP_MSGID"] and m["SMTP_USER"] == "alice", m
+m = one("from=<alice@tttest.com>")
+assert m["SMTP_FROM"] == "alice@tttest.com" and m["SMTP_MSGID"] and m["SMTP_USER"] == "alice", m
 d = one("to=<test@tttest.com>")
 assert (d["SMTP_RCPT"], d["SMTP_USER"], d["SMTP_MSGID"]) == ("test@tttest.com", "test", m["SMTP_MSGID"]), d
 e = one("disconnect from")

@@ -262,7 +262,7 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 @test "--require-tls: MAIL, SEND and AUTH get 530 5.7.0 before STARTTLS, and work after" {
 	CLIENT_IP=127.0.0.1 run tlsclient "S:EHLO x" "S:MAIL FROM:<a@tttest.com>" \
 		"S:SEND FROM:<a@tttest.com>" "S:AUTH PLAIN $PLAIN_OK" S:STARTTLS T "S:EHLO y" \
-		"S:AUTH PLAIN $PLAIN_OK" "S:MAIL FROM:<a@tttest.com>" S:QUIT -- "${EC[@]}" --require-tls
+		"S:AUTH PLAIN $PLAIN_OK" "S:MAIL FROM:<alice@tttest.com>" S:QUIT -- "${EC[@]}" --require-tls
 	echo "$output"
 	[ "$(grep -c '^530 5.7.0 Must issue a STARTTLS command first$' <<<"$output")" = 3 ]
 	[ "$(grep -c '^250-AUTH' <<<"$output")" = 1 ]	# offered after TLS only, even to loopback
