@@ -98,7 +98,9 @@ static void direct(struct walk *w, const char *name)
 	enum lookup r = users_lookup(w->c->cfg, name, user);
 	if (r == LOOKUP_OK)
 		add_user(w, user);
-	else
+	else if (r == LOOKUP_NOUSER)
+		log_msg(LOG_WARNING, "%s: target \\%s: no such user, dropped", w->path[0], name);
+	if (r != LOOKUP_OK)
 		note_failure(w, r);
 }
 
@@ -201,10 +203,14 @@ static void expand_name(struct walk *w, const char *raw)
 	w->path[w->depth++] = name;
 	const char *targets = aliases_get(w->c->aliases, name);
 	enum lookup r;
-	if (targets)
+	if (targets) {
 		expand_list(w, targets);
-	else if ((r = users_lookup(w->c->cfg, name, user)) != LOOKUP_OK)
+	} else if ((r = users_lookup(w->c->cfg, name, user)) != LOOKUP_OK) {
+		if (w->depth > 1 && r == LOOKUP_NOUSER)	/* a target, not the address */
+			log_msg(LOG_WARNING, "%s: target %s of %s: no such user, dropped",
+				w->path[0], name, w->path[w->depth - 2]);
 		note_failure(w, r);
+	}
 	else if (on_path(w, user) && strcasecmp(user, name) != 0)
 		add_user(w, user);	/* postmaster's user reached again */
 	else

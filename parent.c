@@ -213,8 +213,19 @@ static int serve_lookup(struct parent *p)
 	return answer(p);
 }
 
+/* Add addr to g's addresses unless it is there already. */
+static void group_add(struct relay_group *g, const char *addr)
+{
+	for (size_t off = 0; off < g->addrs.len; off += strlen(g->addrs.p + off) + 1)
+		if (strcasecmp(g->addrs.p + off, addr) == 0)
+			return;
+	buf_add(&g->addrs, addr, strlen(addr) + 1);
+	g->n++;
+}
+
 /* PS_ACCEPT: the recipient looked up last joins the message with its remote
- * addresses.  The recipients an authenticated client relays share one group. */
+ * addresses: a forwarded one as a group of its own (its Delivered-To), a relayed one
+ * into the one group of relayed recipients. */
 static int serve_accept(struct parent *p)
 {
 	if (!frame_done(&p->in) || !p->in_mail || !p->last.n || p->begun)
@@ -222,22 +233,16 @@ static int serve_accept(struct parent *p)
 	if (p->ngroups >= p->cfg->max_rcpt)
 		return fatal(p, "too many recipients");
 	struct relay_group *g = (struct relay_group *)p->groups.p;
-	for (size_t i = 0; !p->last.dt[0] && i < p->ngroups; i++)
-		if (!g[i].dt[0]) {	/* each address once */
-			const char *a = p->last.addrs.p;
-			bool seen = false;
-			for (size_t off = 0; off < g[i].addrs.len; off += strlen(g[i].addrs.p + off) + 1)
-				seen |= strcasecmp(g[i].addrs.p + off, a) == 0;
-			if (!seen) {
-				buf_add(&g[i].addrs, a, strlen(a) + 1);
-				g[i].n++;
-			}
-			buf_free(&p->last.addrs);
-			p->last.n = 0;
-			return 0;
-		}
-	buf_add(&p->groups, &p->last, sizeof p->last);
-	p->ngroups++;
+	size_t i = 0;
+	while (i < p->ngroups && (p->last.dt[0] || g[i].dt[0]))
+		i++;
+	if (i < p->ngroups) {	/* relayed, and the group of relayed ones exists */
+		group_add(&g[i], p->last.addrs.p);
+		buf_free(&p->last.addrs);
+	} else {
+		buf_add(&p->groups, &p->last, sizeof p->last);
+		p->ngroups++;
+	}
 	p->last = (struct relay_group){ .addrs = BUF_INIT };
 	return 0;
 }
@@ -439,10 +444,9 @@ static int run_relays(void *arg)
 		h->result = RELAY_FAIL;
 	}
 	for (size_t i = 0; i < p->ngroups && h->result == RELAY_OK; i++) {
-		const char *rcpt[EXPAND_TARGETS_MAX + 1];
+		const char **rcpt = calloc(g[i].n, sizeof *rcpt);
 		size_t n = 0;
-		for (size_t off = 0; off < g[i].addrs.len && n <= EXPAND_TARGETS_MAX;
-		     off += strlen(g[i].addrs.p + off) + 1)
+		for (size_t off = 0; rcpt && n < g[i].n; off += strlen(g[i].addrs.p + off) + 1)
 			rcpt[n++] = g[i].addrs.p + off;
 		struct buf head = BUF_INIT;
 		if (g[i].dt[0])
@@ -450,7 +454,8 @@ static int run_relays(void *arg)
 		buf_add(&head, h->head, h->headlen);
 		struct relay_job j = { p->sender, rcpt, n, head.p, head.len, h->spool, h->size,
 				       h->id };
-		h->result = relay_run(p->cfg, &j);
+		h->result = rcpt ? relay_run(p->cfg, &j) : RELAY_TEMPFAIL;
+		free(rcpt);
 		buf_free(&head);
 		if (h->result != RELAY_OK && i)
 			log_msg(LOG_WARNING, "%s: %zu of %zu relay runs took the message before "

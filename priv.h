@@ -84,10 +84,11 @@ enum mailbox {
 	MAILBOX_TEMPFAIL,	/* no answer in time, no helper: 451 4.3.0 */
 };
 
-/* Check, as the user, that user's Maildir (made when missing, with tmp/ new/ cur/)
- * can take a message of size bytes (MAIL's SIZE=, RFC 1870; 0 when not declared):
- * every part a directory the user can write, room on the file system and in the
- * user's quota. */
+/* Check, as the user, that user's mailbox can take a message of size bytes (MAIL's
+ * SIZE=, RFC 1870; 0 when not declared): a Maildir (made when missing, with tmp/ new/
+ * cur/) whose every part is a directory the user can write, or with --mailbox mbox a
+ * regular file of the user's with one link (mboxfile.h); room on the file system and
+ * in the user's quota. */
 enum mailbox priv_check(const struct config *cfg, const char *user, unsigned long long size);
 
 /* One recipient of a delivery: the user, and the header block written before the
@@ -99,10 +100,12 @@ struct priv_rcpt {
 };
 
 /* Deliver the spooled message (bytes 0..size of spool, LF line ends) to every
- * recipient, all or nothing: 0 when it is durable in every mailbox, else an errno
- * value (ENOSPC and EDQUOT mean "out of storage"), and then no copy is left behind
- * unless the failure came between two final renames.  seq is unique per message in
- * this process. */
+ * recipient and to the remote addresses accepted (priv_accept()), all or nothing:
+ * err 0 when it is durable in every mailbox, else an errno value (ENOSPC and EDQUOT
+ * mean "out of storage"); relay 0 when the relay command took it or there was none.
+ * When either failed no copy is left behind, unless the failure came between two
+ * final renames or between two relay runs.  seq is unique per message in this
+ * process. */
 struct priv_outcome {
 	int err;		/* the mailboxes: 0 or an errno value */
 	int relay;		/* enum relay_result (relay.h) of the hand-off: 0 when it

@@ -19,9 +19,11 @@
  * a frame cut short, a field that does not parse or bytes left after the last field,
  * a descriptor where none belongs or none where one must be, a request out of order
  * (see "pending"), a recipient that no LOOKUP of this session returned or that is
- * pending already, a LOOKUP or PS_ACCEPT outside a transaction (PS_MAIL) or a
- * PS_ACCEPT of a lookup without remote addresses, a PS_CHECK or PS_MORE over --max-size, PS_MORE or PS_DISCARD
- * without PS_BEGIN, a PS_DELIVER of another sequence than the one begun, an AUTH after
+ * pending already, a LOOKUP or PS_ACCEPT outside a transaction (PS_MAIL), a
+ * PS_ACCEPT of a lookup without remote addresses, a PS_CHECK or PS_MORE over
+ * --max-size, PS_MORE or PS_DISCARD without PS_BEGIN, a PS_DELIVER with neither
+ * pending recipients nor accepted remote addresses or with remote addresses and no
+ * relay header, a PS_DELIVER of another sequence than the one begun, an AUTH after
  * AUTH_MAX_FAILURES failures, an AUTH user name utf8_user_name_ok() refuses (the
  * session answers those 535 itself), more than cfg->max_rcpt recipients, a terminal
  * request --send does not allow (the parent finds the client's address itself,
@@ -30,6 +32,12 @@
  * children in all (each pending recipient of a PS_TTY_CHECK or PS_TTY_WRITE is one),
  * a spool that is not a regular file (or a memfd that could be sealed and is not) or
  * is smaller than declared.
+ *
+ * What the parent decides itself, whatever the session asked: whether a domain is
+ * local, whether another domain may be relayed to (only after an AUTH it answered),
+ * what an address resolves to (aliases, the user database, ~/.forward: expand.h),
+ * whether an authenticated client owns its sender, and what the relay command is
+ * given (every address checked by relay_address_ok()).
  *
  * Timing: every PS_AUTH_ANS but AUTHN_OK is sent no sooner than cfg->auth_delay_ms
  * after the PS_AUTH arrived, whatever PAM took, so the answer's timing tells nobody,

@@ -540,3 +540,26 @@ start_b() {
 	local m; m=$(runs); m=${m%.argv}.msg
 	! grep -q '^Delivered-To:' "$m"
 }
+
+@test "aliases(5) format: comments, continuation lines, case, quotes, the first of two entries" {
+	cat >"$T/aliases2" <<-EOF
+		# a comment line
+		Team: test,
+		  bob
+		 	, "ali"
+		team: nobody-here
+		  # not a comment: a continuation line
+		solo: test
+	EOF
+	run rsession --aliases "$T/aliases2" -- "EHLO h" "MAIL FROM:<someone@example.org>" \
+		"RCPT TO:<TEAM@tttest.com>" DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.1.5 Ok"* ]] && [[ "$output" == *"250 2.0.0 Ok: delivered as "* ]] ||
+		{ echo "$output"; false; }
+	# ali is no alias in this file and no user: dropped and logged; test and bob get it.
+	[ "$(delivered test | wc -l)" = 1 ] && [ "$(delivered bob | wc -l)" = 1 ]
+	grep -q 'target ali of team: no such user, dropped' "$T/log"
+	# An unreadable aliases file is 451 for everyone, never a guess.
+	run rsession --aliases "$T/no-such-file" -- "EHLO h" "MAIL FROM:<someone@example.org>" \
+		"RCPT TO:<test@tttest.com>" QUIT
+	[[ "$output" == *"451 4.3.0 <test@tttest.com>: Temporary lookup failure"* ]]
+}
