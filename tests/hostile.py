@@ -16,7 +16,7 @@ names = re.search(r"enum ps_type \{(.*?)\};", open(os.path.join(TOP, "privsep.h"
 T = {}
 for i, n in enumerate(re.findall(r"\b(PS_[A-Z_]+)\b", names.group(1))):
     T[n] = i + 1
-LOOKUP_OK, AUTHN_FAIL, MAILBOX_OK = 0, 1, 0
+LOOKUP_OK, LOOKUP_RELAY_DENIED, AUTHN_FAIL, MAILBOX_OK = 0, 5, 1, 0
 
 sock = socket.socket(fileno=int(sys.argv[1]))
 case = os.environ.get("HOSTILE_CASE", "good")
@@ -58,10 +58,29 @@ def recv():
     return t, recv_exact(n)
 
 
-def lookup(local):
-    send(T["PS_LOOKUP"], s(local))
+in_mail = False
+
+
+def mail():
+    """PS_MAIL: a transaction starts (every lookup needs one)."""
+    global in_mail
+    send(T["PS_MAIL"], s("a@example.org"))
+    t, p = recv()
+    assert t == T["PS_MAIL_ANS"] and p == u32(1), (t, p)
+    in_mail = True
+
+
+def lookup(local, domain=""):
+    if not in_mail:
+        mail()
+    send(T["PS_LOOKUP"], s(local) + s(domain))
     t, p = recv()
     assert t == T["PS_LOOKUP_ANS"] and struct.unpack("=I", p[:4])[0] == LOOKUP_OK, p
+
+
+def delivery(size, seq=1):
+    """PS_DELIVER's fields: the size, the sequence, the id, no relay header."""
+    return u64(size) + u32(seq) + s("ID") + s("")
 
 
 def memfd(data, seal=True):
@@ -77,7 +96,7 @@ def memfd(data, seal=True):
 def deliver(fd, size):
     lookup("bob")
     send(T["PS_RCPT"], s("bob") + s("X-Hostile: " + case + "\n"))
-    send(T["PS_DELIVER"], u64(size) + u32(1), fd=fd)
+    send(T["PS_DELIVER"], delivery(size), fd=fd)
 
 
 MSG = b"Subject: hostile\n\nbody\n"
@@ -88,11 +107,11 @@ if case == "good":
     assert t == T["PS_CHECK_ANS"] and p == u32(MAILBOX_OK), (t, p)
     deliver(memfd(MSG), len(MSG))
     t, p = recv()
-    assert t == T["PS_DELIVER_ANS"] and p == u32(0), (t, p)
+    assert t == T["PS_DELIVER_ANS"] and p == u32(0) + u32(0), (t, p)
     sys.exit(0)
 elif case == "unlooked":
     send(T["PS_RCPT"], s("bob") + s(""))
-    send(T["PS_DELIVER"], u64(len(MSG)) + u32(1), fd=memfd(MSG))
+    send(T["PS_DELIVER"], delivery(len(MSG)), fd=memfd(MSG))
 elif case == "check-unlooked":
     send(T["PS_CHECK"], s("bob") + u64(0))
 elif case == "check-size":
@@ -119,9 +138,9 @@ elif case == "overannounced":
     import fcntl
     fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW |
                 fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SEAL)
-    send(T["PS_DELIVER"], u64(len(MSG)) + u32(1), fd=fd)
+    send(T["PS_DELIVER"], delivery(len(MSG)), fd=fd)
     t, p = recv()
-    assert t == T["PS_DELIVER_ANS"] and p != u32(0), (t, p)
+    assert t == T["PS_DELIVER_ANS"] and p != u32(0) + u32(0), (t, p)
     sys.exit(0)
 elif case == "more-unbegun":
     send(T["PS_MORE"], u64(10))
@@ -130,7 +149,7 @@ elif case == "begun-other":
     send(T["PS_RCPT"], s("bob") + s("X-Hostile: begun\n"))
     fd = memfd(MSG)
     send(T["PS_BEGIN"], u32(1), fd=fd)
-    send(T["PS_DELIVER"], u64(len(MSG)) + u32(2), fd=fd)
+    send(T["PS_DELIVER"], delivery(len(MSG), 2), fd=fd)
 elif case == "auth4":
     for i in range(4):
         send(T["PS_AUTH"], s("alice") + s("wrong%d" % i) + s("127.0.0.1"))
@@ -181,7 +200,18 @@ elif case == "unknown":
 elif case == "answer":
     send(T["PS_LOOKUP_ANS"], u32(0) + s("bob"))
 elif case == "leftover":
-    send(T["PS_LOOKUP"], s("bob") + b"x")
+    mail()
+    send(T["PS_LOOKUP"], s("bob") + s("") + b"x")
+elif case == "lookup-no-mail":
+    send(T["PS_LOOKUP"], s("bob") + s(""))
+elif case == "relay-unauthenticated":
+    # Another domain without AUTH: the parent refuses it (550 5.7.1), and a session
+    # that accepts it anyway is ended.
+    mail()
+    send(T["PS_LOOKUP"], s("x") + s("remote.example"))
+    t, p = recv()
+    assert t == T["PS_LOOKUP_ANS"] and struct.unpack("=I", p[:4])[0] == LOOKUP_RELAY_DENIED, p
+    send(T["PS_ACCEPT"])
 elif case == "fifo":
     d = os.environ["HOSTILE_DIR"]
     os.mkfifo(d + "/fifo")
@@ -195,7 +225,7 @@ elif case == "unsealed":
 elif case == "no-spool":
     lookup("bob")
     send(T["PS_RCPT"], s("bob") + s(""))
-    send(T["PS_DELIVER"], u64(len(MSG)) + u32(1))
+    send(T["PS_DELIVER"], delivery(len(MSG)))
 else:
     sys.exit("unknown HOSTILE_CASE " + case)
 # The parent must now kill us; wait for it, but not for ever.

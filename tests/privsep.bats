@@ -216,6 +216,14 @@ hostile() {
 	hostile leftover "malformed or out-of-order lookup"
 }
 
+@test "hostile child: a lookup outside a transaction (no PS_MAIL) ends the session" {
+	hostile lookup-no-mail "malformed or out-of-order lookup"
+}
+
+@test "hostile child: accepting another domain's recipient the parent refused ends the session" {
+	hostile relay-unauthenticated "malformed or out-of-order accept"
+}
+
 @test "hostile child: a FIFO as the spool ends the session" {
 	hostile fifo "spool is not a regular file"
 }
