@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The parent's side: one helper. */
@@ -306,14 +307,13 @@ enum mailbox mbox_check(struct mbox *m, const char *user, uint64_t size)
  * not): root never reads from a user's file system, which could make it wait. */
 static enum forward read_memory(int fd, struct buf *out)
 {
-	char text[FORWARD_FILE_MAX];
-	if (fcntl(fd, F_GET_SEALS) == -1)
+	struct stat st;
+	if (fcntl(fd, F_GET_SEALS) == -1 || fstat(fd, &st) == -1)
 		return FORWARD_TEMPFAIL;
-	ssize_t n = pread(fd, text, sizeof text, 0);
-	if (n == -1)
-		return FORWARD_TEMPFAIL;
-	buf_add(out, text, (size_t)n);
-	return FORWARD_OK;
+	size_t want = st.st_size < FORWARD_FILE_MAX ? (size_t)st.st_size : FORWARD_FILE_MAX;
+	ssize_t n = pread(fd, buf_extend(out, want), want, 0);
+	out->len -= want - (n > 0 ? (size_t)n : 0);
+	return n == -1 ? FORWARD_TEMPFAIL : FORWARD_OK;
 }
 
 enum forward mbox_forward(struct mbox *m, const char *user, struct buf *text)

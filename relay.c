@@ -26,27 +26,18 @@
  * privileged program must not inherit LD_PRELOAD, TMPDIR or the like. */
 #define RELAY_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* Who the command runs as, found by relay_init() before the fork (configuration of
- * this process, set once). */
+/* Who the command runs as (configuration of this process, set once): found by
+ * relay_init() before the fork, or for the default relay user at the first run. */
 static struct {
+	bool known;	/* looked up */
 	bool drop;	/* started as root: become uid/gid in the child */
 	uid_t uid;
 	gid_t gid;
 } relay_id;
 
-int relay_init(const struct config *cfg, const char **why)
+/* As root: --relay-user, or the --privsep-user. */
+static int find_user(const struct config *cfg, const char **why)
 {
-	if (geteuid() != 0) {
-		/* Not root: nobody to become; a --relay-user other than us is a mistake. */
-		struct passwd *pw = cfg->relay_user ? getpwnam(cfg->relay_user) : NULL;
-		if (cfg->relay_user && (!pw || pw->pw_uid != geteuid())) {
-			*why = "--relay-user: another user than the one running smtp-session "
-			       "needs root";
-			return errno = EPERM, -1;
-		}
-		relay_id.drop = false;
-		return 0;
-	}
 	const char *name = cfg->relay_user ? cfg->relay_user : cfg->privsep_user;
 	errno = 0;
 	struct passwd *pw = getpwnam(name);
@@ -58,10 +49,30 @@ int relay_init(const struct config *cfg, const char **why)
 		*why = "--relay-user: must not be root";
 		return errno = EPERM, -1;
 	}
-	relay_id.drop = true;
+	relay_id.known = relay_id.drop = true;
 	relay_id.uid = pw->pw_uid;
 	relay_id.gid = pw->pw_gid;
 	return 0;
+}
+
+int relay_init(const struct config *cfg, const char **why)
+{
+	if (geteuid() != 0) {
+		/* Not root: nobody to become; a --relay-user other than us is a mistake. */
+		struct passwd *pw = cfg->relay_user ? getpwnam(cfg->relay_user) : NULL;
+		if (cfg->relay_user && (!pw || pw->pw_uid != geteuid())) {
+			*why = "--relay-user: another user than the one running smtp-session "
+			       "needs root";
+			return errno = EPERM, -1;
+		}
+		relay_id.known = true;
+		relay_id.drop = false;
+		return 0;
+	}
+	/* A --relay-user given is checked now, before any session.  The default, the
+	 * privsep user main.c has just found, is looked up at the first relay run: most
+	 * sessions relay nothing, and each lookup costs NSS's time (make bench). */
+	return cfg->relay_user ? find_user(cfg, why) : 0;
 }
 
 /* ---- addresses ---- */
@@ -524,7 +535,13 @@ static int start(struct run *r, char **argv)
 enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 {
 	struct timespec t0;
+	const char *why;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!relay_id.known && find_user(cfg, &why) == -1) {
+		log_fields(LOG_ERR, LOG_FIELDS({ LF_MSGID, j->id }), "%s: relay deferred: %s: %s",
+			   j->id, why, strerror(errno));
+		return RELAY_TEMPFAIL;
+	}
 	struct run *r = calloc(1, sizeof *r);
 	char **argv = r ? make_argv(cfg, j) : NULL;
 	if (!argv || start(r, argv) == -1) {

@@ -32,8 +32,8 @@ struct relay_job {
 enum relay_result { RELAY_OK, RELAY_TEMPFAIL, RELAY_FAIL };
 
 /* Before the fork, with the privileges smtp-session was started with.  As root: look
- * up cfg->relay_user (NULL: cfg->privsep_user) and remember its uid and primary gid;
- * it must not be root.  Not as root, the command runs as the current user, and a
+ * up cfg->relay_user and remember its uid and primary gid; it must not be root.  The
+ * default (NULL: cfg->privsep_user) is looked up at the first relay_run() instead.  Not as root, the command runs as the current user, and a
  * --relay-user naming another user is an error.  relay_argv[0] is not checked here
  * (the MTA may be installed later): a command that cannot be run is logged at each
  * run and answered RELAY_TEMPFAIL.  0, or -1 with *why (a whole sentence). */
