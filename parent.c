@@ -272,7 +272,7 @@ static bool owns(struct parent *p, const char *sender)
 }
 
 /* PS_MAIL: a transaction starts; for an authenticated client, the sender must be its
- * own (unless --any-sender). */
+ * own (unless --any-sender), and only then is there an answer. */
 static int serve_mail(struct parent *p)
 {
 	char sender[PATH_LEN_MAX + 1];
@@ -280,12 +280,14 @@ static int serve_mail(struct parent *p)
 	if (!frame_done(&p->in) || p->npend || p->begun)
 		return fatal(p, "malformed or out-of-order MAIL");
 	clear_groups(p);
-	bool ok = !p->authenticated || p->cfg->any_sender || owns(p, sender);
+	bool check = p->authenticated && !p->cfg->any_sender, ok = !check || owns(p, sender);
 	if (!ok)
 		log_msg(LOG_NOTICE, "MAIL FROM:<%s> refused: not an address of user %s", sender,
 			p->auth_user);
 	p->in_mail = ok;
 	snprintf(p->sender, sizeof p->sender, "%s", ok ? sender : "");
+	if (!check)
+		return 0;
 	frame_begin(&p->out, PS_MAIL_ANS);
 	frame_put_u32(&p->out, ok);
 	return answer(p);

@@ -69,8 +69,9 @@ void priv_accept(const struct config *cfg);
 
 /* A transaction starts (MAIL, SEND, SOML, SAML) with this envelope sender ("" for
  * <>): false when the client authenticated as a user who does not own that address
- * (553 5.7.1; --any-sender turns the check off). */
-bool priv_mail(const struct config *cfg, const char *sender);
+ * (553 5.7.1; --any-sender turns the check off).  Only that check waits for the
+ * parent; otherwise the request goes with the next one. */
+bool priv_mail(const struct config *cfg, const char *sender, bool authenticated);
 
 /* RFC 5321 4.2.5 leaves one reply for all recipients after DATA, so a recipient whose
  * mailbox cannot take the message is found at RCPT instead, where it costs only that

@@ -49,9 +49,9 @@
  *              u32 n, n x (u32 key,          the journal or --log-file, scrubbed
  *                          str value)        again (control bytes as '?')
  *              str line
- *  PS_MAIL     str sender ("" for <>)        PS_MAIL_ANS    u32 1, or 0 when an
- *              (a transaction starts)                       authenticated client does
- *                                                           not own it (--any-sender)
+ *  PS_MAIL     str sender ("" for <>)        only after a successful AUTH and without
+ *              (a transaction starts)        --any-sender: PS_MAIL_ANS u32 1, or 0
+ *                                            when the user does not own the sender
  *  PS_LOOKUP   str local part, str domain    PS_LOOKUP_ANS  u32 enum lookup,
  *              (after PS_MAIL; "" only for                  u32 n, n x str user,
  *              <postmaster>)                                u32 remote addresses,
@@ -82,8 +82,8 @@
  *  PS_TTY_WRITE bytes text (tty_render())    order: u32 enum tty_result, str tty line
  *
  * Each answer comes before the child sends its next request, so there is never more
- * than one request in flight; PS_LOG, PS_RCPT, PS_BEGIN, PS_MORE and PS_DISCARD need
- * none.
+ * than one request in flight; PS_LOG, PS_RCPT, PS_BEGIN, PS_MORE, PS_DISCARD and
+ * PS_ACCEPT need none, PS_MAIL only as said.
  */
 #ifndef PRIVSEP_H
 #define PRIVSEP_H

@@ -294,7 +294,8 @@ static int start_mail(struct session *s, const struct verb *v, char *arg, enum m
 		return refused;
 	if (a.utf8 && !utf8)
 		return bad_path(s, P_8BIT, "5.1.7", form);
-	if (!priv_mail(s->cfg, a.text))	/* Postfix's reject_sender_login_mismatch */
+	/* Postfix's reject_sender_login_mismatch */
+	if (!priv_mail(s->cfg, a.text, s->auth_user[0] != '\0'))
 		return reply(s, 553, "5.7.1", "<%s>: Sender address not owned by user %s", a.text,
 			     s->auth_user);
 	snprintf(s->sender, sizeof s->sender, "%s", a.text);

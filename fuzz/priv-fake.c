@@ -144,10 +144,14 @@ void priv_accept(const struct config *cfg)
 	CHECK(++accepted <= cfg->max_rcpt);
 }
 
-bool priv_mail(const struct config *cfg, const char *sender)
+bool priv_mail(const struct config *cfg, const char *sender, bool authenticated)
 {
-	(void)cfg;
 	CHECK(strlen(sender) <= PATH_LEN_MAX);
+	if (!authenticated || cfg->any_sender) {
+		in_mail = true;
+		accepted = 0;
+		return true;
+	}
 	in_mail = true;
 	accepted = 0;
 	return strncmp(sender, "notmine", 7) != 0;

@@ -62,11 +62,10 @@ in_mail = False
 
 
 def mail():
-    """PS_MAIL: a transaction starts (every lookup needs one)."""
+    """PS_MAIL: a transaction starts (every lookup needs one); not authenticated, it
+    has no answer."""
     global in_mail
     send(T["PS_MAIL"], s("a@example.org"))
-    t, p = recv()
-    assert t == T["PS_MAIL_ANS"] and p == u32(1), (t, p)
     in_mail = True
 
 
