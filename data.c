@@ -502,10 +502,11 @@ static const struct refusal *message_refusal(const struct session *s, const stru
 	return NULL;
 }
 
-/* RFC 5321 6.3: loops.  hit[k] is set for each accepted RCPT k whose address a
- * Delivered-To field of the message names (qmail-local's check: this message was
- * delivered to that address here before); the refusal when the message has too many
- * Received fields, or NULL. */
+/* RFC 5321 6.3: loops.  hit[k] is set for each accepted RCPT k in a local domain
+ * whose address a Delivered-To field of the message names (qmail-local's check: this
+ * message was delivered to that address here before; an address relayed elsewhere is
+ * not delivered here); the refusal when the message has too many Received fields, or
+ * NULL. */
 static const struct refusal *loops(struct session *s, bool *hit)
 {
 	static const struct refusal hops = { 554, "5.4.6",
@@ -516,7 +517,7 @@ static const struct refusal *loops(struct session *s, bool *hit)
 	unsigned count = 0;
 	off_t size = lseek(s->spool, 0, SEEK_END);
 	for (size_t k = 0; addrs && k < s->naccepted; k++)
-		addrs[k] = ac[k].addr;
+		addrs[k] = ac[k].local ? ac[k].addr : "";	/* "" matches no field */
 	int rc = !addrs || size == -1 ? -1 : loop_scan(s->spool, size, addrs, s->naccepted, hit, &count);
 	free(addrs);
 	if (rc == -1)

@@ -28,6 +28,8 @@ static void mark(const char *v, const char *end, const char *const *addrs, size_
 		v++;
 	while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '>' || end[-1] == '\r'))
 		end--;
+	if (end == v)
+		return;	/* an empty field names nobody */
 	for (size_t i = 0; i < n; i++)
 		if (strlen(addrs[i]) == (size_t)(end - v) && strncasecmp(addrs[i], v, (size_t)(end - v)) == 0)
 			hit[i] = true;

@@ -63,6 +63,7 @@ struct rcpt {
  * are one recipient) and the address as this RCPT gave it, for its reply. */
 struct accepted {
 	size_t first, n;
+	bool local;		/* in a local domain: delivered or forwarded here */
 	char addr[PATH_LEN_MAX + 1];
 };
 

@@ -450,9 +450,10 @@ static int check_users(struct session *s, const struct addr *a, const struct buf
 
 /* The users of an accepted recipient join the message (each once), and the RCPT is
  * remembered with them. */
-static void add_users(struct session *s, const struct addr *a, const struct buf *users)
+static void add_users(struct session *s, const struct addr *a, const struct buf *users,
+		      bool local)
 {
-	struct accepted ac = { .first = s->ntargets, .n = 0 };
+	struct accepted ac = { .first = s->ntargets, .n = 0, .local = local };
 	for (size_t off = 0; off < users->len; off += strlen(users->p + off) + 1) {
 		const char *user = users->p + off;
 		size_t i = user_index(s, user);
@@ -504,7 +505,7 @@ static int accept_rcpt(struct session *s, const struct addr *a, struct lookup_re
 	int refused = check_users(s, a, &res->users);
 	if (refused)
 		return refused;
-	add_users(s, a, &res->users);
+	add_users(s, a, &res->users, local);
 	if (res->nremote) {
 		priv_accept(s->cfg);
 		s->nforward++;

@@ -563,3 +563,15 @@ start_b() {
 		"RCPT TO:<test@tttest.com>" QUIT
 	[[ "$output" == *"451 4.3.0 <test@tttest.com>: Temporary lookup failure"* ]]
 }
+
+@test "Delivered-To of an address relayed elsewhere is no loop here; of a local one it is" {
+	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" \
+		"RCPT TO:<p@remote.example>" DATA "Delivered-To: p@remote.example" "Delivered-To:" \
+		"${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]] || { echo "$output"; false; }
+	[ "$(runs | wc -l)" = 1 ]
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<Test@TTTEST.com>" \
+		DATA "Delivered-To: <test@tttest.com>" "${MSG[@]}" QUIT
+	[[ "$output" == *"554 5.4.6 <Test@TTTEST.com>: Mail loop"* ]] || { echo "$output"; false; }
+	[ -z "$(delivered test)" ]
+}
