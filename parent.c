@@ -468,11 +468,11 @@ static int run_relays(void *arg)
 
 static int serve_deliver(struct parent *p)
 {
-	char id[64];
+	char id[PS_ID_MAX + 1];
 	size_t headlen;
 	uint64_t size = frame_get_u64(&p->in);
 	uint32_t seq = frame_get_u32(&p->in);
-	frame_get_str(&p->in, id, sizeof id - 1);
+	frame_get_str(&p->in, id, PS_ID_MAX);
 	const char *head = frame_get_bytes(&p->in, PS_HEAD_MAX, &headlen);
 	const char *bad = bad_spool(p->in.fd, size);
 	if (!frame_done(&p->in) || !(p->npend || p->ngroups))
@@ -626,7 +626,7 @@ static const struct request {
 	[PS_ACCEPT] = { serve_accept, 0 + 1, false },
 	[PS_AUTH] = { serve_auth, 3 * 4 + 2 * AUTH_FIELD_MAX + INET6_ADDRSTRLEN, false },
 	[PS_RCPT] = { serve_rcpt, 8 + USER_NAME_MAX + PS_HEAD_MAX, false },
-	[PS_DELIVER] = { serve_deliver, 8 + 4 + 4 + 63 + 4 + PS_HEAD_MAX, true },
+	[PS_DELIVER] = { serve_deliver, 8 + 4 + 4 + PS_ID_MAX + 4 + PS_HEAD_MAX, true },
 	[PS_TTY_CHECK] = { serve_tty, 0 + 1, false },
 	[PS_TTY_WRITE] = { serve_tty, 4 + TTY_TEXT_MAX, false },
 	[PS_CHECK] = { serve_check, 4 + USER_NAME_MAX + 8, false },

@@ -122,8 +122,7 @@ void priv_lookup(const struct config *cfg, const char *local, const char *domain
 	frame_begin(&f, PS_LOOKUP);
 	frame_put_str(&f, local);
 	frame_put_str(&f, domain);
-	if (!ask(&f, -1, PS_LOOKUP_ANS, 16 + PATH_LEN_MAX +
-		 EXPAND_TARGETS_MAX * (4 + USER_NAME_MAX)))
+	if (!ask(&f, -1, PS_LOOKUP_ANS, PS_LOOKUP_ANS_MAX))
 		return frame_free(&f);
 	uint32_t r = frame_get_u32(&f), n = frame_get_u32(&f);
 	for (uint32_t i = 0; i < n && i < EXPAND_TARGETS_MAX; i++) {
