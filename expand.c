@@ -106,6 +106,25 @@ static void direct(struct walk *w, const char *name)
 
 static void expand_name(struct walk *w, const char *name);
 
+/* A target that is a name or an address: a local one is a name again (RFC 5321 2.3.5:
+ * the local domains; no routing through the local part), another domain's is handed
+ * on. */
+static void expand_target(struct walk *w, char *t)
+{
+	char *at = strrchr(t, '@');
+	char key[DOMAIN_MAX + 1];
+	if (!at) {
+		expand_name(w, t);
+	} else if (addr_domain_key(at + 1, key, sizeof key) &&
+		   addr_local_domain(w->c->cfg->domains, key) && !strpbrk(t, "%!")) {
+		*at = '\0';
+		if (t[0] && !strchr(t, '@'))
+			expand_name(w, t);
+	} else {
+		add_remote(w, t);
+	}
+}
+
 /* A list of targets (an alias's, or a .forward's) of the name last on the path. */
 static void expand_list(struct walk *w, const char *list)
 {
@@ -127,18 +146,7 @@ static void expand_list(struct walk *w, const char *list)
 				*at = '\0';
 			direct(w, t + 1);
 		} else {
-			char *at = strrchr(t, '@');
-			char key[DOMAIN_MAX + 1];
-			if (!at) {
-				expand_name(w, t);
-			} else if (addr_domain_key(at + 1, key, sizeof key) &&
-				   addr_local_domain(w->c->cfg->domains, key) && !strpbrk(t, "%!")) {
-				*at = '\0';
-				if (t[0] && !strchr(t, '@'))
-					expand_name(w, t);
-			} else {
-				add_remote(w, t);
-			}
+			expand_target(w, t);
 		}
 	}
 }
