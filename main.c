@@ -146,6 +146,11 @@ static int session_process(const struct config *cfg, const struct passwd *ps, in
 		char fd[16];
 		snprintf(fd, sizeof fd, "%d", link);
 		fcntl(link, F_SETFD, 0);
+		/* The stand-in uses no PAM: pam_wrapper, preloaded for the parent, would
+		 * otherwise claim a /tmp/pam.X of its own as it starts, and that claim races
+		 * with other test runs' (pam_wrapper 1.1.4 exits when it loses). */
+		unsetenv("PAM_WRAPPER");
+		unsetenv("LD_PRELOAD");
 		execl(hostile, hostile, fd, (char *)NULL);
 		_exit(127);
 	}
