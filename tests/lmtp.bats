@@ -101,9 +101,13 @@ PY
 	printf 'Subject: via postfix lmtp\n\nhello\n' |
 		/usr/sbin/sendmail -C "$pf/etc" -i -f sender@example.org -- \
 		test@localhost alice@localhost bob@localhost
+	# bob's RCPT is refused (450) before the message is sent for the others: wait for
+	# all three outcomes, not only the first one logged.
 	local i
-	for i in $(seq 200); do
-		grep -q 'to=<bob@localhost>.*status=deferred' "$pf/log/maillog" && break
+	for i in $(seq 300); do
+		grep -q 'to=<bob@localhost>.*status=deferred' "$pf/log/maillog" &&
+			grep -q 'to=<test@localhost>.*status=sent' "$pf/log/maillog" &&
+			grep -q 'to=<alice@localhost>.*status=sent' "$pf/log/maillog" && break
 		sleep 0.1
 	done
 	[ "$(delivered test | wc -l)" = 1 ]
