@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 /* ------------------------------------------------------------------- PAM */
 
 struct creds {
@@ -108,13 +110,6 @@ struct pam_api {
 	int (*end)(pam_handle_t *, int);
 };
 
-static bool pam_sym(void *slot, const char *name)
-{
-	void *f = dlsym(RTLD_DEFAULT, name);
-	memcpy(slot, &f, sizeof f);	/* POSIX: a data pointer converts to a function's */
-	return f != NULL;
-}
-
 /* The loaded library's functions, or NULL when libpam cannot be loaded. */
 static const struct pam_api *pam_api(void)
 {
@@ -123,10 +118,12 @@ static const struct pam_api *pam_api(void)
 	if (!tried) {
 		tried = true;
 		if (!dlopen("libpam.so.0", RTLD_NOW | RTLD_GLOBAL) ||
-		    !pam_sym(&api.start, "pam_start") || !pam_sym(&api.set_item, "pam_set_item") ||
-		    !pam_sym(&api.get_item, "pam_get_item") ||
-		    !pam_sym(&api.authenticate, "pam_authenticate") ||
-		    !pam_sym(&api.acct_mgmt, "pam_acct_mgmt") || !pam_sym(&api.end, "pam_end"))
+		    !dl_sym(RTLD_DEFAULT, &api.start, "pam_start") ||
+		    !dl_sym(RTLD_DEFAULT, &api.set_item, "pam_set_item") ||
+		    !dl_sym(RTLD_DEFAULT, &api.get_item, "pam_get_item") ||
+		    !dl_sym(RTLD_DEFAULT, &api.authenticate, "pam_authenticate") ||
+		    !dl_sym(RTLD_DEFAULT, &api.acct_mgmt, "pam_acct_mgmt") ||
+		    !dl_sym(RTLD_DEFAULT, &api.end, "pam_end"))
 			api.start = NULL;
 	}
 	return api.start ? &api : NULL;

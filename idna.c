@@ -15,18 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 struct idn2_api {
 	int (*to_ascii)(const char *, char **, int);
 	int (*to_unicode)(const char *, char **, int);
 	void (*free)(void *);
 };
-
-static bool sym(void *slot, void *lib, const char *name)
-{
-	void *f = dlsym(lib, name);
-	memcpy(slot, &f, sizeof f);	/* POSIX: a data pointer converts to a function's */
-	return f != NULL;
-}
 
 static const struct idn2_api *idn2(void)
 {
@@ -35,9 +30,9 @@ static const struct idn2_api *idn2(void)
 	if (!tried) {
 		tried = true;
 		void *lib = dlopen("libidn2.so.0", RTLD_NOW | RTLD_LOCAL);
-		if (!lib || !sym(&api.to_ascii, lib, "idn2_to_ascii_8z") ||
-		    !sym(&api.to_unicode, lib, "idn2_to_unicode_8z8z") ||
-		    !sym(&api.free, lib, "idn2_free"))
+		if (!lib || !dl_sym(lib, &api.to_ascii, "idn2_to_ascii_8z") ||
+		    !dl_sym(lib, &api.to_unicode, "idn2_to_unicode_8z8z") ||
+		    !dl_sym(lib, &api.free, "idn2_free"))
 			api.to_ascii = NULL;
 	}
 	return api.to_ascii ? &api : NULL;

@@ -65,13 +65,6 @@ struct lockfile_api {
 	int (*remove)(const char *);
 };
 
-static bool lf_sym(void *handle, void *slot, const char *name)
-{
-	void *f = dlsym(handle, name);
-	memcpy(slot, &f, sizeof f);	/* POSIX: a data pointer converts to a function's */
-	return f != NULL;
-}
-
 /* The library's functions, or NULL (logged) when it cannot be loaded. */
 static const struct lockfile_api *lockfile(void)
 {
@@ -80,8 +73,8 @@ static const struct lockfile_api *lockfile(void)
 	if (!tried) {
 		tried = true;
 		void *h = dlopen(LIBLOCKFILE, RTLD_NOW | RTLD_LOCAL);
-		if (!h || !lf_sym(h, &api.create, "lockfile_create") ||
-		    !lf_sym(h, &api.remove, "lockfile_remove")) {
+		if (!h || !dl_sym(h, &api.create, "lockfile_create") ||
+		    !dl_sym(h, &api.remove, "lockfile_remove")) {
 			log_msg(LOG_ERR, "mbox: cannot load %s (Debian: liblockfile1): %s",
 				LIBLOCKFILE, dlerror());
 			api.create = NULL;
@@ -113,8 +106,8 @@ int mboxfile_fd(const struct mboxfile *b)
 	return b->fd;
 }
 
-/* Open mbox_dir/user (to read its last bytes and write), never through a symlink (O_NOFOLLOW: ELOOP) and
- * never blocking on a FIFO put there (O_NONBLOCK).  A missing one is made where this
+/* Open mbox_dir/user (to read its last bytes and write), never through a symlink
+ * (O_NOFOLLOW: ELOOP) and never blocking on a FIFO put there (O_NONBLOCK).  A missing one is made where this
  * user may create files (single-user mode, a --mbox-dir of the user's); in root:mail
  * 2775 /var/mail the root parent made it before (mboxfile_create()). */
 static int open_box(const struct mboxfile *b)

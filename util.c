@@ -1,7 +1,9 @@
 /* util.c: deadlines and close_keep_errno() (util.h); shared by both sides. */
 #include "util.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #define DAY_MS 86400000LL
@@ -40,4 +42,11 @@ void close_keep_errno(int fd)
 	if (fd != -1)
 		close(fd);
 	errno = e;
+}
+
+bool dl_sym(void *lib, void *slot, const char *name)
+{
+	void *f = dlsym(lib, name);
+	memcpy(slot, &f, sizeof f);	/* POSIX: a data pointer converts to a function's */
+	return f != NULL;
 }

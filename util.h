@@ -4,6 +4,7 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#include <stdbool.h>
 #include <time.h>
 
 /* A point in time on CLOCK_MONOTONIC, which no clock change can move. */
@@ -23,5 +24,11 @@ int deadline_sleep(const struct deadline *d);
 
 /* close(fd) unless it is -1, keeping errno as it was: for error paths. */
 void close_keep_errno(int fd);
+
+/* The function name in a library opened with dlopen (lib; RTLD_DEFAULT for one loaded
+ * RTLD_GLOBAL) into the function pointer at slot: false when it is missing.  Each
+ * library that is loaded on demand (libpam, libidn2, liblockfile) fills its table
+ * through this. */
+bool dl_sym(void *lib, void *slot, const char *name);
 
 #endif
