@@ -95,8 +95,9 @@ BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccom
 # haproxy: tests/proxy.bats puts a real one in front (never its system service).
 # msmtp: tests/relay.bats, a relay command (--relay-command) that speaks SMTP.
 # procmail (formail), liblockfile-bin (dotlockfile): tests/mbox.bats.
+# procps (ps, pgrep): delivery.bats and privsep.bats find the helpers; xxd: proxy.bats.
 TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucspi-tcp strace \
-             openssl libnet-ssleay-perl postfix procmail liblockfile-bin \
+             procps xxd openssl libnet-ssleay-perl postfix procmail liblockfile-bin \
              curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc \
              systemd-container mmdebstrap iproute2 haproxy msmtp
 RUN_DEPS   = ucspi-tcp swaks
