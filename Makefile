@@ -82,11 +82,17 @@ PARENT_FUZZ_SRCS = parent.c expand.c aliases.c addr.c frame.c buf.c log.c util.c
                    fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
+# The build's own: each package with the header (or, after @, the program) that shows
+# it is there, so that a plain make names what is missing before the compiler fails
+# (tools/build-deps); BUILD_DEPS, and the README's line (tests/quickstart.bats checks it),
+# follow from this list.
 # liblockfile-dev: --mailbox mbox's dot-lock (mboxfile.c loads liblockfile.so.1 with
 # dlopen, so only its header is needed to build); at run time liblockfile1 and the
 # setgid dotlockfile of liblockfile-bin, which liblockfile1 depends on.
-BUILD_DEPS = gcc make libc6-dev pkg-config libpam0g-dev libsystemd-dev libseccomp-dev libidn2-dev \
-             libgnutls28-dev liblockfile-dev
+BUILD_HEADERS = libc6-dev:stdio.h pkg-config:@pkg-config libpam0g-dev:security/pam_appl.h \
+                libsystemd-dev:systemd/sd-daemon.h libseccomp-dev:seccomp.h libidn2-dev:idn2.h \
+                libgnutls28-dev:gnutls/gnutls.h liblockfile-dev:lockfile.h
+BUILD_DEPS = gcc make $(foreach h,$(BUILD_HEADERS),$(firstword $(subst :, ,$(h))))
 # openssl, libnet-ssleay-perl (swaks --tls), postfix (a private instance as a TLS
 # client; never started as the system's): tests/tls.bats.
 # openbsd-inetd: the inetd example's test (xinetd conflicts with it; its test skips).
@@ -138,6 +144,18 @@ SUBST = sed -e 's|/usr/local/sbin/smtp-session|$(SBINDIR)/smtp-session|g' \
 
 all: smtp-session
 
+# Checked once per make run, before anything is compiled (order-only: it never makes a
+# target out of date).  WITH_SYSTEMD=0 needs neither libsystemd-dev nor pkg-config.
+build-deps:
+	@tools/build-deps $(CC) $(if $(filter 1,$(WITH_SYSTEMD)),$(BUILD_HEADERS),\
+		$(filter-out pkg-config:% libsystemd-dev:%,$(BUILD_HEADERS)))
+$(OBJS) seccomp-bpf.h smtp-session-asan smtp-session-vg smtp-session-test: | build-deps
+
+# make -s print-VARIABLE: its value (tests/quickstart.bats compares the README's
+# build-by-hand line with BUILD_DEPS, and the sources' headers with BUILD_HEADERS).
+print-%:
+	@echo $($*)
+
 smtp-session: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
@@ -185,6 +203,12 @@ check: deps
 	@$(MAKE) --no-print-directory all smtp-session-asan smtp-session-vg smtp-session-test \
 		fuzz/smtp-fuzz fuzz/parent-fuzz
 	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run
+
+# make check-fresh (root): the quick start, make run and make check (TEST_PHASES, default
+# plain), in a new minimal Debian container, as a newcomer's machine would run it
+# (tools/fresh-machine; a stage of .ci/run).
+check-fresh:
+	@tools/fresh-machine
 
 # A server on 127.0.0.1:$(PORT), one process per connection (tcpserver), in
 # single-user mode: mail for the user running make lands in ./run/Maildir.
@@ -293,4 +317,4 @@ clean:
 		fuzz/smtp-session-afl
 
 FORCE:
-.PHONY: all deps check run install install-user uninstall bench fuzz fuzz-afl clean FORCE
+.PHONY: all build-deps deps check check-fresh run install install-user uninstall bench fuzz fuzz-afl clean FORCE
