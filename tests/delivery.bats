@@ -48,11 +48,11 @@ body_of() { tail -n +6 "$1"; }
 @test "files and created Maildirs belong to the recipient (real uid drop, root only)" {
 	[ "$(id -u)" = 0 ] || skip "needs root: as an ordinary user uid_wrapper only pretends to change uid, files keep the real owner"
 	send_to test@tttest.com bob@tttest.com
-	[ "$(stat -c %u:%g "$(delivered test)")" = 1001:1001 ]
-	[ "$(stat -c %u:%g "$(delivered bob)")" = 1003:1003 ]
+	[ "$(stat -c %u:%g "$(delivered test)")" = "$(uid test):$(uid test)" ]
+	[ "$(stat -c %u:%g "$(delivered bob)")" = "$(uid bob):$(uid bob)" ]
 	local d
 	for d in "" /tmp /new /cur; do
-		[ "$(stat -c %u:%a "$T/home/test/Maildir$d")" = 1001:700 ]
+		[ "$(stat -c %u:%a "$T/home/test/Maildir$d")" = "$(uid test):700" ]
 	done
 }
 
@@ -210,10 +210,11 @@ own_maildir() {
 		grep -q '^250 2.0.0 Ok' "$T/out" && [ "$(grep -c '^250 2.0.0 Ok: delivered' "$T/out")" = 2 ] && break
 		sleep 0.1
 	done
-	helper=$(ps -o pid=,uid= --ppid "$pid" | awk '$2 == 1002 { print $1 }')
+	a=$(uid alice)
+	helper=$(ps -o pid=,uid= --ppid "$pid" | awk -v a="$a" '$2 == a { print $1 }')
 	[ "$(echo "$helper" | wc -w)" = 1 ]	# one for both messages
-	grep -E '^Uid:\s+1002\s+1002\s+1002\s+1002$' "/proc/$helper/status"
-	grep -E '^Groups:\s*1002\s*$' "/proc/$helper/status"
+	grep -E "^Uid:\s+$a\s+$a\s+$a\s+$a\$" "/proc/$helper/status"
+	grep -E "^Groups:\s*$a\s*\$" "/proc/$helper/status"
 	printf '%s\r\n' QUIT >&5
 	exec 5>&-
 	wait "$pid"
@@ -328,7 +329,7 @@ own_maildir() {
 	local md=$T/home/$SINGLE/Maildir i size=0
 	mkdir -p "$md"
 	: >"$md/new"
-	[ "$(id -u)" != 0 ] || chown -R 1003:1003 "$md"
+	[ "$(id -u)" != 0 ] || chown -R "$(uid bob):$(uid bob)" "$md"
 	run session_single "EHLO h" "MAIL FROM:<>" "RCPT TO:<$SINGLE@tttest.com>" QUIT
 	[[ "$output" == *"450 4.2.0 <$SINGLE@tttest.com>: Mailbox unavailable (not a directory)"* ]]
 	rm "$md/new"
@@ -477,7 +478,7 @@ own_maildir() {
 
 @test "--maildir absolute: fine in single-user mode, refused (421, exit 111) as root" {
 	mkdir -p "$T/abs"
-	[ "$(id -u)" != 0 ] || chown 1003 "$T/abs"
+	[ "$(id -u)" != 0 ] || chown "$(uid bob)" "$T/abs"
 	printf '%s\r\n' "HELO h" "MAIL FROM:<>" "RCPT TO:<$SINGLE@tttest.com>" DATA x . QUIT |
 		"$T/bin/smtp-single" --maildir "$T/abs/Box"
 	[ "$(find "$T/abs/Box/new" -type f | wc -l)" = 1 ]

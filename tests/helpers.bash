@@ -15,6 +15,35 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 HOST=smtp.tttest.com
 DOMAINS=tttest.com,localhost
 
+# The fake users' ids exist nowhere on this machine: a real account with the same uid
+# could signal the tests' processes or own their files, and a real group of the same gid
+# would give someone else access.  free_ids FROM STEP COUNT: the first of FROM, FROM+STEP,
+# ... that starts COUNT ids none of which is a uid or gid known to the system's NSS
+# (nss_wrapper is not loaded here).  Deterministic, so setup_file and every test agree.
+free_ids() {
+	{ getent passwd; getent group; } | awk -F: -v from="$1" -v step="$2" -v n="$3" '
+		{ used[$3] = 1 }
+		END {
+			for (b = from; b > 0 && b < 60000; b += step) {
+				ok = 1
+				for (i = 0; i < n; i++) if ((b + i) in used) { ok = 0; break }
+				if (ok) { print b; exit }
+			}
+			exit 1
+		}'
+}
+# PERSON0: persons (uid >= UID_MIN, 1000) are PERSON0+1...; SYSTEM0: system accounts
+# (below UID_MIN), the privilege separation user first.
+if [ -z "${PERSON0:-}" ]; then
+	PERSON0=$(free_ids 41000 100 20) || { echo "no 20 free uids from 41000 on" >&2; exit 1; }
+	SYSTEM0=$(free_ids 900 -10 10) || { echo "no 10 free uids below 1000" >&2; exit 1; }
+	export PERSON0 SYSTEM0
+fi
+PRIVSEP_UID=$SYSTEM0
+
+# A fake user's uid (the test's passwd: as an ordinary user the persons have ours).
+uid() { awk -F: -v n="$1" '$1 == n { print $3; exit }' "$T/passwd"; }
+
 # One fake user: name uid; home $T/home/name with mode 0755, owned by the user as root.
 # As an ordinary user the homes stay ours, so every fake person (uid >= 1000) gets our
 # own uid: smtp-session delivers only into a home its user owns (users.c).
@@ -63,17 +92,18 @@ setup_users() {
 	# First: as an ordinary user the fake persons share our uid (add_user), and
 	# getpwuid() must still find us (single-user mode asks it who we are).
 	if [ "$(id -u)" != 0 ]; then add_user "$SELF" "$(id -u)"; fi
-	add_user test 1001
-	add_user alice 1002
-	add_user bob 1003
-	add_user john.doe 1004
+	add_user test $((PERSON0 + 1))
+	add_user alice $((PERSON0 + 2))
+	add_user bob $((PERSON0 + 3))
+	add_user john.doe $((PERSON0 + 4))
 	# A user name in UTF-8 (useradd allows it; adduser only with --allow-bad-names),
 	# for SMTPUTF8 local parts (RFC 6531).
-	add_user "j$(printf '\303\274')rgen" 1006
+	add_user "j$(printf '\303\274')rgen" $((PERSON0 + 6))
 	echo "mail:x:8:alice" >>"$T/group"
 	# The privilege separation user: the session process runs as it (as root).
-	echo "smtp-session:x:998:998:smtp-session:/nonexistent:/usr/sbin/nologin" >>"$T/passwd"
-	echo "smtp-session:x:998:" >>"$T/group"
+	echo "smtp-session:x:$PRIVSEP_UID:$PRIVSEP_UID:smtp-session:/nonexistent:/usr/sbin/nologin" \
+		>>"$T/passwd"
+	echo "smtp-session:x:$PRIVSEP_UID:" >>"$T/group"
 	: >"$T/log"
 	chmod 666 "$T/log"	# single-user mode writes it as another user
 	if ! grep -q '^nobody:' "$T/passwd"; then
@@ -88,7 +118,7 @@ setup_users() {
 	local as=()
 	SINGLE=$SELF
 	if [ "$(id -u)" = 0 ]; then
-		as=(setpriv --reuid=1003 --regid=1003 --clear-groups)
+		as=(setpriv --reuid="$(uid bob)" --regid="$(uid bob)" --clear-groups)
 		SINGLE=bob
 	fi
 	export SINGLE

@@ -108,7 +108,7 @@ big_for_bob() {
 	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
 	[ "$(stat -c %a "$M/bob")" = 600 ]
 	[ "$(stat -c %g "$M/bob")" = "$(stat -c %g "$M")" ]
-	if [ "$(id -u)" = 0 ]; then [ "$(stat -c %u "$M/bob")" = 1003 ]; fi
+	if [ "$(id -u)" = 0 ]; then [ "$(stat -c %u "$M/bob")" = "$(uid bob)" ]; fi
 	local before
 	before=$(stat -c %s "$M/bob")
 	cp "$M/bob" "$T/before"
@@ -178,7 +178,7 @@ big_for_bob() {
 
 @test "a symlinked mbox is refused at RCPT (450 4.2.0) and its target untouched; a dangling one is not created through" {
 	echo precious >"$T/target"
-	[ "$(id -u)" != 0 ] || chown 1003:1003 "$T/target"
+	[ "$(id -u)" != 0 ] || chown "$(uid bob):$(uid bob)" "$T/target"
 	ln -s "$T/target" "$M/bob"
 	ln -s "$T/nowhere" "$M/test"
 	run mbox_session "EHLO h" "MAIL FROM:<>" "RCPT TO:<bob@tttest.com>" \
@@ -196,7 +196,7 @@ big_for_bob() {
 @test "a FIFO, a second hard link or someone else's file is refused at RCPT (450 4.2.0)" {
 	mkfifo "$M/bob"
 	: >"$T/other"
-	[ "$(id -u)" != 0 ] || chown 1001:1001 "$T/other"	# test's own
+	[ "$(id -u)" != 0 ] || chown "$(uid test):$(uid test)" "$T/other"	# test's own
 	ln "$T/other" "$M/test" 2>/dev/null || cp "$T/other" "$M/test"	# (another fs: no link)
 	run mbox_session "EHLO h" "MAIL FROM:<>" "RCPT TO:<bob@tttest.com>" QUIT
 	[[ "$output" == *"450 4.2.0 <bob@tttest.com>: Mailbox unavailable"* ]]
@@ -208,7 +208,7 @@ big_for_bob() {
 	fi
 	if [ "$(id -u)" = 0 ]; then
 		: >"$M/alice"
-		chown 1003 "$M/alice"	# bob's, and alice may write it
+		chown "$(uid bob)" "$M/alice"	# bob's, and alice may write it
 		chmod 666 "$M/alice"
 		run mbox_session "EHLO h" "MAIL FROM:<>" "RCPT TO:<alice@tttest.com>" QUIT
 		[[ "$output" == *"450 4.2.0 <alice@tttest.com>: Mailbox unavailable"* ]]
@@ -237,7 +237,7 @@ big_for_bob() {
 	send_mbox first bob@tttest.com
 	cp "$M/bob" "$T/before"
 	echo $$ >"$M/bob.lock"	# this shell: alive, so never stale
-	[ "$(id -u)" != 0 ] || chown 1003:1003 "$M/bob.lock"
+	[ "$(id -u)" != 0 ] || chown "$(uid bob):$(uid bob)" "$M/bob.lock"
 	local t0=$SECONDS
 	MBOX_OPTS="--delivery-timeout 2" run send_mbox second bob@tttest.com
 	[[ "$output" == *"451 4.3.0 Local error in delivery"* ]]
@@ -254,7 +254,7 @@ big_for_bob() {
 }
 
 @test "single-user mode: mbox in a directory of the user's" {
-	[ "$(id -u)" != 0 ] || chown 1003:1003 "$M"
+	[ "$(id -u)" != 0 ] || chown "$(uid bob):$(uid bob)" "$M"
 	run bash -c 'printf "%s\r\n" "EHLO h" "MAIL FROM:<a@example.org>" \
 		"RCPT TO:<$SINGLE@tttest.com>" DATA "From here" . QUIT |
 		"$1" --mailbox mbox --mbox-dir "$2"' _ "$T/bin/smtp-single" "$M"

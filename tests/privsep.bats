@@ -54,7 +54,7 @@ hostile() {
 	mkdir -p "$T/empty"
 	chmod 755 "$T/empty"
 	tcpserver_start "$T/bin/smtp" --privsep-dir "$T/empty"
-	run python3 "$TOP/tests/privsep-inspect.py" "$PORT" 998 998 root "$T/empty"
+	run python3 "$TOP/tests/privsep-inspect.py" "$PORT" "$PRIVSEP_UID" "$PRIVSEP_UID" root "$T/empty"
 	kill "$TS_PID"
 	echo "$output"
 	[ "$status" = 0 ]
@@ -64,7 +64,7 @@ hostile() {
 	plain_only
 	[ "$(id -u)" = 0 ] || skip "needs root: the chroot is real only as root"
 	tcpserver_start "$T/bin/smtp" --privsep-dir "$T/no-such-dir"
-	run python3 "$TOP/tests/privsep-inspect.py" "$PORT" 998 998 root "(deleted)"
+	run python3 "$TOP/tests/privsep-inspect.py" "$PORT" "$PRIVSEP_UID" "$PRIVSEP_UID" root "(deleted)"
 	kill "$TS_PID"
 	echo "$output"
 	[ "$status" = 0 ]
@@ -100,7 +100,7 @@ hostile() {
 		--privsep-dir "$T/empty" >"$T/ssa.log" 2>&1 3>&- &
 	pid=$!
 	wait_port "$port"
-	run python3 "$TOP/tests/privsep-inspect.py" "$port" 998 998 root "$T/empty"
+	run python3 "$TOP/tests/privsep-inspect.py" "$port" "$PRIVSEP_UID" "$PRIVSEP_UID" root "$T/empty"
 	kill "$pid"
 	echo "$output"
 	[ "$status" = 0 ]
@@ -110,7 +110,7 @@ hostile() {
 	plain_only
 	local uid gid
 	uid=$(id -u) gid=$(id -g)
-	[ "$uid" = 0 ] && uid=1003 gid=1003	# smtp-single runs as bob then
+	[ "$uid" = 0 ] && uid=$(uid bob) gid=$(uid bob)	# smtp-single runs as bob then
 	tcpserver_start "$T/bin/smtp-single"
 	run python3 "$TOP/tests/privsep-inspect.py" "$PORT" "$uid" "$gid" single
 	kill "$TS_PID"

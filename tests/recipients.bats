@@ -9,13 +9,13 @@ load helpers
 setup_file() {
 	setup_users
 	# A system account (uid below UID_MIN) with a home of its own, as postgres has.
-	add_user postgres 110
+	add_user postgres $((SYSTEM0 + 1))
 	# A person whose home is not a directory of theirs (/usr is root's).
-	echo "carol:x:1010:1010:carol:/usr:/bin/sh" >>"$T/passwd"
+	echo "carol:x:$((PERSON0 + 10)):$((PERSON0 + 10)):carol:/usr:/bin/sh" >>"$T/passwd"
 	# A person whose home does not exist.
-	echo "dave:x:1011:1011:dave:$T/home/nothere:/bin/sh" >>"$T/passwd"
+	echo "dave:x:$((PERSON0 + 11)):$((PERSON0 + 11)):dave:$T/home/nothere:/bin/sh" >>"$T/passwd"
 	# A person whose home its group may write.
-	add_user erin 1012
+	add_user erin $((PERSON0 + 12))
 	chmod 775 "$T/home/erin"
 }
 teardown_file() { teardown_users; }
@@ -76,11 +76,11 @@ rcpt() {
 
 @test "UID_MIN comes from /etc/login.defs (root only: a private mount namespace)" {
 	[ "$(id -u)" = 0 ] || skip "needs root to bind-mount a login.defs of the test's own"
-	printf '# UID_MIN 5\nUID_MIN\t\t 1003\nUID_MAX 60000\n' >"$T/login.defs"
+	printf '# UID_MIN 5\nUID_MIN\t\t %s\nUID_MAX 60000\n' "$(uid bob)" >"$T/login.defs"
 	printf '%s\r\n' "EHLO h" "MAIL FROM:<>" "RCPT TO:<alice@tttest.com>" DATA x . \
 		"MAIL FROM:<>" "RCPT TO:<alice@tttest.com>" "RCPT TO:<bob@tttest.com>" \
 		DATA y . QUIT >"$T/in"
-	# alice (1002) is below UID_MIN now: her mail is postmaster's; bob (1003) is not.
+	# alice (PERSON0 + 2) is below UID_MIN now: her mail is postmaster's; bob (PERSON0 + 3) is not.
 	run unshare -m sh -c 'mount --bind "$1" /etc/login.defs && "$2" "$3" "$4" <"$5"' sh \
 		"$T/login.defs" "$T/bin/smtp" --postmaster bob "$T/in"
 	[ "$(grep -c '^250 2.0.0 Ok: delivered' <<<"$output")" = 2 ] || { echo "$output"; false; }

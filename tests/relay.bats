@@ -166,7 +166,7 @@ after_trace() { awk 'f || /^Subject: relayed$/ { f = 1; print }' "$1"; }
 	[ "$(id -u)" = 0 ] || skip "needs root: not as root the command runs as the user running the tests"
 	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" \
 		"RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
-	[ "$(cat "$T"/relay/run.*.uid)" = 998 ]	# smtp-session in the test's passwd
+	[ "$(cat "$T"/relay/run.*.uid)" = "$PRIVSEP_UID" ]	# smtp-session in the test's passwd
 	rm -f "$T"/relay/*
 	run rsession --relay-user nobody -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" \
 		"MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
@@ -302,7 +302,7 @@ forward() {
 	shift
 	printf '%s\n' "$@" >"$T/home/bob/.forward"
 	chmod "$mode" "$T/home/bob/.forward"
-	if [ "$(id -u)" = 0 ]; then chown 1003:1003 "$T/home/bob/.forward"; fi
+	if [ "$(id -u)" = 0 ]; then chown "$(uid bob):$(uid bob)" "$T/home/bob/.forward"; fi
 }
 
 @test "~/.forward to a remote address only: 251, relayed" {
@@ -343,7 +343,7 @@ forward() {
 @test "~/.forward owned by another user: ignored (delivered locally) and logged" {
 	[ "$(id -u)" = 0 ] || skip "needs root to give the file another owner"
 	forward 644 z@remote.example
-	chown 1002:1002 "$T/home/bob/.forward"	# alice's
+	chown "$(uid alice):$(uid alice)" "$T/home/bob/.forward"	# alice's
 	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<bob@tttest.com>" \
 		DATA "${MSG[@]}" QUIT
 	[[ "$output" == *"250 2.1.5 Ok"* ]]

@@ -4,7 +4,7 @@
 # tests/ptyrun.py logs users in without a real login: it opens pseudo-terminals, gives
 # each the owner and mode asked for, writes USER_PROCESS entries for them into a
 # private utmp file (--utmp), runs the session and keeps what each terminal received in
-# $T/out/NAME.  The user on the terminals is carol: as root a fake user (uid 1005) who
+# $T/out/NAME.  The user on the terminals is carol: as root a fake user (PERSON0 + 5) who
 # really gets the terminal (chown) and to whom the program really drops; as an ordinary
 # user she has the real uid, because only root can give a terminal to somebody else.
 
@@ -12,7 +12,7 @@ load helpers
 
 setup_file() {
 	setup_users
-	if [ "$(id -u)" = 0 ]; then CAROL=1005; else CAROL=$(id -u); fi
+	if [ "$(id -u)" = 0 ]; then CAROL=$((PERSON0 + 5)); else CAROL=$(id -u); fi
 	add_user carol "$CAROL"
 	export CAROL
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$T/ttyrender" \
@@ -400,7 +400,7 @@ one_message() {
 	# The terminal is bob's with group alice and mode 0620: alice could write to it
 	# through her group, and only the owner check stops it.
 	[ "$(id -u)" = 0 ] || skip "needs root: as an ordinary user every fake person has the runner's uid (helpers.bash), so no terminal is someone else's"
-	local spec="name=a,user=alice,uid=1003,gid=1002"
+	local spec="name=a,user=alice,uid=$(uid bob),gid=$(uid alice)"
 	one_message SEND alice@tttest.com -- "Subject: hi" "" hello
 	run ptys "$spec"
 	[[ "$output" == *"450 4.2.1 <alice@tttest.com>: User not accepting terminal messages"* ]]
