@@ -265,7 +265,7 @@ PY
 	[ "$status" = 28 ]
 	run python3 - "$port" <<'EOF'
 import smtplib, sys
-with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="py.example.org") as s:
     s.login("alice", "secret")
     s.sendmail("alice@tttest.com", ["alice@tttest.com"], b"Subject: smtplib\r\n\r\nx\r\n")
 print("ok")

@@ -18,7 +18,8 @@ def worker(ports, rcpt, numbers, failures):
         port = ports[n % len(ports)]
         msg = "Subject: multihost %d\r\n\r\nmessage %d\r\n" % (n, n)
         try:
-            with smtplib.SMTP("127.0.0.1", port, timeout=60) as s:
+            with smtplib.SMTP("127.0.0.1", port, timeout=60,
+                              local_hostname="multihost.example.org") as s:
                 s.sendmail("sender@example.org", [rcpt], msg)
         except (smtplib.SMTPException, OSError) as e:
             failures.append("%d: %s" % (n, e))

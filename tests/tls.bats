@@ -138,13 +138,13 @@ delivered_tls() {
 
 @test "Python smtplib starttls() and login(), SMTP_SSL and login()" {
 	python3 -c 'import smtplib,ssl,sys
-s=smtplib.SMTP("127.0.0.1",int(sys.argv[1]),timeout=10); s.starttls(context=ssl._create_unverified_context())
+s=smtplib.SMTP("127.0.0.1",int(sys.argv[1]),timeout=10,local_hostname="py.example.org"); s.starttls(context=ssl._create_unverified_context())
 s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],open(sys.argv[2],"rb").read()); s.quit()' \
 		"$PORT" "$T/msg.eml"
 	delivered_tls ESMTPSA
 	clear_maildirs
 	python3 -c 'import smtplib,ssl,sys
-s=smtplib.SMTP_SSL("127.0.0.1",int(sys.argv[1]),context=ssl._create_unverified_context(),timeout=10)
+s=smtplib.SMTP_SSL("127.0.0.1",int(sys.argv[1]),context=ssl._create_unverified_context(),timeout=10,local_hostname="py.example.org")
 s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],open(sys.argv[2],"rb").read()); s.quit()' \
 		"$PORT_I" "$T/msg.eml"
 	delivered_tls ESMTPSA
@@ -381,7 +381,7 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	python3 -c 'import smtplib,ssl,sys
 body = "".join("line %06d %s\r\n" % (i, "x" * 60) for i in range(14000))
 msg = "Subject: big\r\n\r\n" + body
-s=smtplib.SMTP("127.0.0.1",int(sys.argv[1]),timeout=20); s.starttls(context=ssl._create_unverified_context())
+s=smtplib.SMTP("127.0.0.1",int(sys.argv[1]),timeout=20,local_hostname="py.example.org"); s.starttls(context=ssl._create_unverified_context())
 s.sendmail("alice@example.org",["test@tttest.com"],msg); s.quit()' "$PORT"
 	local f
 	f=$(delivered test)
