@@ -190,14 +190,16 @@ systemd.o: systemd.c *.h .with-systemd
 .with-systemd: FORCE
 	@echo "$(WITH_SYSTEMD)" | cmp -s - $@ || echo "$(WITH_SYSTEMD)" >$@
 
+# Each target asks tools/deps once for all it needs, so that an ordinary user is told
+# every missing package in one line.
 deps:
 	@tools/deps $(BUILD_DEPS)
 
 # make check: the suite plain, under ASan+UBSan, the transcripts under valgrind, and
 # the fuzz harness over the seeds, then CHECK_FUZZ_SECONDS of fuzzing (CI: 60).
 CHECK_FUZZ_SECONDS ?= 0
-check: deps
-	@tools/deps $(TEST_DEPS)
+check:
+	@tools/deps $(BUILD_DEPS) $(TEST_DEPS)
 	@tools/privsep-user units/smtp-session.sysusers
 	@[ "$$(id -u)" != 0 ] || install -d -m 755 $(PRIVSEP_DIR)
 	@$(MAKE) --no-print-directory all smtp-session-asan smtp-session-vg smtp-session-test \
@@ -212,8 +214,8 @@ check-fresh:
 
 # A server on 127.0.0.1:$(PORT), one process per connection (tcpserver), in
 # single-user mode: mail for the user running make lands in ./run/Maildir.
-run: deps
-	@tools/deps $(RUN_DEPS)
+run:
+	@tools/deps $(BUILD_DEPS) $(RUN_DEPS)
 	@$(MAKE) --no-print-directory all
 	@mkdir -p run
 	@echo "smtp-session on 127.0.0.1:$(PORT), mail for $$(id -un) goes to $(CURDIR)/run/Maildir/new/"
@@ -266,8 +268,8 @@ uninstall:
 
 # make bench: smtp-session against the least handler that does the same work.
 # BENCH_ARGS: e.g. --rounds 3, or --before /path/to/an/older/smtp-session.
-bench: deps
-	@tools/deps $(BENCH_DEPS)
+bench:
+	@tools/deps $(BUILD_DEPS) $(BENCH_DEPS)
 	@tools/privsep-user units/smtp-session.sysusers
 	@[ "$$(id -u)" != 0 ] || install -d -m 755 $(PRIVSEP_DIR)
 	@$(MAKE) --no-print-directory all smtp-session-vg bench/baseline bench/tlsload
@@ -290,8 +292,8 @@ fuzz/smtp-fuzz: $(FUZZ_SRCS) *.h
 fuzz/parent-fuzz: $(PARENT_FUZZ_SRCS) *.h
 	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -o $@ $(PARENT_FUZZ_SRCS) $(LDLIBS)
 
-fuzz: deps
-	@tools/deps $(FUZZ_DEPS)
+fuzz:
+	@tools/deps $(BUILD_DEPS) $(FUZZ_DEPS)
 	@$(MAKE) --no-print-directory fuzz/smtp-fuzz fuzz/parent-fuzz
 	fuzz/run $(FUZZ_SECONDS)
 	fuzz/run --parent $(FUZZ_SECONDS)
@@ -303,8 +305,8 @@ fuzz/smtp-session-afl: $(FUZZ_SRCS) *.h
 	AFL_USE_ASAN=1 AFL_USE_UBSAN=1 afl-clang-fast $(CFLAGS) -fsanitize=fuzzer -U_FORTIFY_SOURCE \
 		-DWITH_SYSTEMD=0 -Wl,--wrap=read -o $@ $(FUZZ_SRCS) $(LDLIBS)
 
-fuzz-afl: deps
-	@tools/deps $(AFL_DEPS)
+fuzz-afl:
+	@tools/deps $(BUILD_DEPS) $(AFL_DEPS)
 	@$(MAKE) --no-print-directory fuzz/smtp-session-afl
 	python3 fuzz/seeds.py fuzz/afl-in
 	AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 afl-fuzz -V $(FUZZ_SECONDS) -i fuzz/afl-in -o fuzz/afl-out \

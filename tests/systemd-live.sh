@@ -353,6 +353,14 @@ if grep -q '^250 ' "$OUT/held-connection.txt" && [ -n "$unit" ] && [ "${mpid:-0}
 		'[ "$(echo "$conn" | grep -c .)" = 1 ] && [ "${unit%-127.0.0.1:$cport.service}" != "$unit" ]'
 	cg=$(ct systemctl show -p ControlGroup --value "$unit")
 	procs=$(ct cat "/sys/fs/cgroup$cg/cgroup.procs" 2>/dev/null | tr '\n' ' ')
+	# Where the instance's cgroup cannot be read (this systemd nested in a container that
+	# has no cgroup of its own, as under make check-fresh), the instance is its MainPID
+	# and the MainPID's children.
+	if [ -z "$procs" ]; then
+		procs="$mpid $(ct sh -c 'grep -l "^PPid:[[:space:]]*$1\$" /proc/[0-9]*/status' sh "$mpid" \
+			2>/dev/null | cut -d/ -f3 | tr '\n' ' ')"
+		info "the instance's cgroup cannot be read here: its processes are MainPID $mpid and its children"
+	fi
 	# Which processes of the instance hold the connection.
 	holders=
 	for p in $procs; do

@@ -150,7 +150,7 @@ activate_once() {
 	mkdir -p "$T/nosd"
 	mkdir -p "$T/nosd/tools"
 	cp "$TOP"/*.c "$TOP"/*.h "$TOP/Makefile" "$T/nosd/"
-	cp "$TOP"/tools/seccomp-gen.c "$T/nosd/tools/"
+	cp "$TOP"/tools/seccomp-gen.c "$TOP"/tools/build-deps "$T/nosd/tools/"
 	rm -f "$T/nosd/seccomp-bpf.h"	# made anew there
 	run make -s -C "$T/nosd" WITH_SYSTEMD=0 smtp-session
 	[ "$status" = 0 ]
