@@ -1,6 +1,7 @@
 # smtp-session: one SMTP session per process.  See README.md.
 #   make          build
 #   make check    install missing test packages (as root), build, run every test
+#   make check-fresh  (root) the quick start in a new minimal Debian container
 #   make run      install missing packages (as root), build, serve 127.0.0.1:$(PORT)
 #   make install  binary, man page, systemd units, /etc/pam.d/smtp, examples, the
 #                 sysusers.d file, and (without DESTDIR) the system user smtp-session
