@@ -236,7 +236,7 @@ struct config {
 	enum store store;	/* --mailbox */
 	const char *mbox_dir;	/* --mbox-dir */
 
-	/* Filled in by priv_init(). */
+	/* Filled in by users_init(). */
 	bool single;		/* single-user mode: all mail goes to one user, no uid change */
 	char *user;		/* single-user mode: that user */
 	char *home;		/* single-user mode: that user's home */

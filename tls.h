@@ -9,7 +9,7 @@
  * after that the library needs no file, only getrandom and the connection.
  *
  * io.c is the only user of the record functions: nothing above struct conn knows
- * whether the connection is encrypted, only that it is (conn_tls()). */
+ * whether the connection is encrypted, only that it is (c.tls, TLS_ACTIVE() in session.h). */
 #ifndef TLS_H
 #define TLS_H
 
