@@ -2,7 +2,7 @@
 #ifndef AUTH_H
 #define AUTH_H
 
-#include "priv.h"
+#include "privsep.h"
 
 /* Check user/password with PAM (service; rhost may be NULL).  On success the user name
  * PAM settled on (modules may map it) is copied to canon[USER_NAME_MAX + 1]. */

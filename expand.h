@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "buf.h"
-#include "priv.h"
+#include "privsep.h"
 
 struct aliases;
 struct mbox;

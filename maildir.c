@@ -9,7 +9,6 @@
  * home is followed through a symlink (O_NOFOLLOW on every component and on the file).
  */
 #include "maildir.h"
-#include "mbox.h"
 
 #include "frame.h"
 #include "log.h"

@@ -9,27 +9,8 @@
 #include <sys/types.h>
 
 #include "forward.h"
-#include "priv.h"
+#include "privsep.h"
 #include "smtp-session.h"
-
-/* The helper's requests (frames of frame.h between the parent and a helper; the
- * helper trusts the parent).  H_CHECK, H_PREPARE, H_COMMIT and H_ABORT are answered
- * with an int32 (an enum mailbox for H_CHECK, else 0 or an errno value), H_CHECK's
- * with the helper's tmp/ descriptor (for mbox: its mailbox file's) attached when it
- * has one; H_DELIVER as H_PREPARE.
- * H_BEGIN and H_MORE are not answered: they let the helper write its copy while the
- * message arrives, and what goes wrong there is H_PREPARE's answer. */
-enum h_type {
-	H_CHECK = 1,	/* u64 size */
-	H_PREPARE,	/* u64 size, str name, bytes header block; the spool attached */
-	H_COMMIT,	/* the prepared copy into new/ */
-	H_ABORT,	/* the prepared copy removed */
-	H_BEGIN,	/* u64 0, str name, bytes header block; the growing spool attached */
-	H_MORE,		/* u64 bytes of the spool there are so far */
-	H_DELIVER,	/* H_PREPARE then H_COMMIT: a delivery to this one recipient */
-	H_FORWARD,	/* u64 0: ~/.forward (forward.h); answered with an enum forward,
-			 * and for FORWARD_OK the memory file holding its text */
-};
 
 /* DJB's unique name <seconds>.M<usec>P<pid>Q<seq>.<host> for a copy in tmp/ (pid:
  * the process that writes it); in new/ it gains ",S=<size>". */
@@ -42,6 +23,15 @@ enum mailbox mailbox_room(int fd, uint64_t size);
 /* The helper's life (an asuser_fn, arg the struct config): serve the parent's
  * frames on sock until it closes the link, then drop any copy left in tmp/. */
 void maildir_helper(void *arg, const struct passwd *pw, int sock);
+
+/* Another destination of the same message (the relay hand-off, parent.c): fn runs
+ * once every mailbox copy is prepared and before any is committed; what it returns
+ * (0, or an errno value) decides between commit and abort, so the message reaches
+ * all destinations or none. */
+struct mbox_hook {
+	int (*fn)(void *arg);
+	void *arg;
+};
 
 /* Single-user mode: the parent does a helper's work itself, on one worker. */
 struct worker;
@@ -56,7 +46,6 @@ void maildir_begin(struct worker *w, int spool, const struct priv_rcpt *rcpt, si
 		   unsigned seq);
 void maildir_more(struct worker *w, uint64_t size);
 void maildir_drop(struct worker *w);
-struct mbox_hook;
 int maildir_deliver(struct worker *w, int spool, off_t size, const struct priv_rcpt *rcpt,
 		    size_t n, unsigned seq, const struct mbox_hook *hook);
 /* Drop what is open and free w (NULL is allowed). */

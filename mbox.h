@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 #include "forward.h"
-#include "priv.h"
+#include "maildir.h"
+#include "privsep.h"
 
 /* The delivery helpers of one session: as root, one process per recipient user,
  * running as that user, started at the user's first check and kept until
@@ -20,15 +21,6 @@ enum mailbox mbox_check(struct mbox *m, const char *user, uint64_t size);
  * within cfg->delivery_timeout; for FORWARD_OK its text is added to text. */
 struct buf;
 enum forward mbox_forward(struct mbox *m, const char *user, struct buf *text);
-
-/* Another destination of the same message (the relay hand-off, parent.c): fn runs
- * once every mailbox copy is prepared and before any is committed; what it returns
- * (0, or an errno value) decides between commit and abort, so the message reaches
- * all destinations or none. */
-struct mbox_hook {
-	int (*fn)(void *arg);
-	void *arg;
-};
 
 /* All-or-nothing delivery of the spool to every recipient; see priv_deliver().  Each
  * recipient's helper must answer within cfg->delivery_timeout, or it is killed, its

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "priv.h"
+#include "privsep.h"
 #include "smtp-session.h"
 
 /* The mailbox cfg->mbox_dir/user of the user this process is; NULL when out of

@@ -23,7 +23,6 @@
 #include "frame.h"
 #include "log.h"
 #include "mbox.h"
-#include "priv.h"
 #include "privsep.h"
 #include "relay.h"
 #include "tty.h"

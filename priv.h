@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "privsep.h"
 #include "smtp-session.h"
 
 /* The link to the privileged parent, set once in the session process before the
@@ -34,29 +35,6 @@ void priv_log(int prio, const struct log_field *fields, const char *line);
  * the end of the session.  (A request takes them along itself.) */
 void priv_flush(void);
 
-enum lookup {
-	LOOKUP_OK,
-	LOOKUP_NOUSER,		/* no such mailbox: 550 5.1.1 */
-	LOOKUP_TEMPFAIL,	/* the user database did not answer: 451 4.3.0 */
-	LOOKUP_NOPOSTMASTER,	/* postmaster, root or a system account, and no
-				 * --postmaster to take their mail: 550 5.1.1 */
-	LOOKUP_LOOP,		/* aliases or .forward files go round in a circle, or
-				 * too deep, and nowhere else: 550 5.4.6 */
-	LOOKUP_RELAY_DENIED,	/* another domain, and the client has not
-				 * authenticated: 550 5.7.1 */
-};
-
-/* What one recipient address resolves to (expand.h): the local users whose mailboxes
- * get the message, and how many remote addresses it is handed on to (relay.h), with
- * the first of them for the 251 reply. */
-struct lookup_result {
-	enum lookup r;
-	struct buf users;	/* "name\0name\0..." */
-	size_t nusers;
-	size_t nremote;
-	char remote[PATH_LEN_MAX + 1];	/* the first, or "" */
-};
-
 /* Resolve local@domain (domain "" only for RCPT TO:<postmaster>): in a local domain
  * through aliases, the user database and ~/.forward; in another domain only for an
  * authenticated client (relaying).  res->users must be released with buf_free(). */
@@ -73,32 +51,12 @@ void priv_accept(const struct config *cfg);
  * parent; otherwise the request goes with the next one. */
 bool priv_mail(const struct config *cfg, const char *sender, bool authenticated);
 
-/* RFC 5321 4.2.5 leaves one reply for all recipients after DATA, so a recipient whose
- * mailbox cannot take the message is found at RCPT instead, where it costs only that
- * recipient (and its sender retries it alone). */
-enum mailbox {
-	MAILBOX_OK,
-	MAILBOX_NOTDIR,		/* a part is not a directory: 450 4.2.0 */
-	MAILBOX_DENIED,		/* a part the user cannot write: 450 4.2.0 */
-	MAILBOX_BROKEN,		/* cannot be opened or made otherwise: 450 4.2.0 */
-	MAILBOX_FULL,		/* no room for the declared size (disk or quota): 452 4.2.2 */
-	MAILBOX_TEMPFAIL,	/* no answer in time, no helper: 451 4.3.0 */
-};
-
 /* Check, as the user, that user's mailbox can take a message of size bytes (MAIL's
  * SIZE=, RFC 1870; 0 when not declared): a Maildir (made when missing, with tmp/ new/
  * cur/) whose every part is a directory the user can write, or with --mailbox mbox a
  * regular file of the user's with one link (mboxfile.h); room on the file system and
  * in the user's quota. */
 enum mailbox priv_check(const struct config *cfg, const char *user, unsigned long long size);
-
-/* One recipient of a delivery: the user, and the header block written before the
- * message for this copy (Return-Path, Delivered-To, Received). */
-struct priv_rcpt {
-	const char *user;
-	const char *head;
-	size_t headlen;
-};
 
 /* Deliver the spooled message (bytes 0..size of spool, LF line ends) to every
  * recipient and to the remote addresses accepted (priv_accept()), all or nothing:
@@ -107,11 +65,6 @@ struct priv_rcpt {
  * When either failed no copy is left behind, unless the failure came between two
  * final renames or between two relay runs.  seq is unique per message in this
  * process. */
-struct priv_outcome {
-	int err;		/* the mailboxes: 0 or an errno value */
-	int relay;		/* enum relay_result (relay.h) of the hand-off: 0 when it
-				 * took the message or there was none */
-};
 
 /* relay_head: the trace header block (Received) for the copy handed to the relay
  * command, when any recipient has remote addresses, else "".  id names the message
@@ -130,34 +83,12 @@ void priv_begin(const struct config *cfg, int spool, const struct priv_rcpt *rcp
 void priv_more(const struct config *cfg, unsigned long long size);
 void priv_discard(const struct config *cfg);
 
-enum authn {
-	AUTHN_OK,		/* 235 */
-	AUTHN_FAIL,		/* bad credentials, expired or locked account: 535 5.7.8 */
-	AUTHN_TEMPFAIL,		/* PAM could not answer: 454 4.7.0 */
-};
-
 /* Check a user name and password (PAM, service cfg->pam_service; rhost is the
  * client's address or NULL).  This must run as root: pam_unix can check no one's
  * password but its caller's otherwise.  On AUTHN_OK the name PAM settled on is in
  * canon[USER_NAME_MAX + 1]. */
 enum authn priv_auth(const struct config *cfg, const char *user, const char *pass,
 		     const char *rhost, char *canon);
-
-/* RFC 821 3.4 sending: the recipient's terminal (tty.c).  A user can be sent to when
- * utmp has a live USER_PROCESS entry for them whose line is a terminal under /dev that
- * belongs to them and takes messages (group-write bit set, as `mesg y` leaves it). */
-enum tty_result {
-	TTY_OK,			/* written (check: there is such a terminal) */
-	TTY_NOT_LOGGED_IN,	/* no live utmp entry for the user */
-	TTY_REFUSED,		/* logged in, but no terminal takes messages or is safe */
-	TTY_FAILED,		/* the write failed or did not finish in time */
-	TTY_ERROR,		/* local trouble: no such user, fork failed */
-};
-
-struct tty_status {
-	enum tty_result result;
-	char line[TTY_LINE_MAX + 1];	/* the terminal chosen ("pts/3"), or "" */
-};
 
 /* For each of the n users: is there a terminal that takes messages now?  Nothing is
  * written.  status[i] is users[i]'s answer. */

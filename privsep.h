@@ -88,8 +88,10 @@
 #ifndef PRIVSEP_H
 #define PRIVSEP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "smtp-session.h"
 
 enum ps_type {
@@ -124,5 +126,101 @@ enum ps_type {
 /* PS_LOOKUP_ANS: the result, the users (EXPAND_TARGETS_MAX at most), the number of
  * remote addresses and the first of them. */
 #define PS_LOOKUP_ANS_MAX (16 + PATH_LEN_MAX + EXPAND_TARGETS_MAX * (4 + USER_NAME_MAX))
+
+/* The answers' values and the structures that carry them, which the session (priv.h)
+ * and the privileged side (parent.c and what it runs) both use. */
+
+enum lookup {
+	LOOKUP_OK,
+	LOOKUP_NOUSER,		/* no such mailbox: 550 5.1.1 */
+	LOOKUP_TEMPFAIL,	/* the user database did not answer: 451 4.3.0 */
+	LOOKUP_NOPOSTMASTER,	/* postmaster, root or a system account, and no
+				 * --postmaster to take their mail: 550 5.1.1 */
+	LOOKUP_LOOP,		/* aliases or .forward files go round in a circle, or
+				 * too deep, and nowhere else: 550 5.4.6 */
+	LOOKUP_RELAY_DENIED,	/* another domain, and the client has not
+				 * authenticated: 550 5.7.1 */
+};
+
+/* What one recipient address resolves to (expand.h): the local users whose mailboxes
+ * get the message, and how many remote addresses it is handed on to (relay.h), with
+ * the first of them for the 251 reply. */
+struct lookup_result {
+	enum lookup r;
+	struct buf users;	/* "name\0name\0..." */
+	size_t nusers;
+	size_t nremote;
+	char remote[PATH_LEN_MAX + 1];	/* the first, or "" */
+};
+
+/* RFC 5321 4.2.5 leaves one reply for all recipients after DATA, so a recipient whose
+ * mailbox cannot take the message is found at RCPT instead, where it costs only that
+ * recipient (and its sender retries it alone). */
+enum mailbox {
+	MAILBOX_OK,
+	MAILBOX_NOTDIR,		/* a part is not a directory: 450 4.2.0 */
+	MAILBOX_DENIED,		/* a part the user cannot write: 450 4.2.0 */
+	MAILBOX_BROKEN,		/* cannot be opened or made otherwise: 450 4.2.0 */
+	MAILBOX_FULL,		/* no room for the declared size (disk or quota): 452 4.2.2 */
+	MAILBOX_TEMPFAIL,	/* no answer in time, no helper: 451 4.3.0 */
+};
+
+/* One recipient of a delivery: the user, and the header block written before the
+ * message for this copy (Return-Path, Delivered-To, Received). */
+struct priv_rcpt {
+	const char *user;
+	const char *head;
+	size_t headlen;
+};
+
+/* What a delivery came to (priv_deliver()). */
+struct priv_outcome {
+	int err;		/* the mailboxes: 0 or an errno value */
+	int relay;		/* enum relay_result (relay.h) of the hand-off: 0 when it
+				 * took the message or there was none */
+};
+
+enum authn {
+	AUTHN_OK,		/* 235 */
+	AUTHN_FAIL,		/* bad credentials, expired or locked account: 535 5.7.8 */
+	AUTHN_TEMPFAIL,		/* PAM could not answer: 454 4.7.0 */
+};
+
+/* RFC 821 3.4 sending: the recipient's terminal (tty.c).  A user can be sent to when
+ * utmp has a live USER_PROCESS entry for them whose line is a terminal under /dev that
+ * belongs to them and takes messages (group-write bit set, as `mesg y` leaves it). */
+enum tty_result {
+	TTY_OK,			/* written (check: there is such a terminal) */
+	TTY_NOT_LOGGED_IN,	/* no live utmp entry for the user */
+	TTY_REFUSED,		/* logged in, but no terminal takes messages or is safe */
+	TTY_FAILED,		/* the write failed or did not finish in time */
+	TTY_ERROR,		/* local trouble: no such user, fork failed */
+};
+
+struct tty_status {
+	enum tty_result result;
+	char line[TTY_LINE_MAX + 1];	/* the terminal chosen ("pts/3"), or "" */
+};
+
+/* The second protocol: the parent and a delivery helper, a process that runs as the
+ * recipient (asuser.h) and works on that user's mailbox (maildir.c, mboxfile.c). */
+/* The helper's requests (frames of frame.h between the parent and a helper; the
+ * helper trusts the parent).  H_CHECK, H_PREPARE, H_COMMIT and H_ABORT are answered
+ * with an int32 (an enum mailbox for H_CHECK, else 0 or an errno value), H_CHECK's
+ * with the helper's tmp/ descriptor (for mbox: its mailbox file's) attached when it
+ * has one; H_DELIVER as H_PREPARE.
+ * H_BEGIN and H_MORE are not answered: they let the helper write its copy while the
+ * message arrives, and what goes wrong there is H_PREPARE's answer. */
+enum h_type {
+	H_CHECK = 1,	/* u64 size */
+	H_PREPARE,	/* u64 size, str name, bytes header block; the spool attached */
+	H_COMMIT,	/* the prepared copy into new/ */
+	H_ABORT,	/* the prepared copy removed */
+	H_BEGIN,	/* u64 0, str name, bytes header block; the growing spool attached */
+	H_MORE,		/* u64 bytes of the spool there are so far */
+	H_DELIVER,	/* H_PREPARE then H_COMMIT: a delivery to this one recipient */
+	H_FORWARD,	/* u64 0: ~/.forward (forward.h); answered with an enum forward,
+			 * and for FORWARD_OK the memory file holding its text */
+};
 
 #endif

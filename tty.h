@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "priv.h"
+#include "privsep.h"
 
 void tty_check(const struct config *cfg, const char *const *users, size_t n,
 	       struct tty_status *status);

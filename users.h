@@ -5,7 +5,7 @@
 
 #include <pwd.h>
 
-#include "priv.h"
+#include "privsep.h"
 #include "smtp-session.h"
 
 /* Settles the mode once, before the fork: single-user mode when not run as root or
