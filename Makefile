@@ -26,26 +26,46 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 # WITH_SYSTEMD=0: nothing of systemd, for systems with inetd or tcpserver only.
 WITH_SYSTEMD ?= 1
 
-# The session side (unprivileged, sandboxed): the dialogue and what it uses.
-SESSION_OBJS = smtp-session.o data.o loop.o sasl.o addr.o io.o render.o priv.o sandbox.o proxy.o tls.o
-# The privileged side: the parent and what it runs.
-PARENT_OBJS  = parent.o users.o auth.o mbox.o maildir.o mboxfile.o forward.o aliases.o expand.o \
-               relay.o tty.o asuser.o
-# Both: start-up, the frame format, and the small shared pieces.
-SHARED_OBJS  = main.o options.o idna.o frame.o buf.o log.o util.o utf8.o peer.o systemd.o tlsfiles.o
-OBJS = $(SESSION_OBJS) $(PARENT_OBJS) $(SHARED_OBJS)
+# The sides, one folder each (INTERNALS.md draws them).  The design card's three files
+# stay at the top as their side's entry: smtp-session.c the dialogue (session side),
+# auth.c and mbox.c authentication and delivery (parent side); main.c starts both, and
+# privsep.h is the protocol between them.
+# session/: the unprivileged, sandboxed process that reads the client.
+SESSION_OBJS = smtp-session.o session/data.o session/loop.o session/sasl.o session/io.o \
+               session/render.o session/priv.o session/sandbox.o session/proxy.o session/tls.o \
+               session/tlsfiles.o
+# parent/: root, the request server and what it decides and starts.
+PARENT_OBJS  = auth.o mbox.o parent/parent.o parent/users.o parent/aliases.o parent/expand.o \
+               parent/relay.o parent/tty.o parent/asuser.o
+# helper/: what runs as the recipient, in the delivery helper the parent starts.
+HELPER_OBJS  = helper/maildir.o helper/mboxfile.o helper/forward.o
+# common/: both sides (and the start-up): frames, buffers, log, addresses, options.
+COMMON_OBJS  = common/addr.o common/buf.o common/frame.o common/log.o common/utf8.o \
+               common/util.o common/peer.o common/systemd.o common/options.o common/idna.o
+OBJS = main.o $(SESSION_OBJS) $(PARENT_OBJS) $(HELPER_OBJS) $(COMMON_OBJS)
 SRCS = $(OBJS:.o=.c)
+HDRS = $(wildcard *.h common/*.h session/*.h parent/*.h helper/*.h)
+
+# Each side compiles with its own include path, so a file that includes another side's
+# header does not build: common sees only itself; the session and the helper see
+# common and privsep.h (the top folder); the parent sees the helper too, which it
+# starts.  make layering links each side alone (below).
+COMMON_INC  = -Icommon
+SESSION_INC = -Isession -Icommon -I.
+HELPER_INC  = -Ihelper -Icommon -I.
+PARENT_INC  = -Iparent -Ihelper -Icommon -I.
+ALL_INC     = -Isession -Iparent -Ihelper -Icommon -I.
 
 .DEFAULT_GOAL := all
 
 # The session's seccomp allow-list (sandbox-filter.h), compiled at build time with
 # libseccomp into the BPF program sandbox.c loads (tools/seccomp-gen.c says why).
-seccomp-bpf.h: tools/seccomp-gen.c sandbox-filter.h
+session/seccomp-bpf.h: tools/seccomp-gen.c session/sandbox-filter.h
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o tools/seccomp-gen tools/seccomp-gen.c \
 		-lseccomp
 	tools/seccomp-gen >$@.tmp && mv $@.tmp $@
 
-sandbox.o: seccomp-bpf.h
+session/sandbox.o: session/seccomp-bpf.h
 SYSTEMD_CFLAGS = -DWITH_SYSTEMD=$(WITH_SYSTEMD) \
 	$(if $(filter 1,$(WITH_SYSTEMD)),$(shell pkg-config --cflags libsystemd 2>/dev/null))
 
@@ -73,14 +93,16 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 # The dialogue and what it uses without privilege: SASL decoding (auth.c), the
 # terminal renderer (tty.c), logging; priv-fake.c stands in for priv.c and mbox.c,
 # tls-fake.c for the TLS layer (tls.c), so that the states after STARTTLS are fuzzed.
-FUZZ_LIB    = smtp-session.c data.c loop.c sasl.c addr.c utf8.c peer.c io.c render.c proxy.c buf.c log.c \
-              util.c systemd.c fuzz/priv-fake.c fuzz/tls-fake.c
+FUZZ_LIB    = smtp-session.c session/data.c session/loop.c session/sasl.c session/io.c \
+              session/render.c session/proxy.c common/addr.c common/utf8.c common/peer.c \
+              common/buf.c common/log.c common/util.c common/systemd.c \
+              fuzz/priv-fake.c fuzz/tls-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
 # The second harness: the privileged parent's frame reader and policy (parent.c), with
 # what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
-PARENT_FUZZ_SRCS = parent.c expand.c aliases.c addr.c frame.c buf.c log.c util.c utf8.c systemd.c \
-                   fuzz/parent-fake.c \
-                   fuzz/parent-harness.c
+PARENT_FUZZ_SRCS = parent/parent.c parent/expand.c parent/aliases.c common/addr.c common/frame.c \
+                   common/buf.c common/log.c common/util.c common/utf8.c common/systemd.c \
+                   fuzz/parent-fake.c fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
 # The build's own: each package with the header (or, after @, the program) that shows
@@ -150,7 +172,7 @@ all: smtp-session
 build-deps:
 	@tools/build-deps $(CC) $(if $(filter 1,$(WITH_SYSTEMD)),$(BUILD_HEADERS),\
 		$(filter-out pkg-config:% libsystemd-dev:%,$(BUILD_HEADERS)))
-$(OBJS) seccomp-bpf.h smtp-session-asan smtp-session-vg smtp-session-test: | build-deps
+$(OBJS) session/seccomp-bpf.h smtp-session-asan smtp-session-vg smtp-session-test: | build-deps
 
 # make -s print-VARIABLE: its value (tests/quickstart.bats compares the README's
 # build-by-hand line with BUILD_DEPS, and the sources' headers with BUILD_HEADERS).
@@ -166,27 +188,60 @@ smtp-session: $(OBJS)
 # (NO_QUOTACTL_FD: valgrind 3.19 does not know quotactl_fd).  SMTP_TEST_HOOKS (smtp-session-test) lets the
 # tests put a hostile stand-in in the session process's place and make it call a
 # forbidden system call; it has the full sandbox.
-smtp-session-asan: $(SRCS) *.h .with-systemd seccomp-bpf.h
-	$(SAN_CC) $(CFLAGS) $(SAN_CFLAGS) -DSANDBOX_LIGHT $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ \
-		$(SRCS) $(LDLIBS) $(SAN_LIBS)
+smtp-session-asan: $(SRCS) $(HDRS) .with-systemd session/seccomp-bpf.h
+	$(SAN_CC) $(CFLAGS) $(SAN_CFLAGS) -DSANDBOX_LIGHT $(SYSTEMD_CFLAGS) $(ALL_INC) $(LDFLAGS) \
+		-o $@ $(SRCS) $(LDLIBS) $(SAN_LIBS)
 
-smtp-session-vg: $(SRCS) *.h .with-systemd seccomp-bpf.h
-	$(CC) $(CFLAGS) -DSANDBOX_LIGHT -DNO_QUOTACTL_FD $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ \
-		$(SRCS) $(LDLIBS)
+smtp-session-vg: $(SRCS) $(HDRS) .with-systemd session/seccomp-bpf.h
+	$(CC) $(CFLAGS) -DSANDBOX_LIGHT -DNO_QUOTACTL_FD $(SYSTEMD_CFLAGS) $(ALL_INC) $(LDFLAGS) \
+		-o $@ $(SRCS) $(LDLIBS)
 
-smtp-session-test: $(SRCS) *.h .with-systemd seccomp-bpf.h
-	$(CC) $(CFLAGS) -DSMTP_TEST_HOOKS $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ $(SRCS) $(LDLIBS)
+smtp-session-test: $(SRCS) $(HDRS) .with-systemd session/seccomp-bpf.h
+	$(CC) $(CFLAGS) -DSMTP_TEST_HOOKS $(SYSTEMD_CFLAGS) $(ALL_INC) $(LDFLAGS) -o $@ $(SRCS) \
+		$(LDLIBS)
 
-%.o: %.c *.h
-	$(CC) $(CFLAGS) -c -o $@ $<
+# Each side's objects with its include path (above).
+main.o: main.c $(HDRS)
+	$(CC) $(CFLAGS) $(ALL_INC) -c -o $@ $<
+$(SESSION_OBJS): %.o: %.c $(HDRS)
+	$(CC) $(CFLAGS) $(SESSION_INC) -c -o $@ $<
+$(PARENT_OBJS): %.o: %.c $(HDRS)
+	$(CC) $(CFLAGS) $(PARENT_INC) -c -o $@ $<
+$(HELPER_OBJS): %.o: %.c $(HDRS)
+	$(CC) $(CFLAGS) $(HELPER_INC) -c -o $@ $<
+$(filter-out common/systemd.o,$(COMMON_OBJS)): %.o: %.c $(HDRS)
+	$(CC) $(CFLAGS) $(COMMON_INC) -c -o $@ $<
 
 # systemd.o is the one object WITH_SYSTEMD changes; .with-systemd records the value it
 # was built with, so that switching rebuilds it.
-systemd.o: systemd.c *.h .with-systemd
+common/systemd.o: common/systemd.c $(HDRS) .with-systemd
 	@[ "$(WITH_SYSTEMD)" != 1 ] || pkg-config --exists libsystemd || { echo \
 		"libsystemd-dev is missing: install it, or build with make WITH_SYSTEMD=0" >&2; exit 1; }
-	$(CC) $(CFLAGS) -DWITH_SYSTEMD=$(WITH_SYSTEMD) \
+	$(CC) $(CFLAGS) $(COMMON_INC) -DWITH_SYSTEMD=$(WITH_SYSTEMD) \
 		$$([ "$(WITH_SYSTEMD)" != 1 ] || pkg-config --cflags libsystemd) -c -o $@ $<
+
+# make layering: each side links alone.  The session's objects with common's, the
+# helper's with common's, the parent's with the helper's (it starts the helpers) and
+# common's, each with a main() that calls nothing: an object that calls into another
+# side leaves a symbol undefined and the link fails, as an include across the line
+# fails to compile (the include paths above).  make check runs it first.
+LAYERS = session:$(subst $(eval) ,+,$(SESSION_OBJS) $(COMMON_OBJS)) \
+         helper:$(subst $(eval) ,+,$(HELPER_OBJS) $(COMMON_OBJS)) \
+         parent:$(subst $(eval) ,+,$(PARENT_OBJS) $(HELPER_OBJS) $(COMMON_OBJS)) \
+         common:$(subst $(eval) ,+,$(COMMON_OBJS))
+layering: $(OBJS) tools/layering-main.o
+	@for l in $(LAYERS); do \
+		if $(CC) $(CFLAGS) $(LDFLAGS) -o tools/layering.out tools/layering-main.o \
+			$$(echo "$${l#*:}" | tr + ' ') $(LDLIBS) 2>tools/layering.err; then \
+			echo "layering: the $${l%%:*} side links alone"; \
+		else \
+			echo "layering: the $${l%%:*} side calls outside itself:"; \
+			grep -E 'undefined reference' tools/layering.err | sort -u; rm -f tools/layering.*; \
+			exit 1; \
+		fi; \
+	done; rm -f tools/layering.*
+tools/layering-main.o: tools/layering-main.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 .with-systemd: FORCE
 	@echo "$(WITH_SYSTEMD)" | cmp -s - $@ || echo "$(WITH_SYSTEMD)" >$@
@@ -205,6 +260,7 @@ check:
 	@[ "$$(id -u)" != 0 ] || install -d -m 755 $(PRIVSEP_DIR)
 	@$(MAKE) --no-print-directory all smtp-session-asan smtp-session-vg smtp-session-test \
 		fuzz/smtp-fuzz fuzz/parent-fuzz
+	@$(MAKE) --no-print-directory layering
 	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run
 
 # make check-fresh (root): the quick start, make run and make check (TEST_PHASES, default
@@ -286,12 +342,12 @@ bench/tlsload: bench/tlsload.c
 bench/baseline: bench/baseline.c
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ bench/baseline.c
 
-fuzz/smtp-fuzz: $(FUZZ_SRCS) *.h
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -Wl,--wrap=read \
+fuzz/smtp-fuzz: $(FUZZ_SRCS) $(HDRS)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) $(ALL_INC) -Wl,--wrap=read \
 		-o $@ $(FUZZ_SRCS) $(LDLIBS)
 
-fuzz/parent-fuzz: $(PARENT_FUZZ_SRCS) *.h
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) -o $@ $(PARENT_FUZZ_SRCS) $(LDLIBS)
+fuzz/parent-fuzz: $(PARENT_FUZZ_SRCS) $(HDRS)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) $(ALL_INC) -o $@ $(PARENT_FUZZ_SRCS) $(LDLIBS)
 
 fuzz:
 	@tools/deps $(BUILD_DEPS) $(FUZZ_DEPS)
@@ -302,8 +358,8 @@ fuzz:
 # For AFL++ users (not used by CI): the same harness as make fuzz (the dialogue with
 # the priv.h doubles, byte 0 the configuration), built with afl-clang-fast, whose
 # -fsanitize=fuzzer runs LLVMFuzzerTestOneInput on each input AFL++ makes.
-fuzz/smtp-session-afl: $(FUZZ_SRCS) *.h
-	AFL_USE_ASAN=1 AFL_USE_UBSAN=1 afl-clang-fast $(CFLAGS) -fsanitize=fuzzer -U_FORTIFY_SOURCE \
+fuzz/smtp-session-afl: $(FUZZ_SRCS) $(HDRS)
+	AFL_USE_ASAN=1 AFL_USE_UBSAN=1 afl-clang-fast $(CFLAGS) $(ALL_INC) -fsanitize=fuzzer -U_FORTIFY_SOURCE \
 		-DWITH_SYSTEMD=0 -Wl,--wrap=read -o $@ $(FUZZ_SRCS) $(LDLIBS)
 
 fuzz-afl:
@@ -314,10 +370,10 @@ fuzz-afl:
 		-x fuzz/smtp.dict -- fuzz/smtp-session-afl
 
 clean:
-	rm -f smtp-session smtp-session-asan smtp-session-vg smtp-session-test *.o .with-systemd \
-		seccomp-bpf.h tools/seccomp-gen \
+	rm -f smtp-session smtp-session-asan smtp-session-vg smtp-session-test $(OBJS) .with-systemd \
+		session/seccomp-bpf.h tools/seccomp-gen tools/layering-main.o tools/layering.* \
 		bench/baseline bench/tlsload fuzz/smtp-fuzz fuzz/parent-fuzz \
 		fuzz/smtp-session-afl
 
 FORCE:
-.PHONY: all build-deps deps check check-fresh run install install-user uninstall bench fuzz fuzz-afl clean FORCE
+.PHONY: all build-deps layering deps check check-fresh run install install-user uninstall bench fuzz fuzz-afl clean FORCE

@@ -32,7 +32,7 @@
 #include "priv.h"
 #include "sandbox.h"
 #include "session.h"
-#include "smtp-session.h"
+#include "config.h"
 #include "systemd.h"
 #include "tls.h"
 #include "users.h"

@@ -92,7 +92,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "smtp-session.h"
+#include "config.h"
 
 enum ps_type {
 	PS_LOG = 1,

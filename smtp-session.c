@@ -27,7 +27,7 @@
 #include "priv.h"
 #include "proxy.h"
 #include "session.h"
-#include "smtp-session.h"
+#include "config.h"
 #include "tls.h"
 #include "utf8.h"
 
@@ -40,7 +40,7 @@ const char *helo_field(const struct session *s)
 	return s->helo[0] ? s->helo : NULL;
 }
 
-/* --max-errors counts every refusal (smtp-session.h DEFAULT_MAX_ERRORS), 4xx too: a
+/* --max-errors counts every refusal (config.h DEFAULT_MAX_ERRORS), 4xx too: a
  * client that goes on after 450 "not logged in" is probing as much as one after 550.
  * 421 is not counted: it ends the session by itself. */
 static bool counts_as_error(int code)

@@ -34,8 +34,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../log.h"
-#include "../smtp-session.h"
+#include "log.h"
+#include "config.h"
 
 /* fuzz/priv-fake.c: the double of users_init(), which main.c runs before the fork. */
 int fake_init(struct config *cfg, const char *as_user, const char **why);

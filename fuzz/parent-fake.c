@@ -14,13 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../auth.h"
-#include "../buf.h"
-#include "../mbox.h"
-#include "../relay.h"
-#include "../tty.h"
-#include "../users.h"
-#include "../utf8.h"
+#include "auth.h"
+#include "buf.h"
+#include "mbox.h"
+#include "relay.h"
+#include "tty.h"
+#include "users.h"
+#include "utf8.h"
 
 #define CHECK(cond) do { if (!(cond)) { \
 	fprintf(stderr, "parent-fake: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \

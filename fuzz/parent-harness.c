@@ -22,11 +22,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../frame.h"
-#include "../log.h"
-#include "../parent.h"
-#include "../privsep.h"
-#include "../smtp-session.h"
+#include "frame.h"
+#include "log.h"
+#include "parent.h"
+#include "privsep.h"
+#include "config.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 void parent_fake_reset(void);

@@ -18,7 +18,7 @@
  * 451), anyone else is a local error.  When a privileged operation is added to
  * priv.h, add its double here, answering from the same table.
  */
-#include "../priv.h"
+#include "priv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -27,7 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../utf8.h"
+#include "utf8.h"
 
 static const char *const known_users[] = { "test", "alice", "bob", "john.doe", "root", "full",
 					   "broken", "nobox", "quota" };

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../tls.h"
+#include "tls.h"
 
 struct tls {
 	int in, out;

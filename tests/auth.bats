@@ -164,7 +164,7 @@ pam_session() {
 		< <(printf '%s\r\n' "EHLO h" "AUTH PLAIN $PLAIN_OK" QUIT)
 	[ "$status" = 0 ]
 	[[ "$output" == *"235 2.7.0"*"221 2.0.0"* ]]
-	grep -q 'DEFAULT_AUTH_DELAY_MS 2000' "$TOP/smtp-session.h"	# production default >= 1 s
+	grep -q 'DEFAULT_AUTH_DELAY_MS 2000' "$TOP/common/config.h"	# production default >= 1 s
 }
 
 # Milliseconds from sending one AUTH PLAIN for user $1 (a wrong password) to its 535,

@@ -507,7 +507,7 @@ own_maildir() {
 	grep -q ': to=<test@tttest.com> user=test delivered$' "$T/log"
 	grep -q 'reject: RCPT from unknown: 550 <nosuchuser@tttest.com>: No such user here$' "$T/log"
 	grep -q 'disconnect from unknown helo=client.example.org commands=6 messages=1 rejects=1 end=quit$' "$T/log"
-	grep -q 'LOG_MAIL' "$TOP/log.c"
+	grep -q 'LOG_MAIL' "$TOP/common/log.c"
 }
 
 @test "options: --help and --version on stdout; a bad option is a usage error (100)" {

@@ -156,9 +156,9 @@ elif case == "auth4":
         assert t == T["PS_AUTH_ANS"] and struct.unpack("=I", p[:4])[0] == AUTHN_FAIL, p
 elif case == "ttymany":
     # Terminal checks for bob, one child each, past the session's budget
-    # (TTY_CHILDREN_MAX in smtp-session.h): the parent counts them itself.
+    # (TTY_CHILDREN_MAX in common/config.h): the parent counts them itself.
     limit = int(re.search(r"#define TTY_CHILDREN_MAX (\d+)",
-                          open(os.path.join(TOP, "smtp-session.h")).read()).group(1))
+                          open(os.path.join(TOP, "common", "config.h")).read()).group(1))
     lookup("bob")
     for i in range(limit + 1):
         send(T["PS_RCPT"], s("bob") + s(""))

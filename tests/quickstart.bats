@@ -25,7 +25,8 @@ teardown_file() { teardown_users; }
 @test "every header the sources include comes from libc, the compiler or BUILD_HEADERS" {
 	local h path pkg missing= headers
 	headers=" $(make -s -C "$TOP" print-BUILD_HEADERS) "
-	for h in $(grep -h '^#include <' "$TOP"/*.c "$TOP"/*.h "$TOP/tools/seccomp-gen.c" |
+	for h in $(grep -h '^#include <' "$TOP"/*.[ch] "$TOP"/{common,session,parent,helper}/*.[ch] \
+		"$TOP/tools/seccomp-gen.c" |
 		sed 's/^#include <\(.*\)>.*/\1/' | sort -u); do
 		# The file the compiler finds for it, and the package that file is in.
 		path=$(printf '#include <%s>\n' "$h" | cc -M -x c - 2>/dev/null | tr ' \\' '\n\n' |
@@ -46,8 +47,9 @@ teardown_file() { teardown_users; }
 	[ -e /usr/include/lockfile.h ] || skip "liblockfile-dev is not installed (make check installs it as root)"
 	# The sources as they are (not as committed), without anything built.
 	mkdir "$T/src"
-	cp -a "$TOP"/Makefile "$TOP"/*.[ch] "$TOP/tools" "$T/src/"
-	rm -f "$T/src/seccomp-bpf.h" "$T/src/tools/seccomp-gen"
+	cp -a "$TOP"/Makefile "$TOP"/*.[ch] "$TOP"/common "$TOP"/session "$TOP"/parent "$TOP"/helper \
+		"$TOP/tools" "$T/src/"
+	rm -f "$T"/src/*.o "$T"/src/*/*.o "$T/src/session/seccomp-bpf.h" "$T/src/tools/seccomp-gen"
 	mkdir -p "$T/up" "$T/work"
 	run unshare -m --propagation private sh -c '
 		mount -t overlay overlay -o lowerdir=/usr/include,upperdir="$1/up",workdir="$1/work" \

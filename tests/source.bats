@@ -26,3 +26,33 @@ setup() {
 	[[ "$output" == *"util.h:"*": no_such_function_xyz() is named in a comment, and exists nowhere"* ]]
 	[[ "$output" == *"the file no_such_file_xyz.h is named in a comment"* ]]
 }
+
+@test "make layering: each side links alone; a session file that includes a parent header, or calls a parent function, fails the build" {
+	# A copy of the tree with its objects (make sees them as up to date: cp -p).
+	local src=$BATS_TEST_TMPDIR/layers
+	mkdir -p "$src"
+	cp -pr "$TOP"/Makefile "$TOP"/*.[ch] "$TOP"/*.o "$TOP"/common "$TOP"/session "$TOP"/parent \
+		"$TOP"/helper "$TOP"/tools "$TOP"/.with-systemd "$src/"
+	run make -s -C "$src" layering
+	echo "$output"
+	[ "$status" = 0 ]
+	for side in session helper parent common; do
+		[[ "$output" == *"layering: the $side side links alone"* ]]
+	done
+	# An include across the line: the session's include path has no parent/.
+	cp -p "$src/session/loop.c" "$BATS_TEST_TMPDIR/loop.c"
+	sed -i '0,/^#include "loop.h"$/s//#include "loop.h"\n#include "users.h"/' "$src/session/loop.c"
+	run make -s -C "$src" session/loop.o
+	echo "$output"
+	[ "$status" != 0 ]
+	[[ "$output" == *"users.h: No such file or directory"* ]]
+	# A call across the line: it compiles, and make layering names it.
+	cp "$BATS_TEST_TMPDIR/loop.c" "$src/session/loop.c"
+	printf 'int users_init(void *, const char *, const char **);\nint probe(void);\nint probe(void) { return users_init(0, 0, 0); }\n' \
+		>>"$src/session/loop.c"
+	run make -s -C "$src" layering
+	echo "$output"
+	[ "$status" != 0 ]
+	[[ "$output" == *"layering: the session side calls outside itself:"* ]]
+	[[ "$output" == *"undefined reference to \`users_init'"* ]]
+}

@@ -147,11 +147,11 @@ activate_once() {
 }
 
 @test "make WITH_SYSTEMD=0: builds without libsystemd; transcript, --inetd served, --accept refused" {
-	mkdir -p "$T/nosd"
 	mkdir -p "$T/nosd/tools"
-	cp "$TOP"/*.c "$TOP"/*.h "$TOP/Makefile" "$T/nosd/"
+	cp -r "$TOP"/*.c "$TOP"/*.h "$TOP/Makefile" "$TOP"/common "$TOP"/session "$TOP"/parent \
+		"$TOP"/helper "$T/nosd/"
 	cp "$TOP"/tools/seccomp-gen.c "$TOP"/tools/build-deps "$T/nosd/tools/"
-	rm -f "$T/nosd/seccomp-bpf.h"	# made anew there
+	rm -f "$T"/nosd/*.o "$T"/nosd/*/*.o "$T/nosd/session/seccomp-bpf.h"	# made anew there
 	run make -s -C "$T/nosd" WITH_SYSTEMD=0 smtp-session
 	[ "$status" = 0 ]
 	! nm -D "$T/nosd/smtp-session" | grep -q 'dlopen'

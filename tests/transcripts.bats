@@ -52,7 +52,7 @@ nothing_kept() {
 	run "$T/bin/smtp" < <(printf '%s\r\n' "${cmds[@]}")
 	[ "$(grep -c '^550 5.1.1' <<<"$output")" = 20 ]
 	[[ "${lines[-1]}" == "421 4.7.0 smtp.tttest.com Too many errors, closing connection"* ]]
-	grep -q 'DEFAULT_MAX_ERRORS 20$' "$TOP/smtp-session.h"
+	grep -q 'DEFAULT_MAX_ERRORS 20$' "$TOP/common/config.h"
 }
 
 @test "transcript trickle" {

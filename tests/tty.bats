@@ -16,8 +16,9 @@ setup_file() {
 	add_user carol "$CAROL"
 	export CAROL
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$T/ttyrender" \
-		"$TOP/tests/ttyrender.c" "$TOP/render.c" "$TOP/utf8.c" "$TOP/buf.c" "$TOP/log.c" \
-		-DWITH_SYSTEMD=0 "$TOP/systemd.c"
+		-I"$TOP/session" -I"$TOP/common" "$TOP/tests/ttyrender.c" "$TOP/session/render.c" \
+		"$TOP/common/utf8.c" "$TOP/common/buf.c" "$TOP/common/log.c" \
+		-DWITH_SYSTEMD=0 "$TOP/common/systemd.c"
 	gcc -shared -fPIC -O2 -Wall -o "$T/libfault.so" "$TOP/tests/fault.c" -ldl
 }
 teardown_file() { teardown_users; }
@@ -205,7 +206,7 @@ one_message() {
 
 @test "a session starts at most TTY_CHILDREN_MAX terminal children: the next SEND RCPT gets 452 4.5.3, SOML goes to the mailbox" {
 	local max i cmds=("EHLO client.example.org")
-	max=$(sed -n 's/^#define TTY_CHILDREN_MAX \([0-9]*\)$/\1/p' "$TOP/smtp-session.h")
+	max=$(sed -n 's/^#define TTY_CHILDREN_MAX \([0-9]*\)$/\1/p' "$TOP/common/config.h")
 	for i in $(seq "$max"); do
 		cmds+=("SEND FROM:<alice@example.org>" "RCPT TO:<carol@tttest.com>" RSET)
 	done

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../render.h"
+#include "render.h"
 
 int main(int argc, char **argv)
 {

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../sandbox-filter.h"
+#include "../session/sandbox-filter.h"
 
 static const int allowed[] = { SANDBOX_ALLOWED };
 

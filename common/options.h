@@ -2,7 +2,7 @@
 #ifndef OPTIONS_H
 #define OPTIONS_H
 
-#include "smtp-session.h"
+#include "config.h"
 
 /* The defaults of every option. */
 void options_defaults(struct config *cfg);

@@ -10,7 +10,7 @@
 
 #include "forward.h"
 #include "privsep.h"
-#include "smtp-session.h"
+#include "config.h"
 
 /* DJB's unique name <seconds>.M<usec>P<pid>Q<seq>.<host> for a copy in tmp/ (pid:
  * the process that writes it); in new/ it gains ",S=<size>". */

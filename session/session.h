@@ -11,7 +11,7 @@
 
 #include "buf.h"
 #include "io.h"
-#include "smtp-session.h"
+#include "config.h"
 
 /* RFC 5321 4.1.4: the order of commands. */
 enum state {

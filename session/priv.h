@@ -16,7 +16,7 @@
 
 #include "buf.h"
 #include "privsep.h"
-#include "smtp-session.h"
+#include "config.h"
 
 /* The link to the privileged parent, set once in the session process before the
  * dialogue starts (main.c). */

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "smtp-session.h"
+#include "config.h"
 
 /* Serve the session process's requests on sock until it closes the link; loopback
  * says whether the client is on a loopback address (for --send).  Returns 0 when the

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 #include "privsep.h"
-#include "smtp-session.h"
+#include "config.h"
 
 /* The mailbox cfg->mbox_dir/user of the user this process is; NULL when out of
  * memory or the name cannot be a file name. */

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "peer.h"
-#include "smtp-session.h"
+#include "config.h"
 #include "util.h"
 
 /* Spec 2.2: the 12-byte signature of version 2; its first 6 bytes can never start a

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "smtp-session.h"
+#include "config.h"
 #include "util.h"
 
 struct asuser {

@@ -6,7 +6,7 @@
 #include <pwd.h>
 
 #include "privsep.h"
-#include "smtp-session.h"
+#include "config.h"
 
 /* Settles the mode once, before the fork: single-user mode when not run as root or
  * with --user (then drops to that user for good).  Returns 0, or -1 with errno and a

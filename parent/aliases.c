@@ -20,7 +20,7 @@
 
 #include "buf.h"
 #include "log.h"
-#include "smtp-session.h"
+#include "config.h"
 #include "util.h"
 
 struct entry {

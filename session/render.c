@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "smtp-session.h"
+#include "config.h"
 #include "utf8.h"
 
 /* ---------------------------------------------------------------- rendering */

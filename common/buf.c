@@ -2,7 +2,7 @@
 #include "buf.h"
 
 #include "log.h"
-#include "smtp-session.h"
+#include "config.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* smtp-session.h: configuration and limits shared by the dialogue and the privileged side.
+/* config.h: configuration and limits shared by the dialogue and the privileged side.
  * Every limit of the program is named here, once, with the rule it comes from. */
 #ifndef SMTP_SESSION_H
 #define SMTP_SESSION_H

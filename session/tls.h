@@ -19,7 +19,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
-#include "smtp-session.h"
+#include "config.h"
 #include "util.h"
 
 /* The files of the TLS options, as read by the privileged side. */

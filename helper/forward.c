@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "smtp-session.h"
+#include "config.h"
 #include "util.h"
 
 /* Why st may not be used, or NULL. */

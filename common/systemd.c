@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "smtp-session.h"
+#include "config.h"
 
 static bool is_stream_socket(int fd)
 {

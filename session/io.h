@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "buf.h"
-#include "smtp-session.h"
+#include "config.h"
 #include "util.h"
 
 /* Result of waiting for input. */

@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "smtp-session.h"
+#include "config.h"
 #include "util.h"
 
 void frame_begin(struct frame *f, uint16_t type)

@@ -32,7 +32,7 @@
 #include <linux/seccomp.h>
 #include <sys/syscall.h>
 
-#include "smtp-session.h"
+#include "config.h"
 #include "util.h"
 
 #ifndef SANDBOX_LIGHT

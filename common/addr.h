@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "smtp-session.h"
+#include "config.h"
 
 struct addr {
 	char local[LOCAL_PART_MAX + 1];	/* local part, quoting removed */

@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "smtp-session.h"
+#include "config.h"
 
 /* Does the header field line (no LF) have this name?  RFC 5322 2.2: the name, then
  * a colon (RFC 5322 4.5 obsolete syntax: spaces before it). */

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "smtp-session.h"
+#include "config.h"
 
 struct relay_job {
 	const char *sender;		/* the envelope sender, "" for the null path <> */
