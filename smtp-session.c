@@ -378,7 +378,7 @@ static int send_rcpt(struct session *s, const struct addr *a, const char *user)
 	if (!tty_budget(s, 1))
 		return reply(s, 452, "4.5.3", "<%s>: Too many terminal messages in this session",
 			     a->text);
-	priv_tty_check(s->cfg, &user, 1, &st);
+	priv_tty_check(&user, 1, &st);
 	switch (st.result) {
 	case TTY_OK:
 		return 0;
@@ -398,7 +398,7 @@ static int send_rcpt(struct session *s, const struct addr *a, const char *user)
  * full).  0 when it can take the message, else the code of the refusal sent. */
 static int mailbox_rcpt(struct session *s, const struct addr *a, const char *user)
 {
-	switch (priv_check(s->cfg, user, s->declared)) {
+	switch (priv_check(user, s->declared)) {
 	case MAILBOX_OK:
 		return 0;
 	case MAILBOX_NOTDIR:
@@ -507,7 +507,7 @@ static int accept_rcpt(struct session *s, const struct addr *a, struct lookup_re
 		return refused;
 	add_users(s, a, &res->users, local);
 	if (res->nremote) {
-		priv_accept(s->cfg);
+		priv_accept();
 		s->nforward++;
 	}
 	s->state = ST_RCPT;
@@ -547,7 +547,7 @@ static int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 	const char *at = strrchr(a.text, '@');
 	snprintf(quoted, sizeof quoted, "%.*s", at ? (int)(at - a.text) : 0, a.text);
 	struct lookup_result res = { .users = BUF_INIT };
-	priv_lookup(s->cfg, local ? a.local : quoted, a.domain, &res);
+	priv_lookup(local ? a.local : quoted, a.domain, &res);
 	int code = res.r == LOOKUP_OK ? accept_rcpt(s, &a, &res) : refused_rcpt(s, &a, res.r);
 	buf_free(&res.users);
 	return code;

@@ -71,11 +71,15 @@ void priv_flush(void)
 {
 }
 
+/* The configuration the parent would have (main.c's), which the doubles read. */
+static const struct config *parent_cfg;
+
 int fake_init(struct config *cfg, const char *as_user, const char **why);
 int fake_init(struct config *cfg, const char *as_user, const char **why)
 {
 	static char user[USER_NAME_MAX + 1], home[] = "/nonexistent";
 	begun = false;
+	parent_cfg = cfg;
 	cfg->single = false;
 	cfg->user = cfg->home = NULL;
 	if (!as_user)
@@ -129,16 +133,18 @@ static enum lookup fake_lookup(const struct config *cfg, const char *local, cons
 	return LOOKUP_OK;
 }
 
-void priv_lookup(const struct config *cfg, const char *local, const char *domain,
+void priv_lookup(const char *local, const char *domain,
 		 struct lookup_result *res)
 {
+	const struct config *cfg = parent_cfg;
 	res->nusers = res->nremote = 0;
 	res->remote[0] = '\0';
 	res->r = fake_lookup(cfg, local, domain, res);
 }
 
-void priv_accept(const struct config *cfg)
+void priv_accept(void)
 {
+	const struct config *cfg = parent_cfg;
 	CHECK(last_remote && in_mail);
 	last_remote = false;
 	CHECK(++accepted <= cfg->max_rcpt);
@@ -157,8 +163,9 @@ bool priv_mail(const struct config *cfg, const char *sender, bool authenticated)
 	return strncmp(sender, "notmine", 7) != 0;
 }
 
-enum mailbox priv_check(const struct config *cfg, const char *user, unsigned long long size)
+enum mailbox priv_check(const char *user, unsigned long long size)
 {
+	const struct config *cfg = parent_cfg;
 	CHECK(known(user) && size <= cfg->max_size);
 	CHECK(!cfg->single || strcmp(user, cfg->user) == 0);
 	if (strcmp(user, "nobox") == 0)
@@ -244,18 +251,20 @@ static int fake_deliver(const struct config *cfg, int spool, off_t size,
 	return 0;
 }
 
-struct priv_outcome priv_deliver(const struct config *cfg, int spool, off_t size,
+struct priv_outcome priv_deliver(int spool, off_t size,
 				 const struct priv_rcpt *rcpt, size_t n, unsigned seq,
 				 const char *id, const char *relay_head, size_t relay_len)
 {
+	const struct config *cfg = parent_cfg;
 	CHECK(id[0] && (!relay_len || relay_head[relay_len - 1] == '\n'));
 	int err = fake_deliver(cfg, spool, size, rcpt, n, seq, relay_len);
 	return (struct priv_outcome){ err, 0 };
 }
 
-void priv_begin(const struct config *cfg, int spool, const struct priv_rcpt *rcpt, size_t n,
+void priv_begin(int spool, const struct priv_rcpt *rcpt, size_t n,
 		unsigned seq)
 {
+	const struct config *cfg = parent_cfg;
 	CHECK(!begun && spool != -1 && n >= 1 && n <= cfg->max_rcpt && seq >= 1);
 	for (size_t i = 0; i < n; i++) {
 		CHECK(known(rcpt[i].user));
@@ -264,21 +273,24 @@ void priv_begin(const struct config *cfg, int spool, const struct priv_rcpt *rcp
 	begun = true;
 }
 
-void priv_more(const struct config *cfg, unsigned long long size)
+void priv_more(unsigned long long size)
 {
+	const struct config *cfg = parent_cfg;
 	CHECK(begun && size <= cfg->max_size);
 }
 
-void priv_discard(const struct config *cfg)
+void priv_discard(void)
 {
+	const struct config *cfg = parent_cfg;
 	(void)cfg;
 	CHECK(begun);
 	begun = false;
 }
 
-enum authn priv_auth(const struct config *cfg, const char *user, const char *pass,
+enum authn priv_auth(const char *user, const char *pass,
 		     const char *rhost, char *canon)
 {
+	const struct config *cfg = parent_cfg;
 	(void)cfg, (void)rhost;
 	CHECK(user[0] && pass[0]);	/* empty ones never reach PAM */
 	CHECK(strlen(user) <= 255 && strlen(pass) <= 255);	/* RFC 4616 2 */
@@ -313,9 +325,10 @@ static void answer(const char *const *users, size_t n, struct tty_status *st, bo
 	}
 }
 
-void priv_tty_check(const struct config *cfg, const char *const *users, size_t n,
+void priv_tty_check(const char *const *users, size_t n,
 		    struct tty_status *st)
 {
+	const struct config *cfg = parent_cfg;
 	CHECK(cfg->send != SEND_NEVER);
 	answer(users, n, st, false);
 }
@@ -325,9 +338,10 @@ void priv_tty_check(const struct config *cfg, const char *const *users, size_t n
  * the configured bound plus the header and end lines; and after each line end,
  * nothing the sender wrote in the first column: a row is ours ("Message from",
  * "[message cut", "EOF"), the sender's after "|", or the banner's indented rest. */
-void priv_tty_write(const struct config *cfg, const char *const *users, size_t n,
+void priv_tty_write(const char *const *users, size_t n,
 		    const char *text, size_t len, struct tty_status *st)
 {
+	const struct config *cfg = parent_cfg;
 	CHECK(cfg->send != SEND_NEVER);
 	CHECK(len <= cfg->tty_max_bytes + 8192);
 	const unsigned char *p = (const unsigned char *)text;

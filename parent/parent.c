@@ -75,6 +75,38 @@ struct pending {
 	size_t headlen;
 };
 
+/* Where the session stands, as the parent sees it (privsep.h: "pending"): each
+ * request is allowed in some of these only, as OpenSSH's monitor allows each request
+ * in some of its states.  begun implies pending recipients. */
+enum ps_state {
+	ST_IDLE = 1 << 0,	/* no recipient pending, no transaction open (PS_MAIL) */
+	ST_MAIL = 1 << 1,	/* PS_MAIL opened a transaction, no recipient pending */
+	ST_PENDING = 1 << 2,	/* PS_RCPT came: recipients wait for a delivery or terminal */
+	ST_BEGUN = 1 << 3,	/* PS_BEGIN came: their copies are being written */
+	ST_ANY = ST_IDLE | ST_MAIL | ST_PENDING | ST_BEGUN,
+};
+
+static enum ps_state state_of(const struct parent *p)
+{
+	return p->begun ? ST_BEGUN : p->npend ? ST_PENDING : p->in_mail ? ST_MAIL : ST_IDLE;
+}
+
+/* The contract of privsep.h, one row a request: who serves it, its payload's bound,
+ * whether a descriptor comes with it, the states it is allowed in (what ends the
+ * session when it comes in another, logged as order), and the type of its answer (0:
+ * none; PS_MAIL's only when the sender is checked, PS_TTY_*'s one per recipient).
+ * What a row cannot say (a recipient looked up, a delivery with something to
+ * deliver) its function checks.  Answer types and unknown types have no row. */
+struct request {
+	int (*serve)(struct parent *);
+	size_t max;
+	bool fd;
+	unsigned when;
+	enum ps_type answer;
+	const char *order;
+};
+static const struct request requests[PS_TYPE_END];
+
 static int fatal(struct parent *p, const char *why)
 {
 	p->why = why;
@@ -109,8 +141,11 @@ static void clear_groups(struct parent *p)
 	p->last.n = 0;
 }
 
+/* Send the answer built in p->out: of the type the table gives the request served. */
 static int answer(struct parent *p)
 {
+	if (p->out.type != requests[p->in.type].answer)
+		return fatal(p, "internal error: an answer of another type than the table's");
 	return frame_send(p->sock, &p->out, -1) == -1 ? fatal(p, "link lost") : 0;
 }
 
@@ -185,7 +220,7 @@ static int serve_lookup(struct parent *p)
 	struct expansion x = { BUF_INIT, 0, BUF_INIT, 0 };
 	frame_get_str(&p->in, local, PATH_LEN_MAX);
 	frame_get_str(&p->in, domain, DOMAIN_MAX);
-	if (!frame_done(&p->in) || p->npend || !p->in_mail)
+	if (!frame_done(&p->in))
 		return fatal(p, "malformed or out-of-order lookup");
 	enum lookup r = resolve(p, local, domain, &x);
 	if (r != LOOKUP_OK)
@@ -227,7 +262,7 @@ static void group_add(struct relay_group *g, const char *addr)
  * into the one group of relayed recipients. */
 static int serve_accept(struct parent *p)
 {
-	if (!frame_done(&p->in) || !p->in_mail || !p->last.n || p->begun)
+	if (!frame_done(&p->in) || !p->in_mail || !p->last.n)
 		return fatal(p, "malformed or out-of-order accept");
 	if (p->ngroups >= p->cfg->max_rcpt)
 		return fatal(p, "too many recipients");
@@ -276,7 +311,7 @@ static int serve_mail(struct parent *p)
 {
 	char sender[PATH_LEN_MAX + 1];
 	frame_get_str(&p->in, sender, PATH_LEN_MAX);
-	if (!frame_done(&p->in) || p->npend || p->begun)
+	if (!frame_done(&p->in))
 		return fatal(p, "malformed or out-of-order MAIL");
 	clear_groups(p);
 	bool check = p->authenticated && !p->cfg->any_sender, ok = !check || owns(p, sender);
@@ -315,7 +350,7 @@ static int serve_auth(struct parent *p)
 	bool ok = frame_done(&p->in);
 	frame_clear(&p->in);	/* the password's copy in the frame */
 	int rc = 0;
-	if (!ok || p->npend)
+	if (!ok)
 		rc = fatal(p, "malformed or out-of-order AUTH");
 	else if (p->cfg->auth == AUTH_NEVER)
 		rc = fatal(p, "AUTH with --auth never");
@@ -355,8 +390,6 @@ static int serve_rcpt(struct parent *p)
 		return fatal(p, "malformed recipient");
 	if (!looked_up(p, r.user))
 		return fatal(p, "recipient never looked up");
-	if (p->begun)
-		return fatal(p, "recipient after the copies were begun");
 	const struct pending *q = (const struct pending *)p->pend.p;
 	for (size_t i = 0; i < p->npend; i++)	/* the session sends each user once */
 		if (strcmp(q[i].user, r.user) == 0)
@@ -378,7 +411,7 @@ static int serve_check(struct parent *p)
 	char user[USER_NAME_MAX + 1];
 	frame_get_str(&p->in, user, USER_NAME_MAX);
 	uint64_t size = frame_get_u64(&p->in);
-	if (!frame_done(&p->in) || p->npend)
+	if (!frame_done(&p->in))
 		return fatal(p, "malformed or out-of-order mailbox check");
 	if (!looked_up(p, user))
 		return fatal(p, "mailbox check for a user never looked up");
@@ -527,7 +560,7 @@ static int serve_begin(struct parent *p)
 {
 	uint32_t seq = frame_get_u32(&p->in);
 	struct stat st;
-	if (!frame_done(&p->in) || !p->npend || p->begun)
+	if (!frame_done(&p->in))
 		return fatal(p, "malformed or out-of-order begin");
 	if (fstat(p->in.fd, &st) == -1 || !S_ISREG(st.st_mode))
 		return fatal(p, "spool is not a regular file");
@@ -549,7 +582,7 @@ static int serve_begin(struct parent *p)
 static int serve_more(struct parent *p)
 {
 	uint64_t size = frame_get_u64(&p->in);
-	if (!frame_done(&p->in) || !p->begun)
+	if (!frame_done(&p->in))
 		return fatal(p, "malformed or out-of-order progress");
 	if (size > p->cfg->max_size)
 		return fatal(p, "message over --max-size");
@@ -560,7 +593,7 @@ static int serve_more(struct parent *p)
 /* PS_DISCARD: the begun message was refused; its copies are dropped. */
 static int serve_discard(struct parent *p)
 {
-	if (!frame_done(&p->in) || !p->begun)
+	if (!frame_done(&p->in))
 		return fatal(p, "malformed or out-of-order discard");
 	mbox_discard(p->mbox);
 	clear_pending(p);
@@ -574,7 +607,7 @@ static int serve_tty(struct parent *p)
 	size_t len = 0;
 	const char *text = p->in.type == PS_TTY_WRITE
 		? frame_get_bytes(&p->in, TTY_TEXT_MAX, &len) : NULL;
-	if (!frame_done(&p->in) || !p->npend)
+	if (!frame_done(&p->in))
 		return fatal(p, "malformed or out-of-order terminal request");
 	if (!send_allowed(p))
 		return fatal(p, "terminal request --send does not allow this client");
@@ -611,27 +644,32 @@ static int serve_tty(struct parent *p)
 
 /* ------------------------------------------------------------- the table */
 
-/* Which requests are served, by what, with which bound on the payload, and whether a
- * descriptor comes with it.  Answer types and unknown types have no entry. */
-static const struct request {
-	int (*serve)(struct parent *);
-	size_t max;
-	bool fd;
-} requests[PS_TYPE_END] = {
+static const struct request requests[PS_TYPE_END] = {
 	[PS_LOG] = { serve_log, 8 + PS_LOG_FIELDS_MAX * (8 + PS_LOG_VALUE_MAX) +
-				4 + PS_LOG_LINE_MAX, false },
-	[PS_LOOKUP] = { serve_lookup, 8 + PATH_LEN_MAX + DOMAIN_MAX, false },
-	[PS_MAIL] = { serve_mail, 4 + PATH_LEN_MAX, false },
-	[PS_ACCEPT] = { serve_accept, 0 + 1, false },
-	[PS_AUTH] = { serve_auth, 3 * 4 + 2 * AUTH_FIELD_MAX + INET6_ADDRSTRLEN, false },
-	[PS_RCPT] = { serve_rcpt, 8 + USER_NAME_MAX + PS_HEAD_MAX, false },
-	[PS_DELIVER] = { serve_deliver, 8 + 4 + 4 + PS_ID_MAX + 4 + PS_HEAD_MAX, true },
-	[PS_TTY_CHECK] = { serve_tty, 0 + 1, false },
-	[PS_TTY_WRITE] = { serve_tty, 4 + TTY_TEXT_MAX, false },
-	[PS_CHECK] = { serve_check, 4 + USER_NAME_MAX + 8, false },
-	[PS_BEGIN] = { serve_begin, 4, true },
-	[PS_MORE] = { serve_more, 8, false },
-	[PS_DISCARD] = { serve_discard, 0 + 1, false },
+				4 + PS_LOG_LINE_MAX, false, ST_ANY, 0, NULL },
+	[PS_MAIL] = { serve_mail, 4 + PATH_LEN_MAX, false, ST_IDLE | ST_MAIL, PS_MAIL_ANS,
+		      "malformed or out-of-order MAIL" },
+	[PS_LOOKUP] = { serve_lookup, 8 + PATH_LEN_MAX + DOMAIN_MAX, false, ST_MAIL,
+			PS_LOOKUP_ANS, "malformed or out-of-order lookup" },
+	[PS_ACCEPT] = { serve_accept, 0 + 1, false, ST_MAIL | ST_PENDING, 0,
+			"malformed or out-of-order accept" },
+	[PS_AUTH] = { serve_auth, 3 * 4 + 2 * AUTH_FIELD_MAX + INET6_ADDRSTRLEN, false,
+		      ST_IDLE | ST_MAIL, PS_AUTH_ANS, "malformed or out-of-order AUTH" },
+	[PS_CHECK] = { serve_check, 4 + USER_NAME_MAX + 8, false, ST_IDLE | ST_MAIL,
+		       PS_CHECK_ANS, "malformed or out-of-order mailbox check" },
+	[PS_RCPT] = { serve_rcpt, 8 + USER_NAME_MAX + PS_HEAD_MAX, false,
+		      ST_IDLE | ST_MAIL | ST_PENDING, 0, "recipient after the copies were begun" },
+	[PS_BEGIN] = { serve_begin, 4, true, ST_PENDING, 0, "malformed or out-of-order begin" },
+	[PS_MORE] = { serve_more, 8, false, ST_BEGUN, 0, "malformed or out-of-order progress" },
+	[PS_DISCARD] = { serve_discard, 0 + 1, false, ST_BEGUN, 0,
+			 "malformed or out-of-order discard" },
+	[PS_DELIVER] = { serve_deliver, 8 + 4 + 4 + PS_ID_MAX + 4 + PS_HEAD_MAX, true,
+			 ST_MAIL | ST_PENDING | ST_BEGUN, PS_DELIVER_ANS,
+			 "malformed or out-of-order delivery" },
+	[PS_TTY_CHECK] = { serve_tty, 0 + 1, false, ST_PENDING | ST_BEGUN, PS_TTY_ANS,
+			   "malformed or out-of-order terminal request" },
+	[PS_TTY_WRITE] = { serve_tty, 4 + TTY_TEXT_MAX, false, ST_PENDING | ST_BEGUN, PS_TTY_ANS,
+			   "malformed or out-of-order terminal request" },
 };
 
 /* The payload bound of a request type, 0 for a type that is no request.  (An empty
@@ -657,6 +695,8 @@ int parent_serve(const struct config *cfg, int sock, bool loopback, const char *
 		const struct request *r = &requests[p.in.type];
 		if (r->fd != (p.in.fd != -1))
 			rc = fatal(&p, r->fd ? "delivery without a spool" : "descriptor where none belongs");
+		else if (!(r->when & state_of(&p)))
+			rc = fatal(&p, r->order);
 		else
 			rc = r->serve(&p);
 		frame_clear(&p.in);

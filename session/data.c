@@ -40,7 +40,7 @@ static void spool_flush(struct session *s, struct data *d)
 	}
 	d->from = d->to;
 	if (s->begun && d->spooled - d->told >= STREAM_STEP) {	/* begin_copies() */
-		priv_more(s->cfg, d->spooled);
+		priv_more(d->spooled);
 		d->told = d->spooled;
 	}
 }
@@ -273,7 +273,7 @@ static void begin_copies(struct session *s)
 	struct buf heads = BUF_INIT, list = BUF_INIT;
 	stamp(s);
 	size_t n = mailbox_list(s, NULL, &heads, &list);
-	priv_begin(s->cfg, s->spool, (const struct priv_rcpt *)list.p, n, s->messages + 1);
+	priv_begin(s->spool, (const struct priv_rcpt *)list.p, n, s->messages + 1);
 	s->begun = true;
 	buf_free(&heads);
 	buf_free(&list);
@@ -282,7 +282,7 @@ static void begin_copies(struct session *s)
 void data_reset(struct session *s)
 {
 	if (s->begun)
-		priv_discard(s->cfg);
+		priv_discard();
 	s->begun = false;
 	s->msgid[0] = s->date[0] = '\0';
 }
@@ -302,7 +302,7 @@ static struct priv_outcome to_mailboxes(struct session *s, const char *id, const
 		received(s, &relay, NULL, s->msgid, s->date);
 	struct priv_outcome o = { size == -1 ? errno : 0, 0 };
 	if (size != -1 && (n || relay.len))
-		o = priv_deliver(s->cfg, s->spool, size, pr, n, s->messages + 1, id,
+		o = priv_deliver(s->spool, size, pr, n, s->messages + 1, id,
 				 relay.len ? relay.p : "", relay.len);
 	s->begun = false;	/* delivered or failed: the parent forgot the copies */
 	buf_free(&heads);
@@ -434,20 +434,20 @@ static int deliver_send(struct session *s, const char *id, const struct buf *tex
 				     "nothing sent");
 			break;
 		}
-		priv_tty_check(s->cfg, users, n, st);
+		priv_tty_check(users, n, st);
 		if ((bad = log_terminals(s, id, st, false, ", nothing sent")) < n) {
 			code = reply(s, 450, "4.2.1", "<%s>: User not active now, nothing sent",
 				     r[bad].addr);
 			break;
 		}
-		priv_tty_write(s->cfg, users, n, text->p, text->len, st);
+		priv_tty_write(users, n, text->p, text->len, st);
 		if ((bad = log_terminals(s, id, st, true, "")) < n)
 			code = reply(s, 451, "4.3.0", "<%s>: Terminal write failed, try again",
 				     r[bad].addr);
 		break;
 	case MODE_SOML:
 		if (budget)
-			priv_tty_write(s->cfg, users, n, text->p, text->len, st);
+			priv_tty_write(users, n, text->p, text->len, st);
 		log_terminals(s, id, st, true, ", to the mailbox instead");
 		for (size_t i = 0; i < n; i++)
 			box[i] = st[i].result != TTY_OK;
@@ -457,7 +457,7 @@ static int deliver_send(struct session *s, const char *id, const struct buf *tex
 		if ((err = to_mailboxes(s, id, NULL)).err || err.relay)
 			break;
 		if (budget)
-			priv_tty_write(s->cfg, users, n, text->p, text->len, st);
+			priv_tty_write(users, n, text->p, text->len, st);
 		log_terminals(s, id, st, true, ", in the mailbox only");
 		break;
 	}

@@ -110,10 +110,9 @@ void priv_log(int prio, const struct log_field *fields, const char *line)
 	hold(&f);
 }
 
-void priv_lookup(const struct config *cfg, const char *local, const char *domain,
+void priv_lookup(const char *local, const char *domain,
 		 struct lookup_result *res)
 {
-	(void)cfg;
 	struct frame f = FRAME_INIT;
 	char user[USER_NAME_MAX + 1];
 	res->r = LOOKUP_TEMPFAIL;
@@ -142,9 +141,8 @@ void priv_lookup(const struct config *cfg, const char *local, const char *domain
 	res->nremote = remote;
 }
 
-void priv_accept(const struct config *cfg)
+void priv_accept(void)
 {
-	(void)cfg;
 	struct frame f = FRAME_INIT;
 	frame_begin(&f, PS_ACCEPT);
 	ask(&f, -1, 0, 0);
@@ -166,10 +164,9 @@ bool priv_mail(const struct config *cfg, const char *sender, bool authenticated)
 	return ok == 1;
 }
 
-enum authn priv_auth(const struct config *cfg, const char *user, const char *pass,
+enum authn priv_auth(const char *user, const char *pass,
 		     const char *rhost, char *canon)
 {
-	(void)cfg;
 	struct frame f = FRAME_INIT;
 	frame_begin(&f, PS_AUTH);
 	frame_put_str(&f, user);
@@ -185,9 +182,8 @@ enum authn priv_auth(const struct config *cfg, const char *user, const char *pas
 	return (enum authn)r;
 }
 
-enum mailbox priv_check(const struct config *cfg, const char *user, unsigned long long size)
+enum mailbox priv_check(const char *user, unsigned long long size)
 {
-	(void)cfg;
 	struct frame f = FRAME_INIT;
 	frame_begin(&f, PS_CHECK);
 	frame_put_str(&f, user);
@@ -214,10 +210,9 @@ static bool send_rcpts(struct frame *f, const char *const *users, const struct p
 	return true;
 }
 
-void priv_begin(const struct config *cfg, int spool, const struct priv_rcpt *rcpt, size_t n,
+void priv_begin(int spool, const struct priv_rcpt *rcpt, size_t n,
 		unsigned seq)
 {
-	(void)cfg;
 	struct frame f = FRAME_INIT;
 	if (send_rcpts(&f, NULL, rcpt, n)) {
 		frame_begin(&f, PS_BEGIN);
@@ -227,9 +222,8 @@ void priv_begin(const struct config *cfg, int spool, const struct priv_rcpt *rcp
 	frame_free(&f);
 }
 
-void priv_more(const struct config *cfg, unsigned long long size)
+void priv_more(unsigned long long size)
 {
-	(void)cfg;
 	struct frame f = FRAME_INIT;
 	frame_begin(&f, PS_MORE);
 	frame_put_u64(&f, size);
@@ -237,20 +231,18 @@ void priv_more(const struct config *cfg, unsigned long long size)
 	frame_free(&f);
 }
 
-void priv_discard(const struct config *cfg)
+void priv_discard(void)
 {
-	(void)cfg;
 	struct frame f = FRAME_INIT;
 	frame_begin(&f, PS_DISCARD);
 	ask(&f, -1, 0, 0);
 	frame_free(&f);
 }
 
-struct priv_outcome priv_deliver(const struct config *cfg, int spool, off_t size,
+struct priv_outcome priv_deliver(int spool, off_t size,
 				 const struct priv_rcpt *rcpt, size_t n, unsigned seq,
 				 const char *id, const char *relay_head, size_t relay_len)
 {
-	(void)cfg;
 	struct frame f = FRAME_INIT;
 	struct priv_outcome o = { EIO, 0 };
 	if (!rcpt || send_rcpts(&f, NULL, rcpt, n)) {
@@ -298,16 +290,14 @@ static void tty_request(uint16_t type, const char *const *users, size_t n, const
 	frame_free(&f);
 }
 
-void priv_tty_check(const struct config *cfg, const char *const *users, size_t n,
+void priv_tty_check(const char *const *users, size_t n,
 		    struct tty_status *status)
 {
-	(void)cfg;
 	tty_request(PS_TTY_CHECK, users, n, NULL, 0, status);
 }
 
-void priv_tty_write(const struct config *cfg, const char *const *users, size_t n,
+void priv_tty_write(const char *const *users, size_t n,
 		    const char *text, size_t len, struct tty_status *status)
 {
-	(void)cfg;
 	tty_request(PS_TTY_WRITE, users, n, text, len, status);
 }

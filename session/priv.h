@@ -38,12 +38,12 @@ void priv_flush(void);
 /* Resolve local@domain (domain "" only for RCPT TO:<postmaster>): in a local domain
  * through aliases, the user database and ~/.forward; in another domain only for an
  * authenticated client (relaying).  res->users must be released with buf_free(). */
-void priv_lookup(const struct config *cfg, const char *local, const char *domain,
+void priv_lookup(const char *local, const char *domain,
 		 struct lookup_result *res);
 
 /* The recipient looked up last was accepted: its remote addresses join the message's
  * (sent only when it has any). */
-void priv_accept(const struct config *cfg);
+void priv_accept(void);
 
 /* A transaction starts (MAIL, SEND, SOML, SAML) with this envelope sender ("" for
  * <>): false when the client authenticated as a user who does not own that address
@@ -56,7 +56,7 @@ bool priv_mail(const struct config *cfg, const char *sender, bool authenticated)
  * cur/) whose every part is a directory the user can write, or with --mailbox mbox a
  * regular file of the user's with one link (mboxfile.h); room on the file system and
  * in the user's quota. */
-enum mailbox priv_check(const struct config *cfg, const char *user, unsigned long long size);
+enum mailbox priv_check(const char *user, unsigned long long size);
 
 /* Deliver the spooled message (bytes 0..size of spool, LF line ends) to every
  * recipient and to the remote addresses accepted (priv_accept()), all or nothing:
@@ -69,7 +69,7 @@ enum mailbox priv_check(const struct config *cfg, const char *user, unsigned lon
 /* relay_head: the trace header block (Received) for the copy handed to the relay
  * command, when any recipient has remote addresses, else "".  id names the message
  * in the log. */
-struct priv_outcome priv_deliver(const struct config *cfg, int spool, off_t size,
+struct priv_outcome priv_deliver(int spool, off_t size,
 				 const struct priv_rcpt *rcpt, size_t n, unsigned seq,
 				 const char *id, const char *relay_head, size_t relay_len);
 
@@ -78,28 +78,28 @@ struct priv_outcome priv_deliver(const struct config *cfg, int spool, off_t size
  * message arrives rather than after it.  priv_more() tells how far the spool is;
  * priv_deliver() with rcpt NULL (the recipients are known) completes them, and
  * priv_discard() drops them when the message is refused.  None of these waits. */
-void priv_begin(const struct config *cfg, int spool, const struct priv_rcpt *rcpt, size_t n,
+void priv_begin(int spool, const struct priv_rcpt *rcpt, size_t n,
 		unsigned seq);
-void priv_more(const struct config *cfg, unsigned long long size);
-void priv_discard(const struct config *cfg);
+void priv_more(unsigned long long size);
+void priv_discard(void);
 
 /* Check a user name and password (PAM, service cfg->pam_service; rhost is the
  * client's address or NULL).  This must run as root: pam_unix can check no one's
  * password but its caller's otherwise.  On AUTHN_OK the name PAM settled on is in
  * canon[USER_NAME_MAX + 1]. */
-enum authn priv_auth(const struct config *cfg, const char *user, const char *pass,
+enum authn priv_auth(const char *user, const char *pass,
 		     const char *rhost, char *canon);
 
 /* For each of the n users: is there a terminal that takes messages now?  Nothing is
  * written.  status[i] is users[i]'s answer. */
-void priv_tty_check(const struct config *cfg, const char *const *users, size_t n,
+void priv_tty_check(const char *const *users, size_t n,
 		    struct tty_status *status);
 
 /* Write text (made safe by tty_render()) to each user's least idle terminal that takes
  * messages, as that user, all users at once, within cfg->tty_timeout seconds in total.
  * Each user's result is independent (status[i]); a terminal that does not take the
  * whole text in time is TTY_FAILED and may have shown part of it. */
-void priv_tty_write(const struct config *cfg, const char *const *users, size_t n,
+void priv_tty_write(const char *const *users, size_t n,
 		    const char *text, size_t len, struct tty_status *status);
 
 #endif

@@ -184,7 +184,7 @@ static int authenticate(struct session *s, const char *mech, const char *authzid
 	enum authn r = AUTHN_FAIL;
 	bool safe = utf8_user_name_ok(user);
 	if (safe && pass[0] && (!authzid[0] || strcmp(authzid, user) == 0))
-		r = priv_auth(s->cfg, user, pass,
+		r = priv_auth(user, pass,
 			      strcmp(s->client, "unknown") ? s->client : NULL, canon);
 	if (r == AUTHN_OK) {
 		snprintf(s->auth_user, sizeof s->auth_user, "%s", canon);

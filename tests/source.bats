@@ -18,7 +18,7 @@ setup() {
 	# (The check reads the files git lists, so the copy is a file git knows, in a clone.)
 	git clone -q "$TOP" "$BATS_TEST_TMPDIR/src"
 	cd "$BATS_TEST_TMPDIR/src"
-	make -s seccomp-bpf.h	# generated: sandbox.c includes it
+	make -s session/seccomp-bpf.h	# generated: sandbox.c includes it
 	printf '/* Set by no_such_function_xyz(), declared in no_such_file_xyz.h. */\n' >>util.h
 	run "$TOP/tools/comment-names"
 	echo "$output"
