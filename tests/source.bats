@@ -19,11 +19,11 @@ setup() {
 	git clone -q "$TOP" "$BATS_TEST_TMPDIR/src"
 	cd "$BATS_TEST_TMPDIR/src"
 	make -s session/seccomp-bpf.h	# generated: sandbox.c includes it
-	printf '/* Set by no_such_function_xyz(), declared in no_such_file_xyz.h. */\n' >>util.h
+	printf '/* Set by no_such_function_xyz(), declared in no_such_file_xyz.h. */\n' >>common/util.h
 	run "$TOP/tools/comment-names"
 	echo "$output"
 	[ "$status" = 1 ]
-	[[ "$output" == *"util.h:"*": no_such_function_xyz() is named in a comment, and exists nowhere"* ]]
+	[[ "$output" == *"common/util.h:"*": no_such_function_xyz() is named in a comment, and exists nowhere"* ]]
 	[[ "$output" == *"the file no_such_file_xyz.h is named in a comment"* ]]
 }
 
