@@ -31,9 +31,10 @@ WITH_SYSTEMD ?= 1
 # auth.c and mbox.c authentication and delivery (parent side); main.c starts both, and
 # privsep.h is the protocol between them.
 # session/: the unprivileged, sandboxed process that reads the client.
-SESSION_OBJS = smtp-session.o session/data.o session/loop.o session/sasl.o session/io.o \
-               session/render.o session/priv.o session/sandbox.o session/proxy.o session/tls.o \
-               session/tlsfiles.o
+SESSION_OBJS = smtp-session.o session/envelope.o session/data.o session/spool.o \
+               session/deliver.o session/trace.o session/reply.o session/loop.o session/sasl.o \
+               session/io.o session/render.o session/priv.o session/sandbox.o session/proxy.o \
+               session/tls.o session/tlsfiles.o
 # parent/: root, the request server and what it decides and starts.
 PARENT_OBJS  = auth.o mbox.o parent/parent.o parent/users.o parent/aliases.o parent/expand.o \
                parent/relay.o parent/tty.o parent/asuser.o
@@ -93,7 +94,8 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 # The dialogue and what it uses without privilege: SASL decoding (auth.c), the
 # terminal renderer (tty.c), logging; priv-fake.c stands in for priv.c and mbox.c,
 # tls-fake.c for the TLS layer (tls.c), so that the states after STARTTLS are fuzzed.
-FUZZ_LIB    = smtp-session.c session/data.c session/loop.c session/sasl.c session/io.c \
+FUZZ_LIB    = smtp-session.c session/envelope.c session/data.c session/spool.c session/deliver.c \
+              session/trace.c session/reply.c session/loop.c session/sasl.c session/io.c \
               session/render.c session/proxy.c common/addr.c common/utf8.c common/peer.c \
               common/buf.c common/log.c common/util.c common/systemd.c \
               fuzz/priv-fake.c fuzz/tls-fake.c

@@ -107,7 +107,23 @@ struct session {
 	struct conn c;
 };
 
-/* The one reply function (smtp-session.c).  text may hold several lines separated by
+/* A verb of the dialogue's one table (smtp-session.c) and the function that runs it. */
+struct verb;
+typedef int verb_fn(struct session *, const struct verb *, char *arg);
+
+/* Which dialogue a verb belongs to: SMTP, LMTP (--lmtp, RFC 2033), or both.  In the
+ * other one it is unknown: 500 (RFC 2033 4.1: LHLO, not HELO or EHLO; RFC 821's SEND,
+ * SOML and SAML have no place in LMTP). */
+enum { V_SMTP = 1, V_LMTP = 2, V_BOTH = 3 };
+
+struct verb {
+	const char *name;
+	verb_fn *run;
+	size_t max;	/* longest command line, CRLF included */
+	unsigned where;	/* V_SMTP, V_LMTP or V_BOTH */
+};
+
+/* reply.c: the one reply function.  text may hold several lines separated by
  * '\n'; all but the last are sent as "code-" continuation lines (RFC 5321 4.2.1).
  * After EHLO every line carries the enhanced status code esc (RFC 2034 3, RFC 3463);
  * esc is NULL where there is none (greeting, EHLO/HELO replies, 334, 354).  Replies
@@ -118,36 +134,60 @@ int reply(struct session *s, int code, const char *esc, const char *fmt, ...)
 /* The HELO name for a structured log field: none before HELO/EHLO. */
 const char *helo_field(const struct session *s);
 
-/* May the session ask for n more terminal children (TTY_CHILDREN_MAX)?  If so they
- * are counted as started. */
-bool tty_budget(struct session *s, size_t n);
-
 /* TLS is on for this connection (c.tls is set after the handshake). */
 #define TLS_ACTIVE(s) ((s)->c.tls != NULL)
 
-/* "TLSv1.3 with cipher ... (256/256 bits)" appended to b (smtp-session.c). */
+/* trace.c: "TLSv1.3 with cipher ... (256/256 bits)" appended to b. */
 void tls_summary(struct session *s, struct buf *b);
+/* The message's id and date (the Received line's), fixed when it starts. */
+void message_stamp(struct session *s);
+/* The Received field (RFC 5321 4.4), for rcpt (NULL: the copy handed to the relay
+ * command, which names no recipient). */
+void received(struct session *s, struct buf *h, const char *rcpt, const char *id,
+	      const char *date);
+/* A recipient's trace header block: Return-Path, Delivered-To and Received. */
+struct rcpt;
+void trace_headers(struct session *s, struct buf *h, const struct rcpt *r, const char *id,
+		   const char *date);
 
-/* Forget the transaction (RSET, and after each message). */
+/* envelope.c: the verbs of the envelope, for the verb table, and the reset that
+ * forgets the transaction (RSET, EHLO/HELO, and after each message). */
+int smtp_mail(struct session *s, const struct verb *v, char *arg);
+int smtp_send(struct session *s, const struct verb *v, char *arg);
+int smtp_soml(struct session *s, const struct verb *v, char *arg);
+int smtp_saml(struct session *s, const struct verb *v, char *arg);
+int smtp_rcpt(struct session *s, const struct verb *v, char *arg);
 void reset_transaction(struct session *s);
 
-/* The verbs of data.c and sasl.c, for the verb table. */
-struct verb;
+/* data.c and sasl.c: the other verbs of the table. */
 int smtp_data(struct session *s, const struct verb *v, char *arg);
 int smtp_bdat(struct session *s, const struct verb *v, char *arg);
 int smtp_auth(struct session *s, const struct verb *v, char *arg);
 
-/* Open the spool file in $TMPDIR, if TMPDIR is set, for every message of the session
- * (data.c).  Called before the sandbox closes the file system; without it each
- * message gets a sealed memfd.  0, or -1 with errno. */
+/* spool.c: the spool file in $TMPDIR, if TMPDIR is set, for every message of the
+ * session.  Called before the sandbox closes the file system; without it each message
+ * gets a sealed memfd.  0, or -1 with errno. */
 int spool_init(void);
 /* That spool's descriptor, or -1. */
 int spool_fd(void);
+/* A message's spool, empty (s->spool), or -1 with errno. */
+int spool_open(struct session *s);
+/* The message is complete: a memfd spool is sealed, so that nobody can change it
+ * while it is delivered.  0, or -1 with errno. */
+int spool_seal(const struct session *s);
+/* Release the session's spool. */
+void spool_free(struct session *s);
 
-/* Release what data.c holds for the session. */
-void data_free(struct session *s);
-
-/* The transaction is forgotten (reset_transaction()): copies begun are dropped. */
-void data_reset(struct session *s);
+/* deliver.c: what becomes of a complete message. */
+/* The mailboxes' copies begun as the message starts (MAIL, not --lmtp). */
+void begin_copies(struct session *s);
+/* The transaction is forgotten: copies begun are dropped. */
+void deliver_reset(struct session *s);
+/* The one reply after the message (RFC 5321 4.2.5), and the delivery it reports. */
+struct data;
+int reply_data(struct session *s, struct data *d, const char *id);
+/* May the session ask for n more terminal children (TTY_CHILDREN_MAX)?  If so they
+ * are counted as started. */
+bool tty_budget(struct session *s, size_t n);
 
 #endif
