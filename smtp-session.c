@@ -80,7 +80,7 @@ static int smtp_ehlo(struct session *s, const struct verb *v, char *arg)
 	      "SIZE %llu\n"		/* RFC 1870 */
 	      "8BITMIME\n"		/* RFC 6152 (RFC 6531 3.1 item 8 needs it) */
 	      "SMTPUTF8\n"		/* RFC 6531 */
-	      "CHUNKING\n"		/* RFC 3030; not BINARYMIME (README says why) */
+	      "CHUNKING\n"		/* RFC 3030; not BINARYMIME (doc/behaviour.md says why) */
 	      "%s"			/* RFC 3207 STARTTLS */
 	      "%s"			/* RFC 4954 */
 	      "LIMITS RCPTMAX=%u MAILMAX=%u\n"	/* RFC 9422 */

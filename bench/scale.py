@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""make bench, last part: more than one host behind HAProxy (README, "More than one
-machine").
+"""make bench, last part: more than one host behind HAProxy (doc/performance.md,
+"Behind HAProxy").
 
 usage: bench/scale.py [--rounds N] [--out FILE]
 

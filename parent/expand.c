@@ -137,7 +137,7 @@ static void expand_list(struct walk *w, const char *list)
 				owner);
 		} else if (t[0] == '|' || t[0] == '/' || strncasecmp(t, ":include:", 9) == 0) {
 			/* Programs, files and included lists would run or write as root, or as a
-			 * user on the word of a file: not here (README, "Aliases"). */
+			 * user on the word of a file: not here (doc/deploy.md, "Aliases"). */
 			log_msg(LOG_WARNING, "%s: target \"%s\" of %s refused: pipes, files and "
 				":include: are not delivered by smtp-session", w->path[0], t, owner);
 		} else if (t[0] == '\\') {	/* "\user": that mailbox, no further */

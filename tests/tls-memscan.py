@@ -5,8 +5,8 @@ privileged parent (/proc/PID/mem, as root) for the text of the PEM key file and 
 ticket key: it read both before the fork and must have wiped them.  Exits 1 if either
 is found (printing where), 0 if not.  The session process is scanned too, for
 information only: it must hold the key for the handshake, and GnuTLS leaves copies of
-the PEM text it decoded in freed memory (README: what a compromised session process
-can learn)."""
+the PEM text it decoded in freed memory (doc/deploy.md, TLS: what a compromised session
+process can learn)."""
 import socket
 import ssl
 import sys
