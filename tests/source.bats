@@ -56,3 +56,20 @@ setup() {
 	[[ "$output" == *"layering: the session side calls outside itself:"* ]]
 	[[ "$output" == *"undefined reference to \`users_init'"* ]]
 }
+
+@test "every relative link and #anchor of the Markdown documents resolves (tools/md-links)" {
+	cd "$TOP"
+	run tools/md-links
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ "$output" == *" 0 broken"* ]]
+	# And a broken one is found, in a clone.
+	git clone -q "$TOP" "$BATS_TEST_TMPDIR/md"
+	printf '\nSee [nowhere](doc/no-such-file.md#none) and [here](#no-such-heading).\n' \
+		>>"$BATS_TEST_TMPDIR/md/README.md"
+	run "$TOP/tools/md-links" "$BATS_TEST_TMPDIR/md"
+	echo "$output"
+	[ "$status" != 0 ]
+	[[ "$output" == *"no-such-file.md"* ]]
+	[[ "$output" == *"no-such-heading"* ]]
+}
