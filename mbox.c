@@ -72,7 +72,7 @@ struct mbox *mbox_open(const struct config *cfg)
 	if (!m)
 		return NULL;
 	m->cfg = cfg;
-	if (cfg->single && !(m->self = maildir_new(cfg, cfg->home, cfg->user))) {
+	if (cfg->single && !(m->self = worker_new(cfg, cfg->home, cfg->user))) {
 		free(m);
 		return NULL;
 	}
@@ -185,7 +185,7 @@ static int start(struct mbox *m, const char *user)
 		return -1;
 	struct passwd copy = { .pw_name = h->user, .pw_uid = h->uid, .pw_gid = h->gid,
 			       .pw_dir = home };
-	int rc = asuser_start_pw(&h->k, m->cfg, &copy, maildir_helper, (void *)m->cfg);
+	int rc = asuser_start_pw(&h->k, m->cfg, &copy, helper_serve, (void *)m->cfg);
 	free(home);
 	if (rc == -1) {
 		log_msg(LOG_ERR, "%s: cannot start a delivery helper: %s", user, strerror(errno));
@@ -293,7 +293,7 @@ static int helper_of(struct mbox *m, const char *user)
 enum mailbox mbox_check(struct mbox *m, const char *user, uint64_t size)
 {
 	if (m->self)	/* the Maildir stays open for the delivery */
-		return maildir_check(m->self, size);
+		return worker_check(m->self, size);
 	int i = helper_of(m, user);
 	if (i == -1)
 		return MAILBOX_TEMPFAIL;
@@ -321,7 +321,7 @@ enum forward mbox_forward(struct mbox *m, const char *user, struct buf *text)
 	int fd = -1;
 	int32_t rc = FORWARD_TEMPFAIL;
 	if (m->self) {
-		rc = maildir_forward(m->self, &fd);
+		rc = worker_forward(m->self, &fd);
 	} else {
 		int i = helper_of(m, user);
 		struct frame f = FRAME_INIT;
@@ -434,7 +434,7 @@ void mbox_begin(struct mbox *m, int spool, const struct priv_rcpt *rcpt, size_t 
 		unsigned seq)
 {
 	if (m->self) {
-		maildir_begin(m->self, spool, rcpt, n, seq);
+		worker_begin(m->self, spool, rcpt, n, seq);
 		return;
 	}
 	if (m->cfg->store == STORE_MBOX)
@@ -464,7 +464,7 @@ void mbox_begin(struct mbox *m, int spool, const struct priv_rcpt *rcpt, size_t 
 void mbox_more(struct mbox *m, uint64_t size)
 {
 	if (m->self)
-		maildir_more(m->self, size);
+		worker_more(m->self, size);
 	for (size_t i = 0; i < m->n; i++) {
 		struct helper *h = &m->h[i];
 		if (h->k.fd == -1 || !h->begun)
@@ -480,7 +480,7 @@ void mbox_more(struct mbox *m, uint64_t size)
 void mbox_discard(struct mbox *m)
 {
 	if (m->self)
-		maildir_drop(m->self);
+		worker_drop(m->self);
 	struct deadline d;
 	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
 	for (size_t i = 0; i < m->n; i++)
@@ -574,7 +574,7 @@ int mbox_deliver(struct mbox *m, int spool, off_t size, const struct priv_rcpt *
 		 size_t n, unsigned seq, const struct mbox_hook *hook)
 {
 	if (m->self)
-		return maildir_deliver(m->self, spool, size, rcpt, n, seq, hook);
+		return worker_deliver(m->self, spool, size, rcpt, n, seq, hook);
 	return deliver_as_users(m, spool, size, rcpt, n, seq, hook);
 }
 
@@ -582,7 +582,7 @@ void mbox_close(struct mbox *m)
 {
 	if (!m)
 		return;
-	maildir_free(m->self);
+	worker_free(m->self);
 	/* Every helper sees its link close at once and exits; they are reaped together,
 	 * a late one killed. */
 	for (size_t i = 0; i < m->n; i++) {

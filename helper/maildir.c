@@ -1,19 +1,18 @@
-/* maildir.c: one user's Maildir, worked on as that user (maildir.h): the check at
- * RCPT, the copy in tmp/ (begun while the message arrives, or all at once), the move
- * into new/; and the helper process that does this for the session, serving the
- * parent's frames.  Privileged side: it runs in a helper (as the user) or, in
- * single-user mode, in the parent (which then is the user).  mbox.c starts the
- * helpers and waits for them.
+/* maildir.c: one user's Maildir, worked on as that user: the check at RCPT, the copy
+ * in tmp/ (begun while the message arrives, or all at once), the move into new/; a
+ * store of store.h, served by the delivery helper (helper.c).  Helper side: it runs in
+ * a helper (as the user) or, in single-user mode, in the parent (which then is the
+ * user).
  *
  * Maildirs as DJB describes them (cr.yp.to/proto/maildir.html).  No path below the
  * home is followed through a symlink (O_NOFOLLOW on every component and on the file).
  */
 #include "maildir.h"
 
-#include "frame.h"
 #include "log.h"
-#include "mboxfile.h"
 #include "privsep.h"
+#include "room.h"
+#include "store.h"
 #include "util.h"
 
 #include <errno.h>
@@ -22,11 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/quota.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -236,36 +232,6 @@ static enum mailbox maildir_open(struct maildir *b, const struct config *cfg,
 	return MAILBOX_OK;
 }
 
-/* Room for size more bytes (and one more file) in tmp/'s file system, as this user
- * sees it (f_bavail leaves out root's reserve), and in the user's quota where the
- * file system keeps one (quotactl_fd, Linux 5.14; ENOSYS, ESRCH "no quota here" and
- * EOPNOTSUPP only mean nothing to check; the valgrind build, NO_QUOTACTL_FD, leaves
- * it out: valgrind 3.19 does not know the call).  The trace headers are counted with
- * a margin of PS_HEAD_MAX. */
-enum mailbox mailbox_room(int tmp, uint64_t size)
-{
-	uint64_t need = size + PS_HEAD_MAX;
-	struct statvfs v;
-	if (fstatvfs(tmp, &v) == 0 &&
-	    ((uint64_t)v.f_bavail * v.f_frsize < need || (v.f_files && v.f_favail == 0)))
-		return MAILBOX_FULL;
-#if defined SYS_quotactl_fd && !defined NO_QUOTACTL_FD
-	struct dqblk q;
-	/* QCMD() shifts an int into its sign bit (undefined); the same bits, unsigned. */
-	unsigned cmd = (unsigned)Q_GETQUOTA << SUBCMDSHIFT | (USRQUOTA & SUBCMDMASK);
-	if (syscall(SYS_quotactl_fd, tmp, cmd, (int)geteuid(), &q) == 0) {
-		/* dqb_bhardlimit counts QIF_DQBLKSIZE-byte blocks (quotactl(2)). */
-		if ((q.dqb_valid & QIF_BLIMITS) && q.dqb_bhardlimit &&
-		    q.dqb_curspace + need > q.dqb_bhardlimit * QIF_DQBLKSIZE)
-			return MAILBOX_FULL;
-		if ((q.dqb_valid & QIF_ILIMITS) && q.dqb_ihardlimit &&
-		    q.dqb_curinodes + 1 > q.dqb_ihardlimit)
-			return MAILBOX_FULL;
-	}
-#endif
-	return MAILBOX_OK;
-}
-
 /* The whole check, logged when it fails (the reply does not say what is wrong). */
 static enum mailbox check(struct maildir *b, const struct config *cfg, const char *home,
 			  const char *user, uint64_t size)
@@ -346,15 +312,11 @@ static int commit(const struct maildir *b, const char *name, off_t total)
 	return fsync(b->new) == -1 ? errno : 0;
 }
 
-/* ---- the helper: a process running as the user for the session ---- */
+/* ---- the store (store.h): a Maildir and the copy being written into it ---- */
 
-#define H_FRAME_MAX (8 + 4 + NAME_MAX + 4 + PS_HEAD_MAX)
-
-/* The helper's side. */
-struct worker {
+struct maildir_store {
 	const struct config *cfg;
 	const char *home, *user;
-	struct mboxfile *mbox;	/* --mailbox mbox: the user's mbox file, else NULL */
 	struct maildir box;	/* opened by the last check */
 	char name[NAME_MAX + 1];	/* the copy in tmp/ (begun or prepared), or "" */
 	off_t total;		/* a prepared copy's size */
@@ -364,7 +326,7 @@ struct worker {
 };
 
 /* Drop the copy in tmp/, begun or prepared. */
-static void helper_drop(struct worker *h)
+static void drop(struct maildir_store *h)
 {
 	close_keep_errno(h->fd);
 	close_keep_errno(h->spool);
@@ -375,10 +337,28 @@ static void helper_drop(struct worker *h)
 	h->err = 0;
 }
 
-/* H_BEGIN: the copy is started now and follows the spool as it grows (H_MORE). */
-static int32_t helper_begin(struct worker *h, const char *name, const char *head,
-			    size_t headlen, int *spool)
+static enum mailbox st_check(void *st, uint64_t size, int *fd)
 {
+	struct maildir_store *h = st;
+	enum mailbox r = check(&h->box, h->cfg, h->home, h->user, size);
+	*fd = h->box.tmp;
+	return r;
+}
+
+static int32_t st_open(void *st, uint64_t size)
+{
+	struct maildir_store *h = st;
+	(void)size;	/* RCPT checked the room; the delivery finds out for itself */
+	if (h->box.tmp == -1 && maildir_open(&h->box, h->cfg, h->home) != MAILBOX_OK)
+		return errno ? errno : EIO;
+	return 0;
+}
+
+/* H_BEGIN: the copy is started now and follows the spool as it grows (H_MORE). */
+static int32_t st_begin(void *st, const char *name, const char *head, size_t headlen,
+			int *spool)
+{
+	struct maildir_store *h = st;
 	if (h->box.tmp == -1 || h->name[0] || *spool == -1 || !name[0] || strchr(name, '/'))
 		return EPROTO;
 	memcpy(h->name, name, NAME_MAX + 1);
@@ -394,22 +374,24 @@ static int32_t helper_begin(struct worker *h, const char *name, const char *head
 
 /* H_MORE: up to size bytes of the spool into the begun copy (no further than the
  * spool has: size is only a hint). */
-static void helper_more(struct worker *h, off_t size)
+static void st_more(void *st, off_t size)
 {
-	struct stat st;
-	if (h->fd == -1 || h->err || fstat(h->spool, &st) == -1)
+	struct maildir_store *h = st;
+	struct stat s;
+	if (h->fd == -1 || h->err || fstat(h->spool, &s) == -1)
 		return;
-	if (size > st.st_size)
-		size = st.st_size;
+	if (size > s.st_size)
+		size = s.st_size;
 	if (copy_body(h->spool, h->fd, &h->done, size) == -1)
 		h->err = errno;
 }
 
 /* H_PREPARE: the whole copy in tmp/, synced: the rest of a begun one (its spool must
  * be the same file), or all of it. */
-static int32_t helper_prepare(struct worker *h, const char *name, const char *head,
-			      size_t headlen, int spool, off_t size)
+static int32_t st_prepare(void *st, const char *name, const char *head, size_t headlen,
+			  int spool, off_t size)
 {
+	struct maildir_store *h = st;
 	struct stat a, b;
 	int32_t rc;
 	if (h->box.tmp == -1 || spool == -1 || !name[0] || strchr(name, '/'))
@@ -429,211 +411,50 @@ static int32_t helper_prepare(struct worker *h, const char *name, const char *he
 		h->fd = -1;
 	}
 	if (rc)
-		helper_drop(h);
+		drop(h);
 	close_keep_errno(h->spool);
 	h->spool = -1;
 	h->total = (off_t)headlen + size;
 	return rc;
 }
 
-/* The same requests for an mbox file (mboxfile.c): the copy is written whole at
- * H_PREPARE, under the mailbox's locks, which are held until H_COMMIT or H_ABORT.
- * H_BEGIN and H_MORE do nothing (mbox.c does not send them for mbox): a copy can only
- * be written under the locks, and an mbox lock must not be held while a client takes
- * its time sending the message (every other delivery and the user's mail reader
- * would wait for it). */
-static int32_t mbox_do(struct worker *h, const struct frame *f, uint64_t size,
-		       const char *head, size_t headlen, int *fd)
+/* H_COMMIT: the prepared copy into new/. */
+static int32_t st_commit(void *st)
 {
-	int32_t rc;
-	switch (f->type) {
-	case H_CHECK:
-		rc = mboxfile_check(h->mbox, size);
-		*fd = mboxfile_fd(h->mbox);
-		return rc;
-	case H_BEGIN:
-	case H_MORE:
-		return 0;
-	case H_PREPARE:
-		return mboxfile_prepare(h->mbox, head, headlen, f->fd, (off_t)size);
-	case H_DELIVER:
-		rc = mboxfile_prepare(h->mbox, head, headlen, f->fd, (off_t)size);
-		return rc ? rc : mboxfile_commit(h->mbox);
-	case H_COMMIT:
-		return mboxfile_commit(h->mbox);
-	case H_ABORT:
-		return mboxfile_abort(h->mbox);
-	}
-	return EPROTO;
-}
-
-static int32_t helper_do(struct worker *h, struct frame *f, int *fd)
-{
-	uint64_t size = f->type != H_COMMIT && f->type != H_ABORT ? frame_get_u64(f) : 0;
-	char name[NAME_MAX + 1] = "";
-	size_t headlen = 0;
-	const char *head = NULL;
-	if (f->type == H_PREPARE || f->type == H_DELIVER || f->type == H_BEGIN) {
-		frame_get_str(f, name, NAME_MAX);
-		head = frame_get_bytes(f, PS_HEAD_MAX, &headlen);
-	}
-	if (!frame_done(f) || size > (uint64_t)INT64_MAX)
-		return EPROTO;
-	if (f->type == H_FORWARD)	/* whatever the mailbox's format */
-		return (int32_t)forward_read(h->home, h->user, fd);
-	if (h->mbox)
-		return mbox_do(h, f, size, head, headlen, fd);
-	int32_t rc;
-	switch (f->type) {
-	case H_CHECK:
-		rc = check(&h->box, h->cfg, h->home, h->user, size);
-		*fd = h->box.tmp;
-		return rc;
-	case H_BEGIN:
-		return helper_begin(h, name, head, headlen, &f->fd);
-	case H_MORE:
-		helper_more(h, (off_t)size);
-		return 0;
-	case H_PREPARE:
-		return helper_prepare(h, name, head, headlen, f->fd, (off_t)size);
-	case H_DELIVER:
-		if ((rc = helper_prepare(h, name, head, headlen, f->fd, (off_t)size)) == 0)
-			rc = commit(&h->box, h->name, h->total);
-		h->name[0] = '\0';
-		return rc;
-	case H_COMMIT:
-		rc = h->name[0] && h->fd == -1 ? commit(&h->box, h->name, h->total) : EPROTO;
-		h->name[0] = '\0';
-		return rc;
-	case H_ABORT:
-		helper_drop(h);
-		return 0;
-	}
-	return EPROTO;
-}
-
-/* The helper: serve the parent until it closes the link, then drop what is open. */
-void maildir_helper(void *arg, const struct passwd *pw, int sock)
-{
-	struct worker h = { .cfg = arg, .home = pw->pw_dir, .user = pw->pw_name,
-			    .box = MAILDIR_CLOSED, .fd = -1, .spool = -1 };
-	struct frame f = FRAME_INIT;
-	if (h.cfg->store == STORE_MBOX && !(h.mbox = mboxfile_new(h.cfg, h.user))) {
-		log_msg(LOG_ERR, "%s: no mbox for this user name", h.user);
-		return;	/* the parent sees the link close: the check fails */
-	}
-	while (frame_recv(sock, &f, H_FRAME_MAX, NULL) == 0) {
-		int fd = -1;
-		int32_t rc = helper_do(&h, &f, &fd);
-		if (f.type == H_BEGIN || f.type == H_MORE)
-			continue;	/* not answered */
-		int sent = frame_send_raw(sock, (const char *)&rc, sizeof rc, fd);
-		if (f.type == H_FORWARD)
-			close_keep_errno(fd);	/* the parent has its own now */
-		if (sent == -1)
-			break;
-	}
-	helper_drop(&h);
-	frame_free(&f);
-	maildir_close(&h.box);
-	mboxfile_free(h.mbox);	/* aborts what is prepared */
-}
-
-/* ---- single-user mode: this process is the user, and does a helper's work ---- */
-
-/* The one recipient (every local part is the one user, and the parent refuses a user
- * twice) gets its copy begun here. */
-void maildir_begin(struct worker *h, int spool, const struct priv_rcpt *rcpt, size_t n,
-		   unsigned seq)
-{
-	if (h->mbox)
-		return;	/* written whole at the delivery, under the locks (mbox_do()) */
-	if (n != 1 || (h->box.tmp == -1 && maildir_open(&h->box, h->cfg, h->home) != MAILBOX_OK))
-		return;	/* maildir_deliver() tries again, or fails */
-	char name[NAME_MAX + 1];
-	maildir_name(name, sizeof name, h->cfg->hostname, getpid(), seq);
-	int fd = fcntl(spool, F_DUPFD_CLOEXEC, 0);
-	if (fd != -1)
-		helper_begin(h, name, rcpt->head, rcpt->headlen, &fd);
-	close_keep_errno(fd);
-}
-
-int maildir_deliver(struct worker *h, int spool, off_t size, const struct priv_rcpt *rcpt,
-		    size_t n, unsigned seq, const struct mbox_hook *hook)
-{
-	if (n != 1)
-		return EINVAL;
-	if (h->mbox) {
-		if (mboxfile_fd(h->mbox) == -1 &&
-		    mboxfile_check(h->mbox, (uint64_t)size) != MAILBOX_OK)
-			return EIO;
-		int rc = mboxfile_prepare(h->mbox, rcpt->head, rcpt->headlen, spool, size);
-		if (rc == 0 && hook && (rc = hook->fn(hook->arg)))	/* mbox.h: all or nothing */
-			mboxfile_abort(h->mbox);
-		else if (rc == 0)
-			rc = mboxfile_commit(h->mbox);
-		return rc;
-	}
-	if (h->box.tmp == -1 && maildir_open(&h->box, h->cfg, h->home) != MAILBOX_OK)
-		return errno ? errno : EIO;
-	char name[NAME_MAX + 1];
-	if (h->name[0])
-		memcpy(name, h->name, sizeof name);	/* begun */
-	else
-		maildir_name(name, sizeof name, h->cfg->hostname, getpid(), seq);
-	int rc = helper_prepare(h, name, rcpt->head, rcpt->headlen, spool, size);
-	if (rc == 0 && hook && (rc = hook->fn(hook->arg)))	/* mbox.h: all or nothing */
-		helper_drop(h);
-	else if (rc == 0)
-		rc = commit(&h->box, h->name, h->total);
+	struct maildir_store *h = st;
+	int32_t rc = h->name[0] && h->fd == -1 ? commit(&h->box, h->name, h->total) : EPROTO;
 	h->name[0] = '\0';
 	return rc;
 }
 
-struct worker *maildir_new(const struct config *cfg, const char *home, const char *user)
+/* H_ABORT: the copy, begun or prepared, removed. */
+static int32_t st_abort(void *st)
 {
-	struct worker *w = malloc(sizeof *w);
-	if (!w)
-		return NULL;
-	*w = (struct worker){ .cfg = cfg, .home = home, .user = user,
-			      .box = MAILDIR_CLOSED, .fd = -1, .spool = -1 };
-	if (cfg->store == STORE_MBOX && !(w->mbox = mboxfile_new(cfg, user))) {
-		free(w);
-		return NULL;
-	}
-	return w;
+	drop(st);
+	return 0;
 }
 
-enum forward maildir_forward(struct worker *w, int *fd)
+static void st_free(void *st)
 {
-	return forward_read(w->home, w->user, fd);
-}
-
-enum mailbox maildir_check(struct worker *w, uint64_t size)
-{
-	if (w->mbox)
-		return mboxfile_check(w->mbox, size);
-	return check(&w->box, w->cfg, w->home, w->user, size);
-}
-
-void maildir_more(struct worker *w, uint64_t size)
-{
-	helper_more(w, (off_t)size);
-}
-
-void maildir_drop(struct worker *w)
-{
-	helper_drop(w);
-	if (w->mbox)
-		mboxfile_abort(w->mbox);
-}
-
-void maildir_free(struct worker *w)
-{
-	if (!w)
+	struct maildir_store *h = st;
+	if (!h)
 		return;
-	helper_drop(w);
-	maildir_close(&w->box);
-	mboxfile_free(w->mbox);
-	free(w);
+	drop(h);
+	maildir_close(&h->box);
+	free(h);
+}
+
+const struct store_ops maildir_ops = {
+	.streams = true,
+	.check = st_check, .open = st_open, .begin = st_begin, .more = st_more,
+	.prepare = st_prepare, .commit = st_commit, .abort = st_abort, .free = st_free,
+};
+
+void *maildir_store(const struct config *cfg, const char *home, const char *user)
+{
+	struct maildir_store *h = malloc(sizeof *h);
+	if (h)
+		*h = (struct maildir_store){ .cfg = cfg, .home = home, .user = user,
+					     .box = MAILDIR_CLOSED, .fd = -1, .spool = -1 };
+	return h;
 }

@@ -32,7 +32,8 @@
 
 #include "buf.h"
 #include "log.h"
-#include "maildir.h"
+#include "room.h"
+#include "store.h"
 #include "util.h"
 
 #include <dlfcn.h>
@@ -584,3 +585,62 @@ void mboxfile_undo(const struct config *cfg, const char *user, int fd, pid_t hel
 		lf->remove(b->lock);
 	free(b);
 }
+
+/* ---- the store (store.h) ---- */
+
+static enum mailbox st_check(void *st, uint64_t size, int *fd)
+{
+	enum mailbox r = mboxfile_check(st, size);
+	*fd = mboxfile_fd(st);
+	return r;
+}
+
+static int32_t st_open(void *st, uint64_t size)
+{
+	return mboxfile_fd(st) == -1 && mboxfile_check(st, size) != MAILBOX_OK ? EIO : 0;
+}
+
+/* H_BEGIN and H_MORE do nothing (mbox.c does not send them for mbox): a copy can only
+ * be written under the locks, and an mbox lock must not be held while a client takes
+ * its time sending the message (every other delivery and the user's mail reader
+ * would wait for it).  The copy is written whole at H_PREPARE, and the locks are
+ * held until H_COMMIT or H_ABORT. */
+static int32_t st_begin(void *st, const char *name, const char *head, size_t headlen,
+			int *spool)
+{
+	(void)st, (void)name, (void)head, (void)headlen, (void)spool;
+	return 0;
+}
+
+static void st_more(void *st, off_t size)
+{
+	(void)st, (void)size;
+}
+
+static int32_t st_prepare(void *st, const char *name, const char *head, size_t headlen,
+			  int spool, off_t size)
+{
+	(void)name;	/* a Maildir's; an mbox copy has no name */
+	return mboxfile_prepare(st, head, headlen, spool, size);
+}
+
+static int32_t st_commit(void *st)
+{
+	return mboxfile_commit(st);
+}
+
+static int32_t st_abort(void *st)
+{
+	return mboxfile_abort(st);
+}
+
+static void st_free(void *st)
+{
+	mboxfile_free(st);
+}
+
+const struct store_ops mboxfile_ops = {
+	.streams = false,
+	.check = st_check, .open = st_open, .begin = st_begin, .more = st_more,
+	.prepare = st_prepare, .commit = st_commit, .abort = st_abort, .free = st_free,
+};

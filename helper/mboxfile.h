@@ -1,7 +1,7 @@
 /* mboxfile.h: one user's mbox file (--mailbox mbox), worked on as that user.
- * Privileged side: maildir.c's helper loop (and single-user mode's worker) serves the
- * helper protocol of maildir.h with these functions when cfg->store is STORE_MBOX;
- * mbox.c calls mboxfile_create() as root and mboxfile_undo() in a cleanup child. */
+ * Helper side: a store of store.h (mboxfile_ops, on a struct mboxfile), which the
+ * helper (helper.c) serves when cfg->store is STORE_MBOX; mbox.c calls
+ * mboxfile_create() as root and mboxfile_undo() in a cleanup child as the user. */
 #ifndef MBOXFILE_H
 #define MBOXFILE_H
 
@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "privsep.h"
+#include "store.h"
 #include "config.h"
 
 /* The mailbox cfg->mbox_dir/user of the user this process is; NULL when out of
@@ -48,5 +49,8 @@ void mboxfile_create(const struct config *cfg, const struct passwd *pw);
  * mailbox open as fd, from its last check) was killed: its copy, if it was writing
  * one, is cut off and its dot-lock removed. */
 void mboxfile_undo(const struct config *cfg, const char *user, int fd, pid_t helper_pid);
+
+/* The mbox store of store.h, on a struct mboxfile of mboxfile_new(). */
+extern const struct store_ops mboxfile_ops;
 
 #endif

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "forward.h"
-#include "maildir.h"
+#include "helper.h"
 #include "privsep.h"
 
 /* The delivery helpers of one session: as root, one process per recipient user,
