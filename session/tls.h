@@ -20,22 +20,8 @@
 
 #include "buf.h"
 #include "config.h"
+#include "tlsfiles.h"
 #include "util.h"
-
-/* The files of the TLS options, as read by the privileged side. */
-struct tls_files {
-	struct buf cert[TLS_PAIRS_MAX], key[TLS_PAIRS_MAX];
-	unsigned pairs;
-	unsigned char ticket[TLS_TICKET_KEY_LEN];
-	bool has_ticket;
-};
-
-/* Read every file the TLS options name (tlsfiles.c; before the fork).  0, or -1 with
- * errno and *why naming the file. */
-int tls_files_read(const struct config *cfg, struct tls_files *f, const char **why);
-
-/* Wipe and release them (both sides, as soon as they are no longer needed). */
-void tls_files_wipe(struct tls_files *f);
 
 struct tls;
 

@@ -1,15 +1,17 @@
-/* tlsfiles.c: reading the TLS options' files (tls.h).  Both sides: it runs at
+/* tlsfiles.c: reading the TLS options' files (tlsfiles.h).  It runs at
  * start-up, before the fork, with the privileges the program was started with, so a
  * key in a root-only directory (/etc/ssl/private is 0710 root:ssl-cert) can be read;
  * the session process could open nothing once sandboxed.  Every session reads the
  * files anew, so a renewed certificate is used by the next connection. */
-#include "tls.h"
+#include "tlsfiles.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "util.h"
 
 /* The whole of a regular file of at most TLS_FILE_MAX octets into b.  0 or -1. */
 static int slurp(const char *path, struct buf *b)

@@ -73,3 +73,22 @@ setup() {
 	[[ "$output" == *"no-such-file.md"* ]]
 	[[ "$output" == *"no-such-heading"* ]]
 }
+
+@test "no cycle between modules, by includes or by calls (tools/module-cycles)" {
+	cd "$TOP"
+	run tools/module-cycles
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ "$output" == *" 0 cycles"* ]]
+	# A planted one is found: utf8.c including addr.h, whose module uses utf8's.
+	local src=$BATS_TEST_TMPDIR/cycles
+	git clone -q "$TOP" "$src"
+	(cd "$TOP" && find . -name '*.o' -not -path './tests/*' -not -path './fuzz/*' \
+		-not -path './bench/*' -exec cp --parents {} "$src/" \;)
+	printf '#include "addr.h"\n' >>"$src/common/utf8.c"
+	cd "$src"
+	run "$TOP/tools/module-cycles"
+	echo "$output"
+	[ "$status" = 1 ]
+	[[ "$output" == *"cycle: addr <-> utf8"* ]]
+}
