@@ -42,7 +42,8 @@ PARENT_OBJS  = auth.o mbox.o parent/parent.o parent/users.o parent/aliases.o par
 HELPER_OBJS  = helper/helper.o helper/maildir.o helper/mboxfile.o helper/room.o helper/forward.o
 # common/: both sides (and the start-up): frames, buffers, log, addresses, options.
 COMMON_OBJS  = common/addr.o common/buf.o common/frame.o common/log.o common/utf8.o \
-               common/util.o common/peer.o common/systemd.o common/options.o common/idna.o
+               common/util.o common/peer.o common/systemd.o common/options.o common/idna.o \
+               common/drop.o
 OBJS = main.o $(SESSION_OBJS) $(PARENT_OBJS) $(HELPER_OBJS) $(COMMON_OBJS)
 SRCS = $(OBJS:.o=.c)
 HDRS = $(wildcard *.h common/*.h session/*.h parent/*.h helper/*.h)

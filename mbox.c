@@ -11,9 +11,9 @@
  *
  * The work on a user's files is done as that user.  As root, each recipient user gets
  * a helper process (asuser.c) at the first check of its mailbox (RCPT), which drops
- * to the user's uid and groups before it opens anything and then serves this
+ * to the user's uid and primary group (drop.h) before it opens anything and then serves this
  * session's checks and deliveries for that user until the session ends: one fork,
- * getpwnam and initgroups per user and session instead of per recipient and message,
+ * getpwnam and privilege drop per user and session instead of per recipient and message,
  * and the fork happens while the client still sends its envelope.  The helpers write
  * in parallel.  A helper runs as its user, who may stop it (SIGSTOP) or make it hang
  * on a file system of their own (FUSE, NFS): the parent never waits for one longer

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drop.h"
 #include "log.h"
 #include "users.h"
 
@@ -62,13 +63,7 @@ static void close_hidden(void)
  * Maildir below the user's home needs no other group.  0 or -1 with errno. */
 static int become_primary(const struct passwd *pw)
 {
-	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1)
-		return -1;
-	/* setuid() as root set all three uids; prove that no way back is left. */
-	if (pw->pw_uid != 0 && setuid(0) != -1)
-		return errno = EPERM, -1;
-	return 0;
+	return drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name, DROP_PRIMARY_GROUP);
 }
 
 /* Fork with a socketpair; in the child run fn as pw (NULL: look user up there, or

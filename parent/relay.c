@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "drop.h"
 #include "log.h"
 #include "utf8.h"
 #include "util.h"
@@ -188,17 +189,12 @@ static void child_fail(int st, char stage)
 	_exit(127);
 }
 
-/* Become the relay user for good: no supplementary group, then its group and uid;
- * setuid() as root sets all three uids, and setuid(0) must fail afterwards. */
+/* Become the relay user for good, with no supplementary group. */
 static int become_relay_user(void)
 {
 	if (!relay_id.drop)
 		return 0;
-	if (setgroups(0, NULL) == -1 || setgid(relay_id.gid) == -1 || setuid(relay_id.uid) == -1)
-		return -1;
-	if (setuid(0) != -1)
-		return errno = EPERM, -1;
-	return 0;
+	return drop_privileges(relay_id.uid, relay_id.gid, NULL, DROP_NO_GROUPS);
 }
 
 /* Default dispositions and an empty mask: an ignored signal stays ignored across

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "drop.h"
 #include "log.h"
 
 /* getpwnam() reports "no such user" as NULL with any of these in errno (getpwnam(3)). */
@@ -22,13 +23,7 @@ static bool not_found(int e)
 
 int users_become(const struct passwd *pw)
 {
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1)
-		return -1;
-	/* setuid() as root set all three uids; prove that no way back is left. */
-	if (pw->pw_uid != 0 && setuid(0) != -1)
-		return errno = EPERM, -1;
-	return 0;
+	return drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name, DROP_ALL_GROUPS);
 }
 
 /* UID_MIN of login.defs(5) ("UID_MIN 1000": a key and a number on a line), else

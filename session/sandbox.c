@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 
 #include "config.h"
+#include "drop.h"
 #include "util.h"
 
 #ifndef SANDBOX_LIGHT
@@ -119,12 +120,7 @@ static int empty_root(const char *dir)
 
 static int become(const struct passwd *pw)
 {
-	if (setgroups(0, NULL) == -1 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
-		return -1;
-	if (setuid(0) != -1 || setgid(0) != -1)
-		return errno = EPERM, -1;	/* a drop that can be undone is none */
-	return 0;
+	return drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name, DROP_NO_GROUPS);
 }
 
 #ifndef SANDBOX_LIGHT
