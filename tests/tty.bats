@@ -453,6 +453,13 @@ one_message() {
 	[ ! -s "$T/out/c" ]
 }
 
+# took < seconds, checked where the program runs at its own speed: under valgrind
+# (SMTP_WRAP) each of the session's processes takes a second or more to start on a
+# busy machine, and the bound would measure the load, not the deadline.
+quicker_than() {
+	[ -n "${SMTP_WRAP:-}" ] || [ "$(echo "$took < $1" | bc)" = 1 ]
+}
+
 @test "a terminal that never reads: SEND 451 after --tty-timeout, SOML to the mailbox; bounded time" {
 	one_message SEND carol@tttest.com -- "Subject: stuck" "" hello
 	local t0=$EPOCHREALTIME took
@@ -462,7 +469,7 @@ one_message() {
 	[ "$status" = 0 ]
 	[[ "$output" == *"451 4.3.0 <carol@tttest.com>: Terminal write failed, try again"* ]]
 	[[ "$output" == *"221 2.0.0 smtp.tttest.com Bye"* ]]
-	[ "$(echo "$took < 4" | bc)" = 1 ]
+	quicker_than 4
 	grep -q 'terminal pts/[0-9]* of carol: write failed: Connection timed out' "$T/log"
 	one_message SOML carol@tttest.com -- "Subject: stuck" "" hello
 	t0=$EPOCHREALTIME
@@ -471,7 +478,7 @@ one_message() {
 	echo "SOML to a stuck terminal: ${took}s"
 	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
 	[ "$(delivered carol | wc -l)" = 1 ]
-	[ "$(echo "$took < 4" | bc)" = 1 ]
+	quicker_than 4
 }
 
 @test "a terminal gone between RCPT and DATA: SEND 450 and nothing sent; SOML to the mailbox" {
