@@ -274,7 +274,7 @@ check:
 # ttyrender), so a test never logs to the journal.  UNIT_MODS_x lists the modules
 # test-x links; the tests see the session's and common's headers (render and proxy
 # are the session's).
-UNIT_TESTS = addr utf8 frame buf render options
+UNIT_TESTS = addr utf8 frame buf render options proxy
 UNIT_BINS  = $(UNIT_TESTS:%=tests/unit/test-%)
 UNIT_MODS_addr    = common/addr common/utf8
 UNIT_MODS_utf8    = common/utf8
