@@ -287,6 +287,33 @@ static void test_lengths(void)
 	}
 }
 
+/* RFC 6531 3.5: an address beyond ASCII needs the SMTPUTF8 parameter, and the session
+ * checks it again with a.utf8 after reading the parameters (smtp-session.c
+ * start_mail()).  A '>' inside a quoted local part must not hide the UTF-8 after it:
+ * MAIL FROM:<"x SMTPUTF8 >é"@example.org> (the word found by addr_has_word() inside
+ * the quotes) was taken without the parameter. */
+static void test_utf8_after_quoted_gt(void)
+{
+	struct addr a;
+	const char *rest;
+	TEST("UTF-8 after a '>' in quotes, without SMTPUTF8: P_8BIT (RFC 6531 3.5)")
+		CHECK_PERR(parse("<\"a>\xc3\xa9\"@example.org>", false, &a, &rest), P_8BIT);
+	TEST("UTF-8 after a '>' in quotes, with SMTPUTF8: taken, and a.utf8 says so") {
+		CHECK_PERR(parse("<\"a>\xc3\xa9\"@example.org>", true, &a, &rest), P_OK);
+		CHECK(a.utf8);
+		CHECK_STR(a.local, "a>\xc3\xa9");
+	}
+	TEST("a U-label after a '>' in quotes: a.utf8 says so") {
+		CHECK_PERR(parse("<\"a>b\"@b\xc3\xbc" "cher.example>", true, &a, &rest), P_OK);
+		CHECK(a.utf8);
+		CHECK_PERR(parse("<\"a>b\"@b\xc3\xbc" "cher.example>", false, &a, &rest), P_8BIT);
+	}
+	TEST("malformed UTF-8 after a '>' in quotes: P_UTF8") {
+		CHECK_PERR(parse("<\"a>\xc3\"@example.org>", true, &a, &rest), P_UTF8);
+		CHECK_PERR(parse("<\"a\\\">\xc2\x85\"@example.org>", true, &a, &rest), P_UTF8);
+	}
+}
+
 static void test_domain_key(void)
 {
 	char out[32];
@@ -467,6 +494,7 @@ int main(void)
 	test_paths_ok();
 	test_paths_bad();
 	test_lengths();
+	test_utf8_after_quoted_gt();
 	test_domain_key();
 	test_words();
 	test_local_domain();
