@@ -261,10 +261,10 @@ check:
 	@tools/deps $(BUILD_DEPS) $(TEST_DEPS)
 	@tools/privsep-user units/smtp-session.sysusers
 	@[ "$$(id -u)" != 0 ] || install -d -m 755 $(PRIVSEP_DIR)
-	@$(MAKE) --no-print-directory $(UNIT_BINS) all smtp-session-asan smtp-session-vg \
-		smtp-session-test fuzz/smtp-fuzz fuzz/parent-fuzz
+	@$(MAKE) --no-print-directory $(UNIT_BINS) $(UNIT_ASAN_BINS) all smtp-session-asan \
+		smtp-session-vg smtp-session-test fuzz/smtp-fuzz fuzz/parent-fuzz
 	@$(MAKE) --no-print-directory layering
-	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run
+	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) UNIT_ASAN=1 tests/run
 
 # make unit: the unit tests of the pure modules, tests/unit/test-MODULE (tests/README.md),
 # as the TAP of tests/run's phase unit, which make check runs first.  Seconds, as any
@@ -305,6 +305,24 @@ $(UNIT_SYSTEMD): common/systemd.c $(HDRS)
 unit:
 	@$(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j2) $(UNIT_BINS)
 	@TEST_PHASES=unit tests/run
+
+# The same programs under ASan and UBSan (SAN_CC, SAN_CFLAGS, as smtp-session-asan),
+# built from the sources, tests/unit/asan/test-MODULE: make check builds them and runs
+# them in the phase unit after the others (UNIT_ASAN=1); make unit-asan alone.  Not in
+# make unit: clang takes longer than the whole of it.
+UNIT_ASAN_BINS = $(UNIT_TESTS:%=tests/unit/asan/test-%)
+define UNIT_ASAN_RULE
+tests/unit/asan/test-$(1): tests/unit/test-$(1).c tests/unit/unit.h $$(HDRS) $(UNIT_MODS_$(1):=.c)
+	@mkdir -p tests/unit/asan
+	$$(SAN_CC) $$(CFLAGS) $$(SAN_CFLAGS) -DWITH_SYSTEMD=0 $$(UNIT_INC) $$(LDFLAGS) \
+		$$(UNIT_LDFLAGS_$(1)) -o $$@ $$< $(UNIT_MODS_$(1):=.c) $$(LDLIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_ASAN_RULE,$(t))))
+
+unit-asan:
+	@$(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j2) $(UNIT_BINS) \
+		$(UNIT_ASAN_BINS)
+	@UNIT_ASAN=1 TEST_PHASES=unit tests/run
 
 # make check-fresh (root): the quick start, make run and make check (TEST_PHASES, default
 # plain), in a new minimal Debian container, as a newcomer's machine would run it
@@ -417,6 +435,7 @@ clean:
 		session/seccomp-bpf.h tools/seccomp-gen tools/layering-main.o tools/layering.* \
 		bench/baseline bench/tlsload fuzz/smtp-fuzz fuzz/parent-fuzz \
 		fuzz/smtp-session-afl $(UNIT_BINS) $(UNIT_SYSTEMD)
+	rm -rf tests/unit/asan
 
 FORCE:
-.PHONY: all build-deps layering deps check unit check-fresh run install install-user uninstall bench fuzz fuzz-afl clean FORCE
+.PHONY: all build-deps layering deps check unit unit-asan check-fresh run install install-user uninstall bench fuzz fuzz-afl clean FORCE
