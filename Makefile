@@ -2,7 +2,8 @@
 #   make          build
 #   make check    install missing test packages (as root), build, run every test
 #   make check-fresh  (root) the quick start in a new minimal Debian container
-#   make unit     only the unit tests of the pure modules (tests/unit/): seconds, any user
+#   make unit     only the unit tests of the pure modules (tests/unit/): seconds, any user;
+#                 make unit-asan also runs them built with ASan + UBSan (clang)
 #   make run      install missing packages (as root), build, serve 127.0.0.1:$(PORT)
 #   make install  binary, man page, systemd units, /etc/pam.d/smtp, examples, the
 #                 sysusers.d file, and (without DESTDIR) the system user smtp-session
