@@ -230,6 +230,7 @@ static void test_bounds(void)
 		fflush(NULL);
 		pid_t pid = fork();
 		if (pid == 0) {
+			alarm(UNIT_TIMEOUT / 6);	/* never outlives its test */
 			struct frame big = FRAME_INIT;
 			frame_begin(&big, 2);
 			char *p = buf_extend(&big.b, FRAME_MAX - 4);

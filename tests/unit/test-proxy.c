@@ -386,6 +386,7 @@ static void test_stream(void)
 		fflush(NULL);
 		pid_t pid = fork();
 		if (pid == 0) {
+			alarm(UNIT_TIMEOUT / 6);	/* never outlives its test */
 			const char *s = "PROXY TCP6 2001:db8::9 2001:db8::1 1 25\r\nQUIT\r\n";
 			for (; *s; s++) {
 				if (write(sv[0], s, 1) != 1)

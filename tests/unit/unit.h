@@ -15,7 +15,9 @@
  * shown as \xNN.
  *
  * Every program is ended by SIGALRM after UNIT_TIMEOUT seconds: a hang (a read that
- * never returns) fails the phase instead of stopping it. */
+ * never returns) fails the phase instead of stopping it.  Its children, which an
+ * alarm of the parent does not reach, end themselves after UNIT_TIMEOUT / 6 seconds
+ * (unit_fork() sets that; a test that forks by hand does the same). */
 #ifndef UNIT_H
 #define UNIT_H
 
