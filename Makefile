@@ -2,6 +2,8 @@
 #   make          build
 #   make check    install missing test packages (as root), build, run every test
 #   make check-fresh  (root) the quick start in a new minimal Debian container
+#   make unit     only the unit tests of the pure modules (tests/unit/): seconds, any user;
+#                 make unit-asan also runs them built with ASan + UBSan (clang)
 #   make run      install missing packages (as root), build, serve 127.0.0.1:$(PORT)
 #   make install  binary, man page, systemd units, /etc/pam.d/smtp, examples, the
 #                 sysusers.d file, and (without DESTDIR) the system user smtp-session
@@ -261,10 +263,68 @@ check:
 	@tools/deps $(BUILD_DEPS) $(TEST_DEPS)
 	@tools/privsep-user units/smtp-session.sysusers
 	@[ "$$(id -u)" != 0 ] || install -d -m 755 $(PRIVSEP_DIR)
-	@$(MAKE) --no-print-directory all smtp-session-asan smtp-session-vg smtp-session-test \
-		fuzz/smtp-fuzz fuzz/parent-fuzz
+	@$(MAKE) --no-print-directory $(UNIT_BINS) $(UNIT_ASAN_BINS) all smtp-session-asan \
+		smtp-session-vg smtp-session-test fuzz/smtp-fuzz fuzz/parent-fuzz
 	@$(MAKE) --no-print-directory layering
-	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run
+	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) UNIT_ASAN=1 tests/run
+
+# make unit: the unit tests of the pure modules, tests/unit/test-MODULE (tests/README.md),
+# as the TAP of tests/run's phase unit, which make check runs first.  Seconds, as any
+# user, with gcc and make only: no root, PAM, wrappers, bats or python.  Each program
+# links the product's own objects, built with the same CFLAGS; common/systemd.c is
+# compiled again without libsystemd (-DWITH_SYSTEMD=0, as tests/tty.bats builds
+# ttyrender), so a test never logs to the journal.  UNIT_MODS_x lists the modules
+# test-x links; the tests see the session's and common's headers (render and proxy
+# are the session's).
+UNIT_TESTS = addr utf8 frame buf render options proxy
+UNIT_BINS  = $(UNIT_TESTS:%=tests/unit/test-%)
+UNIT_MODS_addr    = common/addr common/utf8
+UNIT_MODS_utf8    = common/utf8
+UNIT_MODS_frame   = common/frame common/buf common/util common/log common/systemd
+UNIT_MODS_buf     = common/buf common/log common/systemd
+UNIT_MODS_render  = session/render common/utf8 common/buf common/log common/systemd
+UNIT_MODS_options = common/options common/addr common/utf8 common/idna common/buf common/util \
+                    common/log common/systemd
+UNIT_MODS_proxy   = session/proxy common/peer common/util
+# test-buf sees buf.c's calls of free() first, to check the wipe (test-buf.c says how).
+UNIT_LDFLAGS_buf  = -Wl,--wrap=free
+UNIT_INC     = $(SESSION_INC)
+UNIT_SYSTEMD = tests/unit/systemd-nosd.o
+
+# The rule of one test program: $(1) is its module's name.
+define UNIT_RULE
+tests/unit/test-$(1): tests/unit/test-$(1).c tests/unit/unit.h $$(HDRS) \
+		$(patsubst common/systemd.o,$(UNIT_SYSTEMD),$(UNIT_MODS_$(1):=.o))
+	$$(CC) $$(CFLAGS) $$(UNIT_INC) $$(LDFLAGS) $$(UNIT_LDFLAGS_$(1)) -o $$@ $$< $$(filter %.o,$$^) \
+		$$(LDLIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_RULE,$(t))))
+
+$(UNIT_SYSTEMD): common/systemd.c $(HDRS)
+	$(CC) $(CFLAGS) $(COMMON_INC) -DWITH_SYSTEMD=0 -c -o $@ common/systemd.c
+
+# Two jobs unless make was given its own -j: the build is most of the time.
+unit:
+	@$(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j2) $(UNIT_BINS)
+	@TEST_PHASES=unit tests/run
+
+# The same programs under ASan and UBSan (SAN_CC, SAN_CFLAGS, as smtp-session-asan),
+# built from the sources, tests/unit/asan/test-MODULE: make check builds them and runs
+# them in the phase unit after the others (UNIT_ASAN=1); make unit-asan alone.  Not in
+# make unit: clang takes longer than the whole of it.
+UNIT_ASAN_BINS = $(UNIT_TESTS:%=tests/unit/asan/test-%)
+define UNIT_ASAN_RULE
+tests/unit/asan/test-$(1): tests/unit/test-$(1).c tests/unit/unit.h $$(HDRS) $(UNIT_MODS_$(1):=.c)
+	@mkdir -p tests/unit/asan
+	$$(SAN_CC) $$(CFLAGS) $$(SAN_CFLAGS) -DWITH_SYSTEMD=0 $$(UNIT_INC) $$(LDFLAGS) \
+		$$(UNIT_LDFLAGS_$(1)) -o $$@ $$< $(UNIT_MODS_$(1):=.c) $$(LDLIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_ASAN_RULE,$(t))))
+
+unit-asan:
+	@$(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j2) $(UNIT_BINS) \
+		$(UNIT_ASAN_BINS)
+	@UNIT_ASAN=1 TEST_PHASES=unit tests/run
 
 # make check-fresh (root): the quick start, make run and make check (TEST_PHASES, default
 # plain), in a new minimal Debian container, as a newcomer's machine would run it
@@ -376,7 +436,8 @@ clean:
 	rm -f smtp-session smtp-session-asan smtp-session-vg smtp-session-test $(OBJS) .with-systemd \
 		session/seccomp-bpf.h tools/seccomp-gen tools/layering-main.o tools/layering.* \
 		bench/baseline bench/tlsload fuzz/smtp-fuzz fuzz/parent-fuzz \
-		fuzz/smtp-session-afl
+		fuzz/smtp-session-afl $(UNIT_BINS) $(UNIT_SYSTEMD)
+	rm -rf tests/unit/asan
 
 FORCE:
-.PHONY: all build-deps layering deps check check-fresh run install install-user uninstall bench fuzz fuzz-afl clean FORCE
+.PHONY: all build-deps layering deps check unit unit-asan check-fresh run install install-user uninstall bench fuzz fuzz-afl clean FORCE

@@ -106,9 +106,27 @@ static const char *scan_local(const char *p, char *out, bool utf8)
 	return n ? p : NULL;
 }
 
+/* The '>' that ends the path whose "<" is just before p, for the look at its bytes
+ * beyond ASCII below: the first one after the local part's quoted string, if the
+ * local part is one (RFC 5321 4.1.2 Quoted-string may hold '>', with UTF-8 after it);
+ * a source route holds no '"' or '>'.  NULL when there is none. */
+static const char *path_end(const char *p)
+{
+	if (*p == '@') {
+		p += strcspn(p, ":>");
+		if (*p == ':')
+			p++;
+	}
+	if (*p == '"')
+		for (p++; *p && *p != '"'; p++)
+			if (*p == '\\' && p[1])
+				p++;
+	return strchr(p, '>');
+}
+
 enum perr addr_parse_path(const char **pp, struct addr *a, bool utf8)
 {
-	const char *p = *pp, *close = strchr(p, '>');
+	const char *p = *pp, *close = *p == '<' ? path_end(p + 1) : NULL;
 	memset(a, 0, sizeof *a);
 	if (*p++ != '<' || !close)
 		return P_SYNTAX;

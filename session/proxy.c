@@ -63,10 +63,11 @@ static bool v1_port(const char *s)
 static int v1_parse(char *line, char *client, size_t n, const char **why)
 {
 	char *f[6], *save = NULL;
-	size_t k = 0;
+	size_t k = 0, len = strlen(line);
 	if (strncmp(line, "UNKNOWN", 7) == 0 && (!line[7] || line[7] == ' '))
 		return 0;	/* the rest of the line is to be ignored */
-	if (strstr(line, "  ") || line[0] == ' ' || line[strlen(line) - 1] == ' ')
+	/* Empty: "PROXY " alone, whose space is then a trailing one. */
+	if (!len || strstr(line, "  ") || line[0] == ' ' || line[len - 1] == ' ')
 		return *why = "version 1: fields not separated by single spaces", -1;
 	for (char *t = strtok_r(line, " ", &save); t && k < 6; t = strtok_r(NULL, " ", &save))
 		f[k++] = t;
