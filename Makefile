@@ -234,7 +234,12 @@ LAYERS = session:$(subst $(eval) ,+,$(SESSION_OBJS) $(COMMON_OBJS)) \
          helper:$(subst $(eval) ,+,$(HELPER_OBJS) $(COMMON_OBJS)) \
          parent:$(subst $(eval) ,+,$(PARENT_OBJS) $(HELPER_OBJS) $(COMMON_OBJS)) \
          common:$(subst $(eval) ,+,$(COMMON_OBJS))
+# An include by path ("parent/users.h") would reach past the include paths through
+# the top folder's -I.: none is allowed but in main.c, which starts both sides.
+LAYERED_SRCS = $(filter-out main.c,$(SRCS)) $(filter-out ./%,$(HDRS))
 layering: $(OBJS) tools/layering-main.o
+	@! grep -Hn '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*/' $(LAYERED_SRCS) || \
+		{ echo "layering: an include by path reaches across the sides"; exit 1; }
 	@for l in $(LAYERS); do \
 		if $(CC) $(CFLAGS) $(LDFLAGS) -o tools/layering.out tools/layering-main.o \
 			$$(echo "$${l#*:}" | tr + ' ') $(LDLIBS) 2>tools/layering.err; then \

@@ -21,7 +21,7 @@
  * through the tmp/ descriptor the helper passed up, by a child that is itself given
  * CLEANUP_TIMEOUT_MS.  The privileged process itself never touches a user's file.
  * Privileged side.  In single-user mode the process already is the user and does a
- * helper's work itself (maildir.h's worker).
+ * helper's work itself (helper.h's worker).
  */
 #include "mbox.h"
 

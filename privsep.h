@@ -122,7 +122,7 @@ enum ps_type {
 #define PS_LOG_VALUE_MAX 320	/* a field's value: a path, a domain, an address */
 #define PS_LOG_FIELDS_MAX 8
 #define PS_HEAD_MAX 4096	/* one recipient's trace header block */
-#define PS_ID_MAX 63		/* a message's id (data.c's message_id()) */
+#define PS_ID_MAX 63		/* a message's id (session/trace.c's message_id()) */
 /* PS_LOOKUP_ANS: the result, the users (EXPAND_TARGETS_MAX at most), the number of
  * remote addresses and the first of them. */
 #define PS_LOOKUP_ANS_MAX (16 + PATH_LEN_MAX + EXPAND_TARGETS_MAX * (4 + USER_NAME_MAX))

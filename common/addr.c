@@ -1,4 +1,4 @@
-/* addr.c: the address grammar and small syntax checks (addr.h).  Session side. */
+/* addr.c: the address grammar and small syntax checks (addr.h).  Both sides. */
 #include "addr.h"
 
 #include <arpa/inet.h>

@@ -1,5 +1,6 @@
 /* addr.h: the address grammar of RFC 5321 4.1.2 and the other small syntax checks of
- * the dialogue, as pure functions: no I/O, no state.  Session side. */
+ * the dialogue, as pure functions: no I/O, no state.  Both sides: the dialogue parses
+ * with it, and the parent checks the addresses it is given (relay.c, expand.c). */
 #ifndef ADDR_H
 #define ADDR_H
 

@@ -10,9 +10,10 @@
 /* The supplementary groups a process keeps: the policy is the caller's. */
 enum drop_groups {
 	DROP_NO_GROUPS,		/* the session process, the relay command: none */
-	DROP_PRIMARY_GROUP,	/* a delivery helper, a terminal child: the user's own
-				 * group only, as qmail-local does (asuser.c says why) */
-	DROP_ALL_GROUPS,	/* --user: the user's groups, as at a login (initgroups) */
+	DROP_PRIMARY_GROUP,	/* a delivery helper: the user's own group only, as
+				 * qmail-local does (asuser.c says why) */
+	DROP_ALL_GROUPS,	/* a terminal child and --user: the user's groups, as at a
+				 * login (initgroups) */
 };
 
 /* Become uid and gid (user: the name, for DROP_ALL_GROUPS) for good: the groups first,

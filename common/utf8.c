@@ -1,4 +1,4 @@
-/* utf8.c: UTF-8 (utf8.h).  Session side. */
+/* utf8.c: UTF-8 (utf8.h).  Both sides. */
 #include "utf8.h"
 
 #include <string.h>

@@ -2,7 +2,8 @@
  * privsep.h: the frame reader, the policy table and every serving function of
  * parent.c, against a session process that sends anything.
  *
- * Byte 0 chooses the descriptor that travels with each PS_DELIVER frame: bits 0-1
+ * Byte 0 chooses the descriptor that travels with each PS_DELIVER and PS_BEGIN frame
+ * (the two that carry the spool): bits 0-1
  * 0 none, 1 a sealed memfd holding the message, 2 an unsealed one, 3 a pipe; bit 2
  * a sealed memfd one byte shorter than the message.  The rest is the byte stream the
  * session process writes.  The harness cuts it into frames at the lengths their
@@ -80,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				n = sizeof h + h.len;
 		}
 		int fd = -1;
-		if (n >= sizeof h && h.type == PS_DELIVER && (conf & 3))
+		if (n >= sizeof h && (h.type == PS_DELIVER || h.type == PS_BEGIN) && (conf & 3))
 			fd = spool(conf);
 		/* The input is bounded (16 KiB) to fit in the socket's buffer. */
 		if (frame_send_raw(sv[1], (const char *)data + off, n, fd) == -1)

@@ -1,4 +1,4 @@
-/* forward.c: reading ~/.forward as its user (forward.h).  Privileged side, but run in
+/* forward.c: reading ~/.forward as its user (forward.h).  Helper side: it runs in
  * the user's delivery helper, with the user's uid: a home may be a file system its
  * owner controls (NFS, FUSE), and only a process the parent can kill may wait on it.
  *

@@ -1,5 +1,5 @@
 /* forward.h: a user's ~/.forward, read as that user (by the user's delivery helper,
- * or in single-user mode by the process itself).  Privileged side. */
+ * or in single-user mode by the process itself).  Helper side. */
 #ifndef FORWARD_H
 #define FORWARD_H
 

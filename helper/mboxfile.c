@@ -1,6 +1,6 @@
 /* mboxfile.c: one user's mbox file (--mailbox mbox), worked on as that user
  * (mboxfile.h): the check at RCPT, the copy appended under the mailbox's locks and
- * kept or cut back.  Privileged side: it runs in a delivery helper (as the user), in
+ * kept or cut back.  Helper side: it runs in a delivery helper (as the user), in
  * single-user mode in the parent (which then is the user), and in the short-lived
  * child that undoes a killed helper's copy (as the user).  mboxfile_create() alone
  * runs as root, and opens no existing file.

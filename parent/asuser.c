@@ -57,16 +57,13 @@ static void close_hidden(void)
 		close(hidden[i]);
 }
 
-/* Become pw with its primary group as the only group, as qmail-local does (prot.c:
- * setgroups(1, &gid)): initgroups() would read the whole group database and load every
- * NSS group module (libnss_systemd with libcap, half a MiB) into the process.  A
- * Maildir below the user's home needs no other group.  0 or -1 with errno. */
-static int become_primary(const struct passwd *pw)
-{
-	return drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name, DROP_PRIMARY_GROUP);
-}
-
-/* Fork with a socketpair; in the child run fn as pw (NULL: look user up there, or
+/* A delivery helper (given pw) keeps its primary group only, as qmail-local does
+ * (prot.c: setgroups(1, &gid)): initgroups() would read the whole group database and
+ * load every NSS group module (libnss_systemd with libcap, half a MiB) into the
+ * process, and a Maildir below the user's home needs no other group.  A terminal
+ * child is the user as at a login, with all their groups, as write(1) would be.
+ *
+ * Fork with a socketpair; in the child run fn as pw (NULL: look user up there, or
  * single-user mode when cfg->single) and exit. */
 static int start(struct asuser *k, const struct config *cfg, const char *user,
 		 const struct passwd *given, asuser_fn *fn, void *arg)
@@ -86,7 +83,8 @@ static int start(struct asuser *k, const struct config *cfg, const char *user,
 			fn(arg, NULL, sv[1]);
 		else if (!pw)
 			log_msg(LOG_ERR, "%s: no such user", user);
-		else if ((given ? become_primary(pw) : users_become(pw)) == -1)
+		else if (drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name,
+					 given ? DROP_PRIMARY_GROUP : DROP_ALL_GROUPS) == -1)
 			log_msg(LOG_ERR, "%s: cannot become the user: %s", user, strerror(errno));
 		else
 			fn(arg, pw, sv[1]);

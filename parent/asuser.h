@@ -29,7 +29,7 @@ int asuser_start(struct asuser *k, const struct config *cfg, const char *user,
 
 /* The same with the user already looked up (a copy the caller owns): the child does
  * not read the user database again, and takes the user's uid and primary group only
- * (no supplementary groups: see become_primary() in asuser.c). */
+ * (no supplementary groups: DROP_PRIMARY_GROUP of drop.h; asuser.c says why). */
 int asuser_start_pw(struct asuser *k, const struct config *cfg, const struct passwd *pw,
 		    asuser_fn *fn, void *arg);
 

@@ -5,7 +5,7 @@
  * the parent (descriptors it already has), make a memory file per message, and
  * time: the allow-list is sandbox-filter.h.  What it leaves out, among the rest: opening
  * any path, execve, socket, connect, ptrace, fork.  Everything it uses later is opened before: the
- * spool in $TMPDIR if set (data.c), and the log, which goes through the parent.
+ * spool in $TMPDIR if set (spool.c), and the log, which goes through the parent.
  *
  * Test builds: the sanitizer and valgrind builds of make check are compiled with
  * SANDBOX_LIGHT, which leaves out the chroot and the seccomp filter: LeakSanitizer

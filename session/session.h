@@ -1,5 +1,6 @@
 /* session.h: the state of one SMTP session, shared by the files of the dialogue
- * (smtp-session.c: verbs and replies; data.c: DATA and delivery; sasl.c: AUTH).
+ * (smtp-session.c: the verb table and loop; session/envelope.c: MAIL and RCPT; data.c:
+ * DATA and BDAT; deliver.c: the message's outcome; sasl.c: AUTH; reply.c: replies).
  * Session side: nothing here needs privilege; what does is asked of priv.h. */
 #ifndef SESSION_H
 #define SESSION_H

@@ -27,7 +27,7 @@ setup() {
 	[[ "$output" == *"the file no_such_file_xyz.h is named in a comment"* ]]
 }
 
-@test "make layering: each side links alone; a session file that includes a parent header, or calls a parent function, fails the build" {
+@test "make layering: each side links alone; a session file that includes a parent header (by name or by path) or calls a parent function fails the build" {
 	# A copy of the tree with its objects (make sees them as up to date: cp -p).
 	local src=$BATS_TEST_TMPDIR/layers
 	mkdir -p "$src"
@@ -46,6 +46,14 @@ setup() {
 	echo "$output"
 	[ "$status" != 0 ]
 	[[ "$output" == *"users.h: No such file or directory"* ]]
+	# Nor by path through the top folder's -I.
+	cp "$BATS_TEST_TMPDIR/loop.c" "$src/session/loop.c"
+	sed -i '0,/^#include "loop.h"$/s//#include "loop.h"\n#include "parent\/users.h"/' "$src/session/loop.c"
+	run make -s -C "$src" layering
+	echo "$output"
+	[ "$status" != 0 ]
+	[[ "$output" == *'session/loop.c:'*'#include "parent/users.h"'* ]]
+	[[ "$output" == *"layering: an include by path reaches across the sides"* ]]
 	# A call across the line: it compiles, and make layering names it.
 	cp "$BATS_TEST_TMPDIR/loop.c" "$src/session/loop.c"
 	printf 'int users_init(void *, const char *, const char **);\nint probe(void);\nint probe(void) { return users_init(0, 0, 0); }\n' \
