@@ -54,12 +54,6 @@ int users_init(struct config *cfg, const char *as_user, const char **why)
 	return 0;
 }
 
-int users_become(const struct passwd *pw)
-{
-	(void)pw;
-	return errno = EPERM, -1;
-}
-
 enum lookup users_lookup(const struct config *cfg, const char *local, char *user)
 {
 	(void)cfg;

@@ -189,14 +189,6 @@ static void child_fail(int st, char stage)
 	_exit(127);
 }
 
-/* Become the relay user for good, with no supplementary group. */
-static int become_relay_user(void)
-{
-	if (!relay_id.drop)
-		return 0;
-	return drop_privileges(relay_id.uid, relay_id.gid, NULL, DROP_NO_GROUPS);
-}
-
 /* Default dispositions and an empty mask: an ignored signal stays ignored across
  * execve (the parent ignores SIGPIPE), and the command must see its own SIGPIPE. */
 static void reset_signals(void)
@@ -230,7 +222,8 @@ static void child(char *const argv[], int in, int err, int st)
 	    dup2(err, 2) == -1 || dup3(st, 3, O_CLOEXEC) == -1)
 		child_fail(st, 'x');
 	close_range(4, ~0U, 0);
-	if (become_relay_user() == -1)
+	/* The relay user for good, with no supplementary group. */
+	if (relay_id.drop && drop_privileges(relay_id.uid, relay_id.gid, NULL, DROP_NO_GROUPS) == -1)
 		child_fail(3, 'u');
 	if (chdir("/") == -1)
 		child_fail(3, 'x');

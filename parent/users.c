@@ -21,11 +21,6 @@ static bool not_found(int e)
 	return e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM;
 }
 
-int users_become(const struct passwd *pw)
-{
-	return drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name, DROP_ALL_GROUPS);
-}
-
 /* UID_MIN of login.defs(5) ("UID_MIN 1000": a key and a number on a line), else
  * DEFAULT_UID_MIN.  Read once, before the fork. */
 static unsigned long read_uid_min(void)
@@ -53,7 +48,8 @@ int users_init(struct config *cfg, const char *as_user, const char **why)
 		/* Root becomes another user for good.  --user root needs no change, and
 		 * skipping it spares initgroups(), which loads every NSS group module
 		 * (libnss_systemd and its libraries) into a process that never needs it. */
-		if (geteuid() == 0 && pw->pw_uid != 0 && users_become(pw) == -1)
+		if (geteuid() == 0 && pw->pw_uid != 0 &&
+		    drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name, DROP_ALL_GROUPS) == -1)
 			return *why = "--user: cannot change to that user", -1;
 		if (geteuid() != pw->pw_uid)
 			return *why = "--user: not running as that user", errno = EPERM, -1;

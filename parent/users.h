@@ -17,8 +17,4 @@ int users_init(struct config *cfg, const char *as_user, const char **why);
  * domain)?  On LOOKUP_OK the user's name is in user[USER_NAME_MAX + 1]. */
 enum lookup users_lookup(const struct config *cfg, const char *local, char *user);
 
-/* Become the user pw for good (groups, gid, then uid; a drop that could be undone
- * fails).  Returns 0 or -1 with errno. */
-int users_become(const struct passwd *pw);
-
 #endif
