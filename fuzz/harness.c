@@ -1,12 +1,13 @@
 /* fuzz/harness.c: libFuzzer harness for the SMTP dialogue.
  *
- * Every input is one session.  Byte 0 picks the configuration (below); the rest is
- * exactly what the client sends.  The real dialogue, session_run() in smtp-session.c
- * (compiled unchanged; only its main is renamed), reads it from a memfd as if it were
- * the connection, and writes its replies to another memfd.  The privileged operations
- * are the doubles in priv-fake.c, which also check what they are handed.  After the
- * session the replies are checked for form: the fuzzer stops on a crash, a sanitizer
- * report, a leak, or a malformed reply.
+ * Every input is one session, in this process (no fork, nothing written to disk).
+ * Byte 0 picks the configuration (below); the rest is exactly what the client sends.
+ * The real dialogue, session_run() in smtp-session.c (compiled unchanged; only its
+ * main is renamed), reads it from memory as if it were the connection and writes its
+ * replies to memory (the read(), poll() and write() doubles below), under a virtual
+ * clock.  The privileged operations are the doubles in priv-fake.c, which also check
+ * what they are handed.  After the session the replies are checked for form: the
+ * fuzzer stops on a crash, a sanitizer report, a leak, or a malformed reply.
  *
  * Byte 0:  bit 0  single-user mode (--user test)
  *          bit 1  --max-size 100   (the 552 paths)
@@ -19,19 +20,23 @@
  *          bits 5-6 not both set: --tls starttls with the plain stand-in of
  *                    fuzz/tls-fake.c; bits 5 and 7 both set: --require-tls
  *          bits 4-7  how many bytes one read() of the connection returns at most
- *                    (chunks[] below; 0: all there is), so that lines and the
- *                    end of data fall across reads as they do over TCP.  The
- *                    harness is linked with -Wl,--wrap=read for that.
+ *                    (chunks[] below; 0: all there is; 8: up to each CR, LF or
+ *                    '.'), so that lines and the end of data fall across reads
+ *                    as they do over TCP.  The harness is linked with
+ *                    -Wl,--wrap=read,--wrap=write,--wrap=poll (and the clock's).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -45,19 +50,124 @@ struct tls *tls_fake(void);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The connection lives in memory: the session's read(), poll() and write() on its two
+ * descriptors never enter the kernel (in_fd and out_fd are memfds only so that the
+ * descriptors exist and fstat() works).  A syscall per read() was half the time of an
+ * execution: an input read one byte at a time cost two syscalls a byte. */
 static int in_fd = -1, out_fd = -1;
+static const uint8_t *in_p;	/* the client's bytes of this input */
+static size_t in_len, in_off;
 static size_t chunk;	/* the most one read() of in_fd returns; 0: no limit */
-static const size_t chunks[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 5, 13, 511, 1000, 1001,
-				   4096 };
+/* A read() ends after each CR, LF and '.': every split of a line end and of the end
+ * of data ("\r|\n", "\r\n.|\r\n") and some inside lines, at the cost of a few reads a
+ * line.  It stands where one byte per read() stood: that made as many reads as the
+ * input had bytes, and such inputs were half the corpus and most of the time. */
+#define AT_ENDS SIZE_MAX
+static const size_t chunks[16] = { 0, 0, 0, 0, 0, 0, 0, 0, AT_ENDS, 7, 5, 13, 511, 1000,
+				   1001, 4096 };
+/* The replies: reserved once (pages are touched only as used), never malloc()ed, so
+ * that an execution's mallocs and frees balance and libFuzzer's leak check stays
+ * quiet.  More than this is a reply flood: a finding. */
+#define OUT_MAX (64u << 20)
+static char *out_p;
+static size_t out_len;
+
+/* The session's clock: CLOCK_MONOTONIC stands still during an execution but for the
+ * sleeps, which move it on at once (the AUTH failure pause of sasl.c, --auth-delay).
+ * So the pause costs nothing, the deadlines never expire by accident (the input is
+ * all there), and an input runs the same each time.  Only while session_run() runs:
+ * libFuzzer's own timers use the same functions. */
+static bool in_session;
+static struct timespec now_mono = { 1000000, 0 };
 
 ssize_t __real_read(int fd, void *buf, size_t n);
 ssize_t __wrap_read(int fd, void *buf, size_t n);
+ssize_t __real_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n);
+int __real_poll(struct pollfd *p, nfds_t n, int ms);
+int __wrap_poll(struct pollfd *p, nfds_t n, int ms);
+int __real_clock_gettime(clockid_t id, struct timespec *ts);
+int __wrap_clock_gettime(clockid_t id, struct timespec *ts);
+int __real_clock_nanosleep(clockid_t id, int flags, const struct timespec *t,
+			   struct timespec *rem);
+int __wrap_clock_nanosleep(clockid_t id, int flags, const struct timespec *t,
+			   struct timespec *rem);
 
 ssize_t __wrap_read(int fd, void *buf, size_t n)
 {
-	if (fd == in_fd && chunk && n > chunk)
+	if (fd != in_fd)
+		return __real_read(fd, buf, n);
+	if (n > in_len - in_off)
+		n = in_len - in_off;
+	if (chunk == AT_ENDS) {
+		for (size_t i = 0; i < n; i++)
+			if (in_p[in_off + i] == '\r' || in_p[in_off + i] == '\n' ||
+			    in_p[in_off + i] == '.') {
+				n = i + 1;
+				break;
+			}
+	} else if (chunk && n > chunk) {
 		n = chunk;
-	return __real_read(fd, buf, n);
+	}
+	memcpy(buf, in_p + in_off, n);
+	in_off += n;
+	return (ssize_t)n;
+}
+
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+	if (fd != out_fd)
+		return __real_write(fd, buf, n);
+	if (n > OUT_MAX - out_len) {
+		fprintf(stderr, "harness: more than %u bytes of replies\n", OUT_MAX);
+		abort();
+	}
+	memcpy(out_p + out_len, buf, n);
+	out_len += n;
+	return (ssize_t)n;
+}
+
+/* Both ends are always ready, as the memfds were: the input is all there (at its end
+ * read() returns 0), and the replies always fit. */
+int __wrap_poll(struct pollfd *p, nfds_t n, int ms)
+{
+	if (n != 1 || (p->fd != in_fd && p->fd != out_fd))
+		return __real_poll(p, n, ms);
+	p->revents = (short)(p->events & (POLLIN | POLLOUT));
+	return p->revents ? 1 : 0;
+}
+
+int __wrap_clock_gettime(clockid_t id, struct timespec *ts)
+{
+	if (!in_session || id != CLOCK_MONOTONIC)
+		return __real_clock_gettime(id, ts);
+	*ts = now_mono;
+	return 0;
+}
+
+int __wrap_clock_nanosleep(clockid_t id, int flags, const struct timespec *t,
+			   struct timespec *rem)
+{
+	if (!in_session || id != CLOCK_MONOTONIC)
+		return __real_clock_nanosleep(id, flags, t, rem);
+	struct timespec to = *t;
+	if (!(flags & TIMER_ABSTIME)) {
+		to.tv_sec += now_mono.tv_sec;
+		to.tv_nsec += now_mono.tv_nsec;
+		if (to.tv_nsec >= 1000000000L)
+			to.tv_sec++, to.tv_nsec -= 1000000000L;
+	}
+	if (to.tv_sec > now_mono.tv_sec ||
+	    (to.tv_sec == now_mono.tv_sec && to.tv_nsec > now_mono.tv_nsec))
+		now_mono = to;
+	return 0;
+}
+
+/* The log lines are still formatted and scrubbed (log.c), then dropped here instead
+ * of costing a write() each. */
+static void no_log(int prio, const struct log_field *fields, const char *line)
+{
+	(void)prio, (void)fields, (void)line;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -65,11 +175,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc, (void)argv;
 	in_fd = memfd_create("smtp-in", MFD_CLOEXEC);
 	out_fd = memfd_create("smtp-out", MFD_CLOEXEC);
-	if (in_fd == -1 || out_fd == -1) {
+	out_p = mmap(NULL, OUT_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		     MAP_NORESERVE, -1, 0);
+	if (in_fd == -1 || out_fd == -1 || out_p == MAP_FAILED) {
 		perror("memfd_create");
 		exit(1);
 	}
-	log_open("/dev/null");	/* log lines are still formatted and scrubbed */
+	log_to_sink(no_log);
 	unsetenv("TMPDIR");	/* the DATA spool is a memfd, as by default */
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
@@ -115,10 +227,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	uint8_t conf = data[0];
 	chunk = chunks[conf >> 4];
-	if (ftruncate(in_fd, 0) == -1 || ftruncate(out_fd, 0) == -1 ||
-	    pwrite(in_fd, data + 1, size - 1, 0) != (ssize_t)(size - 1) ||
-	    lseek(in_fd, 0, SEEK_SET) == -1 || lseek(out_fd, 0, SEEK_SET) == -1)
-		abort();
+	in_p = data + 1;
+	in_len = size - 1;
+	in_off = out_len = 0;
 	static char domains[] = ",smtp.tttest.com,tttest.com,localhost,";
 	struct config cfg = {
 		.hostname = "smtp.tttest.com",
@@ -134,7 +245,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.auth = AUTH_ALWAYS,	/* the pipe is no loopback client: offer it anyway */
 		.require_auth = (conf & 0x30) == 0x30,
 		.pam_service = "smtp",
-		.auth_delay_ms = 0,
+		.auth_delay_ms = DEFAULT_AUTH_DELAY_MS,	/* a virtual pause: no time */
 		/* the pipe is no loopback client: any, or never */
 		.send = (conf & 0x50) == 0x50 ? SEND_NEVER : SEND_ANY,
 		.proxy = (conf & 6) == 6,
@@ -148,17 +259,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *user = conf & 8 ? "nosuchuser" : conf & 1 ? "test" : NULL;
 	const char *why;
 	bool refuse = fake_init(&cfg, user, &why) == -1;	/* main.c's users_init() */
+	in_session = true;
 	session_run(&cfg, cfg.tls ? tls_fake() : NULL, refuse, in_fd, out_fd);
+	in_session = false;
 
-	off_t len = lseek(out_fd, 0, SEEK_END);
-	if (len < 0 || (len == 0 && !cfg.proxy))
+	if (out_len == 0 && !cfg.proxy)
 		abort();	/* there is always the greeting or a 421, but after a bad header */
-	if (len == 0)
-		return 0;
-	char *out = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, out_fd, 0);
-	if (out == MAP_FAILED)
-		abort();
-	check_replies(out, (size_t)len);
-	munmap(out, (size_t)len);
+	check_replies(out_p, out_len);
 	return 0;
 }
