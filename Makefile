@@ -12,6 +12,7 @@
 #   make WITH_SYSTEMD=0   build without libsystemd (inetd/tcpserver-only systems)
 #   make bench    the benchmark against a minimal baseline handler (bench/)
 #   make fuzz     libFuzzer over the dialogue for FUZZ_SECONDS (fuzz/)
+#   make fuzz-campaign  FUZZ_RUNS executions of each harness, merged into fuzz/corpus/
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -434,6 +435,18 @@ fuzz:
 	fuzz/run $(FUZZ_SECONDS)
 	fuzz/run --parent $(FUZZ_SECONDS)
 
+# make fuzz-campaign (not in CI): FUZZ_RUNS executions of each harness at nice 19,
+# logged to fuzz/campaign.log and fuzz/campaign-parent.log, then what they found
+# minimized into the checked-in corpus (fuzz/merge), to be committed.
+FUZZ_RUNS ?= 10000000
+fuzz-campaign:
+	@tools/deps $(BUILD_DEPS) $(FUZZ_DEPS)
+	@$(MAKE) --no-print-directory fuzz/smtp-fuzz fuzz/parent-fuzz
+	FUZZ_LOG=fuzz/campaign.log nice -n 19 fuzz/run --runs $(FUZZ_RUNS) 0
+	FUZZ_LOG=fuzz/campaign-parent.log nice -n 19 fuzz/run --parent --runs $(FUZZ_RUNS) 0
+	nice -n 19 fuzz/merge
+	nice -n 19 fuzz/merge --parent
+
 # For AFL++ users (not used by CI): the same harness as make fuzz (the dialogue with
 # the priv.h doubles, byte 0 the configuration), built with afl-clang-fast, whose
 # -fsanitize=fuzzer runs LLVMFuzzerTestOneInput on each input AFL++ makes.
@@ -456,4 +469,4 @@ clean:
 	rm -rf tests/unit/asan
 
 FORCE:
-.PHONY: all build-deps layering deps check unit unit-asan check-fresh run install install-user uninstall bench fuzz fuzz-afl clean FORCE
+.PHONY: all build-deps layering deps check unit unit-asan check-fresh run install install-user uninstall bench fuzz fuzz-campaign fuzz-afl clean FORCE
