@@ -259,6 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *user = conf & 8 ? "nosuchuser" : conf & 1 ? "test" : NULL;
 	const char *why;
 	bool refuse = fake_init(&cfg, user, &why) == -1;	/* main.c's users_init() */
+	now_mono = (struct timespec){ 1000000, 0 };	/* each input from the same start */
 	in_session = true;
 	session_run(&cfg, cfg.tls ? tls_fake() : NULL, refuse, in_fd, out_fd);
 	in_session = false;
