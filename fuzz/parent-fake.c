@@ -28,8 +28,11 @@
 
 static const char *const known_users[] = { "test", "alice", "bob", "root" };
 
-/* Names this input's lookups returned, to check the parent's own bookkeeping. */
-static char returned[64][USER_NAME_MAX + 1];
+/* Names this input's lookups returned, each once (at most the known users), to check
+ * the parent's own bookkeeping.  Kept with repeats, 64 lookups of one name filled it
+ * and the next name was taken for one no lookup returned (parent-seeds.py
+ * "many-lookups"). */
+static char returned[sizeof known_users / sizeof known_users[0]][USER_NAME_MAX + 1];
 static size_t nreturned;
 
 static bool known(const char *name)
@@ -64,8 +67,13 @@ enum lookup users_lookup(const struct config *cfg, const char *local, char *user
 	if (!known(who))
 		return LOOKUP_NOUSER;
 	snprintf(user, USER_NAME_MAX + 1, "%s", who);
-	if (nreturned < 64)
+	size_t i = 0;
+	while (i < nreturned && strcmp(returned[i], who) != 0)
+		i++;
+	if (i == nreturned) {	/* a known user not seen yet: there is room */
+		CHECK(nreturned < sizeof returned / sizeof returned[0]);
 		snprintf(returned[nreturned++], USER_NAME_MAX + 1, "%s", who);
+	}
 	return LOOKUP_OK;
 }
 

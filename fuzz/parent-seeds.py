@@ -71,6 +71,13 @@ seeds = {
     frame("PS_MAIL", s("bob@tttest.com")) + frame("PS_MAIL", s("")),
     "lookups": b"\0" + MAIL + b"".join(frame("PS_LOOKUP", s(n) + s("tttest.com")) for n in
                                 ("alice", "nobody", "tempfail", "POSTMASTER")),
+    # Found by the campaign of issue 21 (2 million executions): more than 64 lookups,
+    # then a user with a .forward.  parent-fake.c kept every name a lookup returned,
+    # repeats too, in a table of 64, so "test" found it full and its .forward read
+    # aborted as "a recipient no lookup returned": the double's mistake, not the
+    # parent's; it keeps each name once now.
+    "many-lookups": b"\0" + MAIL + frame("PS_LOOKUP", s("bob") + s("tttest.com")) * 70 +
+    frame("PS_LOOKUP", s("test") + s("tttest.com")),
 }
 os.makedirs(sys.argv[1], exist_ok=True)
 for name, data in seeds.items():
