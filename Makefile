@@ -105,9 +105,10 @@ FUZZ_LIB    = smtp-session.c session/envelope.c session/data.c session/spool.c s
               common/buf.c common/log.c common/util.c common/systemd.c \
               fuzz/priv-fake.c fuzz/tls-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
-# The harness serves the connection from memory and the session's clock virtually
-# (fuzz/harness.c): no syscall per read, no real sleep.
-FUZZ_WRAP   = -Wl,--wrap=read,--wrap=write,--wrap=poll,--wrap=clock_gettime,--wrap=clock_nanosleep
+# The harness serves the connection and the message's spool from memory and the
+# session's clock virtually (fuzz/harness.c): no syscall per read, no real sleep.
+FUZZ_WRAP   = -Wl,--wrap=read,--wrap=write,--wrap=poll,--wrap=clock_gettime,--wrap=clock_nanosleep \
+              -Wl,--wrap=memfd_create,--wrap=close,--wrap=pread,--wrap=lseek,--wrap=fcntl
 # No comparison tracing for the dialogue: without -use_value_profile libFuzzer keeps
 # only 4- and 8-byte operands of it, which a text protocol hardly has (its words come
 # from the strcmp() and memcmp() hooks and smtp.dict), yet the callbacks were a quarter

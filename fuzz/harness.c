@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,6 +73,17 @@ static const size_t chunks[16] = { 0, 0, 0, 0, 0, 0, 0, 0, AT_ENDS, 7, 5, 13, 51
 static char *out_p;
 static size_t out_len;
 
+/* The message's spool (spool.c: a memfd per message, sealed when complete) is in
+ * memory too: while it is open, spool_id, a descriptor of /dev/null made once, stands
+ * for it, and write(), pread(), lseek(), fcntl()'s seals and close() on it are served
+ * here, so a message costs no memfd_create(), no write() per read of the input and
+ * no close().  A write after F_SEAL_WRITE fails with EPERM as on a memfd. */
+#define SPOOL_MAX (64u << 20)	/* beyond any --max-size the harness sets, plus a line */
+static int spool_id = -1;
+static bool spool_open, spool_sealed;
+static char *spool_p;
+static size_t spool_len, spool_pos;
+
 /* The session's clock: CLOCK_MONOTONIC stands still during an execution but for the
  * sleeps, which move it on at once (the AUTH failure pause of sasl.c, --auth-delay).
  * So the pause costs nothing, the deadlines never expire by accident (the input is
@@ -92,6 +104,94 @@ int __real_clock_nanosleep(clockid_t id, int flags, const struct timespec *t,
 			   struct timespec *rem);
 int __wrap_clock_nanosleep(clockid_t id, int flags, const struct timespec *t,
 			   struct timespec *rem);
+
+int __real_memfd_create(const char *name, unsigned flags);
+int __wrap_memfd_create(const char *name, unsigned flags);
+int __real_close(int fd);
+int __wrap_close(int fd);
+ssize_t __real_pread(int fd, void *buf, size_t n, off_t off);
+ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t off);
+off_t __real_lseek(int fd, off_t off, int whence);
+off_t __wrap_lseek(int fd, off_t off, int whence);
+int __real_fcntl(int fd, int cmd, ...);
+int __wrap_fcntl(int fd, int cmd, ...);
+
+int __wrap_memfd_create(const char *name, unsigned flags)
+{
+	if (!in_session || strcmp(name, "smtp-session-spool") != 0)
+		return __real_memfd_create(name, flags);
+	if (spool_open)
+		abort();	/* spool_open() closes the last one first */
+	spool_open = true;
+	spool_sealed = false;
+	spool_len = spool_pos = 0;
+	return spool_id;
+}
+
+int __wrap_close(int fd)
+{
+	if (fd != spool_id)
+		return __real_close(fd);
+	if (!spool_open)
+		abort();	/* closed twice */
+	spool_open = false;
+	return 0;
+}
+
+ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t off)
+{
+	if (fd != spool_id || !spool_open)
+		return __real_pread(fd, buf, n, off);
+	if (off < 0)
+		return errno = EINVAL, -1;
+	if ((size_t)off >= spool_len)
+		return 0;
+	if (n > spool_len - (size_t)off)
+		n = spool_len - (size_t)off;
+	memcpy(buf, spool_p + off, n);
+	return (ssize_t)n;
+}
+
+off_t __wrap_lseek(int fd, off_t off, int whence)
+{
+	if (fd != spool_id || !spool_open)
+		return __real_lseek(fd, off, whence);
+	off_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (off_t)spool_pos
+		   : whence == SEEK_END ? (off_t)spool_len : -1;
+	if (base < 0 || base + off < 0)
+		return errno = EINVAL, -1;
+	spool_pos = (size_t)(base + off);
+	return (off_t)spool_pos;
+}
+
+int __wrap_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	long arg = va_arg(ap, long);	/* an int or a pointer: the real one reads the same */
+	va_end(ap);
+	if (fd != spool_id || !spool_open)
+		return __real_fcntl(fd, cmd, arg);
+	if (cmd == F_GET_SEALS)
+		return spool_sealed ? F_SEAL_WRITE : 0;
+	if (cmd != F_ADD_SEALS)
+		abort();	/* nothing else is done to a spool */
+	spool_sealed = spool_sealed || (arg & F_SEAL_WRITE);
+	return 0;
+}
+
+static ssize_t spool_write(const void *buf, size_t n)
+{
+	if (spool_sealed)
+		return errno = EPERM, -1;
+	if (spool_pos > SPOOL_MAX || n > SPOOL_MAX - spool_pos)
+		return errno = EFBIG, -1;
+	memcpy(spool_p + spool_pos, buf, n);
+	spool_pos += n;
+	if (spool_pos > spool_len)
+		spool_len = spool_pos;
+	return (ssize_t)n;
+}
 
 ssize_t __wrap_read(int fd, void *buf, size_t n)
 {
@@ -116,6 +216,8 @@ ssize_t __wrap_read(int fd, void *buf, size_t n)
 
 ssize_t __wrap_write(int fd, const void *buf, size_t n)
 {
+	if (fd == spool_id && spool_open)
+		return spool_write(buf, n);
 	if (fd != out_fd)
 		return __real_write(fd, buf, n);
 	if (n > OUT_MAX - out_len) {
@@ -177,7 +279,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	out_fd = memfd_create("smtp-out", MFD_CLOEXEC);
 	out_p = mmap(NULL, OUT_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
 		     MAP_NORESERVE, -1, 0);
-	if (in_fd == -1 || out_fd == -1 || out_p == MAP_FAILED) {
+	spool_p = mmap(NULL, SPOOL_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		       MAP_NORESERVE, -1, 0);
+	spool_id = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (in_fd == -1 || out_fd == -1 || out_p == MAP_FAILED || spool_p == MAP_FAILED ||
+	    spool_id == -1) {
 		perror("memfd_create");
 		exit(1);
 	}
@@ -263,6 +369,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in_session = true;
 	session_run(&cfg, cfg.tls ? tls_fake() : NULL, refuse, in_fd, out_fd);
 	in_session = false;
+	if (spool_open) {	/* session_free() closes it: a descriptor leaked per session */
+		fprintf(stderr, "harness: the session left its spool open\n");
+		abort();
+	}
 
 	if (out_len == 0 && !cfg.proxy)
 		abort();	/* there is always the greeting or a 421, but after a bad header */
