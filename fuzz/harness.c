@@ -4,8 +4,8 @@
  * Byte 0 picks the configuration (below); the rest is exactly what the client sends.
  * The real dialogue, session_run() in smtp-session.c (compiled unchanged; only its
  * main is renamed), reads it from memory as if it were the connection and writes its
- * replies to memory (the read(), poll() and write() doubles below), under a virtual
- * clock.  The privileged operations are the doubles in priv-fake.c, which also check
+ * replies and the message's spool to memory (the read(), poll(), write() and spool
+ * doubles below), under a virtual clock.  The privileged operations are the doubles in priv-fake.c, which also check
  * what they are handed.  After the session the replies are checked for form: the
  * fuzzer stops on a crash, a sanitizer report, a leak, or a malformed reply.
  *
