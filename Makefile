@@ -39,7 +39,7 @@ SESSION_OBJS = smtp-session.o session/envelope.o session/data.o session/spool.o 
                session/tls.o session/tlsfiles.o
 # parent/: root, the request server and what it decides and starts.
 PARENT_OBJS  = auth.o mbox.o parent/parent.o parent/users.o parent/aliases.o parent/expand.o \
-               parent/relay.o parent/tty.o parent/asuser.o
+               parent/relay.o parent/report.o parent/tty.o parent/asuser.o
 # helper/: what runs as the recipient, in the delivery helper the parent starts.
 HELPER_OBJS  = helper/helper.o helper/maildir.o helper/mboxfile.o helper/room.o helper/forward.o
 # common/: both sides (and the start-up): frames, buffers, log, addresses, options.

@@ -69,8 +69,11 @@
  *                                            for the terminal requests)
  *  PS_DELIVER  u64 size, u32 sequence,       PS_DELIVER_ANS u32 0 or an errno value
  *              str id, bytes relay header    (EIO also when a helper was too late),
- *              ("" unless PS_ACCEPT came)    u32 enum relay_result
- *              + the spool's descriptor
+ *              ("" unless PS_ACCEPT came)    u32 enum relay_result, bytes missed: a
+ *              + the spool's descriptor      bit per pending recipient (bit i%8 of
+ *                                            byte i/8) that did not get it while the
+ *                                            others did, its sender told (report.h);
+ *                                            empty when none was missed
  *  PS_BEGIN    u32 sequence,                 none: the pending (mailbox) recipients'
  *              + the spool's descriptor      copies are begun while the message
  *              (still growing: a regular     arrives; the next PS_DELIVER must carry
@@ -125,6 +128,9 @@ enum ps_type {
 #define PS_ID_MAX 63		/* a message's id (session/trace.c's message_id()) */
 /* PS_LOOKUP_ANS: the result, the users (EXPAND_TARGETS_MAX at most), the number of
  * remote addresses and the first of them. */
+/* PS_DELIVER_ANS: two u32, then the missed bits of up to RCPT_LIMIT recipients. */
+#define PS_MISSED_MAX ((RCPT_LIMIT + 7) / 8)
+#define PS_DELIVER_ANS_MAX (4 + 4 + 4 + PS_MISSED_MAX)
 #define PS_LOOKUP_ANS_MAX (16 + PATH_LEN_MAX + EXPAND_TARGETS_MAX * (4 + USER_NAME_MAX))
 
 /* The answers' values and the structures that carry them, which the session (priv.h)

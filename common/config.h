@@ -22,6 +22,8 @@
 /* RFC 5321 4.5.3.1.8: a server must accept at least 100 recipients.  RFC 9422:
  * EHLO's LIMITS says it as RCPTMAX. */
 #define DEFAULT_MAX_RCPT 100
+/* The most --max-recipients may say. */
+#define RCPT_LIMIT 100000
 /* RFC 9422 MAILMAX: the transactions (MAIL commands accepted) of one session
  * (--max-messages); the next MAIL gets 421 and the connection is closed. */
 #define DEFAULT_MAX_MESSAGES 100
@@ -153,6 +155,9 @@
  * hopcount_limit (RFC 5321 asks for at least 100 where it is the only check; ours
  * also has Delivered-To, as qmail-local). */
 #define HOPS_MAX 50
+/* How much of a message's header a delivery status notification quotes (RFC 3462
+ * text/rfc822-headers; Postfix quotes the header whole, we cut it at a line end). */
+#define REPORT_HEADER_MAX (32 * 1024)
 /* --mailbox mbox: the users' mailboxes are files in this directory (Debian's spool,
  * root:mail 2775), named after each user. */
 #define DEFAULT_MBOX_DIR "/var/mail"

@@ -325,7 +325,7 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 				bad_usage("--max-size: a number of bytes, at least 1");
 			break;
 		case O_MAXRCPT:
-			if (!addr_number(optarg, 1, 100000, &n))
+			if (!addr_number(optarg, 1, RCPT_LIMIT, &n))	/* its text says it */
 				bad_usage("--max-recipients: a number from 1 to 100000");
 			cfg->max_rcpt = (unsigned)n;
 			break;

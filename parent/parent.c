@@ -25,6 +25,7 @@
 #include "mbox.h"
 #include "privsep.h"
 #include "relay.h"
+#include "report.h"
 #include "tty.h"
 #include "users.h"
 #include "utf8.h"
@@ -454,7 +455,8 @@ static const char *bad_spool(int fd, uint64_t size)
 	return NULL;
 }
 
-/* The hand-off of one message to the relay command, group by group. */
+/* The hand-off of one message to the relay command, group by group, and the
+ * report of the recipients it missed (missed: an errno value per pending one). */
 struct handoff {
 	struct parent *p;
 	int spool;
@@ -462,6 +464,7 @@ struct handoff {
 	const char *id, *head;
 	size_t headlen;
 	enum relay_result result;
+	int *missed;
 };
 
 /* Each group's run: its Delivered-To line (if forwarded), the session's Received
@@ -498,6 +501,63 @@ static int run_relays(void *arg)
 	return h->result == RELAY_OK ? 0 : h->result == RELAY_TEMPFAIL ? EAGAIN : EPERM;
 }
 
+/* The pending recipients that did not get the message while others did: their
+ * sender is told (report.h), or, for the null sender, who is never sent a report
+ * (RFC 5321 6.1, RFC 3461 6.2), the log says their copy is lost.  0, or an errno
+ * value when the report could not be handed on (then nothing is committed). */
+static int report_missed(struct handoff *h)
+{
+	struct parent *p = h->p;
+	const struct pending *r = (const struct pending *)p->pend.p;
+	struct report_rcpt *rr = calloc(p->npend, sizeof *rr);
+	size_t n = 0;
+	if (!rr)
+		return ENOMEM;
+	for (size_t i = 0; i < p->npend; i++)
+		if (h->missed[i])
+			rr[n++] = (struct report_rcpt){ r[i].user, r[i].head, r[i].headlen,
+							h->missed[i] };
+	int err = 0;
+	if (n && p->sender[0]) {
+		struct report_job j = { p->sender, h->id, h->spool, h->size, rr, n };
+		err = report_send(p->cfg, &j);
+	}
+	for (size_t i = 0; i < n && !err; i++)
+		log_msg(LOG_ERR, "%s: user=%s did not get it (%s)%s", h->id, rr[i].user,
+			strerror(rr[i].err), p->sender[0] ? ", reported to the sender"
+			: "; the null sender gets no report: that copy is lost");
+	free(rr);
+	return err;
+}
+
+/* Once the mailboxes' copies are prepared (mbox_hook): the relay command's groups,
+ * then the report of any recipient whose copy failed. */
+static int after_prepare(void *arg)
+{
+	struct handoff *h = arg;
+	int err = h->p->ngroups ? run_relays(h) : 0;
+	return err ? err : report_missed(h);
+}
+
+/* PS_DELIVER_ANS: err, the relay's result, and a bit per pending recipient that did
+ * not get the message when the others did (empty when none). */
+static int answer_delivery(struct parent *p, int err, enum relay_result relay,
+			   const int *missed, size_t n)
+{
+	unsigned char bits[PS_MISSED_MAX] = { 0 };
+	size_t len = 0;
+	for (size_t i = 0; missed && i < n; i++)
+		if (missed[i]) {
+			bits[i / 8] |= (unsigned char)(1u << (i % 8));
+			len = (n + 7) / 8;
+		}
+	frame_begin(&p->out, PS_DELIVER_ANS);
+	frame_put_u32(&p->out, (uint32_t)err);
+	frame_put_u32(&p->out, (uint32_t)relay);
+	frame_put_bytes(&p->out, (const char *)bits, len);
+	return answer(p);
+}
+
 static int serve_deliver(struct parent *p)
 {
 	char id[PS_ID_MAX + 1];
@@ -518,28 +578,34 @@ static int serve_deliver(struct parent *p)
 	if (p->ngroups && !headlen)
 		return fatal(p, "relay without a trace header block");
 	p->begun = false;
-	struct handoff h = { p, p->in.fd, (off_t)size, id, head, headlen, RELAY_OK };
-	struct mbox_hook hook = { run_relays, &h };
+	/* With more than one mailbox, one that fails costs only its own copy. */
+	int *missed = p->npend > 1 ? calloc(p->npend, sizeof *missed) : NULL;
+	if (p->npend > 1 && !missed)
+		return fatal(p, "out of memory");
+	struct handoff h = { p, p->in.fd, (off_t)size, id, head, headlen, RELAY_OK, missed };
+	struct mbox_hook hook = { after_prepare, &h, missed };
 	int err;
 	if (p->npend) {
 		struct priv_rcpt *pr = mailbox_rcpts(p);
-		if (!pr)
+		if (!pr) {
+			free(missed);
 			return fatal(p, "out of memory");
+		}
 		err = mbox_deliver(p->mbox, p->in.fd, (off_t)size, pr, p->npend, seq,
-				   p->ngroups ? &hook : NULL);
+				   p->ngroups || missed ? &hook : NULL);
 		free(pr);
 	} else {
 		err = run_relays(&h);
 	}
 	if (h.result != RELAY_OK)
 		err = 0;	/* the relay's answer is the one that counts */
+	size_t n = p->npend;
 	clear_pending(p);
 	clear_groups(p);
 	p->in_mail = false;
-	frame_begin(&p->out, PS_DELIVER_ANS);
-	frame_put_u32(&p->out, (uint32_t)err);
-	frame_put_u32(&p->out, (uint32_t)h.result);
-	return answer(p);
+	int rc = answer_delivery(p, err, h.result, err || h.result != RELAY_OK ? NULL : missed, n);
+	free(missed);
+	return rc;
 }
 
 /* --send, checked again on what the parent knows itself: the address it found

@@ -241,7 +241,8 @@ void priv_discard(void)
 
 struct priv_outcome priv_deliver(int spool, off_t size,
 				 const struct priv_rcpt *rcpt, size_t n, unsigned seq,
-				 const char *id, const char *relay_head, size_t relay_len)
+				 const char *id, const char *relay_head, size_t relay_len,
+				 bool *missed)
 {
 	struct frame f = FRAME_INIT;
 	struct priv_outcome o = { EIO, 0 };
@@ -251,10 +252,19 @@ struct priv_outcome priv_deliver(int spool, off_t size,
 		frame_put_u32(&f, seq);
 		frame_put_str(&f, id);
 		frame_put_bytes(&f, relay_head, relay_len);
-		if (ask(&f, spool, PS_DELIVER_ANS, 8)) {
+		if (ask(&f, spool, PS_DELIVER_ANS, PS_DELIVER_ANS_MAX)) {
 			uint32_t e = frame_get_u32(&f), r = frame_get_u32(&f);
-			if (done(&f) && r <= 2)
+			size_t len;
+			const unsigned char *bits =
+				(const unsigned char *)frame_get_bytes(&f, PS_MISSED_MAX, &len);
+			/* Bits only beside a success, for as many recipients as were sent. */
+			bool ok = !len || (missed && n > 1 && !e && !r && len == (n + 7) / 8);
+			for (size_t i = 0; ok && len && i < n; i++)	/* before done() frees f */
+				missed[i] = bits[i / 8] >> (i % 8) & 1;
+			if (done(&f) && r <= 2 && ok)
 				o = (struct priv_outcome){ (int)e, (int)r };
+			else
+				broken = true;
 		}
 	}
 	frame_free(&f);

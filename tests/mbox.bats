@@ -8,6 +8,7 @@ load helpers
 setup_file() {
 	setup_users
 	gcc -shared -fPIC -O2 -Wall -o "$T/libfault.so" "$TOP/tests/fault.c" -ldl
+	make_report_relay
 }
 teardown_file() { teardown_users; }
 
@@ -27,10 +28,12 @@ teardown() {
 	if [ -n "${MBOX_USER:-}" ]; then userdel "$MBOX_USER" 2>/dev/null || true; fi
 }
 
-# The server in mbox mode with the CRLF lines given (options before them: MBOX_OPTS).
+# The server in mbox mode with the CRLF lines given (options before them: MBOX_OPTS,
+# and MBOX_RELAY: a --relay-command).
 mbox_session() {
 	# shellcheck disable=SC2086
-	printf '%s\r\n' "$@" | "$T/bin/smtp" --mailbox mbox --mbox-dir "$M" ${MBOX_OPTS:-}
+	printf '%s\r\n' "$@" | "$T/bin/smtp" --mailbox mbox --mbox-dir "$M" ${MBOX_OPTS:-} \
+		${MBOX_RELAY:+--relay-command "$MBOX_RELAY"}
 }
 
 # One message from alice to the given recipients, body "hello $1".
@@ -156,24 +159,31 @@ big_for_bob() {
 	[ "$(mbread body "$M/bob" 1 | grep -c '^y\{78\}$')" = 2500 ]
 }
 
-@test "all or nothing across recipients: one mbox fails, the other's copy is cut back" {
+@test "one mbox fails: the others keep it, the sender is told; unless the report cannot go: then all are cut back" {
 	send_mbox first alice@tttest.com bob@tttest.com test@tttest.com
 	local u
 	for u in alice bob test; do cp "$M/$u" "$T/$u.before"; done
-	# bob's fails; alice's was prepared before it (by name), test's after or never.
+	# bob's fails (alice's was prepared before it, by name, test's after it); the
+	# report cannot be handed on: nothing is kept.
 	EXTRA_PRELOAD=$T/libfault.so FAULT_CALL=pwrite FAULT_PATH="$M/bob" FAULT_ERRNO=ENOSPC \
+		MBOX_RELAY="$T/tempfail.sh -f {sender} --" \
 		run send_mbox second test@tttest.com bob@tttest.com alice@tttest.com
 	[[ "$output" == *"452 4.3.1 Insufficient system storage"* ]]
 	for u in alice bob test; do cmp "$M/$u" "$T/$u.before"; done
-	# And a failure at the last one (test) cuts back the two before it.
+	# A failure at the last one (test) with a report that goes: alice and bob keep it.
 	EXTRA_PRELOAD=$T/libfault.so FAULT_PATH="$M/test" FAULT_ERRNO=EIO \
+		MBOX_RELAY="$T/rec.sh -f {sender} --" \
 		run send_mbox third test@tttest.com bob@tttest.com alice@tttest.com
-	[[ "$output" == *"451 4.3.0"* ]]
-	for u in alice bob test; do cmp "$M/$u" "$T/$u.before"; done
-	[ -z "$(ls "$M" | grep lock)" ]
-	run send_mbox fourth test@tttest.com bob@tttest.com alice@tttest.com
 	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
-	for u in alice bob test; do [ "$(mbread count "$M/$u")" = 2 ]; done
+	cmp "$M/test" "$T/test.before"
+	[ "$(grep '^Final-Recipient:' "$(reports)")" = "Final-Recipient: rfc822; test@tttest.com" ]
+	[ -z "$(ls "$M" | grep lock)" ]
+	MBOX_RELAY="$T/rec.sh -f {sender} --" \
+		run send_mbox fourth test@tttest.com bob@tttest.com alice@tttest.com
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	for u in alice bob; do [ "$(mbread count "$M/$u")" = 3 ]; done
+	[ "$(mbread count "$M/test")" = 2 ]
+	[ "$(reports | wc -l)" = 1 ]
 }
 
 @test "a symlinked mbox is refused at RCPT (450 4.2.0) and its target untouched; a dangling one is not created through" {
@@ -296,4 +306,28 @@ big_for_bob() {
 	grep -q "execve(\"/usr/bin/dotlockfile\", \[\"/usr/bin/dotlockfile\", \"-u\", .*\"$M/$u.lock\"" "$T/strace"
 	[ "$(mbread count "$M/$u")" = 2 ]
 	[ -z "$(ls "$M" | grep -v "^$u\$")" ]
+}
+
+@test "a co-recipient's helper stopped in the middle of its copy: the others have it, bob's file cut back, the sender told" {
+	send_mbox first bob@tttest.com
+	cp "$M/bob" "$T/before"
+	rm -f "$T"/relay/run.*
+	# Given as test, bob, alice; written in name order (alice, bob, test): the
+	# report must still name bob.
+	{
+		printf '%s\r\n' "EHLO h" "MAIL FROM:<carol@example.org>" "RCPT TO:<test@tttest.com>" \
+			"RCPT TO:<bob@tttest.com>" "RCPT TO:<alice@tttest.com>" DATA
+		python3 -c 'import sys; sys.stdout.write(("y" * 78 + "\r\n") * 2500)'
+		printf '%s\r\n' . QUIT
+	} >"$T/three.in"
+	EXTRA_PRELOAD=$T/libfault.so FAULT_CALL=pwrite FAULT_PATH="$M/bob" FAULT_AFTER=70000 \
+		FAULT_ERRNO=SIGSTOP run timeout 60 "$T/bin/smtp" --mailbox mbox --mbox-dir "$M" \
+		--delivery-timeout 2 --relay-command "$T/rec.sh -f {sender} --" <"$T/three.in"
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	cmp "$M/bob" "$T/before"
+	[ ! -e "$M/bob.lock" ]
+	[ "$(mbread count "$M/alice")" = 1 ]
+	[ "$(mbread count "$M/test")" = 1 ]
+	[ "$(reports | wc -l)" = 1 ]
+	[ "$(grep '^Final-Recipient:' "$(reports)")" = "Final-Recipient: rfc822; bob@tttest.com" ]
 }
