@@ -536,7 +536,7 @@ static int after_prepare(void *arg)
 {
 	struct handoff *h = arg;
 	int err = h->p->ngroups ? run_relays(h) : 0;
-	return err ? err : report_missed(h);
+	return err || !h->missed ? err : report_missed(h);
 }
 
 /* PS_DELIVER_ANS: err, the relay's result, and a bit per pending recipient that did
