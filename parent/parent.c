@@ -558,6 +558,18 @@ static int answer_delivery(struct parent *p, int err, enum relay_result relay,
 	return answer(p);
 }
 
+/* A message id as trace.c makes them: letters, digits and dots. */
+static bool id_ok(const char *id)
+{
+	if (!id[0])
+		return false;
+	for (; *id; id++)
+		if (!(*id >= '0' && *id <= '9') && !(*id >= 'A' && *id <= 'Z') &&
+		    !(*id >= 'a' && *id <= 'z') && *id != '.')
+			return false;
+	return true;
+}
+
 static int serve_deliver(struct parent *p)
 {
 	char id[PS_ID_MAX + 1];
@@ -569,6 +581,8 @@ static int serve_deliver(struct parent *p)
 	const char *bad = bad_spool(p->in.fd, size);
 	if (!frame_done(&p->in) || !(p->npend || p->ngroups))
 		return fatal(p, "malformed or out-of-order delivery");
+	if (!id_ok(id))	/* it goes into a report's header fields (report.c) */
+		return fatal(p, "malformed message id");
 	if (bad)
 		return fatal(p, bad);
 	if (size > p->cfg->max_size)

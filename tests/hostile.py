@@ -109,6 +109,12 @@ if case == "good":
     # 0, RELAY_OK, and no recipient missed (an empty byte string).
     assert t == T["PS_DELIVER_ANS"] and p == u32(0) + u32(0) + u32(0), (t, p)
     sys.exit(0)
+elif case == "bad-id":
+    # An id that would add a header field to a report (parent/report.c).
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_DELIVER"], u64(len(MSG)) + u32(1) + s("ID\nBcc: victim@example.org") + s(""),
+         fd=memfd(MSG))
 elif case == "unlooked":
     send(T["PS_RCPT"], s("bob") + s(""))
     send(T["PS_DELIVER"], delivery(len(MSG)), fd=memfd(MSG))

@@ -131,6 +131,10 @@ hostile() {
 	hostile unlooked "recipient never looked up"
 }
 
+@test "hostile child: a message id that is not letters, digits and dots ends the session" {
+	hostile bad-id "malformed message id"
+}
+
 @test "hostile child: a mailbox check of a user no lookup returned ends the session" {
 	hostile check-unlooked "mailbox check for a user never looked up"
 }
