@@ -702,6 +702,7 @@ int parent_serve(const struct config *cfg, int sock, bool loopback, const char *
 		frame_clear(&p.in);
 	}
 	*why = p.why;
+	log_bulk_end_session();	/* the dropped targets not logged, counted in one line */
 	mbox_close(p.mbox);
 	clear_pending(&p);
 	clear_groups(&p);

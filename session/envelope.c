@@ -261,6 +261,16 @@ static int refused_rcpt(struct session *s, const struct addr *a, enum lookup r)
 	case LOOKUP_NOPOSTMASTER:	/* the parent logged why */
 		return reply(s, 550, "5.1.1", "<%s>: No mailbox here: no postmaster is configured",
 			     a->text);
+	case LOOKUP_TOO_MANY:
+		/* The address's aliases or ~/.forward name more than EXPAND_TARGETS_MAX users
+		 * and addresses: refused whole rather than accepted and cut short.  RFC 3463
+		 * X.2.4 "mailing list expansion problem", and permanent (550, RFC 5321 4.2.2):
+		 * the list stays too long until its owner shortens it, and a 4xx would keep the
+		 * mail in the sender's queue for days instead of telling them now.  Not 452
+		 * 4.5.3: that asks the client to send the other recipients in another
+		 * transaction, which cannot help an address that is too large by itself. */
+		return reply(s, 550, "5.2.4", "<%s>: Alias or forward list too long (over %d "
+			     "recipients)", a->text, EXPAND_TARGETS_MAX);
 	case LOOKUP_LOOP:	/* RFC 3463 5.4.6: routing loop */
 		return reply(s, 550, "5.4.6", "<%s>: Alias or forwarding loop", a->text);
 	case LOOKUP_RELAY_DENIED:
