@@ -342,12 +342,11 @@ static int accept_rcpt(struct session *s, const struct addr *a, struct lookup_re
 	if (res->nremote && !remote_ok)
 		return reply(s, 551, "5.1.6", "<%s>: User not local; please try <%s>", a->text,
 			     res->remote);
+	/* RFC 5321 4.5.3.1.10: the users of the message (the parent takes no more than
+	 * --max-recipients of them, privsep.h), whatever RCPT named them: an alias may name
+	 * many.  The RCPT commands are counted in smtp_rcpt(). */
 	size_t more = new_users(s, &res->users);
-	/* RFC 5321 4.5.3.1.10; in LMTP every accepted RCPT counts, as each gets a reply. */
-	if ((more || s->cfg->lmtp) &&
-	    (s->cfg->lmtp ? s->naccepted : s->nrcpt + more - 1) >= s->cfg->max_rcpt)
-		return reply(s, 452, "4.5.3", "Too many recipients");
-	if (res->nremote && s->nforward >= s->cfg->max_rcpt)
+	if (more && s->nrcpt + more > s->cfg->max_rcpt)
 		return reply(s, 452, "4.5.3", "Too many recipients");
 	int refused = check_users(s, a, &res->users);
 	if (refused)
@@ -393,6 +392,13 @@ int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 	char quoted[PATH_LEN_MAX + 1];
 	const char *at = strrchr(a.text, '@');
 	snprintf(quoted, sizeof quoted, "%.*s", at ? (int)(at - a.text) : 0, a.text);
+	/* RFC 9422 RCPTMAX (--max-recipients) counts RCPT commands: every accepted one,
+	 * the same address again included (it would still take a lookup, a mailbox check
+	 * and, in LMTP, a reply of its own), so the 101st of a transaction gets RFC 5321
+	 * 4.5.3.1.10's 452 4.5.3, before any lookup.  A forwarded recipient is one of them,
+	 * so the parent's relay groups stay within the same bound. */
+	if (s->naccepted >= s->cfg->max_rcpt)
+		return reply(s, 452, "4.5.3", "Too many recipients");
 	struct lookup_result res = { .users = BUF_INIT };
 	priv_lookup(local ? a.local : quoted, a.domain, &res);
 	int code = res.r == LOOKUP_OK ? accept_rcpt(s, &a, &res) : refused_rcpt(s, &a, res.r);
