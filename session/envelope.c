@@ -259,6 +259,11 @@ static int refused_rcpt(struct session *s, const struct addr *a, enum lookup r)
 	case LOOKUP_TEMPFAIL:
 		return reply(s, 451, "4.3.0", "<%s>: Temporary lookup failure, try again", a->text);
 	case LOOKUP_NOPOSTMASTER:	/* the parent logged why */
+		/* root and the system accounts (daemon, bin, postgres...) are refused in the
+		 * words of an unknown user, so that RCPT cannot tell which accounts exist;
+		 * postmaster exists everywhere (RFC 5321 4.5.1): its refusal may say why. */
+		if (strcasecmp(a->local, "postmaster") != 0)
+			break;
 		return reply(s, 550, "5.1.1", "<%s>: No mailbox here: no postmaster is configured",
 			     a->text);
 	case LOOKUP_TOO_MANY:
@@ -276,8 +281,9 @@ static int refused_rcpt(struct session *s, const struct addr *a, enum lookup r)
 	case LOOKUP_RELAY_DENIED:
 		return reply(s, 550, "5.7.1", "<%s>: Relay access denied", a->text);
 	default:
-		return reply(s, 550, "5.1.1", "<%s>: No such user here", a->text);
+		break;
 	}
+	return reply(s, 550, "5.1.1", "<%s>: No such user here", a->text);
 }
 
 /* Each new user of a recipient (one not among the recipients so far) checked: its
