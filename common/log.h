@@ -61,7 +61,7 @@ void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 void log_bulk_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_bulk_fields(int prio, const struct log_field *fields, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void log_bulk_begin(void);
+void log_bulk_begin(void);	/* units do not nest */
 /* what names the unit in the summary line (the recipient's local part). */
 void log_bulk_end(const char *what);
 void log_bulk_end_session(void);

@@ -687,3 +687,18 @@ held_back() { grep -o '[0-9]* more lines' "$T/log" | awk '{ n += $1 } END { prin
 	# The summary of the session still counts them all.
 	grep -q 'rejects=3000 ' "$T/log"
 }
+
+@test "log flood: an aliases file of 1,000 bad lines writes 5 of them and counts the rest; an unsafe ~/.forward is said once per session" {
+	{ yes 'no colon on this line' | head -n 1000; echo 'good: test'; } >"$T/aliases-bad"
+	forward 666 z@remote.example	# writable by others: ignored, the mailbox gets it
+	local rcpts=() i
+	for i in $(seq 30); do rcpts+=("RCPT TO:<bob@tttest.com>"); done
+	run rsession --aliases "$T/aliases-bad" -- "EHLO h" "MAIL FROM:<someone@example.org>" \
+		"RCPT TO:<good@tttest.com>" "${rcpts[@]}" DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]] || { echo "$output"; false; }
+	[ "$(delivered test | wc -l)" = 1 ] && [ "$(delivered bob | wc -l)" = 1 ]
+	[ "$(grep -c 'no "name:" at its start, ignored' "$T/log")" = 5 ] || { cat "$T/log"; false; }
+	grep -q "$T/aliases-bad: 995 more lines like the ones above not logged" "$T/log"
+	[ "$(grep -c '\.forward ignored: it may be written by its group or others' "$T/log")" = 1 ]
+	[ "$(wc -c <"$T/log")" -lt 8192 ]
+}
