@@ -702,3 +702,15 @@ held_back() { grep -o '[0-9]* more lines' "$T/log" | awk '{ n += $1 } END { prin
 	[ "$(grep -c '\.forward ignored: it may be written by its group or others' "$T/log")" = 1 ]
 	[ "$(wc -c <"$T/log")" -lt 8192 ]
 }
+
+@test "log flood: 500 MAIL FROM an authenticated client does not own write < 8 KiB, the rest counted" {
+	local cmds=() i
+	for i in $(seq 500); do cmds+=("MAIL FROM:<bob@tttest.com>"); done
+	run rsession --max-errors 100000 -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "${cmds[@]}" QUIT
+	[ "$(grep -c '^553 5.7.1 ' <<<"$output")" = 500 ] || { echo "$output" | tail; false; }
+	[ "$(wc -c <"$T/log")" -lt 8192 ] || { ls -l "$T/log"; false; }
+	# The parent's lines and the session's, 20 each, and each process's count.
+	[ "$(grep -c 'refused: not an address of user alice' "$T/log")" = 20 ]
+	[ "$(grep -c 'reject: MAIL' "$T/log")" = 20 ]
+	[ "$(grep -c '480 more lines about refusals and dropped targets not logged in this session' "$T/log")" = 2 ]
+}
