@@ -33,7 +33,7 @@ static void say(int prio, const char *fmt, ...)
 	va_end(ap);
 	if (strcmp(line, last) == 0)
 		return;
-	memcpy(last, line, sizeof last);
+	memcpy(last, line, strlen(line) + 1);
 	log_msg(prio, "%s", line);
 }
 
