@@ -714,3 +714,21 @@ held_back() { grep -o '[0-9]* more lines' "$T/log" | awk '{ n += $1 } END { prin
 	[ "$(grep -c 'reject: MAIL' "$T/log")" = 20 ]
 	[ "$(grep -c '480 more lines about refusals and dropped targets not logged in this session' "$T/log")" = 2 ]
 }
+
+@test "RCPTMAX counts RCPT commands in LMTP and for a forwarded address too: 100 named again are accepted, the 101st is 452 4.5.3" {
+	local rcpts=() i
+	for i in $(seq 101); do rcpts+=("RCPT TO:<fwd@tttest.com>"); done
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "${rcpts[@]}" QUIT
+	[ "$(grep -c '^251 2.1.5 User not local; will forward to <x@remote.example>' <<<"$output")" = 100 ] ||
+		{ echo "$output" | tail; false; }
+	[ "$(grep -c '^452 4.5.3 Too many recipients' <<<"$output")" = 1 ]
+	rcpts=()
+	for i in $(seq 101); do rcpts+=("RCPT TO:<bob@tttest.com>"); done
+	run rsession --lmtp -- "LHLO h" "MAIL FROM:<someone@example.org>" "${rcpts[@]}" DATA \
+		"${MSG[@]}" QUIT
+	[ "$(grep -c '^250 2.1.5 Ok' <<<"$output")" = 100 ] || { echo "$output" | tail; false; }
+	[ "$(grep -c '^452 4.5.3 Too many recipients' <<<"$output")" = 1 ]
+	# One reply per accepted RCPT after the message (RFC 2033 4.2), one copy for bob.
+	[ "$(grep -c '^250 2.0.0 ' <<<"$output")" = 100 ]
+	[ "$(delivered bob | wc -l)" = 1 ]
+}
