@@ -146,6 +146,9 @@ enum lookup {
 				 * too deep, and nowhere else: 550 5.4.6 */
 	LOOKUP_RELAY_DENIED,	/* another domain, and the client has not
 				 * authenticated: 550 5.7.1 */
+	LOOKUP_TOO_MANY,	/* aliases or .forward files name more than
+				 * EXPAND_TARGETS_MAX users and addresses: 550 5.2.4
+				 * (the last value: priv.c checks the answer against it) */
 };
 
 /* What one recipient address resolves to (expand.h): the local users whose mailboxes

@@ -350,6 +350,7 @@ static int session(struct session *s)
 	else if (s->end == RD_TERM)
 		reply(s, 421, "4.3.2", "%s Shutting down, closing connection", s->cfg->hostname);
 	conn_flush(&s->c);
+	log_bulk_end_session();	/* the refusals not logged, counted in one line */
 	buf_reset(&s->scratch);
 	if (TLS_ACTIVE(s))
 		tls_summary(s, &s->scratch);

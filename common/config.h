@@ -136,9 +136,14 @@
 
 /* Forwarding and relaying (issue 13).  aliases(5) targets that are aliases again are
  * followed this deep (sendmail's MAXRCPT recursion is similar; a cycle is found
- * sooner, by the names on the way), and one recipient expands to at most
- * EXPAND_TARGETS_MAX users and addresses in all.  An aliases file or a ~/.forward
- * larger than this is refused whole, not read in part. */
+ * sooner, by the names on the way).  One recipient address expands to at most
+ * EXPAND_TARGETS_MAX local users and remote addresses in all (each counted once,
+ * over every alias and ~/.forward on the way): RFC 5321 4.5.3.1.8's 100 recipients,
+ * which is also what one PS_LOOKUP_ANS may carry and what the delivery helpers of one
+ * transaction are sized for (HELPERS_MAX).  An address that would expand to more is
+ * refused at RCPT (550 5.2.4, LOOKUP_TOO_MANY), never accepted in part: nothing RCPT
+ * accepted is dropped.  An aliases file or a ~/.forward larger than this is refused
+ * whole, not read in part. */
 #define ALIAS_DEPTH_MAX 10
 #define EXPAND_TARGETS_MAX 100
 #define ALIASES_FILE_MAX (4 * 1024 * 1024)
@@ -171,6 +176,20 @@
 #define MBOX_LOCK_POLL_MAX_MS 64
 /* liblockfile, loaded (dlopen) by the first mbox delivery only. */
 #define LIBLOCKFILE "liblockfile.so.1"
+
+/* Log lines a client can make us write in bulk (log.h's log_bulk_*()): refused
+ * commands, and the targets of an alias or a ~/.forward that are dropped (a |pipe, an
+ * unknown user, a loop...).  Each process of a session (the session process, the
+ * parent) writes at most LOG_REFUSALS_MAX of them per session, and the expansion of
+ * one recipient at most LOG_REFUSALS_PER_RCPT; the rest are counted and said in one
+ * summary line at the end of the recipient ("N more ... not logged") or, once the
+ * session's budget is spent, at the end of the session.  So one connection adds a few
+ * kilobytes of log, however large the alias or however many refusals (--max-errors up
+ * to 100000): 2 to 4 KiB in relay.bats's floods, and below 16 KiB even when every line
+ * holds an address of the longest kind (256 octets); a 421 that ends the session is
+ * always logged. */
+#define LOG_REFUSALS_MAX 20
+#define LOG_REFUSALS_PER_RCPT 5
 
 /* Exit status (skarnet convention): 0 for every session that ended as the protocol
  * allows, 100 for a usage error, 111 for a system failure. */

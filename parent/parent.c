@@ -316,9 +316,9 @@ static int serve_mail(struct parent *p)
 		return fatal(p, "malformed or out-of-order MAIL");
 	clear_groups(p);
 	bool check = p->authenticated && !p->cfg->any_sender, ok = !check || owns(p, sender);
-	if (!ok)
-		log_msg(LOG_NOTICE, "MAIL FROM:<%s> refused: not an address of user %s", sender,
-			p->auth_user);
+	if (!ok)	/* as many as --max-errors allows: a budget (log.h) */
+		log_bulk_msg(LOG_NOTICE, "MAIL FROM:<%s> refused: not an address of user %s",
+			     sender, p->auth_user);
 	p->in_mail = ok;
 	snprintf(p->sender, sizeof p->sender, "%s", ok ? sender : "");
 	if (!check)
@@ -782,6 +782,7 @@ int parent_serve(const struct config *cfg, int sock, bool loopback, const char *
 		frame_clear(&p.in);
 	}
 	*why = p.why;
+	log_bulk_end_session();	/* the dropped targets not logged, counted in one line */
 	mbox_close(p.mbox);
 	clear_pending(&p);
 	clear_groups(&p);

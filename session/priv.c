@@ -130,8 +130,10 @@ void priv_lookup(const char *local, const char *domain,
 	}
 	uint32_t remote = frame_get_u32(&f);
 	frame_get_str(&f, res->remote, PATH_LEN_MAX);
-	if (!done(&f) || r > LOOKUP_RELAY_DENIED || n > EXPAND_TARGETS_MAX ||
-	    remote > EXPAND_TARGETS_MAX || (r == LOOKUP_OK && !n && !remote)) {
+	/* The parent's bound (expand.c): EXPAND_TARGETS_MAX users and addresses in all. */
+	if (!done(&f) || r > LOOKUP_TOO_MANY || (uint64_t)n + remote > EXPAND_TARGETS_MAX ||
+	    (r == LOOKUP_OK && !n && !remote) ||
+	    (r != LOOKUP_OK && (n || remote))) {	/* a refusal names nobody */
 		buf_reset(&res->users);
 		broken = true;
 		return;

@@ -41,6 +41,7 @@ nothing_kept() {
 @test "transcript rcpt" { transcript rcpt; }
 @test "transcript proxy" { transcript proxy; }
 @test "transcript max-recipients" { transcript max-recipients; }
+@test "transcript rcpt-repeat" { transcript rcpt-repeat; }
 @test "transcript too-many-errors" {
 	transcript too-many-errors
 	grep -q 'end=errors$' "$T/log"
