@@ -170,7 +170,7 @@ int mboxfile_fd(const struct mboxfile *b)
 
 /* Open mbox_dir/user (to read its last bytes and write), never through a symlink
  * (O_NOFOLLOW: ELOOP) and never blocking on a FIFO put there (O_NONBLOCK).  A missing
- * one is made new (O_EXCL: never a name someone else put there meanwhile), mode 0600,
+ * one is made new (O_EXCL: a name put there meanwhile is opened as any other), 0600,
  * the user's; in root:mail 2775 /var/mail with the mail group (mail_group()), which
  * the set-group-ID directory also gives the file, as useradd's mail spools have it. */
 static int open_box(const struct mboxfile *b)
@@ -185,7 +185,9 @@ static int open_box(const struct mboxfile *b)
 		fd = openat(dir, b->user, flags | O_CREAT | O_EXCL, 0600);
 		int e = errno;
 		mail_group(false);
-		if (fd == -1)
+		if (fd == -1 && e == EEXIST)	/* made meanwhile (another session's helper) */
+			fd = openat(dir, b->user, flags);
+		else if (fd == -1)
 			errno = e;	/* EACCES: the directory is not the user's, nor the group's */
 		else if (fsync(dir) == -1)	/* the new name made durable */
 			log_msg(LOG_WARNING, "mailbox of %s: fsync of %s: %s", b->user,

@@ -7,6 +7,7 @@ load helpers
 
 setup_file() {
 	setup_users
+	add_user bob.lock $((PERSON0 + 7))	# whose mailbox would be bob's lock file
 	gcc -shared -fPIC -O2 -Wall -o "$T/libfault.so" "$TOP/tests/fault.c" -ldl
 }
 teardown_file() { teardown_users; }
@@ -54,11 +55,13 @@ send_unit() {
 }
 
 # The pid of the stopped process of uid $1 (a delivery helper stopped by the fault
-# shim), waited for up to 10 s.
+# shim) that serves --mbox-dir $M (the fake users' uids are the same in every suite),
+# waited for up to 10 s.
 stopped_of() {
 	local i p
 	for i in $(seq 100); do
-		p=$(ps -eo pid=,uid=,stat= | awk -v u="$1" '$2 == u && $3 ~ /^T/ { print $1; exit }')
+		p=$(ps -eo pid=,uid=,stat=,args= |
+			awk -v u="$1" -v m="--mbox-dir $M " '$2 == u && $3 ~ /^T/ && index($0, m) { print $1; exit }')
 		if [ -n "$p" ]; then echo "$p"; return 0; fi
 		sleep 0.1
 	done
@@ -391,4 +394,15 @@ big_for_bob() {
 	wait "$client"
 	grep -q '^250 2.0.0 Ok: delivered' "$T/out"
 	[ "$(mbread count "$M/bob")" = 2 ]
+}
+
+@test "a user whose name ends in .lock gets no mailbox: it would be another user's lock file" {
+	# bob.lock's mailbox would be bob's dot-lock: a lock without a pid, which stops
+	# bob's mail for 5 minutes, and then is broken (unlinked) as stale, mail and all.
+	run mbox_session "EHLO h" "MAIL FROM:<>" "RCPT TO:<bob.lock@tttest.com>" QUIT
+	[[ "$output" == *"451 4.3.0 <bob.lock@tttest.com>: Temporary lookup failure"* ]]
+	[ ! -e "$M/bob.lock" ]
+	grep -q 'bob.lock: no mbox (out of memory or a bad name)' "$T/log"
+	MBOX_OPTS="--delivery-timeout 2" run send_mbox one bob@tttest.com
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
 }
