@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 /* The groups as asked, the gids (saved: sgid), the uid; checked. */
-static int drop(uid_t uid, gid_t gid, gid_t sgid, const char *user, enum drop_groups groups)
+static int drop(uid_t uid, gid_t gid, gid_t sgid, const char *user,
+		enum drop_groups groups)
 {
 	int rc;
 	switch (groups) {

@@ -30,7 +30,7 @@ int drop_privileges(uid_t uid, gid_t gid, const char *user, enum drop_groups gro
  * keeps --mbox-dir's group this way (parent/asuser.c says why).  The user cannot
  * ptrace the process meanwhile: Linux lets a process without CAP_SYS_PTRACE trace
  * only a target whose real, effective and saved gids all equal its own
- * (kernel/ptrace.c, __ptrace_may_access()), and the saved gid differs. */
+ * (__ptrace_may_access in Linux's kernel/ptrace.c), and the saved gid differs. */
 int drop_privileges_keeping(uid_t uid, gid_t gid, gid_t keep);
 
 #endif

@@ -74,10 +74,10 @@ static void close_hidden(void)
  * signal it (which gives nothing) but not trace it or read its memory or descriptors
  * (ptrace, /proc/PID/mem, /proc/PID/fd): Linux allows that without CAP_SYS_PTRACE
  * only when the tracer's gid equals the target's real, effective AND saved gids
- * (kernel/ptrace.c, __ptrace_may_access(); supplementary groups are not compared,
- * which is why the group is never one), and the helper's saved (at times effective)
- * gid is the mail group.  PR_SET_DUMPABLE 0 (start()) is the second fence: a process
- * that is not dumpable needs CAP_SYS_PTRACE in any case.  Signals (kill(2) compares
+ * (__ptrace_may_access in Linux's kernel/ptrace.c; supplementary groups are not
+ * compared, which is why the group is never one), and the helper's saved (at times
+ * effective) gid is the mail group.  PR_SET_DUMPABLE 0 (become()) is the second
+ * fence: a process that is not dumpable needs CAP_SYS_PTRACE in any case.  Signals (kill(2) compares
  * uids only) let the user stop or kill their helper, which costs only their copy. */
 static gid_t mbox_group(const struct config *cfg)
 {
