@@ -168,6 +168,21 @@ int mboxfile_fd(const struct mboxfile *b)
 	return b->fd;
 }
 
+/* A --mbox-dir anyone may write to (1777, as /tmp) lets any user plant another's
+ * lock with a live pid (451 for ever), or a file or symlink in their mailbox's place
+ * (450): said once per process, with the fix. */
+static void warn_open_to_all(const struct mboxfile *b, int dir)
+{
+	static bool said;
+	struct stat st;
+	if (said || fstat(dir, &st) == -1 || !(st.st_mode & S_IWOTH))
+		return;
+	said = true;
+	log_msg(LOG_WARNING, "--mbox-dir %s is writable by everyone: other users can block or "
+		"take over any mailbox there; make it root:mail 2775 as Debian's /var/mail",
+		b->cfg->mbox_dir);
+}
+
 /* Open mbox_dir/user (to read its last bytes and write), never through a symlink
  * (O_NOFOLLOW: ELOOP) and never blocking on a FIFO put there (O_NONBLOCK).  A missing
  * one is made new (O_EXCL: a name put there meanwhile is opened as any other), 0600,
@@ -178,6 +193,7 @@ static int open_box(const struct mboxfile *b)
 	int dir = open(b->cfg->mbox_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir == -1)
 		return -1;
+	warn_open_to_all(b, dir);
 	int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
 	int fd = openat(dir, b->user, flags);
 	if (fd == -1 && errno == ENOENT) {

@@ -406,3 +406,15 @@ big_for_bob() {
 	MBOX_OPTS="--delivery-timeout 2" run send_mbox one bob@tttest.com
 	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
 }
+
+@test "a --mbox-dir writable by everyone (1777) still works, with a warning that names the fix" {
+	chmod 1777 "$M"
+	run send_mbox one bob@tttest.com alice@tttest.com
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	grep -q -- "--mbox-dir $M is writable by everyone: .*make it root:mail 2775" "$T/log"
+	chmod 2775 "$M"
+	: >"$T/log"
+	run send_mbox two bob@tttest.com
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	! grep -q 'writable by everyone' "$T/log"
+}
