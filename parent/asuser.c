@@ -77,8 +77,9 @@ static void close_hidden(void)
  * (__ptrace_may_access in Linux's kernel/ptrace.c; supplementary groups are not
  * compared, which is why the group is never one), and the helper's saved (at times
  * effective) gid is the mail group.  PR_SET_DUMPABLE 0 (become()) is the second
- * fence: a process that is not dumpable needs CAP_SYS_PTRACE in any case.  Signals (kill(2) compares
- * uids only) let the user stop or kill their helper, which costs only their copy. */
+ * fence: a process that is not dumpable needs CAP_SYS_PTRACE in any case.  Signals
+ * (kill(2) compares uids only) let the user stop or kill their helper, which costs
+ * only their copy. */
 static gid_t mbox_group(const struct config *cfg)
 {
 	struct stat st;
