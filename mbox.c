@@ -176,7 +176,6 @@ static int start(struct mbox *m, const char *user)
 		log_msg(LOG_ERR, "%s: no such user", user);
 		return -1;
 	}
-	mboxfile_create(m->cfg, pw);	/* --mailbox mbox: a missing one, as root */
 	struct helper *h = &m->h[m->n];
 	*h = (struct helper){ .uid = pw->pw_uid, .gid = pw->pw_gid, .box = -1 };
 	snprintf(h->user, sizeof h->user, "%s", pw->pw_name);
