@@ -26,6 +26,7 @@
 #include "privsep.h"
 #include "relay.h"
 #include "tty.h"
+#include "ttytext.h"
 #include "users.h"
 #include "utf8.h"
 #include "util.h"
@@ -609,6 +610,11 @@ static int serve_tty(struct parent *p)
 		? frame_get_bytes(&p->in, TTY_TEXT_MAX, &len) : NULL;
 	if (!frame_done(&p->in))
 		return fatal(p, "malformed or out-of-order terminal request");
+	/* Only what the renderer makes reaches a terminal (ttytext.h): no escape
+	 * sequence, no row that looks like our own, whatever the session sends. */
+	const char *bad = text ? ttytext_check(text, len) : NULL;
+	if (bad)
+		return fatal(p, bad);
 	if (!send_allowed(p))
 		return fatal(p, "terminal request --send does not allow this client");
 	if (p->npend > TTY_CHILDREN_MAX - p->tty_children)	/* the session should refuse */

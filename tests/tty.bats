@@ -17,7 +17,7 @@ setup_file() {
 	export CAROL
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$T/ttyrender" \
 		-I"$TOP/session" -I"$TOP/common" "$TOP/tests/ttyrender.c" "$TOP/session/render.c" \
-		"$TOP/common/utf8.c" "$TOP/common/buf.c" "$TOP/common/log.c" \
+		"$TOP/common/ttytext.c" "$TOP/common/utf8.c" "$TOP/common/buf.c" "$TOP/common/log.c" \
 		-DWITH_SYSTEMD=0 "$TOP/common/systemd.c"
 	gcc -shared -fPIC -O2 -Wall -o "$T/libfault.so" "$TOP/tests/fault.c" -ldl
 }
@@ -182,6 +182,17 @@ one_message() {
 	grep -q $'^| '"$pad"$'  \r$' "$T/out/a"
 	grep -q $'^| EOF\r$' "$T/out/a"
 	grep -q $'^| Message from root@localhost\r$' "$T/out/a"
+}
+
+@test "a quoted sender cannot imitate a system line: blanks, '@' and parentheses in its local part are escaped" {
+	input "EHLO client.example.org" 'SEND FROM:<"root@mx.test (via console)"@y.z>' \
+		"RCPT TO:<carol@tttest.com>" DATA "hi" . QUIT
+	run ptys "$(carol)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	cat -A "$T/out/a"
+	grep -q '^Message from "root\\100mx.test\\040\\050via\\040console\\051"@y.z on client' "$T/out/a"
+	! grep -q 'root@mx.test' "$T/out/a"
+	! grep -q '(via console)' "$T/out/a"
 }
 
 @test "root's terminal is never written, whatever the address (uid 0 refused on the privileged side)" {
