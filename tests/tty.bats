@@ -159,6 +159,22 @@ one_message() {
 	[ "$(shown a)" = "$(banner alice@example.org 127.0.0.1 "${msg[@]}")" ]
 }
 
+@test "--send local: SEND from a remote client gets 550 5.7.1 (no AUTH would help), not 530; SOML goes to the mailbox; a loopback client may" {
+	one_message SEND carol@tttest.com -- "Subject: hi" "" hello
+	TCPREMOTEIP=192.0.2.7 SEND_POLICY=local run ptys "$(carol)"
+	[[ "$output" == *"550 5.7.1 Terminal messages only from local clients"* ]]
+	[[ "$output" != *"530 "* ]]
+	[ ! -s "$T/out/a" ]
+	one_message SOML carol@tttest.com -- "Subject: hi" "" hello
+	TCPREMOTEIP=192.0.2.7 SEND_POLICY=local run ptys "$(carol)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(delivered carol | wc -l)" = 1 ]
+	one_message SEND carol@tttest.com -- "Subject: hi" "" hello
+	TCPREMOTEIP=127.0.0.1 SEND_POLICY=local run ptys "$(carol)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	grep -q '^| hello' "$T/out/a"
+}
+
 @test "a forged banner and a forged end in the message are shown after the prefix: every row of the sender's starts with |" {
 	# A whole fake end and second banner, and the same forgery at the wrap column of
 	# a long line, where a terminal of 80 columns would have started a new row.
