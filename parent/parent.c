@@ -205,7 +205,8 @@ static enum lookup resolve(struct parent *p, const char *local, const char *doma
 	bool bad;
 	snprintf(addr, sizeof addr, "%s@%s", local, domain);	/* relay_address_ok() bounds it */
 	if (!local_domain(p, domain) || strpbrk(local, "%!@")) {	/* no source routes */
-		if (!p->authenticated || !relay_address_ok(addr) || !domain[0])
+		if (!p->authenticated || !relay_address_ok(addr) || !domain[0] ||
+		    domain[0] == '[')	/* no address literal (envelope.c) */
 			return LOOKUP_RELAY_DENIED;
 		buf_add(&x->remote, addr, strlen(addr) + 1);
 		x->nremote = 1;

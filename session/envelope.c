@@ -384,6 +384,13 @@ int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 				    !strpbrk(a.local, "%!@"));
 	if (!local && !s->auth_user[0])
 		return reply(s, 550, "5.7.1", "<%s>: Relay access denied", a.text);
+	/* RFC 5321 4.1.3: an address literal names a host by its address, around DNS and
+	 * MX records; one that is not among --domains is never relayed, even after AUTH
+	 * ([127.0.0.1] or an internal address would have the relay MTA deliver wherever
+	 * it names).  The literal is well-formed, so not 553 5.1.3 (bad syntax): 550
+	 * 5.7.1, RFC 3463 "delivery not authorized".  The parent refuses it too. */
+	if (!local && a.domain[0] == '[')
+		return reply(s, 550, "5.7.1", "<%s>: Address literals are not relayed", a.text);
 	/* Another domain's address goes to the relay command as written, quoting kept. */
 	char quoted[PATH_LEN_MAX + 1];
 	const char *at = strrchr(a.text, '@');

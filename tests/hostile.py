@@ -228,6 +228,19 @@ elif case == "relay-unauthenticated":
     t, p = recv()
     assert t == T["PS_LOOKUP_ANS"] and struct.unpack("=I", p[:4])[0] == LOOKUP_RELAY_DENIED, p
     send(T["PS_ACCEPT"])
+elif case == "relay-literal":
+    # After a successful AUTH, an address literal: the parent refuses to relay it
+    # (550 5.7.1 in the session), and a session that accepts it anyway is ended.
+    send(T["PS_AUTH"], s("alice") + s("secret") + s("127.0.0.1"))
+    t, p = recv()
+    assert t == T["PS_AUTH_ANS"] and struct.unpack("=I", p[:4])[0] == 0, p
+    send(T["PS_MAIL"], s(""))	# the null sender: no address of alice's needed
+    t, p = recv()
+    assert t == T["PS_MAIL_ANS"], (t, p)
+    send(T["PS_LOOKUP"], s("x") + s("[127.0.0.1]"))
+    t, p = recv()
+    assert t == T["PS_LOOKUP_ANS"] and struct.unpack("=I", p[:4])[0] == LOOKUP_RELAY_DENIED, p
+    send(T["PS_ACCEPT"])
 elif case == "fifo":
     d = os.environ["HOSTILE_DIR"]
     os.mkfifo(d + "/fifo")

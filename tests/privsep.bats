@@ -249,6 +249,10 @@ hostile_tty() {
 	hostile relay-unauthenticated "malformed or out-of-order accept"
 }
 
+@test "hostile child: after AUTH, relaying to an address literal is refused by the parent too; accepting it ends the session" {
+	hostile relay-literal "malformed or out-of-order accept"
+}
+
 @test "hostile child: a FIFO as the spool ends the session" {
 	hostile fifo "spool is not a regular file"
 }
