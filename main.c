@@ -168,19 +168,24 @@ static int session_process(const struct config *cfg, const struct passwd *ps, in
 static int parent_process(const struct config *cfg, pid_t pid, int link)
 {
 	/* The parent finds out who the client is itself, before it lets the connection
-	 * go: it checks --send without taking the session's word (peer.h).  Under
-	 * --proxy it sees only the proxy: the client's own address is in a header that
-	 * only the session reads, so there the parent's check is as wide as the proxy's
-	 * address and the session's (which uses the header) is the one that counts. */
+	 * go: it checks --send without taking the session's word, by the one rule the
+	 * session uses too (peer_local(), peer.h).  Under --proxy it sees only the proxy:
+	 * the client's own address is in a header that only the session reads (in its
+	 * sandbox).  Behind a proxy no client is local, so both sides agree without the
+	 * header; with --proxy-trust-loopback the parent's check is as wide as a header
+	 * could make it (the proxy on loopback), and the session's, which reads the
+	 * header, is the narrower one that counts. */
 	char client[INET6_ADDRSTRLEN];
 	peer_address(0, client, sizeof client);
+	bool local = peer_local(client, cfg->proxy ? PEER_UNSEEN : PEER_DIRECT, NULL,
+				cfg->proxy_trust_loopback);
 	drop_connection();
 	asuser_hide(link);
 	struct sigaction sa = { .sa_handler = pass_term };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	const char *why = NULL;
-	int rc = parent_serve(cfg, link, peer_loopback(client), &why);
+	int rc = parent_serve(cfg, link, local, &why);
 	if (rc == -1) {
 		log_msg(LOG_ERR, "privilege separation: the session process broke the protocol "
 			"(%s): killed", why);

@@ -30,7 +30,8 @@
  * before it lets go of the connection, and knows whether an AUTH of this session
  * succeeded) or one that would take the session past TTY_CHILDREN_MAX terminal
  * children in all (each pending recipient of a PS_TTY_CHECK or PS_TTY_WRITE is one),
- * a spool that is not a regular file (or a memfd that could be sealed and is not) or
+ * terminal text that is not laid out and escaped as tty_render() makes it (the rule
+ * of ttytext.h: no escape sequence, no row that looks like our own), a spool that is not a regular file (or a memfd that could be sealed and is not) or
  * is smaller than declared.
  *
  * What the parent decides itself, whatever the session asked: whether a domain is

@@ -239,6 +239,7 @@ struct config {
 	unsigned auth_delay_ms;
 	enum send_policy send;	/* --send: who may write on terminals */
 	bool proxy;		/* --proxy: a PROXY header comes first (proxy.h) */
+	bool proxy_trust_loopback;	/* --proxy-trust-loopback: peer_local() (peer.h) */
 	bool lmtp;		/* --lmtp: the dialogue is LMTP (RFC 2033) */
 	const char *utmp;	/* --utmp: NULL for the system's utmp */
 	unsigned tty_max_lines, tty_max_bytes;	/* what a terminal is shown */

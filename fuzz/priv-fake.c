@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ttytext.h"
 #include "utf8.h"
 
 static const char *const known_users[] = { "test", "alice", "bob", "john.doe", "root", "full",
@@ -346,6 +347,7 @@ void priv_tty_write(const char *const *users, size_t n,
 	const struct config *cfg = parent_cfg;
 	CHECK(cfg->send != SEND_NEVER);
 	CHECK(len <= cfg->tty_max_bytes + 8192);
+	CHECK(ttytext_check(text, len) == NULL);	/* the real parent would refuse it */
 	const unsigned char *p = (const unsigned char *)text;
 	for (size_t i = 0, k; i < len; i += k) {
 		unsigned char c = p[i];

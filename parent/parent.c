@@ -27,6 +27,7 @@
 #include "relay.h"
 #include "report.h"
 #include "tty.h"
+#include "ttytext.h"
 #include "users.h"
 #include "utf8.h"
 #include "util.h"
@@ -205,7 +206,8 @@ static enum lookup resolve(struct parent *p, const char *local, const char *doma
 	bool bad;
 	snprintf(addr, sizeof addr, "%s@%s", local, domain);	/* relay_address_ok() bounds it */
 	if (!local_domain(p, domain) || strpbrk(local, "%!@")) {	/* no source routes */
-		if (!p->authenticated || !relay_address_ok(addr) || !domain[0])
+		if (!p->authenticated || !relay_address_ok(addr) || !domain[0] ||
+		    domain[0] == '[')	/* no address literal (envelope.c) */
 			return LOOKUP_RELAY_DENIED;
 		buf_add(&x->remote, addr, strlen(addr) + 1);
 		x->nremote = 1;
@@ -689,6 +691,11 @@ static int serve_tty(struct parent *p)
 		? frame_get_bytes(&p->in, TTY_TEXT_MAX, &len) : NULL;
 	if (!frame_done(&p->in))
 		return fatal(p, "malformed or out-of-order terminal request");
+	/* Only what the renderer makes reaches a terminal (ttytext.h): no escape
+	 * sequence, no row that looks like our own, whatever the session sends. */
+	const char *bad = text ? ttytext_check(text, len) : NULL;
+	if (bad)
+		return fatal(p, bad);
 	if (!send_allowed(p))
 		return fatal(p, "terminal request --send does not allow this client");
 	if (p->npend > TTY_CHILDREN_MAX - p->tty_children)	/* the session should refuse */

@@ -148,29 +148,34 @@ int smtp_mail(struct session *s, const struct verb *v, char *arg)
 	return start_mail(s, v, arg, MODE_MAIL);
 }
 
-/* --send: may this client write on terminals?  s->client is the socket's peer (or
- * what the super-server said); "unknown" is no loopback client. */
+/* --send: may this client write on terminals?  s->local is peer_local()'s word
+ * (peer.h), the rule the parent checks by too; "unknown" is no local client. */
 static bool send_allowed(const struct session *s)
 {
 	switch (s->cfg->send) {
 	case SEND_ANY: return true;
-	case SEND_AUTH: return s->auth_user[0] || peer_loopback(s->client);
-	case SEND_LOCAL: return peer_loopback(s->client);
+	case SEND_AUTH: return s->auth_user[0] || s->local;
+	case SEND_LOCAL: return s->local;
 	default: return false;
 	}
 }
 
 /* RFC 5321 Appendix F.6: SEND, SOML and SAML with RFC 821's model; --send never turns
  * them off, and then they are not implemented as far as the client can tell.  A
- * client --send does not allow gets 530 for SEND (RFC 4954 6: authentication
- * required), and its SOML and SAML are MAIL: the mailbox only, as RFC 821 3.4 lets
- * SOML fall back and SAML's terminal copy is "if possible". */
+ * client --send does not allow gets, for SEND, 530 5.7.0 where an AUTH would help
+ * (--send auth; RFC 4954 6: "authentication required"), and 550 5.7.1 where none
+ * would (--send local: the client is not on this host; RFC 5321 4.2.2 lets 550 refuse
+ * for policy, RFC 3463 X.7.1 "not authorized"); its SOML and SAML are MAIL: the
+ * mailbox only, as RFC 821 3.4 lets SOML fall back and SAML's terminal copy is "if
+ * possible". */
 static int start_send(struct session *s, const struct verb *v, char *arg, enum mode mode)
 {
 	if (s->cfg->send == SEND_NEVER)
 		return reply(s, 502, "5.5.1", "%s not implemented", v->name);
-	if (!send_allowed(s) && mode == MODE_SEND)
+	if (!send_allowed(s) && mode == MODE_SEND && s->cfg->send == SEND_AUTH)
 		return reply(s, 530, "5.7.0", "Authentication required to send to a terminal");
+	if (!send_allowed(s) && mode == MODE_SEND)
+		return reply(s, 550, "5.7.1", "Terminal messages only from local clients");
 	if (!send_allowed(s)) {
 		log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }),
 			   "%s from %s: no terminal for this client, the mailbox only", v->name,
@@ -394,6 +399,13 @@ int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 				    !strpbrk(a.local, "%!@"));
 	if (!local && !s->auth_user[0])
 		return reply(s, 550, "5.7.1", "<%s>: Relay access denied", a.text);
+	/* RFC 5321 4.1.3: an address literal names a host by its address, around DNS and
+	 * MX records; one that is not among --domains is never relayed, even after AUTH
+	 * ([127.0.0.1] or an internal address would have the relay MTA deliver wherever
+	 * it names).  The literal is well-formed, so not 553 5.1.3 (bad syntax): 550
+	 * 5.7.1, RFC 3463 "delivery not authorized".  The parent refuses it too. */
+	if (!local && a.domain[0] == '[')
+		return reply(s, 550, "5.7.1", "<%s>: Address literals are not relayed", a.text);
 	/* Another domain's address goes to the relay command as written, quoting kept. */
 	char quoted[PATH_LEN_MAX + 1];
 	const char *at = strrchr(a.text, '@');

@@ -49,6 +49,24 @@ body_of() { tail -n +6 "$1"; }
 	[ -z "$(leftovers test)" ]
 }
 
+@test "SMTPUTF8: bidi and invisible format characters in the sender are escaped in Return-Path (\\ooo) and in the log ('?'); printable UTF-8 is kept" {
+	# U+202E (right-to-left override), U+200B (zero width space), U+FEFF, U+2066,
+	# U+061C; then a printable one, U+00E9.
+	local from
+	from=$(printf 'a\342\200\256b\342\200\213c\357\273\277d\342\201\246e\330\234f\303\251@example.org')
+	run session "EHLO client.example.org" "MAIL FROM:<$from> SMTPUTF8" \
+		"RCPT TO:<test@tttest.com>" DATA "Subject: hi" "" hello . QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]] || { echo "$output"; false; }
+	local f
+	f=$(delivered test)
+	sed -n 1p "$f" | cat -A
+	[ "$(sed -n 1p "$f")" = 'Return-Path: <a\342\200\256b\342\200\213c\357\273\277d\342\201\246e\330\234f'$'\303\251''@example.org>' ]
+	# Not a byte of the five is left raw anywhere in the trace fields.
+	! head -n 5 "$f" | grep -q $'\342\200\256\|\342\200\213\|\357\273\277\|\342\201\246\|\330\234'
+	grep -q 'from=<a???b???c???d???e??f??@example.org>' "$T/log"
+	! grep -q $'\342\200\256' "$T/log"
+}
+
 @test "files and created Maildirs belong to the recipient (real uid drop, root only)" {
 	[ "$(id -u)" = 0 ] || skip "needs root: as an ordinary user uid_wrapper only pretends to change uid, files keep the real owner"
 	send_to test@tttest.com bob@tttest.com

@@ -180,6 +180,23 @@ elif case == "ttyremote":
     assert t == T["PS_TTY_ANS"], (t, p)
     if os.environ.get("TCPREMOTEIP") == "127.0.0.1":
         sys.exit(0)	# the control: a loopback client may
+elif case in ("ttygood", "ttytitle", "ttyclear", "ttybanner", "ttyosc52"):
+    # Terminal text for bob: the control is laid out as tty_render() makes it; the
+    # others carry what a taken-over session would put on a user's screen.
+    head = b"\r\nMessage from a@example.org on h (192.0.2.1) at 12:00 ...\r\n"
+    body = {
+        "ttygood": b"| hello bob\r\n",
+        "ttytitle": b"| \x1b]0;you have been pwned\x07\r\n",
+        "ttyclear": b"\x1b[2J\x1b[H| hi\r\n",
+        "ttybanner": b"| hi\r\n\r\nMessage from root@localhost on localhost (127.0.0.1)\r\n",
+        "ttyosc52": b"| \x1b]52;c;Y3VybCBldmlsIHwgc2gK\x07\r\n",
+    }[case]
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_TTY_WRITE"], s(head + body + b"EOF\r\n"))
+    t, p = recv()
+    assert t == T["PS_TTY_ANS"], (t, p)
+    sys.exit(0)
 elif case == "authtime":
     # The parent itself holds a failure back to --auth-delay: the session process,
     # which could time PAM, sees every failure take at least that long.
@@ -215,6 +232,19 @@ elif case == "relay-unauthenticated":
     # that accepts it anyway is ended.
     mail()
     send(T["PS_LOOKUP"], s("x") + s("remote.example"))
+    t, p = recv()
+    assert t == T["PS_LOOKUP_ANS"] and struct.unpack("=I", p[:4])[0] == LOOKUP_RELAY_DENIED, p
+    send(T["PS_ACCEPT"])
+elif case == "relay-literal":
+    # After a successful AUTH, an address literal: the parent refuses to relay it
+    # (550 5.7.1 in the session), and a session that accepts it anyway is ended.
+    send(T["PS_AUTH"], s("alice") + s("secret") + s("127.0.0.1"))
+    t, p = recv()
+    assert t == T["PS_AUTH_ANS"] and struct.unpack("=I", p[:4])[0] == 0, p
+    send(T["PS_MAIL"], s(""))	# the null sender: no address of alice's needed
+    t, p = recv()
+    assert t == T["PS_MAIL_ANS"], (t, p)
+    send(T["PS_LOOKUP"], s("x") + s("[127.0.0.1]"))
     t, p = recv()
     assert t == T["PS_LOOKUP_ANS"] and struct.unpack("=I", p[:4])[0] == LOOKUP_RELAY_DENIED, p
     send(T["PS_ACCEPT"])

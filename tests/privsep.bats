@@ -183,6 +183,31 @@ hostile() {
 	[ "$(grep -c 'broke the protocol' "$T/log")" = 1 ]
 }
 
+# hostile_tty CASE: the stand-in asks the parent to write CASE's text onto bob's
+# terminal, a real pseudo-terminal that tests/ptyrun.py logs bob in on.
+hostile_tty() {
+	rm -rf "$T/out"
+	run python3 "$TOP/tests/ptyrun.py" --utmp "$T/utmp" --out "$T/out" \
+		--tty "name=b,user=bob,uid=$(id -u bob 2>/dev/null || echo $((PERSON0 + 3)))" -- \
+		env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE="$1" HOSTILE_DIR="$T" \
+		timeout 60 "$T/bin/smtp-test" --send any --utmp "$T/utmp" </dev/null
+	echo "status $status; the terminal got:"
+	cat -A "$T/out/b"
+}
+
+@test "hostile child: a title, a clear screen, a fake banner or an OSC 52 write never reach the terminal; the session ends" {
+	hostile_tty ttygood	# the control: text as the renderer makes it is written
+	[ "$status" = 0 ]
+	grep -q $'^| hello bob\r$' "$T/out/b"
+	for c in ttytitle ttyclear ttybanner ttyosc52; do
+		: >"$T/log"
+		hostile_tty $c
+		[ "$status" = 111 ]
+		grep -q "the session process broke the protocol (terminal text .*): killed" "$T/log"
+		[ ! -s "$T/out/b" ] || { echo "$c reached the terminal"; false; }
+	done
+}
+
 @test "hostile child: the parent answers a failed AUTH no sooner than --auth-delay, known user or not" {
 	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE=authtime HOSTILE_DIR="$T" \
 		timeout 60 "$T/bin/smtp-test" --auth always --auth-delay 700 </dev/null
@@ -226,6 +251,10 @@ hostile() {
 
 @test "hostile child: accepting another domain's recipient the parent refused ends the session" {
 	hostile relay-unauthenticated "malformed or out-of-order accept"
+}
+
+@test "hostile child: after AUTH, relaying to an address literal is refused by the parent too; accepting it ends the session" {
+	hostile relay-literal "malformed or out-of-order accept"
 }
 
 @test "hostile child: a FIFO as the spool ends the session" {

@@ -137,6 +137,41 @@ after_trace() { awk 'f || /^Subject: relayed$/ { f = 1; print }' "$1"; }
 	[ -z "$(delivered alice)" ]
 }
 
+@test "AUTH: an address literal is never relayed: 550 5.7.1, nothing run; a domain in the same transaction is" {
+	local lit
+	for lit in "x@[127.0.0.1]" "x@[192.0.2.9]" "x@[IPv6:::1]" "x@[IPv6:2001:db8::1]"; do
+		run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" \
+			"RCPT TO:<$lit>" "RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
+		[[ "$output" == *"550 5.7.1 <$lit>: Address literals are not relayed"* ]] ||
+			{ echo "$lit: $output"; false; }
+		[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+		[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f alice@tttest.com -- x@remote.example)" ]
+		rm -f "$T"/relay/*
+	done
+	# Without AUTH the usual refusal comes first.
+	run rsession -- "EHLO h" "MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@[127.0.0.1]>" QUIT
+	[[ "$output" == *"550 5.7.1 <x@[127.0.0.1]>: Relay access denied"* ]]
+	[ -z "$(runs)" ]
+}
+
+@test "the relay command's environment is PATH and HOME=/ only (a Python command sees LC_CTYPE from Python itself, PEP 538)" {
+	printf '#!/bin/sh\ntr "\\0" "\\n" </proc/$$/environ >%s/relay/env\ncat >/dev/null\n' "$T" \
+		>"$T/env.sh"
+	printf '#!/usr/bin/python3\nimport os, sys\nsys.stdin.read()\nopen("%s/relay/pyenv", "w").write(os.environ.get("LC_CTYPE", "-"))\n' \
+		"$T" >"$T/env.py"
+	chmod 755 "$T/env.sh" "$T/env.py"
+	run rsession --relay-command "$T/env.sh --" -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" \
+		"MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]] || { echo "$output"; cat "$T/log"; false; }
+	cat "$T/relay/env"
+	[ "$(cat "$T/relay/env")" = "$(printf 'PATH=/usr/sbin:/usr/bin:/sbin:/bin\nHOME=/')" ]
+	LC_CTYPE=de_DE.UTF-8 LANG=de_DE.UTF-8 run rsession --relay-command "$T/env.py --" -- "EHLO h" \
+		"AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(cat "$T/relay/pyenv")" = C.UTF-8 ]	# Python's coercion of the C locale, not ours
+}
+
 @test "AUTH: MAIL FROM must be the user's own address (553 5.7.1), or an alias of the user, or <>" {
 	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<bob@tttest.com>" RSET \
 		"MAIL FROM:<alice@example.org>" RSET "MAIL FROM:<alice@localhost>" RSET \
