@@ -7,14 +7,42 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
 
-/* The whole of a regular file of at most TLS_FILE_MAX octets into b.  0 or -1. */
-static int slurp(const char *path, struct buf *b)
+/* Issue 21: a secret file (a private key, the ticket key) that someone else could read
+ * or replace is refused, as OpenSSH refuses an unprotected private key file.  The
+ * rule: nobody but the owner and, for a file owned by root, its group may read it
+ * (Debian's 0640 root:ssl-cert); nobody but the owner may write it; the owner is root
+ * when we run as root (a user who owns the file could swap the key or the ticket key
+ * under every session), else root or the user we run as.  NULL when the file passes,
+ * else the fault, with the fix in fix[n]. */
+static const char *unsafe(const char *path, const struct stat *st, char *fix, size_t n)
+{
+	uid_t me = geteuid();
+	snprintf(fix, n, "chmod 600 %s", path);
+	if (st->st_mode & (S_IROTH | S_IWOTH))
+		return st->st_mode & S_IROTH ? "readable by others" : "writable by others";
+	if (st->st_mode & S_IWGRP)
+		return "writable by its group";
+	if (st->st_uid != 0 && (me == 0 || st->st_uid != me)) {
+		snprintf(fix, n, "chown %s %s", me == 0 ? "root" : "$(id -un)", path);
+		return me == 0 ? "not owned by root" : "owned by another user";
+	}
+	if ((st->st_mode & S_IRGRP) && st->st_uid != 0)
+		return "readable by its group and not owned by root";
+	return NULL;
+}
+
+/* The whole of a regular file of at most TLS_FILE_MAX octets into b.  0 or -1; for a
+ * secret file that fails unsafe(), TLS_FILE_UNSAFE with the reason in why[n]. */
+static int slurp(const char *opt, const char *path, bool secret, struct buf *b, char *why,
+		 size_t n)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd == -1)
@@ -27,49 +55,63 @@ static int slurp(const char *path, struct buf *b)
 		errno = bad;
 		return -1;
 	}
+	char fix[PATH_MAX + 32];
+	const char *fault = secret ? unsafe(path, &st, fix, sizeof fix) : NULL;
+	if (fault) {
+		close(fd);
+		snprintf(why, n, "%s %s: %s (mode %04o, uid %u): run %s", opt, path, fault,
+			 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, fix);
+		return TLS_FILE_UNSAFE;
+	}
 	char *p = buf_extend(b, (size_t)st.st_size);
 	size_t got = 0;
 	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, p + got, (size_t)st.st_size - got);
-		if (n <= 0) {
-			if (n == 0)
+		ssize_t r = read(fd, p + got, (size_t)st.st_size - got);
+		if (r <= 0) {
+			if (r == 0)
 				errno = EIO;	/* it shrank under us */
 			close_keep_errno(fd);
 			return -1;
 		}
-		got += (size_t)n;
+		got += (size_t)r;
 	}
 	close(fd);
 	return 0;
 }
 
-int tls_files_read(const struct config *cfg, struct tls_files *f, const char **why)
+/* One file into b: 0, or -1 or TLS_FILE_UNSAFE with why[n] filled in. */
+static int one(const char *opt, const char *path, bool secret, struct buf *b, char *why,
+	       size_t n)
+{
+	int rc = slurp(opt, path, secret, b, why, n);
+	if (rc == -1)
+		snprintf(why, n, "%s: %s", path, strerror(errno));
+	return rc;
+}
+
+int tls_files_read(const struct config *cfg, struct tls_files *f, char *why, size_t n)
 {
 	*f = (struct tls_files){ .pairs = cfg->tls_pairs };
-	for (unsigned i = 0; i < cfg->tls_pairs; i++) {
-		*why = cfg->tls_cert[i];
-		if (slurp(cfg->tls_cert[i], &f->cert[i]) == -1)
-			return -1;
-		*why = cfg->tls_key[i];
-		if (slurp(cfg->tls_key[i], &f->key[i]) == -1)
-			return -1;
+	int rc = 0;
+	for (unsigned i = 0; rc == 0 && i < cfg->tls_pairs; i++) {
+		rc = one("--tls-cert", cfg->tls_cert[i], false, &f->cert[i], why, n);
+		if (rc == 0)
+			rc = one("--tls-key", cfg->tls_key[i], true, &f->key[i], why, n);
 	}
-	if (cfg->tls_ticket_key) {
+	if (rc == 0 && cfg->tls_ticket_key) {
 		struct buf t = BUF_INIT;
-		*why = cfg->tls_ticket_key;
-		int rc = slurp(cfg->tls_ticket_key, &t);
+		rc = one("--tls-ticket-key", cfg->tls_ticket_key, true, &t, why, n);
 		if (rc == 0 && t.len != TLS_TICKET_KEY_LEN) {
-			errno = EINVAL;	/* "head -c 64 /dev/urandom" makes one */
+			/* "head -c 64 /dev/urandom" makes one */
+			snprintf(why, n, "%s: %s", cfg->tls_ticket_key, strerror(EINVAL));
 			rc = -1;
 		}
 		if (rc == 0)
 			memcpy(f->ticket, t.p, TLS_TICKET_KEY_LEN);
 		f->has_ticket = rc == 0;
 		buf_free(&t);
-		if (rc == -1)
-			return -1;
 	}
-	return 0;
+	return rc;
 }
 
 void tls_files_wipe(struct tls_files *f)

@@ -19,9 +19,14 @@ struct tls_files {
 	bool has_ticket;
 };
 
-/* Read every file the TLS options name (tlsfiles.c; before the fork).  0, or -1 with
- * errno and *why naming the file. */
-int tls_files_read(const struct config *cfg, struct tls_files *f, const char **why);
+/* tls_files_read(): a key or ticket key file that others could read or replace. */
+#define TLS_FILE_UNSAFE (-2)
+
+/* Read every file the TLS options name (tlsfiles.c; before the fork).  0; -1 when a
+ * file cannot be read (why[n]: the file and the reason); TLS_FILE_UNSAFE when a
+ * private key or the ticket key is not protected (why[n]: the file, the fault and the
+ * command that fixes it), a configuration error. */
+int tls_files_read(const struct config *cfg, struct tls_files *f, char *why, size_t n);
 
 /* Wipe and release them (both sides, as soon as they are no longer needed). */
 void tls_files_wipe(struct tls_files *f);

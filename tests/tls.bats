@@ -314,6 +314,54 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	grep -q "cannot start: TLS: $T/tls/missing.key: No such file or directory" "$T/log"
 }
 
+@test "a private key others can read is refused at start-up: the file and the fix, 421, exit 100" {
+	[ "$(id -u)" = 0 ] || skip "needs root: files of root's and of another user"
+	cp "$T/tls/ec.key" "$T/tls/open.key"
+	chmod 644 "$T/tls/open.key"
+	run tlsclient R W -- --tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/open.key"
+	echo "$output"
+	[[ "${lines[0]}" == "421 "* ]]
+	grep -qx "exit 100" <<<"$output"
+	local msg="--tls-key $T/tls/open.key: readable by others (mode 0644, uid 0): run chmod 600 $T/tls/open.key"
+	[[ "$output" == *"smtp-session: $msg"* ]]	# stderr
+	grep -qF "cannot start: TLS: $msg" "$T/log"
+	# group-readable: only for a file of root's (Debian's 0640 root:ssl-cert)
+	chmod 640 "$T/tls/open.key"
+	chown nobody "$T/tls/open.key"
+	run tlsclient R W -- --tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/open.key"
+	grep -qx "exit 100" <<<"$output"
+	[[ "$output" == *"--tls-key $T/tls/open.key: not owned by root (mode 0640, uid 65534): run chown root $T/tls/open.key"* ]]
+	chown root:nogroup "$T/tls/open.key"
+	run tlsclient S:QUIT -- --tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/open.key"
+	echo "$output"
+	[[ "${lines[0]}" == "220 "* ]]
+	grep -qx "exit 0" <<<"$output"
+}
+
+@test "a ticket key others could write or own is refused at start-up; a 0600 key of root's works" {
+	[ "$(id -u)" = 0 ] || skip "needs root: files of root's and of another user"
+	head -c 64 /dev/urandom >"$T/tls/weak.ticket"
+	local m
+	for m in 620 602 660; do
+		chmod "$m" "$T/tls/weak.ticket"
+		run tlsclient R W -- "${EC[@]}" --tls-ticket-key "$T/tls/weak.ticket"
+		echo "$output"
+		[[ "${lines[0]}" == "421 "* ]]
+		grep -qx "exit 100" <<<"$output"
+		[[ "$output" == *"smtp-session: --tls-ticket-key $T/tls/weak.ticket: "*"writable by "*"(mode 0$m, uid 0): run chmod 600 $T/tls/weak.ticket"* ]]
+	done
+	chmod 600 "$T/tls/weak.ticket"
+	chown nobody "$T/tls/weak.ticket"
+	run tlsclient R W -- "${EC[@]}" --tls-ticket-key "$T/tls/weak.ticket"
+	grep -qx "exit 100" <<<"$output"
+	grep -qF "cannot start: TLS: --tls-ticket-key $T/tls/weak.ticket: not owned by root (mode 0600, uid 65534): run chown root $T/tls/weak.ticket" "$T/log"
+	chown root "$T/tls/weak.ticket"
+	run tlsclient "S:EHLO x" S:QUIT -- "${EC[@]}" --tls-ticket-key "$T/tls/weak.ticket"
+	echo "$output"
+	[[ "$output" == *"250-STARTTLS"* ]]
+	grep -qx "exit 0" <<<"$output"
+}
+
 @test "TLS options: usage errors" {
 	run "$SMTP_SESSION" --tls implicit
 	[ "$status" = 100 ]
