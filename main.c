@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "asuser.h"
+#include "keys.h"
 #include "log.h"
 #include "options.h"
 #include "relay.h"
@@ -227,7 +228,8 @@ int main(int argc, char **argv)
 	log_open(cfg.log_file);
 	signal(SIGPIPE, SIG_IGN);
 	struct passwd *ps = NULL;
-	struct tls_files tf = { 0 };
+	struct tls_files tf;
+	tls_files_init(&tf);
 	char tls_why[PATH_MAX + 160];
 	int sv[2] = { -1, -1 };
 	bool started = false;
@@ -237,6 +239,8 @@ int main(int argc, char **argv)
 		started = true;	/* nothing to answer on */
 	} else if (cfg.tls != TLS_OFF && (rc = tls_files_read(&cfg, &tf, tls_why, sizeof tls_why)))
 		rc = tls_refused(rc, tls_why);
+	else if (cfg.tls != TLS_OFF && keys_library(tls_why, sizeof tls_why) == -1)
+		log_msg(LOG_CRIT, "cannot start: TLS: %s", tls_why);
 	else if (users_init(&cfg, user, &why) == -1)
 		log_msg(LOG_ERR, "cannot start: %s: %s", why, strerror(errno));
 	else if (!cfg.single && !(ps = privsep_user(&cfg, &why)))
@@ -250,11 +254,14 @@ int main(int argc, char **argv)
 		close(sv[0]), close(sv[1]);
 	} else if (session_pid == 0) {
 		close(sv[0]);
+		tls_files_close_keys(&tf);	/* the keys are the parent's alone */
 		rc = session_process(&cfg, ps, sv[1], &tf);
 		started = true;
 	} else {
 		close(sv[1]);
-		tls_files_wipe(&tf);	/* the parent needs no key */
+		if (cfg.tls != TLS_OFF)	/* the keys stay here (issue 21) */
+			keys_load(tf.key_fd, tf.pairs, tf.ticket_fd);
+		tls_files_wipe(&tf);
 		rc = parent_process(&cfg, session_pid, sv[0]);
 		started = true;
 	}

@@ -63,6 +63,8 @@ setup_file() {
 		"$PAM_MODULES" "$T/passdb" "$PAM_MODULES" "$T/passdb" >"$T/pam/smtp"
 	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$T/pam/other"
 	make_server_wrapper smtp-pam libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam"
+	# the test build, for a hostile stand-in of the session process (tests/hostile.py)
+	SMTP_SESSION=$TOP/smtp-session-test make_server_wrapper smtp-test ""
 	printf 'Subject: tls test\r\nFrom: alice@tttest.com\r\n\r\nhello over TLS\r\n' >"$T/msg.eml"
 	EC=(--tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/ec.key")
 	BOTH=("${EC[@]}" --tls-cert "$T/tls/rsa.crt" --tls-key "$T/tls/rsa.key")
@@ -400,29 +402,66 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	grep -q '^hello over TLS from postfix' "$f"
 }
 
-@test "the privileged parent keeps no copy of the key file nor of the ticket key after the fork" {
+@test "no key material in the session process, ECDSA and RSA; the parent keeps no ticket key file octets" {
 	[ "$SMTP_SESSION" = "$TOP/smtp-session" ] || skip "runs in the plain phase only"
 	[ "$(id -u)" = 0 ] || skip "needs root: reading /proc/PID/mem"
-	run python3 "$TOP/tests/tls-memscan.py" "$PORT_I" "$T/tls/ec.key" "$T/tls/ticket.key"
+	# one session with TLS 1.3 (ECDSA), one with TLS 1.2 ECDHE-RSA: the private
+	# exponent, primes and CRT values of the RSA key, the ECDSA scalar, the PEM text
+	# and the ticket key file's octets are searched for (issue 21)
+	run python3 "$TOP/tests/tls-memscan.py" "$PORT_I" "$T/tls/ticket.key" "$T/tls/ec.key" \
+		"$T/tls/rsa.key"
 	echo "$output"
 	[ "$status" = 0 ]
-	[[ "$output" == *"scanned"*"session process"* ]]
-	[[ "$output" == *"scanned"*"privileged parent"* ]]
+	[[ "$output" == *"TLSv1.3"*"scanned"*"session process"*"TLSv1.2, ECDHE-RSA"*"scanned"*"session process"* ]]
+	# the scan does find a key where one is: the parent holds them and signs
+	[[ "$output" == *"(as expected) found $T/tls/rsa.key prime1"*"in the privileged parent"* ]]
+	[[ "$output" == *"(as expected) found $T/tls/ec.key priv"*"in the privileged parent"* ]]
 }
 
-@test "libgnutls is loaded only where TLS is configured, by the session process only" {
+# A hostile stand-in of the session process (tests/hostile.py) asks the real parent
+# for signatures; the parent must kill it, log why and exit 111.  CASE WHY [ARGS...]
+sign_hostile() {
+	local case=$1 why=$2
+	shift 2
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE="$case" HOSTILE_DIR="$T" \
+		timeout 60 "$T/bin/smtp-test" "$@" </dev/null
+	echo "$case: status $status; log:"
+	cat "$T/log"
+	[ "$status" = 111 ]
+	grep -qF "the session process broke the protocol ($why): killed" "$T/log"
+	: >"$T/log"
+}
+
+@test "a hostile session process gets TLS_SIGN_MAX handshake signatures of its pair's kind, no more" {
+	[ -x "$TOP/smtp-session-test" ] || skip "make smtp-session-test first (make check does)"
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE=sign-good \
+		timeout 60 "$T/bin/smtp-test" "${EC[@]}" </dev/null
+	echo "$output"
+	[ "$status" = 0 ]	# the control: a handshake's signature is made
+	sign_hostile sign-many "more signatures than a TLS handshake makes" "${EC[@]}"
+	sign_hostile sign-raw "a signature the key does not make for TLS" "${EC[@]}"
+	sign_hostile sign-length "a signature the key does not make for TLS" "${EC[@]}"
+	sign_hostile sign-curve "a signature the key does not make for TLS" "${EC[@]}"
+	sign_hostile sign-pair "a signature with a key there is not" "${EC[@]}"
+	sign_hostile sign-keys-twice "malformed or repeated TLS keys request" "${EC[@]}"
+	sign_hostile sign-pending "a signature asked for with recipients pending" "${EC[@]}"
+	sign_hostile sign-no-tls "a TLS request where TLS is off"
+}
+
+@test "libgnutls is loaded only where TLS is configured, once, before the fork" {
 	[ "$SMTP_SESSION" = "$TOP/smtp-session" ] || skip "runs in the plain phase only"
 	command -v strace >/dev/null || skip "strace is not installed"
 	printf 'QUIT\r\n' | strace -f -qq -e trace=openat -o "$T/st.off" "$T/bin/smtp" >/dev/null
 	! grep -q libgnutls "$T/st.off"
 	printf 'QUIT\r\n' | strace -f -qq -e trace=openat,execve -o "$T/st.on" "$T/bin/smtp" "${EC[@]}" \
 		>/dev/null
-	grep -q 'libgnutls.so.30' "$T/st.on"
-	# the process that opened it is not the one that ran the program (the parent)
+	# opened once, by the process that ran the program (the parent to be), so that
+	# the parent (which holds the keys) and the session share it
+	[ "$(grep -c 'libgnutls.so.30' "$T/st.on")" = 1 ]
 	local parent
 	parent=$(grep -F "execve(\"$SMTP_SESSION\"" "$T/st.on" | awk '{print $1}')
 	[ -n "$parent" ]
-	! grep libgnutls "$T/st.on" | grep -q "^$parent "
+	grep libgnutls "$T/st.on" | grep -q "^$parent "
 }
 
 @test "over TLS: a 1 MB message (many records, many reads) and BDAT chunks arrive whole" {
