@@ -201,6 +201,33 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	grep -q 'TLS from 127.0.0.1: TLSv1.3 .* (resumed)$' "$T/log"
 }
 
+@test "tickets are resumed within their period only: each period's ticket key is another (issue 21)" {
+	[ -x "$TOP/smtp-session-test" ] || skip "make smtp-session-test first (make check does)"
+	local port shift i pid
+	# (the test build's SMTP_TEST_TICKET_SHIFT moves the parent's clock on)
+	for shift in 0 0 3600; do
+		tcpserver -1 -R -H -l localhost 127.0.0.1 0 env SMTP_TEST_TICKET_SHIFT="$shift" \
+			"$T/bin/smtp-test" --tls implicit "${EC[@]}" --tls-ticket-key "$T/tls/ticket.key" \
+			>"$T/shift.port" 2>/dev/null 3>&- &
+		pid=$!
+		for i in $(seq 100); do [ -s "$T/shift.port" ] && break; sleep 0.1; done
+		port=$(head -1 "$T/shift.port")
+		: >"$T/shift.port"
+		if [ ! -s "$T/sess.period" ]; then	# the first: a new session, its ticket kept
+			echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$port" -ign_eof -crlf \
+				-sess_out "$T/sess.period" >"$T/out" 2>&1
+		else
+			echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$port" -ign_eof -crlf \
+				-sess_in "$T/sess.period" >"$T/out.$shift" 2>&1
+		fi
+		kill "$pid"
+		wait "$pid" || true
+	done
+	cat "$T/out.0" "$T/out.3600"
+	grep -q '^Reused, TLSv1.3' "$T/out.0"	# another process, the same period
+	grep -q '^New, TLSv1.3' "$T/out.3600"	# the next period: a full handshake
+}
+
 @test "a renewed certificate is used by the next connection, with no reload" {
 	cp "$T/tls/ec.crt" "$T/tls/live.crt"
 	cp "$T/tls/ec.key" "$T/tls/live.key"
