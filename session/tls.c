@@ -36,7 +36,7 @@
  * Every function used is listed here once; below, each name stands for its pointer. */
 #define GNUTLS_LIB "libgnutls.so.30"
 #define GNUTLS_FUNCS(X)								\
-	X(gnutls_strerror) X(gnutls_x509_crt_init) X(gnutls_x509_crt_import)		\
+	X(gnutls_strerror)								\
 	X(gnutls_x509_crt_get_expiration_time) X(gnutls_x509_crt_get_activation_time)	\
 	X(gnutls_x509_crt_deinit) X(gnutls_certificate_set_key)			\
 	X(gnutls_certificate_allocate_credentials) X(gnutls_certificate_free_credentials) \
@@ -50,7 +50,7 @@
 	X(gnutls_record_check_pending) X(gnutls_ciphersuite_get) X(gnutls_cipher_get)	\
 	X(gnutls_cipher_get_key_size) X(gnutls_session_is_resumed) X(gnutls_bye)	\
 	X(gnutls_certificate_set_flags) X(gnutls_x509_crt_get_key_id)			\
-	X(gnutls_pcert_list_import_x509_raw) X(gnutls_pcert_deinit)			\
+	X(gnutls_x509_crt_list_import) X(gnutls_pcert_import_x509_list) X(gnutls_pcert_deinit) \
 	X(gnutls_privkey_init) X(gnutls_privkey_deinit) X(gnutls_privkey_import_ext4)	\
 	X(gnutls_pubkey_get_pk_algorithm) X(gnutls_sign_supports_pk_algorithm)		\
 	X(gnutls_db_set_cache_expiration) X(gnutls_malloc)
@@ -79,8 +79,6 @@ static int load_gnutls(char *why, size_t n)
 }
 
 #define gnutls_strerror (*p_gnutls_strerror)
-#define gnutls_x509_crt_init (*p_gnutls_x509_crt_init)
-#define gnutls_x509_crt_import (*p_gnutls_x509_crt_import)
 #define gnutls_x509_crt_get_expiration_time (*p_gnutls_x509_crt_get_expiration_time)
 #define gnutls_x509_crt_get_activation_time (*p_gnutls_x509_crt_get_activation_time)
 #define gnutls_x509_crt_deinit (*p_gnutls_x509_crt_deinit)
@@ -113,7 +111,8 @@ static int load_gnutls(char *why, size_t n)
 #define gnutls_bye (*p_gnutls_bye)
 #define gnutls_certificate_set_flags (*p_gnutls_certificate_set_flags)
 #define gnutls_x509_crt_get_key_id (*p_gnutls_x509_crt_get_key_id)
-#define gnutls_pcert_list_import_x509_raw (*p_gnutls_pcert_list_import_x509_raw)
+#define gnutls_x509_crt_list_import (*p_gnutls_x509_crt_list_import)
+#define gnutls_pcert_import_x509_list (*p_gnutls_pcert_import_x509_list)
 #define gnutls_pcert_deinit (*p_gnutls_pcert_deinit)
 #define gnutls_privkey_init (*p_gnutls_privkey_init)
 #define gnutls_privkey_deinit (*p_gnutls_privkey_deinit)
@@ -158,19 +157,11 @@ static void say(char *why, size_t n, const char *what, int rc)
  * to the certificate (by comparing key ids: the parent's, of the key it holds, and
  * the certificate's; GnuTLS's own check signs and verifies, 0.35 ms for ECDSA and
  * 2.7 ms for RSA-2048 in every session, so it is turned off), and the certificate is
- * valid now: a client that checks would fail anyway, with a worse message.  The
- * first certificate of the chain is the server's. */
-static int check_pair(const gnutls_datum_t *cert, const unsigned char *id, size_t idlen,
+ * valid now: a client that checks would fail anyway, with a worse message.  crt is
+ * the server's, the first of the chain. */
+static int check_pair(gnutls_x509_crt_t crt, const unsigned char *id, size_t idlen,
 		      char *why, size_t n)
 {
-	gnutls_x509_crt_t crt;
-	int rc = gnutls_x509_crt_init(&crt);
-	if (rc == 0 && (rc = gnutls_x509_crt_import(crt, cert, GNUTLS_X509_FMT_PEM)) < 0)
-		gnutls_x509_crt_deinit(crt);
-	if (rc < 0) {
-		say(why, n, "certificate", rc);
-		return -1;
-	}
 	unsigned char a[PS_KEY_ID_MAX];
 	size_t la = sizeof a;
 	time_t now = time(NULL);
@@ -183,7 +174,6 @@ static int check_pair(const gnutls_datum_t *cert, const unsigned char *id, size_
 		bad = "the certificate has expired";
 	else if (gnutls_x509_crt_get_activation_time(crt) > now)
 		bad = "the certificate is not valid yet";
-	gnutls_x509_crt_deinit(crt);
 	if (bad)
 		snprintf(why, n, "%s", bad);
 	return bad ? -1 : 0;
@@ -230,15 +220,25 @@ static int ext_info(gnutls_privkey_t key, unsigned flags, void *userdata)
 	return -1;
 }
 
-/* Pair i: the certificate chain in PEM and the parent's key, as an external key. */
-static int load_pair(struct tls *t, unsigned i, const gnutls_datum_t *c, char *why, size_t n)
+/* Pair i into the credentials: the certificate chain in PEM, decoded once and
+ * checked (check_pair()), and the parent's key, as an external key. */
+static int load_pair(struct tls *t, unsigned i, const gnutls_datum_t *c,
+		     const unsigned char *id, size_t idlen, char *why, size_t n)
 {
+	gnutls_x509_crt_t crt[TLS_CHAIN_MAX];
+	unsigned ncrt = TLS_CHAIN_MAX;
+	int rc = gnutls_x509_crt_list_import(crt, &ncrt, c, GNUTLS_X509_FMT_PEM,
+					     GNUTLS_X509_CRT_LIST_FAIL_IF_UNSORTED);
+	if (rc < 0 || ncrt == 0)
+		return say(why, n, "certificate", rc < 0 ? rc : GNUTLS_E_NO_CERTIFICATE_FOUND), -1;
 	gnutls_pcert_st pc[TLS_CHAIN_MAX];
-	unsigned npc = TLS_CHAIN_MAX;
-	int rc = gnutls_pcert_list_import_x509_raw(pc, &npc, c, GNUTLS_X509_FMT_PEM,
-						   GNUTLS_X509_CRT_LIST_FAIL_IF_UNSORTED);
-	if (rc < 0)
-		return say(why, n, "certificate", rc), -1;
+	unsigned npc = ncrt;
+	rc = check_pair(crt[0], id, idlen, why, n) == -1 ? 1
+		: gnutls_pcert_import_x509_list(pc, crt, &npc, 0);
+	for (unsigned j = 0; j < ncrt; j++)
+		gnutls_x509_crt_deinit(crt[j]);
+	if (rc != 0)
+		return rc < 0 ? (say(why, n, "certificate", rc), -1) : -1;
 	struct ext_key *k = &t->key[i];
 	k->pair = i;
 	k->pk = gnutls_pubkey_get_pk_algorithm(pc[0].pubkey, &k->bits);
@@ -266,8 +266,7 @@ static int load_pairs(struct tls *t, const struct tls_files *f,
 		gnutls_datum_t c = { (unsigned char *)f->cert[i].p, (unsigned)f->cert[i].len };
 		char what[32], reason[96];
 		snprintf(what, sizeof what, "certificate and key %u", i + 1);
-		if (check_pair(&c, id[i], idlen[i], reason, sizeof reason) == -1 ||
-		    load_pair(t, i, &c, reason, sizeof reason) == -1) {
+		if (load_pair(t, i, &c, id[i], idlen[i], reason, sizeof reason) == -1) {
 			snprintf(why, n, "%s: %s", what, reason);
 			return -1;
 		}
