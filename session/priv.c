@@ -321,7 +321,8 @@ int priv_tls_keys(unsigned n, unsigned char id[][PS_KEY_ID_MAX], size_t *idlen,
 	*has_ticket = t && tl == TLS_TICKET_KEY_LEN;
 	if (*has_ticket)
 		memcpy(ticket, t, TLS_TICKET_KEY_LEN);
-	if (!ok || !done(&f) || (tl && !*has_ticket))
+	bool whole = done(&f);	/* frees f */
+	if (!ok || !whole || (tl && !*has_ticket))
 		return broken = true, -1;
 	return 0;
 }
