@@ -203,6 +203,7 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 
 @test "tickets are resumed within their period only: each period's ticket key is another (issue 21)" {
 	[ -x "$TOP/smtp-session-test" ] || skip "make smtp-session-test first (make check does)"
+	[ -z "${SMTP_WRAP:-}" ] || skip "valgrind cannot run the test build: it has the seccomp filter"
 	local port shift i pid
 	# (the test build's SMTP_TEST_TICKET_SHIFT moves the parent's clock on)
 	for shift in 0 0 3600; do
