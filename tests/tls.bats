@@ -229,6 +229,25 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	grep -q '^New, TLSv1.3' "$T/out.3600"	# the next period: a full handshake
 }
 
+@test "single-user mode: the parent, the user, holds the key and signs for the session" {
+	[ "$(id -u)" = 0 ] || skip "needs root: files of bob's"
+	cp "$T/tls/ec.crt" "$T/tls/bob.crt"
+	cp "$T/tls/ec.key" "$T/tls/bob.key"
+	chown "$(uid bob)" "$T/tls/bob.key"
+	chmod 600 "$T/tls/bob.key"
+	run env TCPREMOTEIP=192.0.2.1 python3 "$TOP/tests/tlsclient.py" "S:EHLO x" S:STARTTLS T \
+		"S:EHLO y" S:QUIT -- "$T/bin/smtp-single" --tls-cert "$T/tls/bob.crt" \
+		--tls-key "$T/tls/bob.key"
+	echo "$output"
+	[[ "$output" == *"TLS: TLSv1.3"*"250-smtp.tttest.com"*"221 "* ]]
+	grep -qx "exit 0" <<<"$output"
+	# root's 0600 key is not the user's to read: refused as it cannot be opened
+	run env TCPREMOTEIP=192.0.2.1 python3 "$TOP/tests/tlsclient.py" R W -- "$T/bin/smtp-single" \
+		"${EC[@]}"
+	[[ "${lines[0]}" == "421 "* ]]
+	grep -q "cannot start: TLS: $T/tls/ec.key: Permission denied" "$T/log"
+}
+
 @test "a renewed certificate is used by the next connection, with no reload" {
 	cp "$T/tls/ec.crt" "$T/tls/live.crt"
 	cp "$T/tls/ec.key" "$T/tls/live.key"
