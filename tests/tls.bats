@@ -211,6 +211,7 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 			"$T/bin/smtp-test" --tls implicit "${EC[@]}" --tls-ticket-key "$T/tls/ticket.key" \
 			>"$T/shift.port" 2>/dev/null 3>&- &
 		pid=$!
+		echo "$pid" >>"$T/ts.pids"	# teardown_file stops it if the test fails
 		for i in $(seq 100); do [ -s "$T/shift.port" ] && break; sleep 0.1; done
 		port=$(head -1 "$T/shift.port")
 		: >"$T/shift.port"
