@@ -39,7 +39,7 @@ SESSION_OBJS = smtp-session.o session/envelope.o session/data.o session/spool.o 
                session/tls.o session/tlsfiles.o
 # parent/: root, the request server and what it decides and starts.
 PARENT_OBJS  = auth.o mbox.o parent/parent.o parent/users.o parent/aliases.o parent/expand.o \
-               parent/relay.o parent/report.o parent/tty.o parent/asuser.o
+               parent/relay.o parent/report.o parent/tty.o parent/asuser.o parent/keys.o
 # helper/: what runs as the recipient, in the delivery helper the parent starts.
 HELPER_OBJS  = helper/helper.o helper/maildir.o helper/mboxfile.o helper/room.o helper/forward.o
 # common/: both sides (and the start-up): frames, buffers, log, addresses, options.
@@ -108,7 +108,7 @@ FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
 # what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
 PARENT_FUZZ_SRCS = parent/parent.c parent/expand.c parent/aliases.c common/addr.c common/frame.c \
                    common/buf.c common/log.c common/util.c common/utf8.c common/systemd.c \
-                   common/ttytext.c fuzz/parent-fake.c fuzz/parent-harness.c
+                   common/ttytext.c parent/keys.c fuzz/parent-fake.c fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
 # The build's own: each package with the header (or, after @, the program) that shows

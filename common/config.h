@@ -219,6 +219,17 @@ enum tls_mode { TLS_OFF, TLS_STARTTLS, TLS_IMPLICIT };
 #define TLS_FILE_MAX (256 * 1024)
 /* --tls-ticket-key: the RFC 5077 ticket master key, 64 octets (GnuTLS's size). */
 #define TLS_TICKET_KEY_LEN 64
+/* Certificates in one --tls-cert chain, the server's included. */
+#define TLS_CHAIN_MAX 16
+/* PS_SIGN requests of one session (issue 21): a handshake signs once (RFC 8446 4.4.3
+ * CertificateVerify, RFC 5246 7.4.3 ServerKeyExchange), a session makes one handshake
+ * (STARTTLS once, RFC 3207 4.2; no renegotiation); one more for a library that would
+ * sign again. */
+#define TLS_SIGN_MAX 2
+/* The period of the ticket key a session process gets (issue 21): the parent derives
+ * it from --tls-ticket-key for the current period only, so a taken-over session
+ * process exposes the tickets of one period, never the file's key. */
+#define TLS_TICKET_PERIOD_S 3600
 
 struct config {
 	const char *hostname;	/* our name in the greeting, Received and Maildir names */

@@ -21,6 +21,7 @@
 #include "auth.h"
 #include "expand.h"
 #include "frame.h"
+#include "keys.h"
 #include "log.h"
 #include "mbox.h"
 #include "privsep.h"
@@ -729,6 +730,13 @@ static int serve_tty(struct parent *p)
 	return rc;
 }
 
+/* PS_TLS_KEYS and PS_SIGN: the TLS keys stay here (keys.c). */
+static int serve_keys(struct parent *p)
+{
+	const char *bad = keys_serve(&p->in, &p->out);
+	return bad ? fatal(p, bad) : answer(p);
+}
+
 /* ------------------------------------------------------------- the table */
 
 static const struct request requests[PS_TYPE_END] = {
@@ -757,6 +765,10 @@ static const struct request requests[PS_TYPE_END] = {
 			   "malformed or out-of-order terminal request" },
 	[PS_TTY_WRITE] = { serve_tty, 4 + TTY_TEXT_MAX, false, ST_PENDING | ST_BEGUN, PS_TTY_ANS,
 			   "malformed or out-of-order terminal request" },
+	[PS_TLS_KEYS] = { serve_keys, 0 + 1, false, ST_IDLE, PS_TLS_KEYS_ANS,
+			  "TLS keys asked for after the session began" },
+	[PS_SIGN] = { serve_keys, 8 + 4 + PS_SIGN_DATA_MAX, false, ST_IDLE | ST_MAIL, PS_SIGN_ANS,
+		      "a signature asked for with recipients pending" },
 };
 
 /* The payload bound of a request type, 0 for a type that is no request.  (An empty

@@ -313,3 +313,47 @@ void priv_tty_write(const char *const *users, size_t n,
 {
 	tty_request(PS_TTY_WRITE, users, n, text, len, status);
 }
+
+int priv_tls_keys(unsigned n, unsigned char id[][PS_KEY_ID_MAX], size_t *idlen,
+		  unsigned char ticket[TLS_TICKET_KEY_LEN], bool *has_ticket)
+{
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, PS_TLS_KEYS);
+	if (!ask(&f, -1, PS_TLS_KEYS_ANS, 8 + TLS_PAIRS_MAX * (4 + PS_KEY_ID_MAX) +
+		 TLS_TICKET_KEY_LEN))
+		return frame_free(&f), -1;
+	bool ok = frame_get_u32(&f) == n;
+	for (unsigned i = 0; ok && i < n; i++) {
+		const char *p = frame_get_bytes(&f, PS_KEY_ID_MAX, &idlen[i]);
+		if (p)
+			memcpy(id[i], p, idlen[i]);
+	}
+	size_t tl = 0;
+	const char *t = ok ? frame_get_bytes(&f, TLS_TICKET_KEY_LEN, &tl) : NULL;
+	*has_ticket = t && tl == TLS_TICKET_KEY_LEN;
+	if (*has_ticket)
+		memcpy(ticket, t, TLS_TICKET_KEY_LEN);
+	bool whole = done(&f);	/* frees f */
+	if (!ok || !whole || (tl && !*has_ticket))
+		return broken = true, -1;
+	return 0;
+}
+
+int priv_sign(unsigned pair, unsigned algo, const void *data, size_t len, struct buf *sig)
+{
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, PS_SIGN);
+	frame_put_u32(&f, pair);
+	frame_put_u32(&f, algo);
+	frame_put_bytes(&f, data, len);
+	if (!ask(&f, -1, PS_SIGN_ANS, 8 + PS_SIGNATURE_MAX))
+		return frame_free(&f), -1;
+	uint32_t r = frame_get_u32(&f);
+	size_t n = 0;
+	const char *p = frame_get_bytes(&f, PS_SIGNATURE_MAX, &n);
+	if (p && r == 0)
+		buf_add(sig, p, n);
+	if (!done(&f) || r > 1)
+		return broken = true, -1;
+	return r == 0 ? 0 : -1;
+}

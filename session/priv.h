@@ -105,4 +105,15 @@ void priv_tty_check(const char *const *users, size_t n,
 void priv_tty_write(const char *const *users, size_t n,
 		    const char *text, size_t len, struct tty_status *status);
 
+/* TLS (issue 21): the private keys stay in the parent.  Before the sandbox: the
+ * SHA-256 id of each of the n pairs' keys (idlen[i] 0: it cannot be used) and the
+ * ticket key of the current period, if --tls-ticket-key is given.  0 or -1. */
+int priv_tls_keys(unsigned n, unsigned char id[][PS_KEY_ID_MAX], size_t *idlen,
+		  unsigned char ticket[TLS_TICKET_KEY_LEN], bool *has_ticket);
+
+/* The parent signs for the handshake with pair's key: algo is GnuTLS's signature
+ * algorithm, data the hash (or EdDSA's data).  The signature is appended to sig.  0,
+ * or -1 (refused or failed: the handshake fails). */
+int priv_sign(unsigned pair, unsigned algo, const void *data, size_t len, struct buf *sig);
+
 #endif

@@ -262,6 +262,42 @@ elif case == "no-spool":
     lookup("bob")
     send(T["PS_RCPT"], s("bob") + s(""))
     send(T["PS_DELIVER"], delivery(len(MSG)))
+elif case.startswith("sign-"):
+    # Issue 21: run with --tls-cert/--tls-key of an ECDSA P-256 pair: the real session
+    # setup (before this stand-in) asked PS_TLS_KEYS already.
+    gt = open("/usr/include/gnutls/gnutls.h").read()
+    G = {n: int(v) for n, v in re.findall(r"\b(GNUTLS_SIGN_[A-Z0-9_]+) = (\d+)", gt)}
+    P256 = G["GNUTLS_SIGN_ECDSA_SECP256R1_SHA256"]
+
+    def sign(pair, algo, data):
+        send(T["PS_SIGN"], u32(pair) + u32(algo) + s(data))
+
+    if case == "sign-good":	# the control: one handshake's signature is made
+        sign(0, P256, b"h" * 32)
+        t, p = recv()
+        assert t == T["PS_SIGN_ANS"] and p[:4] == u32(0) and len(p) > 8, (t, p)
+        sys.exit(0)
+    elif case == "sign-many":	# an oracle: signature after signature
+        for i in range(10):
+            sign(0, P256, bytes([i]) * 32)
+            t, p = recv()
+            assert t == T["PS_SIGN_ANS"] and p[:4] == u32(0), (t, p)
+    elif case == "sign-raw":	# raw RSA of chosen data with an ECDSA key
+        sign(0, G["GNUTLS_SIGN_RSA_RAW"], b"x" * 51)
+    elif case == "sign-length":	# a "hash" of another length than SHA-256's
+        sign(0, P256, b"h" * 200)
+    elif case == "sign-curve":	# P-384's algorithm with a P-256 key
+        sign(0, G["GNUTLS_SIGN_ECDSA_SECP384R1_SHA384"], b"h" * 48)
+    elif case == "sign-pair":	# a pair there is not
+        sign(5, P256, b"h" * 32)
+    elif case == "sign-keys-twice":
+        send(T["PS_TLS_KEYS"])
+    elif case == "sign-pending":	# with recipients pending
+        lookup("bob")
+        send(T["PS_RCPT"], s("bob") + s(""))
+        sign(0, P256, b"h" * 32)
+    elif case == "sign-no-tls":	# run without TLS options
+        sign(0, P256, b"h" * 32)
 else:
     sys.exit("unknown HOSTILE_CASE " + case)
 # The parent must now kill us; wait for it, but not for ever.
