@@ -40,13 +40,13 @@ SESSION_OBJS = smtp-session.o session/envelope.o session/data.o session/spool.o 
                session/tls.o session/tlsfiles.o
 # parent/: root, the request server and what it decides and starts.
 PARENT_OBJS  = auth.o mbox.o parent/parent.o parent/users.o parent/aliases.o parent/expand.o \
-               parent/relay.o parent/tty.o parent/asuser.o
+               parent/relay.o parent/report.o parent/tty.o parent/asuser.o parent/keys.o
 # helper/: what runs as the recipient, in the delivery helper the parent starts.
 HELPER_OBJS  = helper/helper.o helper/maildir.o helper/mboxfile.o helper/room.o helper/forward.o
 # common/: both sides (and the start-up): frames, buffers, log, addresses, options.
 COMMON_OBJS  = common/addr.o common/buf.o common/frame.o common/log.o common/utf8.o \
                common/util.o common/peer.o common/systemd.o common/options.o common/idna.o \
-               common/drop.o
+               common/drop.o common/ttytext.o
 OBJS = main.o $(SESSION_OBJS) $(PARENT_OBJS) $(HELPER_OBJS) $(COMMON_OBJS)
 SRCS = $(OBJS:.o=.c)
 HDRS = $(wildcard *.h common/*.h session/*.h parent/*.h helper/*.h)
@@ -102,6 +102,7 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 FUZZ_LIB    = smtp-session.c session/envelope.c session/data.c session/spool.c session/deliver.c \
               session/trace.c session/reply.c session/loop.c session/sasl.c session/io.c \
               session/render.c session/proxy.c common/addr.c common/utf8.c common/peer.c \
+              common/ttytext.c \
               common/buf.c common/log.c common/util.c common/systemd.c \
               fuzz/priv-fake.c fuzz/tls-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
@@ -119,7 +120,8 @@ FUZZ_NOCMP  = -fno-sanitize-coverage=trace-cmp
 # what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
 PARENT_FUZZ_SRCS = parent/parent.c parent/expand.c parent/aliases.c common/addr.c common/frame.c \
                    common/buf.c common/log.c common/util.c common/utf8.c common/systemd.c \
-                   fuzz/parent-fake.c fuzz/parent-harness.c
+                   common/ttytext.c parent/keys.c parent/report.c fuzz/parent-fake.c \
+                   fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
 # The build's own: each package with the header (or, after @, the program) that shows
@@ -293,13 +295,14 @@ check:
 # ttyrender), so a test never logs to the journal.  UNIT_MODS_x lists the modules
 # test-x links; the tests see the session's and common's headers (render and proxy
 # are the session's).
-UNIT_TESTS = addr utf8 frame buf render options proxy
+UNIT_TESTS = addr utf8 frame buf render options proxy ttytext
 UNIT_BINS  = $(UNIT_TESTS:%=tests/unit/test-%)
 UNIT_MODS_addr    = common/addr common/utf8
 UNIT_MODS_utf8    = common/utf8
 UNIT_MODS_frame   = common/frame common/buf common/util common/log common/systemd
 UNIT_MODS_buf     = common/buf common/log common/systemd
-UNIT_MODS_render  = session/render common/utf8 common/buf common/log common/systemd
+UNIT_MODS_render  = session/render common/ttytext common/utf8 common/buf common/log common/systemd
+UNIT_MODS_ttytext = common/ttytext session/render common/utf8 common/buf common/log common/systemd
 UNIT_MODS_options = common/options common/addr common/utf8 common/idna common/buf common/util \
                     common/log common/systemd
 UNIT_MODS_proxy   = session/proxy common/peer common/util

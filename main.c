@@ -10,6 +10,7 @@
  * logged).
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "asuser.h"
+#include "keys.h"
 #include "log.h"
 #include "options.h"
 #include "relay.h"
@@ -168,19 +170,24 @@ static int session_process(const struct config *cfg, const struct passwd *ps, in
 static int parent_process(const struct config *cfg, pid_t pid, int link)
 {
 	/* The parent finds out who the client is itself, before it lets the connection
-	 * go: it checks --send without taking the session's word (peer.h).  Under
-	 * --proxy it sees only the proxy: the client's own address is in a header that
-	 * only the session reads, so there the parent's check is as wide as the proxy's
-	 * address and the session's (which uses the header) is the one that counts. */
+	 * go: it checks --send without taking the session's word, by the one rule the
+	 * session uses too (peer_local(), peer.h).  Under --proxy it sees only the proxy:
+	 * the client's own address is in a header that only the session reads (in its
+	 * sandbox).  Behind a proxy no client is local, so both sides agree without the
+	 * header; with --proxy-trust-loopback the parent's check is as wide as a header
+	 * could make it (the proxy on loopback), and the session's, which reads the
+	 * header, is the narrower one that counts. */
 	char client[INET6_ADDRSTRLEN];
 	peer_address(0, client, sizeof client);
+	bool local = peer_local(client, cfg->proxy ? PEER_UNSEEN : PEER_DIRECT, NULL,
+				cfg->proxy_trust_loopback);
 	drop_connection();
 	asuser_hide(link);
 	struct sigaction sa = { .sa_handler = pass_term };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	const char *why = NULL;
-	int rc = parent_serve(cfg, link, peer_loopback(client), &why);
+	int rc = parent_serve(cfg, link, local, &why);
 	if (rc == -1) {
 		log_msg(LOG_ERR, "privilege separation: the session process broke the protocol "
 			"(%s): killed", why);
@@ -201,6 +208,21 @@ static int parent_process(const struct config *cfg, pid_t pid, int link)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_SYSTEM;
 }
 
+/* A TLS file that could not be used (tls_files_read()'s rc and reason): logged; an
+ * unprotected key file is a configuration error (issue 21), which stderr is told too,
+ * as a bad option is, unless stderr is the connection (inetd).  The exit status. */
+static int tls_refused(int rc, const char *why)
+{
+	log_msg(LOG_CRIT, "cannot start: TLS: %s", why);
+	if (rc != TLS_FILE_UNSAFE)
+		return 0;	/* the 421 session below sets EXIT_SYSTEM */
+	struct stat in, err;
+	if (!(fstat(0, &in) == 0 && fstat(2, &err) == 0 && in.st_dev == err.st_dev &&
+	      in.st_ino == err.st_ino))
+		fprintf(stderr, "smtp-session: %s\n", why);
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -211,15 +233,19 @@ int main(int argc, char **argv)
 	log_open(cfg.log_file);
 	signal(SIGPIPE, SIG_IGN);
 	struct passwd *ps = NULL;
-	struct tls_files tf = { 0 };
+	struct tls_files tf;
+	tls_files_init(&tf);
+	char tls_why[PATH_MAX + 160];
 	int sv[2] = { -1, -1 };
 	bool started = false;
 	int rc = systemd_connection(&why);	/* a passed socket moves to fds 0 and 1 */
 	if (rc) {
 		log_msg(LOG_ERR, "cannot start: %s", why);
 		started = true;	/* nothing to answer on */
-	} else if (cfg.tls != TLS_OFF && tls_files_read(&cfg, &tf, &why) == -1)
-		log_msg(LOG_CRIT, "cannot start: TLS: %s: %s", why, strerror(errno));
+	} else if (cfg.tls != TLS_OFF && (rc = tls_files_read(&cfg, &tf, tls_why, sizeof tls_why)))
+		rc = tls_refused(rc, tls_why);
+	else if (cfg.tls != TLS_OFF && keys_library(tls_why, sizeof tls_why) == -1)
+		log_msg(LOG_CRIT, "cannot start: TLS: %s", tls_why);
 	else if (users_init(&cfg, user, &why) == -1)
 		log_msg(LOG_ERR, "cannot start: %s: %s", why, strerror(errno));
 	else if (!cfg.single && !(ps = privsep_user(&cfg, &why)))
@@ -233,17 +259,22 @@ int main(int argc, char **argv)
 		close(sv[0]), close(sv[1]);
 	} else if (session_pid == 0) {
 		close(sv[0]);
+		tls_files_close_keys(&tf);	/* the keys are the parent's alone */
 		rc = session_process(&cfg, ps, sv[1], &tf);
 		started = true;
 	} else {
 		close(sv[1]);
-		tls_files_wipe(&tf);	/* the parent needs no key */
+		if (cfg.tls != TLS_OFF)	/* the keys stay here (issue 21) */
+			keys_load(tf.key_fd, tf.pairs, tf.ticket_fd);
+		tls_files_wipe(&tf);
 		rc = parent_process(&cfg, session_pid, sv[0]);
 		started = true;
 	}
 	tls_files_wipe(&tf);
-	if (!started)	/* a fixed 421 greeting; not a byte of the client is read */
-		rc = session_run(&cfg, NULL, true, 0, 1);
+	if (!started) {	/* a fixed 421 greeting; not a byte of the client is read */
+		int refused = session_run(&cfg, NULL, true, 0, 1);
+		rc = rc == EXIT_USAGE ? rc : refused;
+	}
 	/* Freed so that leak checkers (valgrind, ASan) see no leak at all. */
 	free(cfg.domains);
 	free(cfg.user);

@@ -176,7 +176,6 @@ static int start(struct mbox *m, const char *user)
 		log_msg(LOG_ERR, "%s: no such user", user);
 		return -1;
 	}
-	mboxfile_create(m->cfg, pw);	/* --mailbox mbox: a missing one, as root */
 	struct helper *h = &m->h[m->n];
 	*h = (struct helper){ .uid = pw->pw_uid, .gid = pw->pw_gid, .box = -1 };
 	snprintf(h->user, sizeof h->user, "%s", pw->pw_name);
@@ -418,16 +417,25 @@ static int finish(struct mbox *m, int i, enum h_type verdict, const struct deadl
 	return rc;
 }
 
-/* The helpers of rcpt[0..n), started and checked if need be (-1 for one that cannot
- * be), into hi[]; 0, or the first failure's errno value. */
+/* The helpers of rcpt[0..n), started and checked if need be, into hi[]; one that
+ * cannot be is -1 there, with its errno value in rc[].  0, or the first failure's
+ * errno value; with all set, every recipient is tried (a failure costs only its own
+ * copy, mbox_hook's missed), else the first failure ends it. */
 static int helpers_of(struct mbox *m, const struct priv_rcpt *rcpt, size_t n, int *hi,
-		      uint64_t size, const struct deadline *d)
+		      int *rc, uint64_t size, const struct deadline *d, bool all)
 {
-	int err = 0;
-	for (size_t i = 0; i < n; i++)
-		if ((hi[i] = ready(m, rcpt[i].user, size, d, &err)) == -1)
-			return err;
-	return 0;
+	int first = 0;
+	for (size_t i = 0; i < n; i++) {
+		int err = 0;
+		if ((hi[i] = ready(m, rcpt[i].user, size, d, &err)) != -1)
+			continue;
+		rc[i] = err;
+		if (!first)
+			first = err;
+		if (!all)
+			return first;
+	}
+	return first;
 }
 
 void mbox_begin(struct mbox *m, int spool, const struct priv_rcpt *rcpt, size_t n,
@@ -491,28 +499,45 @@ void mbox_discard(struct mbox *m)
 	sweep(m);
 }
 
-static int by_user(const void *a, const void *b)
+/* The recipients in the order their copies are prepared, as indexes into rcpt: as
+ * given, or for mbox (serial) sorted by user name. */
+static int by_user(const void *a, const void *b, void *rcpt)
 {
-	return strcmp(((const struct priv_rcpt *)a)->user, ((const struct priv_rcpt *)b)->user);
+	const struct priv_rcpt *r = rcpt;
+	return strcmp(r[*(const size_t *)a].user, r[*(const size_t *)b].user);
 }
 
-/* The recipients in the order their copies are prepared: as given, or for mbox
- * (serial) a copy sorted by user name.  NULL when out of memory. */
-static const struct priv_rcpt *prepare_order(const struct priv_rcpt *rcpt, size_t n,
-					     bool serial, struct priv_rcpt **copy)
+static void prepare_order(const struct priv_rcpt *rcpt, size_t n, bool serial, size_t *order)
 {
-	*copy = NULL;
-	if (!serial)
-		return rcpt;
-	if (!(*copy = calloc(n, sizeof **copy)))
-		return NULL;
-	memcpy(*copy, rcpt, n * sizeof **copy);
-	qsort(*copy, n, sizeof **copy, by_user);
-	return *copy;
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	if (serial)
+		qsort_r(order, n, sizeof *order, by_user, (void *)rcpt);
+}
+
+/* After the first phase: how many of the n copies failed (rc[i] set), each one's
+ * errno value in missed when a failure costs only its own copy.  The delivery's errno value: 0
+ * when every copy is prepared, or when some are and missed is given; else the first
+ * failure's. */
+static int tally(const int *rc, size_t n, int *missed, int *first_failure)
+{
+	int first = 0;
+	size_t failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!rc[i])
+			continue;
+		if (!first)
+			first = rc[i];
+		failed++;
+		if (missed)
+			missed[i] = rc[i];
+	}
+	*first_failure = first;
+	return failed && (failed == n || !missed) ? first : 0;
 }
 
 static int deliver_as_users(struct mbox *m, int spool, off_t size,
-			    const struct priv_rcpt *given, size_t n, unsigned seq,
+			    const struct priv_rcpt *rcpt, size_t n, unsigned seq,
 			    const struct mbox_hook *hook)
 {
 	/* An mbox copy holds its mailbox's locks from its prepare to the verdict.  Two
@@ -520,52 +545,74 @@ static int deliver_as_users(struct mbox *m, int spool, off_t size,
 	 * wait for the other's (until the deadline, and both fail): so mbox copies are
 	 * prepared one after the other, in one order for everyone, by user name. */
 	bool serial = m->cfg->store == STORE_MBOX && n > 1;
-	struct priv_rcpt *sorted;
-	const struct priv_rcpt *rcpt = prepare_order(given, n, serial, &sorted);
+	/* With missed, every recipient is tried: one that fails costs its own copy. */
+	int *missed = hook ? hook->missed : NULL;
+	bool all = missed != NULL;
 	int *hi = calloc(n, sizeof *hi), *rc = calloc(n, sizeof *rc);
-	if (!hi || !rc || !rcpt) {
-		free(hi), free(rc), free(sorted);
+	size_t *order = calloc(n, sizeof *order);
+	if (!hi || !rc || !order) {
+		free(hi), free(rc), free(order);
 		return ENOMEM;
 	}
+	prepare_order(rcpt, n, serial, order);
 	struct deadline d;
 	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
-	int err = 0;
-	size_t asked = 0;
+	bool asked_any = false;
 	/* All helpers first (their indexes stay valid: sweep() runs only at the end). */
-	err = helpers_of(m, rcpt, n, hi, (uint64_t)size, &d);
+	int err = helpers_of(m, rcpt, n, hi, rc, (uint64_t)size, &d, all);
 	/* Then every copy at once, the helpers writing in parallel (mbox: in turn).  One
 	 * recipient alone is all or nothing by itself: its helper commits at once, which
 	 * spares a round trip per message, unless another destination follows (hook). */
 	enum h_type type = n == 1 && !hook ? H_DELIVER : H_PREPARE;
-	while (asked < n && !err) {
-		err = rc[asked] = ask_prepare(m, hi[asked], &rcpt[asked], spool, size, seq, type);
-		if (serial && !err && (rc[asked] = answer(m, hi[asked], &d)))
-			err = rc[asked];
-		asked++;
+	bool *asked = calloc(n, sizeof *asked);
+	if (!asked)
+		err = ENOMEM;
+	for (size_t k = 0; k < n && (all || !err); k++) {
+		size_t i = order[k];
+		if (hi[i] == -1)
+			continue;
+		asked[i] = asked_any = true;
+		/* In turn, each copy has a deadline of its own: one that was late must not
+		 * cost the ones after it (the first phase then lasts at most n deadlines,
+		 * each spent only by a recipient whose own helper is late). */
+		if (serial && all)
+			deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
+		rc[i] = ask_prepare(m, hi[i], &rcpt[i], spool, size, seq, type);
+		if (serial && !rc[i])
+			rc[i] = answer(m, hi[i], &d);
+		if (rc[i] && !err)
+			err = rc[i];
 	}
-	for (size_t i = 0; i < asked && !serial; i++)
-		if (rc[i] == 0 && (rc[i] = answer(m, hi[i], &d)) && !err)
+	for (size_t i = 0; i < n && !serial; i++)
+		if (asked && asked[i] && rc[i] == 0 && (rc[i] = answer(m, hi[i], &d)) && !err)
 			err = rc[i];
 	if (type == H_DELIVER) {
-		if (asked)
+		if (asked_any)
 			m->h[hi[0]].name[0] = '\0';	/* in new/, or removed */
-		asked = 0;
+		free(asked);
+		asked = NULL;
 	}
-	if (!err && hook)	/* every copy is in tmp/: the other destination's turn */
-		err = hook->fn(hook->arg);
+	int failure = 0;
+	if (asked)
+		err = tally(rc, n, missed, &failure);
+	/* Every copy that can be is in tmp/: the other destinations' turn (and the
+	 * report, if any failed).  If they refuse, the client hears of a mailbox's
+	 * failure first (a full disk is 452, RFC 3463 4.3.1). */
+	if (!err && hook && asked && (err = hook->fn(hook->arg)) && failure)
+		err = failure;
 	/* Only when every copy is in tmp/ does any go into new/.  The second phase has
 	 * a deadline of its own: the helpers that were on time must not be killed
 	 * because another one was late. */
 	enum h_type verdict = err ? H_ABORT : H_COMMIT;
 	deadline_in(&d, m->cfg->delivery_timeout * 1000ULL);
-	for (size_t i = 0; i < asked; i++) {
-		if (rc[i])
+	for (size_t i = 0; i < n && asked; i++) {
+		if (!asked[i] || rc[i])
 			continue;
 		int c = finish(m, hi[i], verdict, &d);
 		if (c && !err)
 			err = c;
 	}
-	free(hi), free(rc), free(sorted);
+	free(hi), free(rc), free(order), free(asked);
 	sweep(m);
 	return err;
 }

@@ -30,7 +30,8 @@
  * before it lets go of the connection, and knows whether an AUTH of this session
  * succeeded) or one that would take the session past TTY_CHILDREN_MAX terminal
  * children in all (each pending recipient of a PS_TTY_CHECK or PS_TTY_WRITE is one),
- * a spool that is not a regular file (or a memfd that could be sealed and is not) or
+ * terminal text that is not laid out and escaped as tty_render() makes it (the rule
+ * of ttytext.h: no escape sequence, no row that looks like our own), a spool that is not a regular file (or a memfd that could be sealed and is not) or
  * is smaller than declared.
  *
  * What the parent decides itself, whatever the session asked: whether a domain is
@@ -69,8 +70,11 @@
  *                                            for the terminal requests)
  *  PS_DELIVER  u64 size, u32 sequence,       PS_DELIVER_ANS u32 0 or an errno value
  *              str id, bytes relay header    (EIO also when a helper was too late),
- *              ("" unless PS_ACCEPT came)    u32 enum relay_result
- *              + the spool's descriptor
+ *              ("" unless PS_ACCEPT came)    u32 enum relay_result, bytes missed: a
+ *              + the spool's descriptor      bit per pending recipient (bit i%8 of
+ *                                            byte i/8) that did not get it while the
+ *                                            others did, its sender told (report.h);
+ *                                            empty when none was missed
  *  PS_BEGIN    u32 sequence,                 none: the pending (mailbox) recipients'
  *              + the spool's descriptor      copies are begun while the message
  *              (still growing: a regular     arrives; the next PS_DELIVER must carry
@@ -80,10 +84,31 @@
  *                                            pending recipients forgotten
  *  PS_TTY_CHECK (nothing)                    one PS_TTY_ANS per pending recipient, in
  *  PS_TTY_WRITE bytes text (tty_render())    order: u32 enum tty_result, str tty line
+ *  PS_TLS_KEYS (nothing; once, outside a     PS_TLS_KEYS_ANS u32 n pairs,
+ *              transaction: the session      n x bytes the SHA-256 id of the pair's
+ *              asks before its sandbox)      key ("": it cannot be used), bytes the
+ *                                            ticket key of this period ("": none)
+ *  PS_SIGN     u32 pair (from 0), u32 the    PS_SIGN_ANS    u32 0 or 1 (failed),
+ *              signature algorithm (GnuTLS's                bytes the signature
+ *              gnutls_sign_algorithm_t), bytes
+ *              the hash (the DigestInfo for
+ *              GNUTLS_SIGN_RSA_RAW) or, for
+ *              EdDSA, the data to be signed
  *
  * Each answer comes before the child sends its next request, so there is never more
  * than one request in flight; PS_LOG, PS_RCPT, PS_BEGIN, PS_MORE, PS_DISCARD and
  * PS_ACCEPT need none, PS_MAIL only as said.
+ *
+ * The TLS private keys and the ticket key stay in the parent (issue 21, parent/keys.c):
+ * the session process signs its handshake through PS_SIGN.  Besides the rules above,
+ * the session is ended for a PS_TLS_KEYS without TLS or asked twice, a PS_SIGN before
+ * PS_TLS_KEYS, with recipients pending, for a pair that does not exist or cannot be
+ * used, with an algorithm of PS_SIGN_ALGOS the key cannot make (or another), with a
+ * hash of another length than the algorithm's, a DigestInfo or EdDSA data that is not
+ * of the shape a TLS 1.2 or 1.3 server signs, or more than TLS_SIGN_MAX PS_SIGN in
+ * all: one handshake signs once.  The parent cannot see the connection, so a
+ * taken-over session can still have TLS_SIGN_MAX handshake signatures made per
+ * connection, never the key.
  */
 #ifndef PRIVSEP_H
 #define PRIVSEP_H
@@ -114,6 +139,10 @@ enum ps_type {
 	PS_MAIL,
 	PS_MAIL_ANS,
 	PS_ACCEPT,
+	PS_TLS_KEYS,
+	PS_TLS_KEYS_ANS,
+	PS_SIGN,
+	PS_SIGN_ANS,
 	PS_TYPE_END,	/* not a type: one past the last */
 };
 
@@ -123,8 +152,31 @@ enum ps_type {
 #define PS_LOG_FIELDS_MAX 8
 #define PS_HEAD_MAX 4096	/* one recipient's trace header block */
 #define PS_ID_MAX 63		/* a message's id (session/trace.c's message_id()) */
+/* PS_SIGN: the hash or data to be signed (a TLS 1.3 CertificateVerify's content is
+ * 64 + 34 + 64 octets, a TLS 1.2 ServerKeyExchange's 64 + 4 + 133 at most), the
+ * signature (RSA keys of up to 16384 bits), a key id (SHA-256: 32 octets). */
+#define PS_SIGN_DATA_MAX 512
+#define PS_SIGNATURE_MAX 2048
+#define PS_KEY_ID_MAX 64
+/* The signature algorithms PS_SIGN accepts, by GnuTLS's names (both sides load the
+ * same library): the TLS 1.2 and 1.3 server signatures with SHA-2 (RFC 8446 4.2.3;
+ * SHA-1 is no longer signed, RFC 9155).  PKCS#1 v1.5 ones reach the parent as
+ * GNUTLS_SIGN_RSA_RAW with the DigestInfo. */
+#define PS_SIGN_ALGOS(X)								\
+	X(GNUTLS_SIGN_RSA_SHA256) X(GNUTLS_SIGN_RSA_SHA384) X(GNUTLS_SIGN_RSA_SHA512)	\
+	X(GNUTLS_SIGN_RSA_PSS_RSAE_SHA256) X(GNUTLS_SIGN_RSA_PSS_RSAE_SHA384)		\
+	X(GNUTLS_SIGN_RSA_PSS_RSAE_SHA512) X(GNUTLS_SIGN_RSA_PSS_SHA256)		\
+	X(GNUTLS_SIGN_RSA_PSS_SHA384) X(GNUTLS_SIGN_RSA_PSS_SHA512)			\
+	X(GNUTLS_SIGN_ECDSA_SHA256) X(GNUTLS_SIGN_ECDSA_SHA384) X(GNUTLS_SIGN_ECDSA_SHA512) \
+	X(GNUTLS_SIGN_ECDSA_SECP256R1_SHA256) X(GNUTLS_SIGN_ECDSA_SECP384R1_SHA384)	\
+	X(GNUTLS_SIGN_ECDSA_SECP521R1_SHA512) X(GNUTLS_SIGN_EDDSA_ED25519)		\
+	X(GNUTLS_SIGN_EDDSA_ED448)
+
 /* PS_LOOKUP_ANS: the result, the users (EXPAND_TARGETS_MAX at most), the number of
  * remote addresses and the first of them. */
+/* PS_DELIVER_ANS: two u32, then the missed bits of up to RCPT_LIMIT recipients. */
+#define PS_MISSED_MAX ((RCPT_LIMIT + 7) / 8)
+#define PS_DELIVER_ANS_MAX (4 + 4 + 4 + PS_MISSED_MAX)
 #define PS_LOOKUP_ANS_MAX (16 + PATH_LEN_MAX + EXPAND_TARGETS_MAX * (4 + USER_NAME_MAX))
 
 /* The answers' values and the structures that carry them, which the session (priv.h)
@@ -140,6 +192,9 @@ enum lookup {
 				 * too deep, and nowhere else: 550 5.4.6 */
 	LOOKUP_RELAY_DENIED,	/* another domain, and the client has not
 				 * authenticated: 550 5.7.1 */
+	LOOKUP_TOO_MANY,	/* aliases or .forward files name more than
+				 * EXPAND_TARGETS_MAX users and addresses: 550 5.2.4
+				 * (the last value: priv.c checks the answer against it) */
 };
 
 /* What one recipient address resolves to (expand.h): the local users whose mailboxes

@@ -289,30 +289,35 @@ static void too_long(struct session *s)
 }
 
 /* --proxy: the client is whom the PROXY header names (or, for the proxy's own health
- * check, the socket's peer).  No header, or a bad one: the connection ends with a log
- * line and no reply, since whatever sent it is no proxy we know. */
-static bool proxied(struct session *s)
+ * check and a header of no IP address, the socket's peer).  No header, or a bad one:
+ * the connection ends with a log line and no reply, since whatever sent it is no
+ * proxy we know.  Returns how the client is known (peer.h), or -1. */
+static int proxied(struct session *s)
 {
 	const char *why = NULL;
 	unsigned long long ms = s->cfg->timeout * 1000ULL;
 	int r = proxy_read(s->c.in, ms < PROXY_TIMEOUT_MS ? (unsigned)ms : PROXY_TIMEOUT_MS,
 			   s->client, sizeof s->client, &why);
 	if (r >= 0)
-		return true;
+		return r == 1 ? PEER_NAMED : PEER_UNNAMED;
 	log_fields(r == -2 ? LOG_INFO : LOG_WARNING, LOG_FIELDS({ LF_CLIENT, s->client }),
 		   "PROXY header from %s %s: %s", s->client, r == -2 ? "missing" : "refused", why);
-	return false;
+	return -1;
 }
 
 static int session(struct session *s)
 {
-	peer_address(s->c.in, s->client, sizeof s->client);
-	if (s->cfg->proxy && !proxied(s))
+	char sock[INET6_ADDRSTRLEN];
+	peer_address(s->c.in, sock, sizeof sock);
+	snprintf(s->client, sizeof s->client, "%s", sock);
+	int via = s->cfg->proxy ? proxied(s) : PEER_DIRECT;
+	if (via == -1)
 		return 0;
+	/* The one rule, which the parent applies too (main.c), so they agree. */
+	s->local = peer_local(sock, (enum peer_via)via, s->client, s->cfg->proxy_trust_loopback);
 	/* --require-tls: not before TLS, whoever asks (RFC 3207 4: 530 until then) */
 	s->auth_offered = !s->cfg->require_tls &&
-			  (s->cfg->auth == AUTH_ALWAYS ||
-			   (s->cfg->auth == AUTH_LOCAL && peer_loopback(s->client)));
+			  (s->cfg->auth == AUTH_ALWAYS || (s->cfg->auth == AUTH_LOCAL && s->local));
 	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }), "connect from %s", s->client);
 	/* RFC 8314 3.3: with implicit TLS the handshake comes first, then the greeting. */
 	if (s->tls && s->cfg->tls == TLS_IMPLICIT && handshake(s) == -1)
@@ -350,6 +355,7 @@ static int session(struct session *s)
 	else if (s->end == RD_TERM)
 		reply(s, 421, "4.3.2", "%s Shutting down, closing connection", s->cfg->hostname);
 	conn_flush(&s->c);
+	log_bulk_end_session();	/* the refusals not logged, counted in one line */
 	buf_reset(&s->scratch);
 	if (TLS_ACTIVE(s))
 		tls_summary(s, &s->scratch);

@@ -44,7 +44,9 @@ def certs(work):
             "-keyout", os.path.join(work, name + ".key"),
             "-out", os.path.join(work, name + ".crt")],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open(os.path.join(work, "ticket.key"), "wb") as f:
+    # 0600: smtp-session refuses a ticket key others can read (issue 21)
+    fd = os.open(os.path.join(work, "ticket.key"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
         f.write(os.urandom(64))
 
 

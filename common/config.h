@@ -22,6 +22,8 @@
 /* RFC 5321 4.5.3.1.8: a server must accept at least 100 recipients.  RFC 9422:
  * EHLO's LIMITS says it as RCPTMAX. */
 #define DEFAULT_MAX_RCPT 100
+/* The most --max-recipients may say. */
+#define RCPT_LIMIT 100000
 /* RFC 9422 MAILMAX: the transactions (MAIL commands accepted) of one session
  * (--max-messages); the next MAIL gets 421 and the connection is closed. */
 #define DEFAULT_MAX_MESSAGES 100
@@ -134,9 +136,14 @@
 
 /* Forwarding and relaying (issue 13).  aliases(5) targets that are aliases again are
  * followed this deep (sendmail's MAXRCPT recursion is similar; a cycle is found
- * sooner, by the names on the way), and one recipient expands to at most
- * EXPAND_TARGETS_MAX users and addresses in all.  An aliases file or a ~/.forward
- * larger than this is refused whole, not read in part. */
+ * sooner, by the names on the way).  One recipient address expands to at most
+ * EXPAND_TARGETS_MAX local users and remote addresses in all (each counted once,
+ * over every alias and ~/.forward on the way): RFC 5321 4.5.3.1.8's 100 recipients,
+ * which is also what one PS_LOOKUP_ANS may carry and what the delivery helpers of one
+ * transaction are sized for (HELPERS_MAX).  An address that would expand to more is
+ * refused at RCPT (550 5.2.4, LOOKUP_TOO_MANY), never accepted in part: nothing RCPT
+ * accepted is dropped.  An aliases file or a ~/.forward larger than this is refused
+ * whole, not read in part. */
 #define ALIAS_DEPTH_MAX 10
 #define EXPAND_TARGETS_MAX 100
 #define ALIASES_FILE_MAX (4 * 1024 * 1024)
@@ -153,6 +160,9 @@
  * hopcount_limit (RFC 5321 asks for at least 100 where it is the only check; ours
  * also has Delivered-To, as qmail-local). */
 #define HOPS_MAX 50
+/* How much of a message's header a delivery status notification quotes (RFC 3462
+ * text/rfc822-headers; Postfix quotes the header whole, we cut it at a line end). */
+#define REPORT_HEADER_MAX (32 * 1024)
 /* --mailbox mbox: the users' mailboxes are files in this directory (Debian's spool,
  * root:mail 2775), named after each user. */
 #define DEFAULT_MBOX_DIR "/var/mail"
@@ -166,6 +176,20 @@
 #define MBOX_LOCK_POLL_MAX_MS 64
 /* liblockfile, loaded (dlopen) by the first mbox delivery only. */
 #define LIBLOCKFILE "liblockfile.so.1"
+
+/* Log lines a client can make us write in bulk (log.h's log_bulk_*()): refused
+ * commands, and the targets of an alias or a ~/.forward that are dropped (a |pipe, an
+ * unknown user, a loop...).  Each process of a session (the session process, the
+ * parent) writes at most LOG_REFUSALS_MAX of them per session, and the expansion of
+ * one recipient at most LOG_REFUSALS_PER_RCPT; the rest are counted and said in one
+ * summary line at the end of the recipient ("N more ... not logged") or, once the
+ * session's budget is spent, at the end of the session.  So one connection adds a few
+ * kilobytes of log, however large the alias or however many refusals (--max-errors up
+ * to 100000): 2 to 4 KiB in relay.bats's floods, and below 16 KiB even when every line
+ * holds an address of the longest kind (256 octets); a 421 that ends the session is
+ * always logged. */
+#define LOG_REFUSALS_MAX 20
+#define LOG_REFUSALS_PER_RCPT 5
 
 /* Exit status (skarnet convention): 0 for every session that ended as the protocol
  * allows, 100 for a usage error, 111 for a system failure. */
@@ -195,6 +219,17 @@ enum tls_mode { TLS_OFF, TLS_STARTTLS, TLS_IMPLICIT };
 #define TLS_FILE_MAX (256 * 1024)
 /* --tls-ticket-key: the RFC 5077 ticket master key, 64 octets (GnuTLS's size). */
 #define TLS_TICKET_KEY_LEN 64
+/* Certificates in one --tls-cert chain, the server's included. */
+#define TLS_CHAIN_MAX 16
+/* PS_SIGN requests of one session (issue 21): a handshake signs once (RFC 8446 4.4.3
+ * CertificateVerify, RFC 5246 7.4.3 ServerKeyExchange), a session makes one handshake
+ * (STARTTLS once, RFC 3207 4.2; no renegotiation); one more for a library that would
+ * sign again. */
+#define TLS_SIGN_MAX 2
+/* The period of the ticket key a session process gets (issue 21): the parent derives
+ * it from --tls-ticket-key for the current period only, so a taken-over session
+ * process exposes the tickets of one period, never the file's key. */
+#define TLS_TICKET_PERIOD_S 3600
 
 struct config {
 	const char *hostname;	/* our name in the greeting, Received and Maildir names */
@@ -215,6 +250,7 @@ struct config {
 	unsigned auth_delay_ms;
 	enum send_policy send;	/* --send: who may write on terminals */
 	bool proxy;		/* --proxy: a PROXY header comes first (proxy.h) */
+	bool proxy_trust_loopback;	/* --proxy-trust-loopback: peer_local() (peer.h) */
 	bool lmtp;		/* --lmtp: the dialogue is LMTP (RFC 2033) */
 	const char *utmp;	/* --utmp: NULL for the system's utmp */
 	unsigned tty_max_lines, tty_max_bytes;	/* what a terminal is shown */

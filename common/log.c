@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "systemd.h"
 
 /* Set once at start-up, before the session: configuration, not session state. */
@@ -132,4 +133,84 @@ void log_msg(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(prio, NULL, fmt, ap);
 	va_end(ap);
+}
+
+/* The budget of the log_bulk_*() lines (log.h): one session's, in this process. */
+static struct {
+	unsigned lines;		/* written in this session (summaries of units included) */
+	unsigned unit_lines;	/* written in the unit under way */
+	unsigned long held;	/* not written in this session, not yet said */
+	unsigned long unit_held;	/* not written in the unit under way */
+	bool in_unit;
+} bulk;
+
+/* May one more bulk line be written?  Counted either way. */
+static bool bulk_take(void)
+{
+	if (bulk.lines < LOG_REFUSALS_MAX &&
+	    (!bulk.in_unit || bulk.unit_lines < LOG_REFUSALS_PER_RCPT)) {
+		bulk.lines++;
+		bulk.unit_lines++;
+		return true;
+	}
+	if (bulk.in_unit)
+		bulk.unit_held++;
+	else
+		bulk.held++;
+	return false;
+}
+
+void log_bulk_msg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+	if (!bulk_take())
+		return;
+	va_start(ap, fmt);
+	vlog(prio, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void log_bulk_fields(int prio, const struct log_field *fields, const char *fmt, ...)
+{
+	va_list ap;
+	if (!bulk_take())
+		return;
+	va_start(ap, fmt);
+	vlog(prio, fields, fmt, ap);
+	va_end(ap);
+}
+
+void log_bulk_begin(void)
+{
+	bulk.in_unit = true;
+	bulk.unit_lines = 0;
+	bulk.unit_held = 0;
+}
+
+void log_bulk_end(const char *what)
+{
+	unsigned long n = bulk.unit_held;
+	bulk.in_unit = false;
+	bulk.unit_lines = 0;
+	bulk.unit_held = 0;
+	if (!n)
+		return;
+	if (bulk.lines >= LOG_REFUSALS_MAX) {	/* said at the session's end */
+		bulk.held += n;
+		return;
+	}
+	bulk.lines++;
+	log_msg(LOG_WARNING, "%s: %lu more lines like the ones above not logged (at most %d)",
+		what, n, LOG_REFUSALS_PER_RCPT);
+}
+
+void log_bulk_end_session(void)
+{
+	unsigned long n = bulk.held + bulk.unit_held;
+	bulk.lines = bulk.unit_lines = 0;
+	bulk.held = bulk.unit_held = 0;
+	bulk.in_unit = false;
+	if (n)
+		log_msg(LOG_WARNING, "%lu more lines about refusals and dropped targets not "
+			"logged in this session (at most %d)", n, LOG_REFUSALS_MAX);
 }

@@ -50,4 +50,20 @@ void log_line(int prio, const struct log_field *fields, const char *line);
 /* The same without fields. */
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Lines a client can make us write in bulk: refusals, and the dropped targets of an
+ * alias or a ~/.forward.  log_bulk_msg() and log_bulk_fields() write a line as
+ * log_msg() and log_fields() do while this process's budget lasts: LOG_REFUSALS_MAX
+ * lines per session, and LOG_REFUSALS_PER_RCPT within one unit (the expansion of one
+ * recipient, between log_bulk_begin() and log_bulk_end()); past it the line is only
+ * counted.  log_bulk_end() says in one line how many of the unit's were not logged
+ * (while the session's budget has room for that line, else they join the session's
+ * count), and log_bulk_end_session() says the session's count and starts afresh. */
+void log_bulk_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_bulk_fields(int prio, const struct log_field *fields, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void log_bulk_begin(void);	/* units do not nest */
+/* what names the unit in the summary line (the recipient's local part). */
+void log_bulk_end(const char *what);
+void log_bulk_end_session(void);
+
 #endif

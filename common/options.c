@@ -81,7 +81,11 @@ static void usage(FILE *f)
 	      "  --privsep-dir DIR      ... with the empty DIR as its root\n"
 	      "                         (default /var/lib/smtp-session/empty)\n"
 	      "  --proxy                a PROXY protocol header (v1 or v2) comes first: the\n"
-	      "                         client's address is the one it names\n"
+	      "                         client's address is the one it names; behind the\n"
+	      "                         proxy no client is local (no AUTH without TLS,\n"
+	      "                         no SEND under --send auth or local) unless\n"
+	      "  --proxy-trust-loopback the proxy is on this host and its loopback clients\n"
+	      "                         are local: a header naming 127/8 or ::1 counts\n"
 	      "  --lmtp                 speak LMTP (RFC 2033: LHLO, a reply per recipient)\n"
 	      "  --tls MODE             starttls (default with a certificate), implicit\n"
 	      "                         (port 465) or off\n"
@@ -136,7 +140,7 @@ static char *domain_list(const char *list)
 enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
        O_MAXRCPT, O_MAXMSGS, O_TIMEOUT, O_SESSION_TIMEOUT, O_MAXERRORS, O_LOGFILE, O_AUTH,
        O_REQUIRE_AUTH, O_PAM_SERVICE, O_AUTH_DELAY, O_SEND, O_NOSEND, O_UTMP, O_TTYLINES,
-       O_TTYBYTES, O_TTYTIMEOUT, O_DELIVERY_TIMEOUT, O_PRIVSEP_USER, O_PRIVSEP_DIR, O_PROXY, O_LMTP,
+       O_TTYBYTES, O_TTYTIMEOUT, O_DELIVERY_TIMEOUT, O_PRIVSEP_USER, O_PRIVSEP_DIR, O_PROXY, O_PROXY_TRUST_LOOPBACK, O_LMTP,
        O_HELP, O_VERSION,
        O_TLS = 512, O_TLS_CERT, O_TLS_KEY, O_REQUIRE_TLS, O_TLS_TICKET_KEY,
        O_ALIASES = 768, O_RELAY_COMMAND, O_RELAY_USER, O_ANY_SENDER, O_MAILBOX, O_MBOX_DIR };
@@ -168,6 +172,7 @@ static const struct option options[] = {
 	{ "privsep-user", required_argument, NULL, O_PRIVSEP_USER },
 	{ "privsep-dir", required_argument, NULL, O_PRIVSEP_DIR },
 	{ "proxy", no_argument, NULL, O_PROXY },
+	{ "proxy-trust-loopback", no_argument, NULL, O_PROXY_TRUST_LOOPBACK },
 	{ "lmtp", no_argument, NULL, O_LMTP },
 	{ "tls", required_argument, NULL, O_TLS },
 	{ "tls-cert", required_argument, NULL, O_TLS_CERT },
@@ -325,7 +330,7 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 				bad_usage("--max-size: a number of bytes, at least 1");
 			break;
 		case O_MAXRCPT:
-			if (!addr_number(optarg, 1, 100000, &n))
+			if (!addr_number(optarg, 1, RCPT_LIMIT, &n))	/* its text says it */
 				bad_usage("--max-recipients: a number from 1 to 100000");
 			cfg->max_rcpt = (unsigned)n;
 			break;
@@ -363,6 +368,7 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 				bad_usage("--send: auth, local, any or never");
 			break;
 		case O_PROXY: cfg->proxy = true; break;
+		case O_PROXY_TRUST_LOOPBACK: cfg->proxy_trust_loopback = true; break;
 		case O_LMTP: cfg->lmtp = true; break;
 		case O_UTMP: cfg->utmp = optarg; break;
 		case O_TTYLINES:
@@ -398,6 +404,8 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 	}
 	if (optind < argc)
 		bad_usage("unexpected argument");
+	if (cfg->proxy_trust_loopback && !cfg->proxy)
+		bad_usage("--proxy-trust-loopback: only with --proxy");
 	tls_check(cfg, certs, keys, mode);
 	if (!cfg->relay_argv[0]) {
 		static char def[] = DEFAULT_RELAY_COMMAND;

@@ -43,6 +43,15 @@ void peer_address(int fd, char *out, size_t n)
 	snprintf(out, n, "unknown");
 }
 
+bool peer_local(const char *sock, enum peer_via via, const char *named, bool trust_loopback)
+{
+	if (via == PEER_DIRECT)
+		return peer_loopback(sock);
+	if (!trust_loopback || !peer_loopback(sock))
+		return false;
+	return via == PEER_UNSEEN || (via == PEER_NAMED && named && peer_loopback(named));
+}
+
 bool peer_loopback(const char *addr)
 {
 	struct in_addr a4;

@@ -20,4 +20,28 @@ void peer_text(int family, const void *bin, char *out, size_t n);
 /* Is this IP address (text) a loopback address (127/8, ::1)? */
 bool peer_loopback(const char *addr);
 
+/* How a side knows who the client is. */
+enum peer_via {
+	PEER_DIRECT,	/* no --proxy: the socket's peer is the client */
+	PEER_NAMED,	/* a PROXY header named the client's TCP address (v1 TCP4/TCP6,
+			 * v2 PROXY over TCP) */
+	PEER_UNNAMED,	/* a header that names no IP client: v1 UNKNOWN, v2 LOCAL (a
+			 * health check), v2 AF_UNIX or UNSPEC; the proxy's own address
+			 * stands */
+	PEER_UNSEEN,	/* --proxy, on the side that does not read the header (the
+			 * parent: the session reads it in its sandbox) */
+};
+
+/* The one rule for loopback rights (AUTH without TLS under --auth local, SEND under
+ * --send auth and local): does the client count as local?  sock is the socket's peer,
+ * named the address a header named (PEER_NAMED only).  Without --proxy: sock is a
+ * loopback address.  Behind a proxy, never, unless trust_loopback
+ * (--proxy-trust-loopback) says the proxy's loopback clients are local; and even then
+ * only when the proxy itself is on this host (sock is loopback: another host's
+ * loopback is not ours) and the header named a loopback address.  A header that names
+ * no address grants nothing.  PEER_UNSEEN counts as local whenever a header could make
+ * it so: the parent's check is then as wide as the session's, never narrower, so the
+ * two never disagree about an honest session. */
+bool peer_local(const char *sock, enum peer_via via, const char *named, bool trust_loopback);
+
 #endif

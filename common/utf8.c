@@ -58,16 +58,21 @@ static const struct { unsigned lo, hi; } hidden[] = {
 	{ 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f },
 };
 
+bool utf8_invisible(unsigned cp)
+{
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
+		if (cp >= hidden[i].lo && cp <= hidden[i].hi)
+			return true;
+	return false;
+}
+
 bool utf8_printable(unsigned cp)
 {
 	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 		return false;	/* C0, DEL, C1 */
 	if ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe)
 		return false;	/* noncharacters */
-	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
-		if (cp >= hidden[i].lo && cp <= hidden[i].hi)
-			return false;
-	return true;
+	return !utf8_invisible(cp);
 }
 
 /* Unicode's space characters beyond ASCII (category Zs), which look like a blank. */

@@ -14,6 +14,13 @@
  * sequence cut short by the end of the n bytes).  ASCII is a character of length 1. */
 size_t utf8_next(const unsigned char *p, size_t n, unsigned *cp);
 
+/* Is cp invisible, or does it change how the text around it is shown?  Unicode's
+ * format characters (category Cf: the soft hyphen U+00AD, U+200B-U+200F zero width
+ * and direction marks, U+202A-U+202E and U+2066-U+2069 the bidirectional controls of
+ * "Trojan Source", U+2060-U+2064, U+FEFF, U+061C and the rest), and the line and
+ * paragraph separators U+2028 and U+2029.  Trace fields (trace.c) show these escaped. */
+bool utf8_invisible(unsigned cp);
+
 /* May a terminal be shown code point cp as it is?  Not the C0 and C1 controls and DEL,
  * not the format characters (Unicode category Cf, the bidirectional controls of the
  * "Trojan Source" class U+202A-U+202E and U+2066-U+2069 among them), not the line and

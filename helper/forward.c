@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +19,23 @@
 #include "log.h"
 #include "config.h"
 #include "util.h"
+
+/* A line about the file, unless it is the one said last: the helper lives for the
+ * session, and a client that names the user at every RCPT must not make it write the
+ * same line each time (config.h LOG_REFUSALS_MAX).  A changed file says something new. */
+static void say(int prio, const char *fmt, ...)
+{
+	static char last[512];
+	char line[sizeof last];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (strcmp(line, last) == 0)
+		return;
+	memcpy(last, line, strlen(line) + 1);
+	log_msg(prio, "%s", line);
+}
 
 /* Why st may not be used, or NULL. */
 static const char *unsafe(const struct stat *st)
@@ -64,17 +83,17 @@ enum forward forward_read(const char *home, const char *user, int *fd)
 	const char *why = in == -1 ? (errno == ELOOP ? "is a symbolic link" : NULL)
 		: fstat(in, &st) == -1 ? NULL : unsafe(&st);
 	if (in == -1 && !why) {
-		log_msg(LOG_ERR, "%s: cannot open %s: %m", user, path);
+		say(LOG_ERR, "%s: cannot open %s: %s", user, path, strerror(errno));
 		return FORWARD_TEMPFAIL;
 	}
 	if (why) {
-		log_msg(LOG_WARNING, "%s: %s ignored: it %s", user, path, why);
+		say(LOG_WARNING, "%s: %s ignored: it %s", user, path, why);
 		close_keep_errno(in);
 		return FORWARD_IGNORED;
 	}
 	int rc = to_memory(in, fd);
 	if (rc == -1)
-		log_msg(LOG_ERR, "%s: cannot read %s: %m", user, path);
+		say(LOG_ERR, "%s: cannot read %s: %s", user, path, strerror(errno));
 	close(in);
 	return rc == -1 ? FORWARD_TEMPFAIL : FORWARD_OK;
 }

@@ -21,10 +21,18 @@ void helper_serve(void *arg, const struct passwd *pw, int sock);
 /* Another destination of the same message (the relay hand-off, parent.c): fn runs
  * once every mailbox copy is prepared and before any is committed; what it returns
  * (0, or an errno value) decides between commit and abort, so the message reaches
- * all destinations or none. */
+ * all destinations or none.
+ *
+ * missed, when not NULL (an int per recipient, zeroed), lets one recipient's
+ * failure cost only that recipient's copy: when some copies fail to be prepared (a
+ * helper late or killed, a full or broken disk) and others are prepared, each failed
+ * one's errno value is set there and fn runs all the same; it must
+ * then tell their sender (parent/report.h), or refuse (an errno value) so that
+ * nothing is committed.  When every copy fails, fn does not run. */
 struct mbox_hook {
 	int (*fn)(void *arg);
 	void *arg;
+	int *missed;
 };
 
 /* Single-user mode: the parent does a helper's work itself, on one worker (NULL when

@@ -2,8 +2,7 @@
  * (mboxfile.h): the check at RCPT, the copy appended under the mailbox's locks and
  * kept or cut back.  Helper side: it runs in a delivery helper (as the user), in
  * single-user mode in the parent (which then is the user), and in the short-lived
- * child that undoes a killed helper's copy (as the user).  mboxfile_create() alone
- * runs as root, and opens no existing file.
+ * child that undoes a killed helper's copy (as the user).  Nothing here runs as root.
  *
  * The format is RFC 4155's mbox, "mboxrd" flavour: each message starts with a line
  * "From <envelope sender> <date>" (the date as asctime(3) writes it, in UTC, RFC 4155
@@ -12,13 +11,15 @@
  * message ends with an empty line.
  *
  * Locking, as Debian's MDAs and MUAs lock /var/mail: first the dot-lock USER.lock,
- * made by liblockfile (NFS-safe: a unique file linked to the lock name; where this
- * user may not create files, in root:mail 2775 /var/mail, it runs its setgid-mail
- * helper dotlockfile, which only makes USER.lock for the owner of USER), then a
+ * made by liblockfile (NFS-safe: a unique file linked to the lock name), then a
  * fcntl() write lock on the file itself.  That is Postfix local(8)'s and procmail's
- * order.  Both locks are tried, never waited for in the kernel: every wait has a
- * deadline, 1/MBOX_LOCK_WAIT_PART of --delivery-timeout, after which the helper
- * answers EAGAIN (451) itself.
+ * order.  In root:mail 2775 /var/mail, where the user may create nothing, the helper
+ * makes the lock (and a missing mailbox) with the mail group as its effective gid for
+ * just those calls (mail_group() below); liblockfile's setgid dotlockfile is then not
+ * needed, which matters because no_new_privs (the shipped units) disarms it.  Both
+ * locks are tried, never waited for in the kernel: every wait has a deadline,
+ * 1/MBOX_LOCK_WAIT_PART of --delivery-timeout, after which the helper answers EAGAIN
+ * (451) itself.
  *
  * A copy is all or nothing: the file's length is taken once both locks are held,
  * and every failure cuts the file back to it (ftruncate, fsync) before the locks go.
@@ -44,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,12 +86,71 @@ static const struct lockfile_api *lockfile(void)
 	return api.create ? &api : NULL;
 }
 
+/* ---- the mail group, for this user's own names in --mbox-dir ---- */
+
+/* on: the group this process keeps as its saved gid (--mbox-dir's, parent/asuser.c's
+ * mbox_group(): mail, of Debian's root:mail 2775 /var/mail) becomes its effective
+ * gid; off: its own group again.  Nothing when it keeps none (real and saved gid the
+ * same: single-user mode, a --mbox-dir the user may write to).
+ *
+ * The group is effective only around the calls that create or remove this user's own
+ * names in --mbox-dir: the dot-lock USER.lock (with liblockfile's temporary .lk file
+ * beside it, stale-lock check included) and a missing mailbox USER (O_CREAT|O_EXCL|
+ * O_NOFOLLOW: a new file or nothing).  That limit matters: /var/mail has no sticky
+ * bit, so group mail may create and unlink any name there (and read the mailboxes
+ * that are 0660).  The names are fixed by the user's name, which mboxfile_new() keeps
+ * from being a path, a dot file or another user's lock; nothing the user controls
+ * (their home, ~/.forward, the message) is opened meanwhile; and the user cannot take
+ * the process over to use the group (drop.h: ptrace needs equal saved gids). */
+static void mail_group(bool on)
+{
+	gid_t r, e, sv;
+	if (getresgid(&r, &e, &sv) == -1 || r == sv)
+		return;
+	if (setresgid((gid_t)-1, on ? sv : r, (gid_t)-1) == -1 && !on) {
+		log_msg(LOG_ERR, "mbox: cannot give the mail group back: %s", strerror(errno));
+		_exit(EXIT_SYSTEM);	/* the parent sees the helper gone: 451 */
+	}
+	prctl(PR_SET_DUMPABLE, 0);	/* a change of egid resets it to fs.suid_dumpable */
+}
+
+/* liblockfile's two calls with the mail group (errno kept). */
+static int lock_create(const struct lockfile_api *lf, const char *lock)
+{
+	mail_group(true);
+	int r = lf->create(lock, 0, L_PID);
+	int e = errno;
+	mail_group(false);
+	errno = e;
+	return r;
+}
+
+static int lock_remove(const struct lockfile_api *lf, const char *lock)
+{
+	mail_group(true);
+	int r = lf->remove(lock);
+	int e = errno;
+	mail_group(false);
+	errno = e;
+	return r;
+}
+
 /* ---- the mailbox file ---- */
+
+/* A user name that can be a mailbox's name: a name, never a path ("." and ".."
+ * included) nor a dot file (liblockfile's temporary .lk files), and not ending in
+ * ".lock", or one user's mailbox would be another's lock file. */
+static bool box_name(const char *user)
+{
+	size_t n = strlen(user);
+	return n && !strchr(user, '/') && user[0] != '.' &&
+	       !(n >= 5 && strcmp(user + n - 5, ".lock") == 0);
+}
 
 struct mboxfile *mboxfile_new(const struct config *cfg, const char *user)
 {
-	if (!user[0] || strchr(user, '/') || user[0] == '.')
-		return NULL;	/* a name, never a path ("." and ".." included) */
+	if (!box_name(user))
+		return NULL;
 	struct mboxfile *b = calloc(1, sizeof *b);
 	if (!b)
 		return NULL;
@@ -107,21 +168,49 @@ int mboxfile_fd(const struct mboxfile *b)
 	return b->fd;
 }
 
+/* A --mbox-dir anyone may write to (1777, as /tmp) lets any user plant another's
+ * lock with a live pid (451 for ever), or a file or symlink in their mailbox's place
+ * (450): said once per process, with the fix. */
+static void warn_open_to_all(const struct mboxfile *b, int dir)
+{
+	static bool said;
+	struct stat st;
+	if (said || fstat(dir, &st) == -1 || !(st.st_mode & S_IWOTH))
+		return;
+	said = true;
+	log_msg(LOG_WARNING, "--mbox-dir %s is writable by everyone: other users can block or "
+		"take over any mailbox there; make it root:mail 2775 as Debian's /var/mail",
+		b->cfg->mbox_dir);
+}
+
 /* Open mbox_dir/user (to read its last bytes and write), never through a symlink
- * (O_NOFOLLOW: ELOOP) and never blocking on a FIFO put there (O_NONBLOCK).  A missing one is made where this
- * user may create files (single-user mode, a --mbox-dir of the user's); in root:mail
- * 2775 /var/mail the root parent made it before (mboxfile_create()). */
+ * (O_NOFOLLOW: ELOOP) and never blocking on a FIFO put there (O_NONBLOCK).  A missing
+ * one is made new (O_EXCL: a name put there meanwhile is opened as any other), 0600,
+ * the user's; in root:mail 2775 /var/mail with the mail group (mail_group()), which
+ * the set-group-ID directory also gives the file, as useradd's mail spools have it. */
 static int open_box(const struct mboxfile *b)
 {
 	int dir = open(b->cfg->mbox_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir == -1)
 		return -1;
+	warn_open_to_all(b, dir);
 	int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
 	int fd = openat(dir, b->user, flags);
 	if (fd == -1 && errno == ENOENT) {
+		mail_group(true);
 		fd = openat(dir, b->user, flags | O_CREAT | O_EXCL, 0600);
-		if (fd == -1 && errno != EEXIST)
-			errno = ENOENT;	/* what matters: there is none */
+		int e = errno;
+		mail_group(false);
+		if (fd == -1 && e == EEXIST)	/* made meanwhile (another session's helper) */
+			fd = openat(dir, b->user, flags);
+		else if (fd == -1)
+			errno = e;	/* EACCES: the directory is not the user's, nor the group's */
+		else if (fsync(dir) == -1)	/* the new name made durable */
+			log_msg(LOG_WARNING, "mailbox of %s: fsync of %s: %s", b->user,
+				b->cfg->mbox_dir, strerror(errno));
+		else
+			log_msg(LOG_INFO, "mailbox of %s: created %s/%s", b->user,
+				b->cfg->mbox_dir, b->user);
 	}
 	close_keep_errno(dir);
 	return fd;
@@ -220,7 +309,7 @@ static int lock_box(struct mboxfile *b, const struct deadline *d)
 	int r;
 	/* L_PID: the lock holds our pid (dotlockfile writes its parent's, ours), so that
 	 * the lock of a helper that died is seen to be stale by the next locker. */
-	while ((r = lf->create(b->lock, 0, L_PID)) != L_SUCCESS) {
+	while ((r = lock_create(lf, b->lock)) != L_SUCCESS) {
 		if (r != L_MAXTRYS) {	/* no way to make it (no dotlockfile, no_new_privs) */
 			log_msg(LOG_ERR, "mailbox of %s: cannot make %s (liblockfile error %d)",
 				b->user, b->lock, r);
@@ -234,7 +323,7 @@ static int lock_box(struct mboxfile *b, const struct deadline *d)
 	if (lock_fcntl(b->fd, d, &ms) == -1) {
 		int e = errno;
 		log_msg(LOG_NOTICE, "mailbox of %s: no fcntl lock: %s", b->user, strerror(e));
-		lf->remove(b->lock);
+		lock_remove(lf, b->lock);
 		return errno = e, -1;
 	}
 	return 0;
@@ -265,7 +354,7 @@ static void unlock_box(struct mboxfile *b)
 	mark(b->fd, 0);
 	unlock_fcntl(b->fd);
 	const struct lockfile_api *lf = lockfile();
-	if (lf && lf->remove(b->lock) != 0)
+	if (lf && lock_remove(lf, b->lock) != 0)
 		log_msg(LOG_WARNING, "mailbox of %s: cannot remove %s", b->user, b->lock);
 	b->locked = false;
 }
@@ -506,43 +595,6 @@ void mboxfile_free(struct mboxfile *b)
 	free(b);
 }
 
-/* ---- as root: a missing mailbox ---- */
-
-/* A user cannot create a file in root:mail 2775 /var/mail, so root makes a missing
- * mailbox, as useradd's CREATE_MAIL_SPOOL does: openat() on the directory with
- * O_CREAT|O_EXCL|O_NOFOLLOW, which makes a new file or fails (EEXIST for anything
- * there, a dangling symlink included), so root never opens a file that already
- * exists and never follows a link; fchown() to the user and the directory's group
- * (mail), mode 0600.  Only that name in that directory (the administrator's, with
- * its parents root's) is touched; the user's own helper then checks the file. */
-void mboxfile_create(const struct config *cfg, const struct passwd *pw)
-{
-	if (cfg->store != STORE_MBOX || !pw->pw_name[0] || strchr(pw->pw_name, '/') ||
-	    pw->pw_name[0] == '.')
-		return;
-	int dir = open(cfg->mbox_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct stat st;
-	if (dir == -1 || fstat(dir, &st) == -1) {
-		log_msg(LOG_ERR, "--mbox-dir %s: %s", cfg->mbox_dir, strerror(errno));
-		close_keep_errno(dir);
-		return;
-	}
-	int fd = openat(dir, pw->pw_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK |
-			O_NOCTTY | O_CLOEXEC, 0600);
-	if (fd != -1) {
-		if (fchown(fd, pw->pw_uid, st.st_gid) == -1 || fsync(dir) == -1) {
-			log_msg(LOG_ERR, "mailbox of %s: cannot give it to the user: %s",
-				pw->pw_name, strerror(errno));
-			unlinkat(dir, pw->pw_name, 0);
-		} else {
-			log_msg(LOG_INFO, "mailbox of %s: created %s/%s", pw->pw_name,
-				cfg->mbox_dir, pw->pw_name);
-		}
-		close(fd);
-	}
-	close(dir);
-}
-
 /* ---- as the user, after a helper was killed ---- */
 
 /* Does the dot-lock hold pid (it is the killed helper's, not a later locker's)? */
@@ -582,7 +634,7 @@ void mboxfile_undo(const struct config *cfg, const char *user, int fd, pid_t hel
 		b->fd = -1;
 	}
 	if (lf && lock_of(b->lock, helper_pid))
-		lf->remove(b->lock);
+		lock_remove(lf, b->lock);
 	free(b);
 }
 

@@ -1,11 +1,10 @@
 /* mboxfile.h: one user's mbox file (--mailbox mbox), worked on as that user.
  * Helper side: a store of store.h (mboxfile_ops, on a struct mboxfile), which the
  * helper (helper.c) serves when cfg->store is STORE_MBOX; mbox.c calls
- * mboxfile_create() as root and mboxfile_undo() in a cleanup child as the user. */
+ * mboxfile_undo() in a cleanup child as the user. */
 #ifndef MBOXFILE_H
 #define MBOXFILE_H
 
-#include <pwd.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -17,7 +16,8 @@
  * memory or the name cannot be a file name. */
 struct mboxfile *mboxfile_new(const struct config *cfg, const char *user);
 
-/* H_CHECK: open the mailbox (made when missing where this user may create files),
+/* H_CHECK: open the mailbox (made when missing: mode 0600, the user's, in root:mail
+ * 2775 /var/mail with the mail group the helper keeps, parent/asuser.c),
  * never through a symlink; a regular file of this user's with one link, and room for
  * size more bytes; logged when not.  It stays open for the delivery. */
 enum mailbox mboxfile_check(struct mboxfile *b, uint64_t size);
@@ -39,11 +39,6 @@ int mboxfile_abort(struct mboxfile *b);
 
 /* Abort what is prepared, close, free (NULL is allowed). */
 void mboxfile_free(struct mboxfile *b);
-
-/* As root (mbox.c, before the user's helper starts): a missing mailbox is created
- * empty, owned by the user and the directory's group, mode 0600.  An existing name is
- * never opened. */
-void mboxfile_create(const struct config *cfg, const struct passwd *pw);
 
 /* In a short-lived child as the user, after the helper helper_pid (which had the
  * mailbox open as fd, from its last check) was killed: its copy, if it was writing

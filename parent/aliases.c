@@ -85,7 +85,8 @@ static void add_entry(struct aliases *a, struct buf *entries, const char *line, 
 	while (nlen && (line[nlen - 1] == ' ' || line[nlen - 1] == '\t'))
 		nlen--;
 	if (!colon || !nlen || nlen > LOCAL_PART_MAX) {
-		log_msg(LOG_WARNING, "aliases line %u: no \"name:\" at its start, ignored", lineno);
+		log_bulk_msg(LOG_WARNING, "aliases line %u: no \"name:\" at its start, ignored",
+			     lineno);
 		return;
 	}
 	struct entry e = { a->text.len, 0 };
@@ -109,6 +110,9 @@ struct aliases *aliases_load(const char *path)
 		return errno = e, NULL;
 	}
 	unsigned lineno = 0, start = 0;
+	/* A file of many bad lines is read at each session's first recipient: a few
+	 * lines in the log, then a count (log.h). */
+	log_bulk_begin();
 	for (size_t i = 0; i < raw.len;) {
 		const char *p = raw.p + i, *nl = memchr(p, '\n', raw.len - i);
 		size_t n = nl ? (size_t)(nl - p) : raw.len - i;
@@ -131,6 +135,7 @@ struct aliases *aliases_load(const char *path)
 	}
 	if (line.len)
 		add_entry(a, &entries, line.p, line.len, start);
+	log_bulk_end(path);
 	buf_free(&raw);
 	buf_free(&line);
 	a->e = (struct entry *)entries.p;	/* entries' memory is a's now */

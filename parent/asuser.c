@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,13 +59,59 @@ static void close_hidden(void)
 		close(hidden[i]);
 }
 
-/* A delivery helper (given pw) keeps its primary group only, as qmail-local does
- * (prot.c: setgroups(1, &gid)): initgroups() would read the whole group database and
- * load every NSS group module (libnss_systemd with libcap, half a MiB) into the
- * process, and a Maildir below the user's home needs no other group.  A terminal
- * child is the user as at a login, with all their groups, as write(1) would be.
+/* --mailbox mbox: the group a delivery helper (and its cleanup child) keeps as its
+ * saved gid (drop_privileges_keeping()), or (gid_t)-1 for none.  It is --mbox-dir's
+ * group when the directory is root's, writable by that group and by nobody else, and
+ * the group is not root's: Debian's /var/mail, root:mail 2775, in which a user may
+ * create nothing.  With it the helper makes its own dot-lock USER.lock (and a missing
+ * mailbox) itself, mboxfile.c taking the group as its effective gid for just those
+ * calls; Debian's setgid dotlockfile, which liblockfile would run instead, is no
+ * help under no_new_privs (the shipped units: a setgid bit is then ignored at exec).
+ * So no directory writable by everyone (1777, where other users can plant a victim's
+ * lock or mailbox) is ever needed.
  *
- * Fork with a socketpair; in the child run fn as pw (NULL: look user up there, or
+ * Why the user cannot borrow the group: the helper runs as the user, and a user may
+ * signal it (which gives nothing) but not trace it or read its memory or descriptors
+ * (ptrace, /proc/PID/mem, /proc/PID/fd): Linux allows that without CAP_SYS_PTRACE
+ * only when the tracer's gid equals the target's real, effective AND saved gids
+ * (__ptrace_may_access in Linux's kernel/ptrace.c; supplementary groups are not
+ * compared, which is why the group is never one), and the helper's saved (at times
+ * effective) gid is the mail group.  PR_SET_DUMPABLE 0 (become()) is the second
+ * fence: a process that is not dumpable needs CAP_SYS_PTRACE in any case.  Signals
+ * (kill(2) compares uids only) let the user stop or kill their helper, which costs
+ * only their copy. */
+static gid_t mbox_group(const struct config *cfg)
+{
+	struct stat st;
+	if (cfg->store != STORE_MBOX || cfg->single || stat(cfg->mbox_dir, &st) == -1 ||
+	    !S_ISDIR(st.st_mode) || st.st_uid != 0 || st.st_gid == 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != S_IWGRP)
+		return (gid_t)-1;
+	return st.st_gid;
+}
+
+/* A delivery helper or cleanup child (given pw) keeps its primary group only, as
+ * qmail-local does (prot.c: setgroups(1, &gid)): initgroups() would read the whole
+ * group database and load every NSS group module (libnss_systemd with libcap, half a
+ * MiB) into the process, and a Maildir below the user's home needs no other group;
+ * for mbox it keeps --mbox-dir's group as its saved gid (mbox_group()).  A terminal
+ * child is the user as at a login, with all their groups, as write(1) would be. */
+static int become(const struct config *cfg, const struct passwd *pw, bool given)
+{
+	if (!given)
+		return drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name, DROP_ALL_GROUPS);
+	gid_t keep = mbox_group(cfg);
+	int rc = keep == (gid_t)-1 || keep == pw->pw_gid ?
+		 drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name, DROP_PRIMARY_GROUP) :
+		 drop_privileges_keeping(pw->pw_uid, pw->pw_gid, keep);
+	/* The change of ids set "dumpable" to fs.suid_dumpable, which may be 1: the
+	 * second fence of mbox_group()'s comment (and no core file of a message). */
+	if (rc == 0 && prctl(PR_SET_DUMPABLE, 0) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* Fork with a socketpair; in the child run fn as pw (NULL: look user up there, or
  * single-user mode when cfg->single) and exit. */
 static int start(struct asuser *k, const struct config *cfg, const char *user,
 		 const struct passwd *given, asuser_fn *fn, void *arg)
@@ -83,8 +131,7 @@ static int start(struct asuser *k, const struct config *cfg, const char *user,
 			fn(arg, NULL, sv[1]);
 		else if (!pw)
 			log_msg(LOG_ERR, "%s: no such user", user);
-		else if (drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name,
-					 given ? DROP_PRIMARY_GROUP : DROP_ALL_GROUPS) == -1)
+		else if (become(cfg, pw, given != NULL) == -1)
 			log_msg(LOG_ERR, "%s: cannot become the user: %s", user, strerror(errno));
 		else
 			fn(arg, pw, sv[1]);

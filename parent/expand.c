@@ -31,6 +31,8 @@ struct walk {
 	enum lookup fail;	/* the worst answer for a part that went nowhere */
 	bool temp;		/* a part must be tried again later: 451 for all */
 	bool loop;		/* a part was a loop or too deep */
+	bool full;		/* more than EXPAND_TARGETS_MAX: the walk stops, the
+				 * address is refused (never accepted in part) */
 };
 
 static bool in_list(const struct buf *b, const char *s)
@@ -53,12 +55,13 @@ void expand_free(struct expansion *x)
 	x->nusers = x->nremote = 0;
 }
 
+/* Room for one more user or address?  Else the expansion is over the limit and stops
+ * (expand_local() refuses the address, config.h EXPAND_TARGETS_MAX). */
 static bool room(struct walk *w)
 {
 	if (w->x->nusers + w->x->nremote < EXPAND_TARGETS_MAX)
 		return true;
-	log_msg(LOG_WARNING, "%s: more than %d targets, the rest dropped", w->path[0],
-		EXPAND_TARGETS_MAX);
+	w->full = true;
 	return false;
 }
 
@@ -73,8 +76,8 @@ static void add_user(struct walk *w, const char *user)
 static void add_remote(struct walk *w, const char *addr)
 {
 	if (!relay_address_ok(addr)) {
-		log_msg(LOG_WARNING, "%s: target <%s> is no address the relay command may be "
-			"given, dropped", w->path[0], addr);
+		log_bulk_msg(LOG_WARNING, "%s: target <%s> is no address the relay command may "
+			     "be given, dropped", w->path[0], addr);
 		return;
 	}
 	if (!in_list(&w->x->remote, addr) && room(w)) {
@@ -99,7 +102,8 @@ static void direct(struct walk *w, const char *name)
 	if (r == LOOKUP_OK)
 		add_user(w, user);
 	else if (r == LOOKUP_NOUSER)
-		log_msg(LOG_WARNING, "%s: target \\%s: no such user, dropped", w->path[0], name);
+		log_bulk_msg(LOG_WARNING, "%s: target \\%s: no such user, dropped", w->path[0],
+			     name);
 	if (r != LOOKUP_OK)
 		note_failure(w, r);
 }
@@ -130,16 +134,17 @@ static void expand_list(struct walk *w, const char *list)
 {
 	char t[PATH_LEN_MAX + 1];
 	bool cut;
-	while (aliases_next_target(&list, t, sizeof t, &cut)) {
+	while (!w->full && aliases_next_target(&list, t, sizeof t, &cut)) {
 		const char *owner = w->path[w->depth - 1];
 		if (cut || !t[0]) {
-			log_msg(LOG_WARNING, "%s: a target of %s is too long, dropped", w->path[0],
-				owner);
+			log_bulk_msg(LOG_WARNING, "%s: a target of %s is too long, dropped",
+				     w->path[0], owner);
 		} else if (t[0] == '|' || t[0] == '/' || strncasecmp(t, ":include:", 9) == 0) {
 			/* Programs, files and included lists would run or write as root, or as a
 			 * user on the word of a file: not here (doc/deploy.md, "Aliases"). */
-			log_msg(LOG_WARNING, "%s: target \"%s\" of %s refused: pipes, files and "
-				":include: are not delivered by smtp-session", w->path[0], t, owner);
+			log_bulk_msg(LOG_WARNING, "%s: target \"%s\" of %s refused: pipes, files "
+				     "and :include: are not delivered by smtp-session", w->path[0], t,
+				     owner);
 		} else if (t[0] == '\\') {	/* "\user": that mailbox, no further */
 			char *at = strchr(t + 1, '@');
 			if (at)
@@ -196,15 +201,15 @@ static void expand_name(struct walk *w, const char *raw)
 		else if (r == LOOKUP_TEMPFAIL)
 			w->temp = true;
 		else {
-			log_msg(LOG_WARNING, "%s: alias loop at %s, that part dropped", w->path[0],
-				name);
+			log_bulk_msg(LOG_WARNING, "%s: alias loop at %s, that part dropped",
+				     w->path[0], name);
 			w->loop = true;
 		}
 		return;
 	}
 	if (w->depth > ALIAS_DEPTH_MAX) {
-		log_msg(LOG_WARNING, "%s: aliases nested deeper than %d at %s, that part "
-			"dropped", w->path[0], ALIAS_DEPTH_MAX, name);
+		log_bulk_msg(LOG_WARNING, "%s: aliases nested deeper than %d at %s, that part "
+			     "dropped", w->path[0], ALIAS_DEPTH_MAX, name);
 		w->loop = true;
 		return;
 	}
@@ -215,8 +220,8 @@ static void expand_name(struct walk *w, const char *raw)
 		expand_list(w, targets);
 	} else if ((r = users_lookup(w->c->cfg, name, user)) != LOOKUP_OK) {
 		if (w->depth > 1 && r == LOOKUP_NOUSER)	/* a target, not the address */
-			log_msg(LOG_WARNING, "%s: target %s of %s: no such user, dropped",
-				w->path[0], name, w->path[w->depth - 2]);
+			log_bulk_msg(LOG_WARNING, "%s: target %s of %s: no such user, dropped",
+				     w->path[0], name, w->path[w->depth - 2]);
 		note_failure(w, r);
 	}
 	else if (on_path(w, user) && strcasecmp(user, name) != 0)
@@ -229,7 +234,17 @@ static void expand_name(struct walk *w, const char *raw)
 enum lookup expand_local(const struct expand_ctx *c, const char *local, struct expansion *x)
 {
 	struct walk w = { .c = c, .x = x, .fail = LOOKUP_OK };
+	/* One recipient's lines about dropped targets are counted, and at most
+	 * LOG_REFUSALS_PER_RCPT written (log.h): a client cannot grow the log by naming a
+	 * large alias again and again. */
+	log_bulk_begin();
 	expand_name(&w, local);
+	if (w.full)
+		log_bulk_msg(LOG_WARNING, "%s: more than %d users and addresses, refused",
+			     local, EXPAND_TARGETS_MAX);
+	log_bulk_end(local);
+	if (w.full)
+		return LOOKUP_TOO_MANY;
 	if (w.temp)
 		return LOOKUP_TEMPFAIL;
 	if (x->nusers || x->nremote)

@@ -32,8 +32,11 @@ struct expand_ctx {
  * their ~/.forward; targets are followed ALIAS_DEPTH_MAX deep, a name met again on
  * its own path is a loop (a user is then delivered to directly, as sendmail does
  * for "alice: alice, bob"), |command, /file and :include: targets are refused and
- * logged.  LOOKUP_OK when there is at least one user or address and nothing failed
- * for now; else why not.  x must be zeroed; expand_free() releases it. */
+ * logged (log_bulk_msg(): a few lines per recipient, then a count).  More than
+ * EXPAND_TARGETS_MAX users and addresses in all is LOOKUP_TOO_MANY: the address is
+ * refused whole, never cut short.  LOOKUP_OK when there is at least one user or
+ * address and nothing failed for now; else why not.  x must be zeroed; expand_free()
+ * releases it. */
 enum lookup expand_local(const struct expand_ctx *c, const char *local, struct expansion *x);
 
 /* Is user among x's users? */

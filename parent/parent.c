@@ -21,11 +21,14 @@
 #include "auth.h"
 #include "expand.h"
 #include "frame.h"
+#include "keys.h"
 #include "log.h"
 #include "mbox.h"
 #include "privsep.h"
 #include "relay.h"
+#include "report.h"
 #include "tty.h"
+#include "ttytext.h"
 #include "users.h"
 #include "utf8.h"
 #include "util.h"
@@ -204,7 +207,8 @@ static enum lookup resolve(struct parent *p, const char *local, const char *doma
 	bool bad;
 	snprintf(addr, sizeof addr, "%s@%s", local, domain);	/* relay_address_ok() bounds it */
 	if (!local_domain(p, domain) || strpbrk(local, "%!@")) {	/* no source routes */
-		if (!p->authenticated || !relay_address_ok(addr) || !domain[0])
+		if (!p->authenticated || !relay_address_ok(addr) || !domain[0] ||
+		    domain[0] == '[')	/* no address literal (envelope.c) */
 			return LOOKUP_RELAY_DENIED;
 		buf_add(&x->remote, addr, strlen(addr) + 1);
 		x->nremote = 1;
@@ -315,9 +319,9 @@ static int serve_mail(struct parent *p)
 		return fatal(p, "malformed or out-of-order MAIL");
 	clear_groups(p);
 	bool check = p->authenticated && !p->cfg->any_sender, ok = !check || owns(p, sender);
-	if (!ok)
-		log_msg(LOG_NOTICE, "MAIL FROM:<%s> refused: not an address of user %s", sender,
-			p->auth_user);
+	if (!ok)	/* as many as --max-errors allows: a budget (log.h) */
+		log_bulk_msg(LOG_NOTICE, "MAIL FROM:<%s> refused: not an address of user %s",
+			     sender, p->auth_user);
 	p->in_mail = ok;
 	snprintf(p->sender, sizeof p->sender, "%s", ok ? sender : "");
 	if (!check)
@@ -454,7 +458,8 @@ static const char *bad_spool(int fd, uint64_t size)
 	return NULL;
 }
 
-/* The hand-off of one message to the relay command, group by group. */
+/* The hand-off of one message to the relay command, group by group, and the
+ * report of the recipients it missed (missed: an errno value per pending one). */
 struct handoff {
 	struct parent *p;
 	int spool;
@@ -462,6 +467,7 @@ struct handoff {
 	const char *id, *head;
 	size_t headlen;
 	enum relay_result result;
+	int *missed;
 };
 
 /* Each group's run: its Delivered-To line (if forwarded), the session's Received
@@ -498,6 +504,75 @@ static int run_relays(void *arg)
 	return h->result == RELAY_OK ? 0 : h->result == RELAY_TEMPFAIL ? EAGAIN : EPERM;
 }
 
+/* The pending recipients that did not get the message while others did: their
+ * sender is told (report.h), or, for the null sender, who is never sent a report
+ * (RFC 5321 6.1, RFC 3461 6.2), the log says their copy is lost.  0, or an errno
+ * value when the report could not be handed on (then nothing is committed). */
+static int report_missed(struct handoff *h)
+{
+	struct parent *p = h->p;
+	const struct pending *r = (const struct pending *)p->pend.p;
+	struct report_rcpt *rr = calloc(p->npend, sizeof *rr);
+	size_t n = 0;
+	if (!rr)
+		return ENOMEM;
+	for (size_t i = 0; i < p->npend; i++)
+		if (h->missed[i])
+			rr[n++] = (struct report_rcpt){ r[i].user, r[i].head, r[i].headlen,
+							h->missed[i] };
+	int err = 0;
+	if (n && p->sender[0]) {
+		struct report_job j = { p->sender, h->id, h->spool, h->size, rr, n };
+		err = report_send(p->cfg, &j);
+	}
+	for (size_t i = 0; i < n && !err; i++)
+		log_msg(LOG_ERR, "%s: user=%s did not get it (%s)%s", h->id, rr[i].user,
+			strerror(rr[i].err), p->sender[0] ? ", reported to the sender"
+			: "; the null sender gets no report: that copy is lost");
+	free(rr);
+	return err;
+}
+
+/* Once the mailboxes' copies are prepared (mbox_hook): the relay command's groups,
+ * then the report of any recipient whose copy failed. */
+static int after_prepare(void *arg)
+{
+	struct handoff *h = arg;
+	int err = h->p->ngroups ? run_relays(h) : 0;
+	return err || !h->missed ? err : report_missed(h);
+}
+
+/* PS_DELIVER_ANS: err, the relay's result, and a bit per pending recipient that did
+ * not get the message when the others did (empty when none). */
+static int answer_delivery(struct parent *p, int err, enum relay_result relay,
+			   const int *missed, size_t n)
+{
+	unsigned char bits[PS_MISSED_MAX] = { 0 };
+	size_t len = 0;
+	for (size_t i = 0; missed && i < n; i++)
+		if (missed[i]) {
+			bits[i / 8] |= (unsigned char)(1u << (i % 8));
+			len = (n + 7) / 8;
+		}
+	frame_begin(&p->out, PS_DELIVER_ANS);
+	frame_put_u32(&p->out, (uint32_t)err);
+	frame_put_u32(&p->out, (uint32_t)relay);
+	frame_put_bytes(&p->out, (const char *)bits, len);
+	return answer(p);
+}
+
+/* A message id as trace.c makes them: letters, digits and dots. */
+static bool id_ok(const char *id)
+{
+	if (!id[0])
+		return false;
+	for (; *id; id++)
+		if (!(*id >= '0' && *id <= '9') && !(*id >= 'A' && *id <= 'Z') &&
+		    !(*id >= 'a' && *id <= 'z') && *id != '.')
+			return false;
+	return true;
+}
+
 static int serve_deliver(struct parent *p)
 {
 	char id[PS_ID_MAX + 1];
@@ -509,6 +584,8 @@ static int serve_deliver(struct parent *p)
 	const char *bad = bad_spool(p->in.fd, size);
 	if (!frame_done(&p->in) || !(p->npend || p->ngroups))
 		return fatal(p, "malformed or out-of-order delivery");
+	if (!id_ok(id))	/* it goes into a report's header fields (report.c) */
+		return fatal(p, "malformed message id");
 	if (bad)
 		return fatal(p, bad);
 	if (size > p->cfg->max_size)
@@ -518,28 +595,34 @@ static int serve_deliver(struct parent *p)
 	if (p->ngroups && !headlen)
 		return fatal(p, "relay without a trace header block");
 	p->begun = false;
-	struct handoff h = { p, p->in.fd, (off_t)size, id, head, headlen, RELAY_OK };
-	struct mbox_hook hook = { run_relays, &h };
+	/* With more than one mailbox, one that fails costs only its own copy. */
+	int *missed = p->npend > 1 ? calloc(p->npend, sizeof *missed) : NULL;
+	if (p->npend > 1 && !missed)
+		return fatal(p, "out of memory");
+	struct handoff h = { p, p->in.fd, (off_t)size, id, head, headlen, RELAY_OK, missed };
+	struct mbox_hook hook = { after_prepare, &h, missed };
 	int err;
 	if (p->npend) {
 		struct priv_rcpt *pr = mailbox_rcpts(p);
-		if (!pr)
+		if (!pr) {
+			free(missed);
 			return fatal(p, "out of memory");
+		}
 		err = mbox_deliver(p->mbox, p->in.fd, (off_t)size, pr, p->npend, seq,
-				   p->ngroups ? &hook : NULL);
+				   p->ngroups || missed ? &hook : NULL);
 		free(pr);
 	} else {
 		err = run_relays(&h);
 	}
 	if (h.result != RELAY_OK)
 		err = 0;	/* the relay's answer is the one that counts */
+	size_t n = p->npend;
 	clear_pending(p);
 	clear_groups(p);
 	p->in_mail = false;
-	frame_begin(&p->out, PS_DELIVER_ANS);
-	frame_put_u32(&p->out, (uint32_t)err);
-	frame_put_u32(&p->out, (uint32_t)h.result);
-	return answer(p);
+	int rc = answer_delivery(p, err, h.result, err || h.result != RELAY_OK ? NULL : missed, n);
+	free(missed);
+	return rc;
 }
 
 /* --send, checked again on what the parent knows itself: the address it found
@@ -609,6 +692,11 @@ static int serve_tty(struct parent *p)
 		? frame_get_bytes(&p->in, TTY_TEXT_MAX, &len) : NULL;
 	if (!frame_done(&p->in))
 		return fatal(p, "malformed or out-of-order terminal request");
+	/* Only what the renderer makes reaches a terminal (ttytext.h): no escape
+	 * sequence, no row that looks like our own, whatever the session sends. */
+	const char *bad = text ? ttytext_check(text, len) : NULL;
+	if (bad)
+		return fatal(p, bad);
 	if (!send_allowed(p))
 		return fatal(p, "terminal request --send does not allow this client");
 	if (p->npend > TTY_CHILDREN_MAX - p->tty_children)	/* the session should refuse */
@@ -642,6 +730,13 @@ static int serve_tty(struct parent *p)
 	return rc;
 }
 
+/* PS_TLS_KEYS and PS_SIGN: the TLS keys stay here (keys.c). */
+static int serve_keys(struct parent *p)
+{
+	const char *bad = keys_serve(&p->in, &p->out);
+	return bad ? fatal(p, bad) : answer(p);
+}
+
 /* ------------------------------------------------------------- the table */
 
 static const struct request requests[PS_TYPE_END] = {
@@ -670,6 +765,10 @@ static const struct request requests[PS_TYPE_END] = {
 			   "malformed or out-of-order terminal request" },
 	[PS_TTY_WRITE] = { serve_tty, 4 + TTY_TEXT_MAX, false, ST_PENDING | ST_BEGUN, PS_TTY_ANS,
 			   "malformed or out-of-order terminal request" },
+	[PS_TLS_KEYS] = { serve_keys, 0 + 1, false, ST_IDLE, PS_TLS_KEYS_ANS,
+			  "TLS keys asked for after the session began" },
+	[PS_SIGN] = { serve_keys, 8 + 4 + PS_SIGN_DATA_MAX, false, ST_IDLE | ST_MAIL, PS_SIGN_ANS,
+		      "a signature asked for with recipients pending" },
 };
 
 /* The payload bound of a request type, 0 for a type that is no request.  (An empty
@@ -702,6 +801,7 @@ int parent_serve(const struct config *cfg, int sock, bool loopback, const char *
 		frame_clear(&p.in);
 	}
 	*why = p.why;
+	log_bulk_end_session();	/* the dropped targets not logged, counted in one line */
 	mbox_close(p.mbox);
 	clear_pending(&p);
 	clear_groups(&p);

@@ -98,7 +98,7 @@ static enum lookup receiver(const struct config *cfg, const struct passwd *pw, c
 	else if (st.stx_mode & (S_IWGRP | S_IWOTH))
 		why = (r = LOOKUP_TEMPFAIL, "has a home that its group or others may write");
 	if (why) {
-		log_msg(LOG_WARNING, "mail for %s refused: the account %s", pw->pw_name, why);
+		log_bulk_msg(LOG_WARNING, "mail for %s refused: the account %s", pw->pw_name, why);
 		return r;
 	}
 	snprintf(user, USER_NAME_MAX + 1, "%s", pw->pw_name);
@@ -111,20 +111,21 @@ static enum lookup receiver(const struct config *cfg, const struct passwd *pw, c
 static enum lookup postmaster(const struct config *cfg, const char *name, char *user)
 {
 	if (!cfg->postmaster) {
-		log_msg(LOG_WARNING, "mail for %s refused: postmaster, root and system accounts "
-			"receive mail only with --postmaster USER", name);
+		log_bulk_msg(LOG_WARNING, "mail for %s refused: postmaster, root and system "
+			     "accounts receive mail only with --postmaster USER", name);
 		return LOOKUP_NOPOSTMASTER;
 	}
 	errno = 0;
 	struct passwd *pw = getpwnam(cfg->postmaster);
 	if (!pw) {
 		if (not_found(errno))
-			log_msg(LOG_ERR, "--postmaster %s: no such user", cfg->postmaster);
+			log_bulk_msg(LOG_ERR, "--postmaster %s: no such user", cfg->postmaster);
 		return LOOKUP_TEMPFAIL;
 	}
 	enum lookup r = receiver(cfg, pw, user);
 	if (r != LOOKUP_OK)
-		log_msg(LOG_ERR, "--postmaster %s cannot receive mail (see above)", cfg->postmaster);
+		log_bulk_msg(LOG_ERR, "--postmaster %s cannot receive mail (see above)",
+			     cfg->postmaster);
 	return r == LOOKUP_OK ? r : LOOKUP_TEMPFAIL;
 }
 

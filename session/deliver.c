@@ -86,9 +86,12 @@ static struct priv_outcome to_mailboxes(struct session *s, const char *id, const
 	if (!box && s->nforward)	/* no Return-Path: not final delivery (RFC 5321 4.4) */
 		received(s, &relay, NULL, s->msgid, s->date);
 	struct priv_outcome o = { size == -1 ? errno : 0, 0 };
-	if (size != -1 && (n || relay.len))
+	bool *missed = calloc(n ? n : 1, sizeof *missed);
+	if (!missed)
+		o.err = ENOMEM;
+	else if (size != -1 && (n || relay.len))
 		o = priv_deliver(s->spool, size, pr, n, s->messages + 1, id,
-				 relay.len ? relay.p : "", relay.len);
+				 relay.len ? relay.p : "", relay.len, missed);
 	s->begun = false;	/* delivered or failed: the parent forgot the copies */
 	buf_free(&heads);
 	buf_free(&list);
@@ -100,14 +103,21 @@ static struct priv_outcome to_mailboxes(struct session *s, const char *id, const
 	else if (o.err)
 		log_fields(LOG_ERR, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
 			   "%s: delivery failed: %s", id, strerror(o.err));
-	if (o.err || o.relay)
+	if (o.err || o.relay) {
+		free(missed);
 		return o;
-	for (size_t i = 0; i < s->nrcpt; i++)
-		if (!box || box[i])
-			log_fields(LOG_INFO,
-				   LOG_FIELDS({ LF_MSGID, id }, { LF_RCPT, r[i].addr },
-					      { LF_USER, r[i].user }, { LF_CLIENT, s->client }),
-				   "%s: to=<%s> user=%s delivered", id, r[i].addr, r[i].user);
+	}
+	for (size_t i = 0, k = 0; i < s->nrcpt; i++) {
+		if (box && !box[i])
+			continue;
+		bool lost = missed[k++];	/* the parent's log says why */
+		log_fields(lost ? LOG_ERR : LOG_INFO,
+			   LOG_FIELDS({ LF_MSGID, id }, { LF_RCPT, r[i].addr },
+				      { LF_USER, r[i].user }, { LF_CLIENT, s->client }),
+			   "%s: to=<%s> user=%s %s", id, r[i].addr, r[i].user,
+			   lost ? "not delivered (the others were)" : "delivered");
+	}
+	free(missed);
 	if (!box && s->nforward)
 		log_fields(LOG_INFO, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
 			   "%s: handed to the relay command for %zu recipient%s", id, s->nforward,

@@ -148,29 +148,34 @@ int smtp_mail(struct session *s, const struct verb *v, char *arg)
 	return start_mail(s, v, arg, MODE_MAIL);
 }
 
-/* --send: may this client write on terminals?  s->client is the socket's peer (or
- * what the super-server said); "unknown" is no loopback client. */
+/* --send: may this client write on terminals?  s->local is peer_local()'s word
+ * (peer.h), the rule the parent checks by too; "unknown" is no local client. */
 static bool send_allowed(const struct session *s)
 {
 	switch (s->cfg->send) {
 	case SEND_ANY: return true;
-	case SEND_AUTH: return s->auth_user[0] || peer_loopback(s->client);
-	case SEND_LOCAL: return peer_loopback(s->client);
+	case SEND_AUTH: return s->auth_user[0] || s->local;
+	case SEND_LOCAL: return s->local;
 	default: return false;
 	}
 }
 
 /* RFC 5321 Appendix F.6: SEND, SOML and SAML with RFC 821's model; --send never turns
  * them off, and then they are not implemented as far as the client can tell.  A
- * client --send does not allow gets 530 for SEND (RFC 4954 6: authentication
- * required), and its SOML and SAML are MAIL: the mailbox only, as RFC 821 3.4 lets
- * SOML fall back and SAML's terminal copy is "if possible". */
+ * client --send does not allow gets, for SEND, 530 5.7.0 where an AUTH would help
+ * (--send auth; RFC 4954 6: "authentication required"), and 550 5.7.1 where none
+ * would (--send local: the client is not on this host; RFC 5321 4.2.2 lets 550 refuse
+ * for policy, RFC 3463 X.7.1 "not authorized"); its SOML and SAML are MAIL: the
+ * mailbox only, as RFC 821 3.4 lets SOML fall back and SAML's terminal copy is "if
+ * possible". */
 static int start_send(struct session *s, const struct verb *v, char *arg, enum mode mode)
 {
 	if (s->cfg->send == SEND_NEVER)
 		return reply(s, 502, "5.5.1", "%s not implemented", v->name);
-	if (!send_allowed(s) && mode == MODE_SEND)
+	if (!send_allowed(s) && mode == MODE_SEND && s->cfg->send == SEND_AUTH)
 		return reply(s, 530, "5.7.0", "Authentication required to send to a terminal");
+	if (!send_allowed(s) && mode == MODE_SEND)
+		return reply(s, 550, "5.7.1", "Terminal messages only from local clients");
 	if (!send_allowed(s)) {
 		log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }),
 			   "%s from %s: no terminal for this client, the mailbox only", v->name,
@@ -259,15 +264,31 @@ static int refused_rcpt(struct session *s, const struct addr *a, enum lookup r)
 	case LOOKUP_TEMPFAIL:
 		return reply(s, 451, "4.3.0", "<%s>: Temporary lookup failure, try again", a->text);
 	case LOOKUP_NOPOSTMASTER:	/* the parent logged why */
+		/* root and the system accounts (daemon, bin, postgres...) are refused in the
+		 * words of an unknown user, so that RCPT cannot tell which accounts exist;
+		 * postmaster exists everywhere (RFC 5321 4.5.1): its refusal may say why. */
+		if (strcasecmp(a->local, "postmaster") != 0)
+			break;
 		return reply(s, 550, "5.1.1", "<%s>: No mailbox here: no postmaster is configured",
 			     a->text);
+	case LOOKUP_TOO_MANY:
+		/* The address's aliases or ~/.forward name more than EXPAND_TARGETS_MAX users
+		 * and addresses: refused whole rather than accepted and cut short.  RFC 3463
+		 * X.2.4 "mailing list expansion problem", and permanent (550, RFC 5321 4.2.2):
+		 * the list stays too long until its owner shortens it, and a 4xx would keep the
+		 * mail in the sender's queue for days instead of telling them now.  Not 452
+		 * 4.5.3: that asks the client to send the other recipients in another
+		 * transaction, which cannot help an address that is too large by itself. */
+		return reply(s, 550, "5.2.4", "<%s>: Alias or forward list too long (over %d "
+			     "recipients)", a->text, EXPAND_TARGETS_MAX);
 	case LOOKUP_LOOP:	/* RFC 3463 5.4.6: routing loop */
 		return reply(s, 550, "5.4.6", "<%s>: Alias or forwarding loop", a->text);
 	case LOOKUP_RELAY_DENIED:
 		return reply(s, 550, "5.7.1", "<%s>: Relay access denied", a->text);
 	default:
-		return reply(s, 550, "5.1.1", "<%s>: No such user here", a->text);
+		break;
 	}
+	return reply(s, 550, "5.1.1", "<%s>: No such user here", a->text);
 }
 
 /* Each new user of a recipient (one not among the recipients so far) checked: its
@@ -332,12 +353,11 @@ static int accept_rcpt(struct session *s, const struct addr *a, struct lookup_re
 	if (res->nremote && !remote_ok)
 		return reply(s, 551, "5.1.6", "<%s>: User not local; please try <%s>", a->text,
 			     res->remote);
+	/* RFC 5321 4.5.3.1.10: the users of the message (the parent takes no more than
+	 * --max-recipients of them, privsep.h), whatever RCPT named them: an alias may name
+	 * many.  The RCPT commands are counted in smtp_rcpt(). */
 	size_t more = new_users(s, &res->users);
-	/* RFC 5321 4.5.3.1.10; in LMTP every accepted RCPT counts, as each gets a reply. */
-	if ((more || s->cfg->lmtp) &&
-	    (s->cfg->lmtp ? s->naccepted : s->nrcpt + more - 1) >= s->cfg->max_rcpt)
-		return reply(s, 452, "4.5.3", "Too many recipients");
-	if (res->nremote && s->nforward >= s->cfg->max_rcpt)
+	if (more && s->nrcpt + more > s->cfg->max_rcpt)
 		return reply(s, 452, "4.5.3", "Too many recipients");
 	int refused = check_users(s, a, &res->users);
 	if (refused)
@@ -379,10 +399,24 @@ int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 				    !strpbrk(a.local, "%!@"));
 	if (!local && !s->auth_user[0])
 		return reply(s, 550, "5.7.1", "<%s>: Relay access denied", a.text);
+	/* RFC 5321 4.1.3: an address literal names a host by its address, around DNS and
+	 * MX records; one that is not among --domains is never relayed, even after AUTH
+	 * ([127.0.0.1] or an internal address would have the relay MTA deliver wherever
+	 * it names).  The literal is well-formed, so not 553 5.1.3 (bad syntax): 550
+	 * 5.7.1, RFC 3463 "delivery not authorized".  The parent refuses it too. */
+	if (!local && a.domain[0] == '[')
+		return reply(s, 550, "5.7.1", "<%s>: Address literals are not relayed", a.text);
 	/* Another domain's address goes to the relay command as written, quoting kept. */
 	char quoted[PATH_LEN_MAX + 1];
 	const char *at = strrchr(a.text, '@');
 	snprintf(quoted, sizeof quoted, "%.*s", at ? (int)(at - a.text) : 0, a.text);
+	/* RFC 9422 RCPTMAX (--max-recipients) counts RCPT commands: every accepted one,
+	 * the same address again included (it would still take a lookup, a mailbox check
+	 * and, in LMTP, a reply of its own), so the 101st of a transaction gets RFC 5321
+	 * 4.5.3.1.10's 452 4.5.3, before any lookup.  A forwarded recipient is one of them,
+	 * so the parent's relay groups stay within the same bound. */
+	if (s->naccepted >= s->cfg->max_rcpt)
+		return reply(s, 452, "4.5.3", "Too many recipients");
 	struct lookup_result res = { .users = BUF_INIT };
 	priv_lookup(local ? a.local : quoted, a.domain, &res);
 	int code = res.r == LOOKUP_OK ? accept_rcpt(s, &a, &res) : refused_rcpt(s, &a, res.r);

@@ -130,8 +130,10 @@ void priv_lookup(const char *local, const char *domain,
 	}
 	uint32_t remote = frame_get_u32(&f);
 	frame_get_str(&f, res->remote, PATH_LEN_MAX);
-	if (!done(&f) || r > LOOKUP_RELAY_DENIED || n > EXPAND_TARGETS_MAX ||
-	    remote > EXPAND_TARGETS_MAX || (r == LOOKUP_OK && !n && !remote)) {
+	/* The parent's bound (expand.c): EXPAND_TARGETS_MAX users and addresses in all. */
+	if (!done(&f) || r > LOOKUP_TOO_MANY || (uint64_t)n + remote > EXPAND_TARGETS_MAX ||
+	    (r == LOOKUP_OK && !n && !remote) ||
+	    (r != LOOKUP_OK && (n || remote))) {	/* a refusal names nobody */
 		buf_reset(&res->users);
 		broken = true;
 		return;
@@ -241,7 +243,8 @@ void priv_discard(void)
 
 struct priv_outcome priv_deliver(int spool, off_t size,
 				 const struct priv_rcpt *rcpt, size_t n, unsigned seq,
-				 const char *id, const char *relay_head, size_t relay_len)
+				 const char *id, const char *relay_head, size_t relay_len,
+				 bool *missed)
 {
 	struct frame f = FRAME_INIT;
 	struct priv_outcome o = { EIO, 0 };
@@ -251,10 +254,19 @@ struct priv_outcome priv_deliver(int spool, off_t size,
 		frame_put_u32(&f, seq);
 		frame_put_str(&f, id);
 		frame_put_bytes(&f, relay_head, relay_len);
-		if (ask(&f, spool, PS_DELIVER_ANS, 8)) {
+		if (ask(&f, spool, PS_DELIVER_ANS, PS_DELIVER_ANS_MAX)) {
 			uint32_t e = frame_get_u32(&f), r = frame_get_u32(&f);
-			if (done(&f) && r <= 2)
+			size_t len;
+			const unsigned char *bits =
+				(const unsigned char *)frame_get_bytes(&f, PS_MISSED_MAX, &len);
+			/* Bits only beside a success, for as many recipients as were sent. */
+			bool ok = !len || (missed && n > 1 && !e && !r && len == (n + 7) / 8);
+			for (size_t i = 0; ok && len && i < n; i++)	/* before done() frees f */
+				missed[i] = bits[i / 8] >> (i % 8) & 1;
+			if (done(&f) && r <= 2 && ok)
 				o = (struct priv_outcome){ (int)e, (int)r };
+			else
+				broken = true;
 		}
 	}
 	frame_free(&f);
@@ -300,4 +312,48 @@ void priv_tty_write(const char *const *users, size_t n,
 		    const char *text, size_t len, struct tty_status *status)
 {
 	tty_request(PS_TTY_WRITE, users, n, text, len, status);
+}
+
+int priv_tls_keys(unsigned n, unsigned char id[][PS_KEY_ID_MAX], size_t *idlen,
+		  unsigned char ticket[TLS_TICKET_KEY_LEN], bool *has_ticket)
+{
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, PS_TLS_KEYS);
+	if (!ask(&f, -1, PS_TLS_KEYS_ANS, 8 + TLS_PAIRS_MAX * (4 + PS_KEY_ID_MAX) +
+		 TLS_TICKET_KEY_LEN))
+		return frame_free(&f), -1;
+	bool ok = frame_get_u32(&f) == n;
+	for (unsigned i = 0; ok && i < n; i++) {
+		const char *p = frame_get_bytes(&f, PS_KEY_ID_MAX, &idlen[i]);
+		if (p)
+			memcpy(id[i], p, idlen[i]);
+	}
+	size_t tl = 0;
+	const char *t = ok ? frame_get_bytes(&f, TLS_TICKET_KEY_LEN, &tl) : NULL;
+	*has_ticket = t && tl == TLS_TICKET_KEY_LEN;
+	if (*has_ticket)
+		memcpy(ticket, t, TLS_TICKET_KEY_LEN);
+	bool whole = done(&f);	/* frees f */
+	if (!ok || !whole || (tl && !*has_ticket))
+		return broken = true, -1;
+	return 0;
+}
+
+int priv_sign(unsigned pair, unsigned algo, const void *data, size_t len, struct buf *sig)
+{
+	struct frame f = FRAME_INIT;
+	frame_begin(&f, PS_SIGN);
+	frame_put_u32(&f, pair);
+	frame_put_u32(&f, algo);
+	frame_put_bytes(&f, data, len);
+	if (!ask(&f, -1, PS_SIGN_ANS, 8 + PS_SIGNATURE_MAX))
+		return frame_free(&f), -1;
+	uint32_t r = frame_get_u32(&f);
+	size_t n = 0;
+	const char *p = frame_get_bytes(&f, PS_SIGNATURE_MAX, &n);
+	if (p && r == 0)
+		buf_add(sig, p, n);
+	if (!done(&f) || r > 1)
+		return broken = true, -1;
+	return r == 0 ? 0 : -1;
 }

@@ -64,14 +64,17 @@ enum mailbox priv_check(const char *user, unsigned long long size);
  * mean "out of storage"); relay 0 when the relay command took it or there was none.
  * When either failed no copy is left behind, unless the failure came between two
  * final renames or between two relay runs.  seq is unique per message in this
- * process. */
+ * process.  One exception to all or nothing: with more than one recipient, one
+ * whose copy fails while others succeed is set in missed[] (n entries, zeroed by
+ * the caller) and err is 0: the others have it, its sender was told (report.h). */
 
 /* relay_head: the trace header block (Received) for the copy handed to the relay
  * command, when any recipient has remote addresses, else "".  id names the message
  * in the log. */
 struct priv_outcome priv_deliver(int spool, off_t size,
 				 const struct priv_rcpt *rcpt, size_t n, unsigned seq,
-				 const char *id, const char *relay_head, size_t relay_len);
+				 const char *id, const char *relay_head, size_t relay_len,
+				 bool *missed);
 
 /* Optional, before priv_deliver(): the copies for these recipients (all mailboxes)
  * are begun now, from the spool as it grows, so that they are written while the
@@ -101,5 +104,16 @@ void priv_tty_check(const char *const *users, size_t n,
  * whole text in time is TTY_FAILED and may have shown part of it. */
 void priv_tty_write(const char *const *users, size_t n,
 		    const char *text, size_t len, struct tty_status *status);
+
+/* TLS (issue 21): the private keys stay in the parent.  Before the sandbox: the
+ * SHA-256 id of each of the n pairs' keys (idlen[i] 0: it cannot be used) and the
+ * ticket key of the current period, if --tls-ticket-key is given.  0 or -1. */
+int priv_tls_keys(unsigned n, unsigned char id[][PS_KEY_ID_MAX], size_t *idlen,
+		  unsigned char ticket[TLS_TICKET_KEY_LEN], bool *has_ticket);
+
+/* The parent signs for the handshake with pair's key: algo is GnuTLS's signature
+ * algorithm, data the hash (or EdDSA's data).  The signature is appended to sig.  0,
+ * or -1 (refused or failed: the handshake fails). */
+int priv_sign(unsigned pair, unsigned algo, const void *data, size_t len, struct buf *sig);
 
 #endif

@@ -20,14 +20,16 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ttytext.h"
 #include "utf8.h"
 
 /* ---------------------------------------------------------------- rendering */
 
-/* How many bytes c takes on the terminal. */
+/* How many bytes c takes on the terminal.  What passes as it is is ttytext.h's rule,
+ * the one the parent checks again. */
 static size_t shown_len(unsigned char c)
 {
-	if (c == '\t' || (c >= 0x20 && c < 0x7f))
+	if (ttytext_ascii_ok(c))
 		return 1;
 	return c < 0x80 ? 2 : 4;
 }
@@ -55,7 +57,7 @@ static size_t next_unit(const unsigned char *p, size_t n, bool utf8, bool *raw)
 {
 	unsigned cp;
 	size_t k = utf8 && p[0] >= 0x80 ? utf8_next(p, n, &cp) : 0;
-	*raw = k > 1 && utf8_printable(cp);
+	*raw = k > 1 && ttytext_char_ok(cp);
 	return *raw ? k : 1;
 }
 
@@ -82,6 +84,41 @@ static void show_str(struct buf *b, const char *s, bool utf8)
 		k = next_unit(p + i, n - i, utf8, &raw);
 		show_unit(b, p + i, k, raw);
 	}
+}
+
+/* An ASCII byte that may stand in a dot-atom (RFC 5321 4.1.2 atext, and the dot). */
+static bool atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-/=?^_`{|}~.", c));
+}
+
+/* The sender for the banner.  A quoted local part (RFC 5321 4.1.2 Quoted-string) may
+ * hold blanks, '@' and parentheses, and so read as other text around it:
+ * "root@mx.test (via console)"@y.z would make the banner say "Message from
+ * root@mx.test (via console)...".  Inside the quotes every ASCII byte that is no
+ * atext is shown as \ooo, like the other escapes, so the whole address stays one
+ * word that no line of the system's own can look like. */
+static void show_sender(struct buf *b, const char *s, bool utf8)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const char *at = strrchr(s, '@');
+	size_t n = strlen(s), end = s[0] == '"' && at && at - s >= 2 && at[-1] == '"'
+					    ? (size_t)(at - s) - 1 : 0;
+	if (!end) {
+		show_str(b, s, utf8);
+		return;
+	}
+	buf_addc(b, '"');
+	for (size_t i = 1, k; i < end; i += k) {
+		bool raw;
+		k = next_unit(p + i, n - i, utf8, &raw);
+		if (!raw && !atext(p[i]))
+			buf_printf(b, "\\%03o", p[i]);
+		else
+			show_unit(b, p + i, k, raw);
+	}
+	show_str(b, s + end, utf8);
 }
 
 /* Where the text stands on the terminal: rows finished, bytes written (prefixes and
@@ -202,7 +239,7 @@ int tty_render(struct buf *out, const struct tty_note *note, int spool, off_t si
 	 * a message from the network does not get to ring it. */
 	struct buf b = BUF_INIT;
 	buf_adds(&b, "Message from ");
-	show_str(&b, note->sender[0] ? note->sender : "<>", note->utf8);
+	show_sender(&b, note->sender[0] ? note->sender : "<>", note->utf8);
 	buf_adds(&b, " on ");
 	show_str(&b, note->helo, false);
 	buf_adds(&b, " (");

@@ -28,8 +28,10 @@ struct tty_note {
  * empty line) and broken after TTY_WRAP_COLUMNS columns, cut after max_lines rows or
  * max_bytes bytes as shown (prefixes included), a line saying so when it was cut,
  * and "EOF": only our rows start in the first column, so the sender can forge
- * neither a banner nor an end.  Line ends are
- * CRLF; TAB and printable ASCII pass, every other byte is shown as ^X or \ooo; with
+ * neither a banner nor an end (and a quoted local part of the sender shows its
+ * blanks, '@' and parentheses as \ooo, so the banner's sender is one word).  Line
+ * ends are CRLF; TAB and printable ASCII pass, every other byte is shown as ^X or
+ * \ooo (the rule of ttytext.h, by which the parent checks the text again); with
  * note->utf8, a well-formed UTF-8 character that utf8_printable() allows passes too
  * (as util-linux write(1) shows it in a UTF-8 locale), while C1 controls, format and
  * bidirectional controls and every malformed sequence stay escaped.  Returns 0, or -1

@@ -65,12 +65,18 @@ int reply(struct session *s, int code, const char *esc, const char *fmt, ...)
 			break;
 		line = nl + 1;
 	}
-	if (code >= 400) {
+	if (code == 421) {	/* ends the session: once at most */
 		s->rejects++;
 		log_fields(LOG_NOTICE,
 			   LOG_FIELDS({ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) }),
 			   "reject: %s from %s: %d %s", s->verb ? s->verb : "-",
 			   s->client, code, s->scratch.p);
+	} else if (code >= 400) {	/* a client may send thousands: LOG_REFUSALS_MAX */
+		s->rejects++;
+		log_bulk_fields(LOG_NOTICE,
+				LOG_FIELDS({ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) }),
+				"reject: %s from %s: %d %s", s->verb ? s->verb : "-",
+				s->client, code, s->scratch.p);
 	}
 	if (counts_as_error(code))
 		s->errors++;

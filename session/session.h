@@ -73,6 +73,7 @@ struct session {
 	bool quit;
 	struct buf scratch;		/* formatting space for replies */
 	char client[INET6_ADDRSTRLEN];	/* peer address, or "unknown" */
+	bool local;			/* loopback rights: peer_local() (peer.h) */
 	char helo[DOMAIN_MAX + 1];	/* the HELO/EHLO argument */
 	const char *verb;		/* command being run, for the log */
 	bool esmtp;			/* EHLO: enhanced status codes on (RFC 2034) */

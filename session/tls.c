@@ -5,8 +5,12 @@
  * ECDHE only (no NULL, export, RC4 or CBC suites); the server's order of preference;
  * no compression (GnuTLS 3.6 removed it); no renegotiation (a client's request is
  * refused with a no_renegotiation alert).  RFC 5077 / RFC 8446 4.6.1 tickets when a
- * ticket key is given: GnuTLS derives the key of each period from it, so every
- * session process that shares the file can resume the others' sessions. */
+ * ticket key is given: the parent hands this process the key of the current period
+ * only (parent/keys.c), which every session process of the period shares.
+ *
+ * No private key is ever in this process (issue 21): the parent holds them and signs
+ * (PS_SIGN, parent/keys.c); here each is a GnuTLS external key whose callbacks ask the
+ * parent (gnutls_privkey_import_ext4()). */
 #include "tls.h"
 
 #include <dlfcn.h>
@@ -20,7 +24,10 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 #include <gnutls/x509.h>
+
+#include "priv.h"
 
 /* libgnutls is not linked but loaded (dlopen) by tls_setup(), before the sandbox, and
  * only where TLS is configured: linked, it and the eight libraries it brings (nettle,
@@ -29,9 +36,9 @@
  * Every function used is listed here once; below, each name stands for its pointer. */
 #define GNUTLS_LIB "libgnutls.so.30"
 #define GNUTLS_FUNCS(X)								\
-	X(gnutls_strerror) X(gnutls_x509_crt_init) X(gnutls_x509_crt_import)		\
+	X(gnutls_strerror)								\
 	X(gnutls_x509_crt_get_expiration_time) X(gnutls_x509_crt_get_activation_time)	\
-	X(gnutls_x509_crt_deinit) X(gnutls_certificate_set_x509_key_mem2)		\
+	X(gnutls_x509_crt_deinit) X(gnutls_certificate_set_key)			\
 	X(gnutls_certificate_allocate_credentials) X(gnutls_certificate_free_credentials) \
 	X(gnutls_priority_init) X(gnutls_priority_deinit) X(gnutls_init) X(gnutls_deinit) \
 	X(gnutls_priority_set) X(gnutls_credentials_set)				\
@@ -43,8 +50,10 @@
 	X(gnutls_record_check_pending) X(gnutls_ciphersuite_get) X(gnutls_cipher_get)	\
 	X(gnutls_cipher_get_key_size) X(gnutls_session_is_resumed) X(gnutls_bye)	\
 	X(gnutls_certificate_set_flags) X(gnutls_x509_crt_get_key_id)			\
-	X(gnutls_x509_privkey_init) X(gnutls_x509_privkey_import)			\
-	X(gnutls_x509_privkey_get_key_id) X(gnutls_x509_privkey_deinit)
+	X(gnutls_x509_crt_list_import) X(gnutls_pcert_import_x509_list) X(gnutls_pcert_deinit) \
+	X(gnutls_privkey_init) X(gnutls_privkey_deinit) X(gnutls_privkey_import_ext4)	\
+	X(gnutls_pubkey_get_pk_algorithm) X(gnutls_sign_supports_pk_algorithm)		\
+	X(gnutls_db_set_cache_expiration) X(gnutls_malloc)
 
 #define DECLARE(f) static __typeof__(f) *p_##f;
 GNUTLS_FUNCS(DECLARE)
@@ -70,12 +79,10 @@ static int load_gnutls(char *why, size_t n)
 }
 
 #define gnutls_strerror (*p_gnutls_strerror)
-#define gnutls_x509_crt_init (*p_gnutls_x509_crt_init)
-#define gnutls_x509_crt_import (*p_gnutls_x509_crt_import)
 #define gnutls_x509_crt_get_expiration_time (*p_gnutls_x509_crt_get_expiration_time)
 #define gnutls_x509_crt_get_activation_time (*p_gnutls_x509_crt_get_activation_time)
 #define gnutls_x509_crt_deinit (*p_gnutls_x509_crt_deinit)
-#define gnutls_certificate_set_x509_key_mem2 (*p_gnutls_certificate_set_x509_key_mem2)
+#define gnutls_certificate_set_key (*p_gnutls_certificate_set_key)
 #define gnutls_certificate_allocate_credentials (*p_gnutls_certificate_allocate_credentials)
 #define gnutls_certificate_free_credentials (*p_gnutls_certificate_free_credentials)
 #define gnutls_priority_init (*p_gnutls_priority_init)
@@ -104,10 +111,16 @@ static int load_gnutls(char *why, size_t n)
 #define gnutls_bye (*p_gnutls_bye)
 #define gnutls_certificate_set_flags (*p_gnutls_certificate_set_flags)
 #define gnutls_x509_crt_get_key_id (*p_gnutls_x509_crt_get_key_id)
-#define gnutls_x509_privkey_init (*p_gnutls_x509_privkey_init)
-#define gnutls_x509_privkey_import (*p_gnutls_x509_privkey_import)
-#define gnutls_x509_privkey_get_key_id (*p_gnutls_x509_privkey_get_key_id)
-#define gnutls_x509_privkey_deinit (*p_gnutls_x509_privkey_deinit)
+#define gnutls_x509_crt_list_import (*p_gnutls_x509_crt_list_import)
+#define gnutls_pcert_import_x509_list (*p_gnutls_pcert_import_x509_list)
+#define gnutls_pcert_deinit (*p_gnutls_pcert_deinit)
+#define gnutls_privkey_init (*p_gnutls_privkey_init)
+#define gnutls_privkey_deinit (*p_gnutls_privkey_deinit)
+#define gnutls_privkey_import_ext4 (*p_gnutls_privkey_import_ext4)
+#define gnutls_pubkey_get_pk_algorithm (*p_gnutls_pubkey_get_pk_algorithm)
+#define gnutls_sign_supports_pk_algorithm (*p_gnutls_sign_supports_pk_algorithm)
+#define gnutls_db_set_cache_expiration (*p_gnutls_db_set_cache_expiration)
+#define gnutls_malloc (*p_gnutls_malloc)
 
 /* The suites and versions we offer, most preferred first. */
 #define TLS_PRIORITY "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
@@ -115,8 +128,17 @@ static int load_gnutls(char *why, size_t n)
 	"-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:" \
 	"+GROUP-SECP384R1:%SERVER_PRECEDENCE"
 
+/* One pair's key, as this process knows it: which pair the parent signs with, and the
+ * public key's algorithm (from the certificate) for the library's questions. */
+struct ext_key {
+	unsigned pair;
+	int pk;				/* gnutls_pk_algorithm_t */
+	unsigned bits;
+};
+
 struct tls {
 	gnutls_certificate_credentials_t cred;
+	struct ext_key key[TLS_PAIRS_MAX];
 	gnutls_priority_t prio;
 	gnutls_datum_t ticket;		/* the ticket key, or empty */
 	gnutls_session_t sess;		/* from the handshake on */
@@ -131,71 +153,121 @@ static void say(char *why, size_t n, const char *what, int rc)
 	snprintf(why, n, "%s: %s", what, gnutls_strerror(rc));
 }
 
-/* The SHA-256 key id of the private key in PEM, into id (*len: its size).  0 or -1. */
-static int key_id(const gnutls_datum_t *pem, unsigned char *id, size_t *len)
-{
-	gnutls_x509_privkey_t key;
-	int rc = gnutls_x509_privkey_init(&key);
-	if (rc < 0)
-		return -1;
-	rc = gnutls_x509_privkey_import(key, pem, GNUTLS_X509_FMT_PEM);
-	if (rc == 0)
-		rc = gnutls_x509_privkey_get_key_id(key, GNUTLS_KEYID_USE_SHA256, id, len);
-	gnutls_x509_privkey_deinit(key);
-	return rc < 0 ? -1 : 0;
-}
-
 /* The checks of a pair at start-up (issue 11), with a clear reason: the key belongs
- * to the certificate (by comparing key ids: GnuTLS's own check signs and verifies,
- * 0.35 ms for ECDSA and 2.7 ms for RSA-2048 in every session, so it is turned off),
- * and the certificate is valid now: a client that checks would fail anyway, with a
- * worse message.  The first certificate of the chain is the server's. */
-static int check_pair(const gnutls_datum_t *cert, const gnutls_datum_t *key, char *why,
-		      size_t n)
+ * to the certificate (by comparing key ids: the parent's, of the key it holds, and
+ * the certificate's; GnuTLS's own check signs and verifies, 0.35 ms for ECDSA and
+ * 2.7 ms for RSA-2048 in every session, so it is turned off), and the certificate is
+ * valid now: a client that checks would fail anyway, with a worse message.  crt is
+ * the server's, the first of the chain. */
+static int check_pair(gnutls_x509_crt_t crt, const unsigned char *id, size_t idlen,
+		      char *why, size_t n)
 {
-	gnutls_x509_crt_t crt;
-	int rc = gnutls_x509_crt_init(&crt);
-	if (rc == 0 && (rc = gnutls_x509_crt_import(crt, cert, GNUTLS_X509_FMT_PEM)) < 0)
-		gnutls_x509_crt_deinit(crt);
-	if (rc < 0) {
-		say(why, n, "certificate", rc);
-		return -1;
-	}
-	unsigned char a[64], b[64];
-	size_t la = sizeof a, lb = sizeof b;
+	unsigned char a[PS_KEY_ID_MAX];
+	size_t la = sizeof a;
 	time_t now = time(NULL);
 	const char *bad = NULL;
-	if (gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, a, &la) < 0 ||
-	    key_id(key, b, &lb) == -1)
+	if (gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, a, &la) < 0 || !idlen)
 		bad = "the key cannot be read";
-	else if (la != lb || memcmp(a, b, la) != 0)
+	else if (la != idlen || memcmp(a, id, la) != 0)
 		bad = "the key does not match the certificate";
 	else if (gnutls_x509_crt_get_expiration_time(crt) < now)
 		bad = "the certificate has expired";
 	else if (gnutls_x509_crt_get_activation_time(crt) > now)
 		bad = "the certificate is not valid yet";
-	gnutls_x509_crt_deinit(crt);
 	if (bad)
 		snprintf(why, n, "%s", bad);
 	return bad ? -1 : 0;
 }
 
-static int load_pairs(struct tls *t, const struct tls_files *f, char *why, size_t n)
+/* The external key's callbacks (gnutls_privkey_import_ext4()).  Signing, of a hash or
+ * (EdDSA) of data: the parent does it. */
+static int ext_sign(gnutls_privkey_t key, gnutls_sign_algorithm_t algo, void *userdata,
+		    unsigned flags, const gnutls_datum_t *data, gnutls_datum_t *sig)
+{
+	(void)key, (void)flags;
+	const struct ext_key *k = userdata;
+	struct buf b = BUF_INIT;
+	int rc = priv_sign(k->pair, (unsigned)algo, data->data, data->size, &b);
+	sig->data = rc == 0 ? gnutls_malloc(b.len) : NULL;
+	if (sig->data) {
+		memcpy(sig->data, b.p, b.len);
+		sig->size = (unsigned)b.len;
+	}
+	buf_free(&b);
+	return sig->data ? 0 : GNUTLS_E_PK_SIGN_FAILED;
+}
+
+/* What the library asks of the key: its algorithm and size (the certificate's), and
+ * whether it makes a signature algorithm: one of PS_SIGN_ALGOS for its kind of key,
+ * the rule the parent applies (the curve of TLS 1.3's ECDSA algorithms the library
+ * checks against the certificate itself). */
+static int ext_info(gnutls_privkey_t key, unsigned flags, void *userdata)
+{
+	(void)key;
+	const struct ext_key *k = userdata;
+	if (flags & GNUTLS_PRIVKEY_INFO_PK_ALGO)
+		return k->pk;
+	if (flags & GNUTLS_PRIVKEY_INFO_PK_ALGO_BITS)
+		return (int)k->bits;
+	if (flags & GNUTLS_PRIVKEY_INFO_HAVE_SIGN_ALGO) {
+		unsigned algo = GNUTLS_FLAGS_TO_SIGN_ALGO(flags);
+		bool listed = false;
+#define IS(a) listed |= algo == (unsigned)(a);
+		PS_SIGN_ALGOS(IS)
+#undef IS
+		return listed && gnutls_sign_supports_pk_algorithm(algo, k->pk);
+	}
+	return -1;
+}
+
+/* Pair i into the credentials: the certificate chain in PEM, decoded once and
+ * checked (check_pair()), and the parent's key, as an external key. */
+static int load_pair(struct tls *t, unsigned i, const gnutls_datum_t *c,
+		     const unsigned char *id, size_t idlen, char *why, size_t n)
+{
+	gnutls_x509_crt_t crt[TLS_CHAIN_MAX];
+	unsigned ncrt = TLS_CHAIN_MAX;
+	int rc = gnutls_x509_crt_list_import(crt, &ncrt, c, GNUTLS_X509_FMT_PEM,
+					     GNUTLS_X509_CRT_LIST_FAIL_IF_UNSORTED);
+	if (rc < 0 || ncrt == 0)
+		return say(why, n, "certificate", rc < 0 ? rc : GNUTLS_E_NO_CERTIFICATE_FOUND), -1;
+	gnutls_pcert_st pc[TLS_CHAIN_MAX];
+	unsigned npc = ncrt;
+	rc = check_pair(crt[0], id, idlen, why, n) == -1 ? 1
+		: gnutls_pcert_import_x509_list(pc, crt, &npc, 0);
+	for (unsigned j = 0; j < ncrt; j++)
+		gnutls_x509_crt_deinit(crt[j]);
+	if (rc != 0)
+		return rc < 0 ? (say(why, n, "certificate", rc), -1) : -1;
+	struct ext_key *k = &t->key[i];
+	k->pair = i;
+	k->pk = gnutls_pubkey_get_pk_algorithm(pc[0].pubkey, &k->bits);
+	gnutls_privkey_t key;
+	if ((rc = gnutls_privkey_init(&key)) == 0 &&
+	    (rc = gnutls_privkey_import_ext4(key, k, ext_sign, ext_sign, NULL, NULL, ext_info,
+					     0)) < 0)
+		gnutls_privkey_deinit(key);
+	/* the credentials own the certificates and the key from here on */
+	if (rc == 0 && (rc = gnutls_certificate_set_key(t->cred, NULL, 0, pc, (int)npc, key)) < 0)
+		gnutls_privkey_deinit(key);
+	if (rc < 0) {
+		for (unsigned j = 0; j < npc; j++)
+			gnutls_pcert_deinit(&pc[j]);
+		return say(why, n, "key", rc), -1;
+	}
+	return 0;
+}
+
+static int load_pairs(struct tls *t, const struct tls_files *f,
+		      unsigned char id[][PS_KEY_ID_MAX], const size_t *idlen, char *why, size_t n)
 {
 	gnutls_certificate_set_flags(t->cred, GNUTLS_CERTIFICATE_SKIP_KEY_CERT_MATCH);
 	for (unsigned i = 0; i < f->pairs; i++) {
 		gnutls_datum_t c = { (unsigned char *)f->cert[i].p, (unsigned)f->cert[i].len };
-		gnutls_datum_t k = { (unsigned char *)f->key[i].p, (unsigned)f->key[i].len };
 		char what[32], reason[96];
 		snprintf(what, sizeof what, "certificate and key %u", i + 1);
-		if (check_pair(&c, &k, reason, sizeof reason) == -1) {
+		if (load_pair(t, i, &c, id[i], idlen[i], reason, sizeof reason) == -1) {
 			snprintf(why, n, "%s: %s", what, reason);
-			return -1;
-		}
-		int rc = gnutls_certificate_set_x509_key_mem2(t->cred, &c, &k,
-							      GNUTLS_X509_FMT_PEM, NULL, 0);
-		if (rc < 0) {
-			say(why, n, what, rc);
 			return -1;
 		}
 	}
@@ -208,18 +280,24 @@ static int setup(struct tls *t, const struct tls_files *f, char *why, size_t n)
 {
 	if (!p_gnutls_init && load_gnutls(why, n) == -1)
 		return -1;
+	unsigned char id[TLS_PAIRS_MAX][PS_KEY_ID_MAX], ticket[TLS_TICKET_KEY_LEN];
+	size_t idlen[TLS_PAIRS_MAX] = { 0 };
+	bool has_ticket = false;
+	if (priv_tls_keys(f->pairs, id, idlen, ticket, &has_ticket) == -1)
+		return snprintf(why, n, "the privileged parent did not answer"), -1;
 	int rc = gnutls_certificate_allocate_credentials(&t->cred);
 	if (rc < 0)
 		return say(why, n, "credentials", rc), -1;
-	if (load_pairs(t, f, why, n) == -1)
-		return -1;
+	if (load_pairs(t, f, id, idlen, why, n) == -1)
+		return explicit_bzero(ticket, sizeof ticket), -1;
 	if ((rc = gnutls_priority_init(&t->prio, TLS_PRIORITY, NULL)) < 0)
-		return say(why, n, "priority", rc), -1;
-	if (f->has_ticket) {
+		return explicit_bzero(ticket, sizeof ticket), say(why, n, "priority", rc), -1;
+	if (has_ticket) {
 		if (!(t->ticket.data = malloc(TLS_TICKET_KEY_LEN)))
 			return snprintf(why, n, "out of memory"), -1;
-		memcpy(t->ticket.data, f->ticket, TLS_TICKET_KEY_LEN);
+		memcpy(t->ticket.data, ticket, TLS_TICKET_KEY_LEN);
 		t->ticket.size = TLS_TICKET_KEY_LEN;
+		explicit_bzero(ticket, sizeof ticket);
 	}
 	return 0;
 }
@@ -233,7 +311,7 @@ struct tls *tls_setup(struct tls_files *f, char *why, size_t n)
 		tls_free(t);
 		t = NULL;
 	}
-	tls_files_wipe(f);	/* the decoded key is in the library now */
+	tls_files_wipe(f);	/* the certificates are in the library now */
 	return t;
 }
 
@@ -298,8 +376,12 @@ static int new_session(struct tls *t, int in, int out, char *why, size_t n)
 		rc = gnutls_priority_set(t->sess, t->prio);
 	if (rc == 0)
 		rc = gnutls_credentials_set(t->sess, GNUTLS_CRD_CERTIFICATE, t->cred);
-	if (rc == 0 && t->ticket.size)
+	if (rc == 0 && t->ticket.size) {
 		rc = gnutls_session_ticket_enable_server(t->sess, &t->ticket);
+		/* the lifetime a ticket is announced with (RFC 8446 4.6.1): the period
+		 * its key is given out for */
+		gnutls_db_set_cache_expiration(t->sess, TLS_TICKET_PERIOD_S);
+	}
 	if (rc < 0) {
 		say(why, n, "session", rc);
 		return -1;

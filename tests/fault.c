@@ -5,10 +5,12 @@
  * a delivery; or makes fstatvfs() report a full file system (or stop the process,
  * in the middle of a mailbox check); or lets pwrite() (an mbox copy, mboxfile.c)
  * write FAULT_AFTER bytes in all and then fail (or stop the process), as a disk that
- * fills up in the middle of a copy.
+ * fills up in the middle of a copy; or makes link() to a matching name stop the
+ * process (liblockfile making an mbox's dot-lock: the helper holds the mail group).
  *
  *   FAULT_PATH=/home/bob/Maildir/tmp/  FAULT_ERRNO=ENOSPC|EDQUOT|EIO|SIGSTOP
- *   FAULT_CALL=fsync (default) | rename | statvfs | pwrite   FAULT_AFTER=bytes (pwrite)
+ *   FAULT_CALL=fsync (default) | rename | statvfs | pwrite | link
+ *   FAULT_AFTER=bytes (pwrite)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -125,4 +127,21 @@ ssize_t pwrite(int fd, const void *p, size_t n, off_t off)
 ssize_t pwrite64(int fd, const void *p, size_t n, off_t off)
 {
 	return fault_pwrite("pwrite64", fd, p, n, off);
+}
+
+/* link() to a name that contains FAULT_PATH: the process stops first (SIGSTOP), then
+ * links as asked; any other FAULT_ERRNO fails it. */
+int link(const char *old, const char *new)
+{
+	static int (*real)(const char *, const char *);
+	if (!real)
+		real = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "link");
+	const char *want = getenv("FAULT_PATH"), *c = getenv("FAULT_CALL");
+	if (want && c && !strcmp(c, "link") && strstr(new, want)) {
+		const char *e = getenv("FAULT_ERRNO");
+		if (!e || strcmp(e, "SIGSTOP"))
+			return errno = fault_errno(), -1;
+		raise(SIGSTOP);
+	}
+	return real(old, new);
 }

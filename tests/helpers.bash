@@ -168,6 +168,26 @@ leftovers() {
 	find "$T/home/$1/Maildir/tmp" -type f 2>/dev/null
 }
 
+# The relay commands of the tests of delivery status reports (parent/report.c):
+# $T/rec.sh keeps its argv (NUL-separated, run.*.argv) and its stdin (run.*.msg) in
+# $T/relay; $T/tempfail.sh answers "try again later" (EX_TEMPFAIL).
+make_report_relay() {
+	mkdir -p "$T/relay"
+	chmod 1777 "$T/relay"	# the command runs as --relay-user
+	cat >"$T/rec.sh" <<-EOF
+		#!/bin/sh
+		f=\$(mktemp $T/relay/run.XXXXXX) || exit 75
+		printf '%s\0' "\$@" >"\$f.argv"
+		cat >"\$f.msg"
+		exit 0
+	EOF
+	printf '#!/bin/sh\ncat >/dev/null\nexit 75\n' >"$T/tempfail.sh"
+	chmod 755 "$T/rec.sh" "$T/tempfail.sh"
+}
+
+# The messages make_report_relay's rec.sh took, one file per run.
+reports() { find "$T/relay" -name 'run.*.msg' 2>/dev/null | sort; }
+
 # Empty every Maildir, so each test starts from nothing.
 clear_maildirs() {
 	rm -rf "$T"/home/*/Maildir "$T"/home/*/Mail

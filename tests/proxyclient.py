@@ -3,7 +3,7 @@
 then SMTP lines, all in one write, and prints every byte the server sends until it
 closes the connection.
 
-usage: proxyclient.py PORT HEADER [LINE...]
+usage: proxyclient.py [HOST:]PORT HEADER [LINE...]   (HOST defaults to 127.0.0.1)
 
 HEADER is one of:
   v1:TEXT             the version 1 line TEXT, CRLF added ("v1:PROXY TCP4 ...")
@@ -64,7 +64,8 @@ def header(spec):
 
 
 def main():
-    port, spec, lines = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    host, _, port = sys.argv[1].rpartition(":")
+    host, port, spec, lines = host or "127.0.0.1", int(port), sys.argv[2], sys.argv[3:]
     cut = None
     if spec.startswith("cut:"):
         _, n, spec = spec.split(":", 2)
@@ -74,7 +75,7 @@ def main():
         data, lines = data[:cut], []
     if not spec.startswith("raw:"):
         data += b"".join(line.encode() + b"\r\n" for line in lines)
-    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s = socket.create_connection((host, port), timeout=30)
     s.sendall(data)
     if spec.startswith("raw:"):
         s.shutdown(socket.SHUT_WR)

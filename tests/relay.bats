@@ -137,6 +137,41 @@ after_trace() { awk 'f || /^Subject: relayed$/ { f = 1; print }' "$1"; }
 	[ -z "$(delivered alice)" ]
 }
 
+@test "AUTH: an address literal is never relayed: 550 5.7.1, nothing run; a domain in the same transaction is" {
+	local lit
+	for lit in "x@[127.0.0.1]" "x@[192.0.2.9]" "x@[IPv6:::1]" "x@[IPv6:2001:db8::1]"; do
+		run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" \
+			"RCPT TO:<$lit>" "RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
+		[[ "$output" == *"550 5.7.1 <$lit>: Address literals are not relayed"* ]] ||
+			{ echo "$lit: $output"; false; }
+		[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+		[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f alice@tttest.com -- x@remote.example)" ]
+		rm -f "$T"/relay/*
+	done
+	# Without AUTH the usual refusal comes first.
+	run rsession -- "EHLO h" "MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@[127.0.0.1]>" QUIT
+	[[ "$output" == *"550 5.7.1 <x@[127.0.0.1]>: Relay access denied"* ]]
+	[ -z "$(runs)" ]
+}
+
+@test "the relay command's environment is PATH and HOME=/ only (a Python command sees LC_CTYPE from Python itself, PEP 538)" {
+	printf '#!/bin/sh\ntr "\\0" "\\n" </proc/$$/environ >%s/relay/env\ncat >/dev/null\n' "$T" \
+		>"$T/env.sh"
+	printf '#!/usr/bin/python3\nimport os, sys\nsys.stdin.read()\nopen("%s/relay/pyenv", "w").write(os.environ.get("LC_CTYPE", "-"))\n' \
+		"$T" >"$T/env.py"
+	chmod 755 "$T/env.sh" "$T/env.py"
+	run rsession --relay-command "$T/env.sh --" -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" \
+		"MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]] || { echo "$output"; cat "$T/log"; false; }
+	cat "$T/relay/env"
+	[ "$(cat "$T/relay/env")" = "$(printf 'PATH=/usr/sbin:/usr/bin:/sbin:/bin\nHOME=/')" ]
+	LC_CTYPE=de_DE.UTF-8 LANG=de_DE.UTF-8 run rsession --relay-command "$T/env.py --" -- "EHLO h" \
+		"AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(cat "$T/relay/pyenv")" = C.UTF-8 ]	# Python's coercion of the C locale, not ours
+}
+
 @test "AUTH: MAIL FROM must be the user's own address (553 5.7.1), or an alias of the user, or <>" {
 	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<bob@tttest.com>" RSET \
 		"MAIL FROM:<alice@example.org>" RSET "MAIL FROM:<alice@localhost>" RSET \
@@ -574,4 +609,161 @@ start_b() {
 		DATA "Delivered-To: <test@tttest.com>" "${MSG[@]}" QUIT
 	[[ "$output" == *"554 5.4.6 <Test@TTTEST.com>: Mail loop"* ]] || { echo "$output"; false; }
 	[ -z "$(delivered test)" ]
+}
+
+# ---- the bound of an expansion, and of the log (issue 21) ----
+
+# An aliases file with big lists: NAME COUNT [LOCAL...]: the local names first, then
+# remote addresses rN@remote.example up to COUNT targets in all.
+big_alias() {
+	local name=$1 n=$2
+	shift 2
+	printf '%s: ' "$name"
+	{ printf '%s\n' "$@"; seq "$(($n - $#))" | sed 's/.*/r&@remote.example/'; } | paste -sd, -
+}
+
+# The relay runs' recipients (the words after "--"), one per line, over every run.
+relayed() { local f; for f in $(runs); do argv_of "$f" | sed '1,/^--$/d'; done; }
+
+@test "an alias of 150 or of 10,000 remote members: 550 5.2.4 at RCPT, nothing handed on or delivered" {
+	{ big_alias big150 150; big_alias big10k 10000; big_alias mixed101 101 test bob; } \
+		>"$T/aliases-big"
+	run rsession --aliases "$T/aliases-big" -- "EHLO h" "MAIL FROM:<someone@example.org>" \
+		"RCPT TO:<big150@tttest.com>" "RCPT TO:<big10k@tttest.com>" \
+		"RCPT TO:<mixed101@tttest.com>" DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"550 5.2.4 <big150@tttest.com>: Alias or forward list too long (over 100 recipients)"* ]] ||
+		{ echo "$output"; false; }
+	[[ "$output" == *"550 5.2.4 <big10k@tttest.com>: Alias or forward list too long (over 100 recipients)"* ]]
+	[[ "$output" == *"550 5.2.4 <mixed101@tttest.com>: Alias or forward list too long (over 100 recipients)"* ]]
+	[[ "$output" != *"delivered as"* ]]
+	[ -z "$(runs)" ] && [ -z "$(delivered test)" ] && [ -z "$(delivered bob)" ]
+	grep -q 'big150: more than 100 users and addresses, refused' "$T/log"
+	# Refused before the 10,000 are walked: one line, not one per member.
+	[ "$(wc -c <"$T/log")" -lt 8192 ] || { ls -l "$T/log"; false; }
+}
+
+@test "an alias of exactly 100 members works: 251, all 100 handed on; 2 local users and 98 remote: 250, all get it" {
+	{ big_alias big100 100; big_alias mixed100 100 test bob; } >"$T/aliases-big"
+	run rsession --aliases "$T/aliases-big" -- "EHLO h" "MAIL FROM:<someone@example.org>" \
+		"RCPT TO:<big100@tttest.com>" DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"251 2.1.5 User not local; will forward to <r1@remote.example>"* ]] ||
+		{ echo "$output"; false; }
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(relayed | sort -u | wc -l)" = 100 ] && [ "$(relayed | wc -l)" = 100 ]
+	[ "$(relayed | grep -c '^r[0-9]*@remote.example$')" = 100 ]
+	rm -f "$T"/relay/*
+	run rsession --aliases "$T/aliases-big" -- "EHLO h" "MAIL FROM:<someone@example.org>" \
+		"RCPT TO:<mixed100@tttest.com>" DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.1.5 Ok"* ]] && [[ "$output" == *"250 2.0.0 Ok: delivered as "* ]] ||
+		{ echo "$output"; false; }
+	[ "$(relayed | wc -l)" = 98 ]
+	[ "$(delivered test | wc -l)" = 1 ] && [ "$(delivered bob | wc -l)" = 1 ]
+}
+
+@test "~/.forward of 150 remote addresses: 550 5.2.4 at RCPT, nothing handed on; of 100: 251" {
+	# shellcheck disable=SC2046
+	forward 644 $(seq 150 | sed 's/.*/f&@remote.example/')
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<bob@tttest.com>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"550 5.2.4 <bob@tttest.com>: Alias or forward list too long (over 100 recipients)"* ]] ||
+		{ echo "$output"; false; }
+	[[ "$output" != *"delivered as"* ]]
+	[ -z "$(runs)" ] && [ -z "$(delivered bob)" ]
+	# shellcheck disable=SC2046
+	forward 644 $(seq 100 | sed 's/.*/f&@remote.example/')
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<bob@tttest.com>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"251 2.1.5 User not local; will forward to <f1@remote.example>"* ]] ||
+		{ echo "$output"; false; }
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(relayed | wc -l)" = 100 ]
+}
+
+# The numbers in the log's "N more ..." lines, added up.
+held_back() { grep -o '[0-9]* more lines' "$T/log" | awk '{ n += $1 } END { print n + 0 }'; }
+
+@test "log flood: an alias of 10,000 refused targets named 10 times and a ~/.forward of 5,000 write < 8 KiB, the rest counted" {
+	{ printf 'flood: test'; seq 10000 | sed 's/.*/, |\/bin\/p&/' | tr -d '\n'; echo; } \
+		>"$T/aliases-flood"
+	# bob's ~/.forward: 5,000 |pipe targets (15,000 bytes, under FORWARD_FILE_MAX),
+	# nothing else.
+	# shellcheck disable=SC2046
+	forward 644 $(yes '|x' | head -n 5000)
+	[ "$(wc -c <"$T/home/bob/.forward")" -le 16384 ]
+	local rcpts=() i
+	for i in $(seq 10); do rcpts+=("RCPT TO:<flood@tttest.com>"); done
+	run rsession --aliases "$T/aliases-flood" -- "EHLO h" "MAIL FROM:<someone@example.org>" \
+		"${rcpts[@]}" "RCPT TO:<bob@tttest.com>" DATA "${MSG[@]}" QUIT
+	[ "$(grep -c '^250 2.1.5 Ok' <<<"$output")" = 10 ] || { echo "$output"; false; }
+	[[ "$output" == *"550 5.1.1 <bob@tttest.com>: No such user here"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(delivered test | wc -l)" = 1 ]
+	# 105,000 targets dropped; a few lines say so, the rest is counted.
+	local size; size=$(wc -c <"$T/log")
+	[ "$size" -lt 8192 ] || { echo "log: $size bytes"; tail -5 "$T/log"; false; }
+	local shown; shown=$(grep -c 'refused: pipes, files and :include: are not delivered' "$T/log")
+	[ "$shown" -ge 1 ] && [ "$shown" -le 20 ] || { cat "$T/log"; false; }
+	grep -q 'flood: [0-9]* more lines like the ones above not logged' "$T/log"
+	grep -q 'more lines about refusals and dropped targets not logged in this session (at most 20)' "$T/log"
+	# Every dropped target is written or counted, once.
+	[ $((shown + $(held_back))) = 105000 ] || { cat "$T/log"; false; }
+}
+
+@test "log flood: 3,000 refused RCPTs of an unauthenticated client write < 8 KiB, the rest counted in one line" {
+	local rcpts=() i
+	for i in $(seq 3000); do rcpts+=("RCPT TO:<nosuch$i@tttest.com>"); done
+	run rsession --max-errors 100000 -- "EHLO h" "MAIL FROM:<someone@example.org>" \
+		"${rcpts[@]}" QUIT
+	[ "$(grep -c '^550 5.1.1 ' <<<"$output")" = 3000 ] || { echo "$output" | tail; false; }
+	local size; size=$(wc -c <"$T/log")
+	[ "$size" -lt 8192 ] || { echo "log: $size bytes"; tail -5 "$T/log"; false; }
+	[ "$(grep -c 'reject: RCPT' "$T/log")" = 20 ]
+	grep -q '2980 more lines about refusals and dropped targets not logged in this session (at most 20)' "$T/log"
+	# The summary of the session still counts them all.
+	grep -q 'rejects=3000 ' "$T/log"
+}
+
+@test "log flood: an aliases file of 1,000 bad lines writes 5 of them and counts the rest; an unsafe ~/.forward is said once per session" {
+	{ yes 'no colon on this line' | head -n 1000; echo 'good: test'; } >"$T/aliases-bad"
+	forward 666 z@remote.example	# writable by others: ignored, the mailbox gets it
+	local rcpts=() i
+	for i in $(seq 30); do rcpts+=("RCPT TO:<bob@tttest.com>"); done
+	run rsession --aliases "$T/aliases-bad" -- "EHLO h" "MAIL FROM:<someone@example.org>" \
+		"RCPT TO:<good@tttest.com>" "${rcpts[@]}" DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]] || { echo "$output"; false; }
+	[ "$(delivered test | wc -l)" = 1 ] && [ "$(delivered bob | wc -l)" = 1 ]
+	[ "$(grep -c 'no "name:" at its start, ignored' "$T/log")" = 5 ] || { cat "$T/log"; false; }
+	grep -q "$T/aliases-bad: 995 more lines like the ones above not logged" "$T/log"
+	[ "$(grep -c '\.forward ignored: it may be written by its group or others' "$T/log")" = 1 ]
+	[ "$(wc -c <"$T/log")" -lt 8192 ]
+}
+
+@test "log flood: 500 MAIL FROM an authenticated client does not own write < 8 KiB, the rest counted" {
+	local cmds=() i
+	for i in $(seq 500); do cmds+=("MAIL FROM:<bob@tttest.com>"); done
+	run rsession --max-errors 100000 -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "${cmds[@]}" QUIT
+	[ "$(grep -c '^553 5.7.1 ' <<<"$output")" = 500 ] || { echo "$output" | tail; false; }
+	[ "$(wc -c <"$T/log")" -lt 8192 ] || { ls -l "$T/log"; false; }
+	# The parent's lines and the session's, 20 each, and each process's count.
+	[ "$(grep -c 'refused: not an address of user alice' "$T/log")" = 20 ]
+	[ "$(grep -c 'reject: MAIL' "$T/log")" = 20 ]
+	[ "$(grep -c '480 more lines about refusals and dropped targets not logged in this session' "$T/log")" = 2 ]
+}
+
+@test "RCPTMAX counts RCPT commands in LMTP and for a forwarded address too: 100 named again are accepted, the 101st is 452 4.5.3" {
+	local rcpts=() i
+	for i in $(seq 101); do rcpts+=("RCPT TO:<fwd@tttest.com>"); done
+	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "${rcpts[@]}" QUIT
+	[ "$(grep -c '^251 2.1.5 User not local; will forward to <x@remote.example>' <<<"$output")" = 100 ] ||
+		{ echo "$output" | tail; false; }
+	[ "$(grep -c '^452 4.5.3 Too many recipients' <<<"$output")" = 1 ]
+	rcpts=()
+	for i in $(seq 101); do rcpts+=("RCPT TO:<bob@tttest.com>"); done
+	run rsession --lmtp -- "LHLO h" "MAIL FROM:<someone@example.org>" "${rcpts[@]}" DATA \
+		"${MSG[@]}" QUIT
+	[ "$(grep -c '^250 2.1.5 Ok' <<<"$output")" = 100 ] || { echo "$output" | tail; false; }
+	[ "$(grep -c '^452 4.5.3 Too many recipients' <<<"$output")" = 1 ]
+	# One reply per accepted RCPT after the message (RFC 2033 4.2), one copy for bob.
+	[ "$(grep -c '^250 2.0.0 ' <<<"$output")" = 100 ]
+	[ "$(delivered bob | wc -l)" = 1 ]
 }

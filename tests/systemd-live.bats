@@ -78,3 +78,7 @@ checks() {
 @test "live systemd: 600 quick connections leave both sockets listening (no trigger limit)" {
 	checks trigger
 }
+
+@test "live systemd: --mailbox mbox in Debian's /var/mail (root:mail 2775) under the units: mailbox and lock made by the delivery child" {
+	checks mbox
+}

@@ -125,9 +125,10 @@ apt-get indextargets --format 'deb $(REPO_URI) $(RELEASE) $(COMPONENT)' \
 [ -s "$WORK/sources.list" ] || skip_env "no Debian sources in the apt configuration (apt-get update?)"
 cp "$WORK/sources.list" "$OUT/sources.list"
 log "mmdebstrap $SUITE from: $(awk '{print $2}' "$WORK/sources.list" | sort -u | tr '\n' ' ')"
-# make and adduser: the container runs "make install" itself, to create the user.
+# make and adduser: the container runs "make install" itself, to create the user;
+# liblockfile1 (with its setgid dotlockfile): --mailbox mbox's dot-lock.
 mmdebstrap --mode=root --variant=minbase \
-	--include=systemd,systemd-sysv,dbus,passwd,libpam-modules,libpam-runtime,make,adduser,libgnutls30 \
+	--include=systemd,systemd-sysv,dbus,passwd,libpam-modules,libpam-runtime,make,adduser,libgnutls30,liblockfile1 \
 	"$SUITE" "$ROOT" "$WORK/sources.list" >"$OUT/mmdebstrap.log" 2>&1 ||
 	skip_env "mmdebstrap could not build a $SUITE rootfs (no mirror reachable?): $(tail -1 "$OUT/mmdebstrap.log")"
 log "rootfs ready"
@@ -554,6 +555,33 @@ check trigger "... and is in alice's Maildir" \
 	'ct grep -rlq "^Subject: after the bursts $$" /home/alice/Maildir/new'
 g=$(smtp 127.0.0.1 587 QUIT 2>&1 | head -1)
 check trigger "587 still greets after the bursts: '$g'" '[ "${g#220 $HOSTNAME_CT }" != "$g" ]'
+
+log "--mailbox mbox in Debian's /var/mail under the units"
+# The same smtp@ unit with --mailbox mbox (a drop-in): /var/mail as Debian has it,
+# root:mail 2775, in which alice may create nothing.  Her delivery child makes her
+# mailbox and its dot-lock itself, with group mail as its saved gid: root has no
+# CAP_CHOWN here, and the setgid dotlockfile is powerless under NoNewPrivileges.
+mkdir -p "$ROOT/etc/systemd/system/smtp@.service.d"
+printf '[Service]\nExecStart=\nExecStart=/usr/local/sbin/smtp-session --mailbox mbox $TLS\n' \
+	>"$ROOT/etc/systemd/system/smtp@.service.d/mbox.conf"
+ct systemctl daemon-reload
+ct rm -f /var/mail/alice /var/mail/alice.lock
+vm=$(ct stat -c '%U:%G %a' /var/mail)
+check mbox "/var/mail is '$vm'" '[ "$vm" = "root:mail 2775" ]'
+ctnet swaks --server 127.0.0.1:25 --from a@example.org --to alice@localhost \
+	--header "Subject: mbox $$" >"$OUT/swaks-mbox.txt" 2>&1
+check mbox "swaks to alice with --mailbox mbox: $(grep -E '^<(-|\*\*) ' "$OUT/swaks-mbox.txt" | grep -v ' 221 ' | tail -1 | cut -c5-)" \
+	'grep -q "^<-  250 2.0.0 Ok: delivered" "$OUT/swaks-mbox.txt"'
+mo=$(ct stat -c '%U:%G %a' /var/mail/alice 2>&1)
+check mbox "/var/mail/alice made by her delivery child: '$mo'" '[ "$mo" = "alice:mail 600" ]'
+check mbox "... and holds the message" 'ct grep -q "^Subject: mbox $$" /var/mail/alice'
+left=$(ct ls -A /var/mail | grep -vx alice | tr '\n' ' ')
+check mbox "no lock and no temporary lock file left in /var/mail: '$left'" '[ -z "$left" ]'
+ct journalctl --no-pager -t smtp-session >"$OUT/journal-mbox.txt" 2>&1
+check mbox "the journal has no 'cannot make /var/mail/alice.lock'" \
+	'! grep -q "cannot make /var/mail/alice.lock" "$OUT/journal-mbox.txt"'
+rm -r "$ROOT/etc/systemd/system/smtp@.service.d"
+ct systemctl daemon-reload
 
 log "total before cleanup: $(($(date +%s) - T0)) s"
 [ "$NFAIL" = 0 ]

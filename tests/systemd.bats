@@ -202,3 +202,19 @@ activate_once() {
 	[ "$status" = 111 ]
 	[[ "$output" == *"421 smtp.tttest.com Service not available"* ]]
 }
+
+@test "units: --mailbox mbox works in root:mail 2775 /var/mail as they are: writable, no setgid program, no chown" {
+	# The delivery child makes the mailbox and its dot-lock itself with group mail as
+	# its saved gid (tests/mbox.bats runs that under no_new_privs and these
+	# capabilities), so the units need /var/mail writable and nothing more: no
+	# CAP_CHOWN, no @chown, and NoNewPrivileges may stay.  No 1777 directory anywhere.
+	local s
+	for s in smtp submission smtps lmtp; do
+		local u=$TOP/units/$s@.service
+		grep -qx 'ReadWritePaths=.* -/var/mail\( .*\)\?' "$u"
+		grep -qx 'NoNewPrivileges=yes' "$u"
+		grep -qx 'SystemCallFilter=~@chown @resources' "$u"
+		! grep '^CapabilityBoundingSet=' "$u" | grep -q CAP_CHOWN
+		! grep -q 1777 "$u"
+	done
+}

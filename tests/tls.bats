@@ -63,6 +63,8 @@ setup_file() {
 		"$PAM_MODULES" "$T/passdb" "$PAM_MODULES" "$T/passdb" >"$T/pam/smtp"
 	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$T/pam/other"
 	make_server_wrapper smtp-pam libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam"
+	# the test build, for a hostile stand-in of the session process (tests/hostile.py)
+	SMTP_SESSION=$TOP/smtp-session-test make_server_wrapper smtp-test ""
 	printf 'Subject: tls test\r\nFrom: alice@tttest.com\r\n\r\nhello over TLS\r\n' >"$T/msg.eml"
 	EC=(--tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/ec.key")
 	BOTH=("${EC[@]}" --tls-cert "$T/tls/rsa.crt" --tls-key "$T/tls/rsa.key")
@@ -199,6 +201,54 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	grep -q 'TLS from 127.0.0.1: TLSv1.3 .* (resumed)$' "$T/log"
 }
 
+@test "tickets are resumed within their period only: each period's ticket key is another (issue 21)" {
+	[ -x "$TOP/smtp-session-test" ] || skip "make smtp-session-test first (make check does)"
+	[ -z "${SMTP_WRAP:-}" ] || skip "valgrind cannot run the test build: it has the seccomp filter"
+	local port shift i pid
+	# (the test build's SMTP_TEST_TICKET_SHIFT moves the parent's clock on)
+	for shift in 0 0 3600; do
+		tcpserver -1 -R -H -l localhost 127.0.0.1 0 env SMTP_TEST_TICKET_SHIFT="$shift" \
+			"$T/bin/smtp-test" --tls implicit "${EC[@]}" --tls-ticket-key "$T/tls/ticket.key" \
+			>"$T/shift.port" 2>/dev/null 3>&- &
+		pid=$!
+		echo "$pid" >>"$T/ts.pids"	# teardown_file stops it if the test fails
+		for i in $(seq 100); do [ -s "$T/shift.port" ] && break; sleep 0.1; done
+		port=$(head -1 "$T/shift.port")
+		: >"$T/shift.port"
+		if [ ! -s "$T/sess.period" ]; then	# the first: a new session, its ticket kept
+			echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$port" -ign_eof -crlf \
+				-sess_out "$T/sess.period" >"$T/out" 2>&1
+		else
+			echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$port" -ign_eof -crlf \
+				-sess_in "$T/sess.period" >"$T/out.$shift" 2>&1
+		fi
+		kill "$pid"
+		wait "$pid" || true
+	done
+	cat "$T/out.0" "$T/out.3600"
+	grep -q '^Reused, TLSv1.3' "$T/out.0"	# another process, the same period
+	grep -q '^New, TLSv1.3' "$T/out.3600"	# the next period: a full handshake
+}
+
+@test "single-user mode: the parent, the user, holds the key and signs for the session" {
+	[ "$(id -u)" = 0 ] || skip "needs root: files of bob's"
+	cp "$T/tls/ec.crt" "$T/tls/bob.crt"
+	cp "$T/tls/ec.key" "$T/tls/bob.key"
+	chown "$(uid bob)" "$T/tls/bob.key"
+	chmod 600 "$T/tls/bob.key"
+	run env TCPREMOTEIP=192.0.2.1 python3 "$TOP/tests/tlsclient.py" "S:EHLO x" S:STARTTLS T \
+		"S:EHLO y" S:QUIT -- "$T/bin/smtp-single" --tls-cert "$T/tls/bob.crt" \
+		--tls-key "$T/tls/bob.key"
+	echo "$output"
+	[[ "$output" == *"TLS: TLSv1.3"*"250-smtp.tttest.com"*"221 "* ]]
+	grep -qx "exit 0" <<<"$output"
+	# root's 0600 key is not the user's to read: refused as it cannot be opened
+	run env TCPREMOTEIP=192.0.2.1 python3 "$TOP/tests/tlsclient.py" R W -- "$T/bin/smtp-single" \
+		"${EC[@]}"
+	[[ "${lines[0]}" == "421 "* ]]
+	grep -q "cannot start: TLS: $T/tls/ec.key: Permission denied" "$T/log"
+}
+
 @test "a renewed certificate is used by the next connection, with no reload" {
 	cp "$T/tls/ec.crt" "$T/tls/live.crt"
 	cp "$T/tls/ec.key" "$T/tls/live.key"
@@ -314,6 +364,54 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	grep -q "cannot start: TLS: $T/tls/missing.key: No such file or directory" "$T/log"
 }
 
+@test "a private key others can read is refused at start-up: the file and the fix, 421, exit 100" {
+	[ "$(id -u)" = 0 ] || skip "needs root: files of root's and of another user"
+	cp "$T/tls/ec.key" "$T/tls/open.key"
+	chmod 644 "$T/tls/open.key"
+	run tlsclient R W -- --tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/open.key"
+	echo "$output"
+	[[ "${lines[0]}" == "421 "* ]]
+	grep -qx "exit 100" <<<"$output"
+	local msg="--tls-key $T/tls/open.key: readable by others (mode 0644, uid 0): run chmod 600 $T/tls/open.key"
+	[[ "$output" == *"smtp-session: $msg"* ]]	# stderr
+	grep -qF "cannot start: TLS: $msg" "$T/log"
+	# group-readable: only for a file of root's (Debian's 0640 root:ssl-cert)
+	chmod 640 "$T/tls/open.key"
+	chown nobody "$T/tls/open.key"
+	run tlsclient R W -- --tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/open.key"
+	grep -qx "exit 100" <<<"$output"
+	[[ "$output" == *"--tls-key $T/tls/open.key: not owned by root (mode 0640, uid 65534): run chown root $T/tls/open.key"* ]]
+	chown root:nogroup "$T/tls/open.key"
+	run tlsclient S:QUIT -- --tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/open.key"
+	echo "$output"
+	[[ "${lines[0]}" == "220 "* ]]
+	grep -qx "exit 0" <<<"$output"
+}
+
+@test "a ticket key others could write or own is refused at start-up; a 0600 key of root's works" {
+	[ "$(id -u)" = 0 ] || skip "needs root: files of root's and of another user"
+	head -c 64 /dev/urandom >"$T/tls/weak.ticket"
+	local m
+	for m in 620 602 660; do
+		chmod "$m" "$T/tls/weak.ticket"
+		run tlsclient R W -- "${EC[@]}" --tls-ticket-key "$T/tls/weak.ticket"
+		echo "$output"
+		[[ "${lines[0]}" == "421 "* ]]
+		grep -qx "exit 100" <<<"$output"
+		[[ "$output" == *"smtp-session: --tls-ticket-key $T/tls/weak.ticket: "*"writable by "*"(mode 0$m, uid 0): run chmod 600 $T/tls/weak.ticket"* ]]
+	done
+	chmod 600 "$T/tls/weak.ticket"
+	chown nobody "$T/tls/weak.ticket"
+	run tlsclient R W -- "${EC[@]}" --tls-ticket-key "$T/tls/weak.ticket"
+	grep -qx "exit 100" <<<"$output"
+	grep -qF "cannot start: TLS: --tls-ticket-key $T/tls/weak.ticket: not owned by root (mode 0600, uid 65534): run chown root $T/tls/weak.ticket" "$T/log"
+	chown root "$T/tls/weak.ticket"
+	run tlsclient "S:EHLO x" S:QUIT -- "${EC[@]}" --tls-ticket-key "$T/tls/weak.ticket"
+	echo "$output"
+	[[ "$output" == *"250-STARTTLS"* ]]
+	grep -qx "exit 0" <<<"$output"
+}
+
 @test "TLS options: usage errors" {
 	run "$SMTP_SESSION" --tls implicit
 	[ "$status" = 100 ]
@@ -352,29 +450,66 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	grep -q '^hello over TLS from postfix' "$f"
 }
 
-@test "the privileged parent keeps no copy of the key file nor of the ticket key after the fork" {
+@test "no key material in the session process, ECDSA and RSA; the parent keeps no ticket key file octets" {
 	[ "$SMTP_SESSION" = "$TOP/smtp-session" ] || skip "runs in the plain phase only"
 	[ "$(id -u)" = 0 ] || skip "needs root: reading /proc/PID/mem"
-	run python3 "$TOP/tests/tls-memscan.py" "$PORT_I" "$T/tls/ec.key" "$T/tls/ticket.key"
+	# one session with TLS 1.3 (ECDSA), one with TLS 1.2 ECDHE-RSA: the private
+	# exponent, primes and CRT values of the RSA key, the ECDSA scalar, the PEM text
+	# and the ticket key file's octets are searched for (issue 21)
+	run python3 "$TOP/tests/tls-memscan.py" "$PORT_I" "$T/tls/ticket.key" "$T/tls/ec.key" \
+		"$T/tls/rsa.key"
 	echo "$output"
 	[ "$status" = 0 ]
-	[[ "$output" == *"scanned"*"session process"* ]]
-	[[ "$output" == *"scanned"*"privileged parent"* ]]
+	[[ "$output" == *"TLSv1.3"*"scanned"*"session process"*"TLSv1.2, ECDHE-RSA"*"scanned"*"session process"* ]]
+	# the scan does find a key where one is: the parent holds them and signs
+	[[ "$output" == *"(as expected) found $T/tls/rsa.key prime1"*"in the privileged parent"* ]]
+	[[ "$output" == *"(as expected) found $T/tls/ec.key priv"*"in the privileged parent"* ]]
 }
 
-@test "libgnutls is loaded only where TLS is configured, by the session process only" {
+# A hostile stand-in of the session process (tests/hostile.py) asks the real parent
+# for signatures; the parent must kill it, log why and exit 111.  CASE WHY [ARGS...]
+sign_hostile() {
+	local case=$1 why=$2
+	shift 2
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE="$case" HOSTILE_DIR="$T" \
+		timeout 60 "$T/bin/smtp-test" "$@" </dev/null
+	echo "$case: status $status; log:"
+	cat "$T/log"
+	[ "$status" = 111 ]
+	grep -qF "the session process broke the protocol ($why): killed" "$T/log"
+	: >"$T/log"
+}
+
+@test "a hostile session process gets TLS_SIGN_MAX handshake signatures of its pair's kind, no more" {
+	[ -x "$TOP/smtp-session-test" ] || skip "make smtp-session-test first (make check does)"
+	run env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE=sign-good \
+		timeout 60 "$T/bin/smtp-test" "${EC[@]}" </dev/null
+	echo "$output"
+	[ "$status" = 0 ]	# the control: a handshake's signature is made
+	sign_hostile sign-many "more signatures than a TLS handshake makes" "${EC[@]}"
+	sign_hostile sign-raw "a signature the key does not make for TLS" "${EC[@]}"
+	sign_hostile sign-length "a signature the key does not make for TLS" "${EC[@]}"
+	sign_hostile sign-curve "a signature the key does not make for TLS" "${EC[@]}"
+	sign_hostile sign-pair "a signature with a key there is not" "${EC[@]}"
+	sign_hostile sign-keys-twice "malformed or repeated TLS keys request" "${EC[@]}"
+	sign_hostile sign-pending "a signature asked for with recipients pending" "${EC[@]}"
+	sign_hostile sign-no-tls "a TLS request where TLS is off"
+}
+
+@test "libgnutls is loaded only where TLS is configured, once, before the fork" {
 	[ "$SMTP_SESSION" = "$TOP/smtp-session" ] || skip "runs in the plain phase only"
 	command -v strace >/dev/null || skip "strace is not installed"
 	printf 'QUIT\r\n' | strace -f -qq -e trace=openat -o "$T/st.off" "$T/bin/smtp" >/dev/null
 	! grep -q libgnutls "$T/st.off"
 	printf 'QUIT\r\n' | strace -f -qq -e trace=openat,execve -o "$T/st.on" "$T/bin/smtp" "${EC[@]}" \
 		>/dev/null
-	grep -q 'libgnutls.so.30' "$T/st.on"
-	# the process that opened it is not the one that ran the program (the parent)
+	# opened once, by the process that ran the program (the parent to be), so that
+	# the parent (which holds the keys) and the session share it
+	[ "$(grep -c 'libgnutls.so.30' "$T/st.on")" = 1 ]
 	local parent
 	parent=$(grep -F "execve(\"$SMTP_SESSION\"" "$T/st.on" | awk '{print $1}')
 	[ -n "$parent" ]
-	! grep libgnutls "$T/st.on" | grep -q "^$parent "
+	grep libgnutls "$T/st.on" | grep -q "^$parent "
 }
 
 @test "over TLS: a 1 MB message (many records, many reads) and BDAT chunks arrive whole" {

@@ -41,6 +41,7 @@ nothing_kept() {
 @test "transcript rcpt" { transcript rcpt; }
 @test "transcript proxy" { transcript proxy; }
 @test "transcript max-recipients" { transcript max-recipients; }
+@test "transcript rcpt-repeat" { transcript rcpt-repeat; }
 @test "transcript too-many-errors" {
 	transcript too-many-errors
 	grep -q 'end=errors$' "$T/log"
@@ -145,6 +146,8 @@ nothing_kept() {
 	[[ "$output" == *"250 2.1.0 Ok"* ]]
 	run env TCPREMOTEIP=192.0.2.1 "$T/bin/smtp" --send local \
 		< <(printf '%s\r\n' "EHLO h" "SEND FROM:<>" QUIT)
+	[[ "$output" == *"550 5.7.1 Terminal messages only from local clients"* ]]	# no AUTH helps
+	run env TCPREMOTEIP=192.0.2.1 "$T/bin/smtp" < <(printf '%s\r\n' "EHLO h" "SEND FROM:<>" QUIT)
 	[[ "$output" == *"530 5.7.0 Authentication required to send to a terminal"* ]]
 	run env TCPREMOTEIP=192.0.2.1 "$T/bin/smtp" --send any --utmp /dev/null \
 		< <(printf '%s\r\n' "EHLO h" "SEND FROM:<>" QUIT)

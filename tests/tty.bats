@@ -17,7 +17,7 @@ setup_file() {
 	export CAROL
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$T/ttyrender" \
 		-I"$TOP/session" -I"$TOP/common" "$TOP/tests/ttyrender.c" "$TOP/session/render.c" \
-		"$TOP/common/utf8.c" "$TOP/common/buf.c" "$TOP/common/log.c" \
+		"$TOP/common/ttytext.c" "$TOP/common/utf8.c" "$TOP/common/buf.c" "$TOP/common/log.c" \
 		-DWITH_SYSTEMD=0 "$TOP/common/systemd.c"
 	gcc -shared -fPIC -O2 -Wall -o "$T/libfault.so" "$TOP/tests/fault.c" -ldl
 }
@@ -159,6 +159,22 @@ one_message() {
 	[ "$(shown a)" = "$(banner alice@example.org 127.0.0.1 "${msg[@]}")" ]
 }
 
+@test "--send local: SEND from a remote client gets 550 5.7.1 (no AUTH would help), not 530; SOML goes to the mailbox; a loopback client may" {
+	one_message SEND carol@tttest.com -- "Subject: hi" "" hello
+	TCPREMOTEIP=192.0.2.7 SEND_POLICY=local run ptys "$(carol)"
+	[[ "$output" == *"550 5.7.1 Terminal messages only from local clients"* ]]
+	[[ "$output" != *"530 "* ]]
+	[ ! -s "$T/out/a" ]
+	one_message SOML carol@tttest.com -- "Subject: hi" "" hello
+	TCPREMOTEIP=192.0.2.7 SEND_POLICY=local run ptys "$(carol)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[ "$(delivered carol | wc -l)" = 1 ]
+	one_message SEND carol@tttest.com -- "Subject: hi" "" hello
+	TCPREMOTEIP=127.0.0.1 SEND_POLICY=local run ptys "$(carol)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	grep -q '^| hello' "$T/out/a"
+}
+
 @test "a forged banner and a forged end in the message are shown after the prefix: every row of the sender's starts with |" {
 	# A whole fake end and second banner, and the same forgery at the wrap column of
 	# a long line, where a terminal of 80 columns would have started a new row.
@@ -182,6 +198,17 @@ one_message() {
 	grep -q $'^| '"$pad"$'  \r$' "$T/out/a"
 	grep -q $'^| EOF\r$' "$T/out/a"
 	grep -q $'^| Message from root@localhost\r$' "$T/out/a"
+}
+
+@test "a quoted sender cannot imitate a system line: blanks, '@' and parentheses in its local part are escaped" {
+	input "EHLO client.example.org" 'SEND FROM:<"root@mx.test (via console)"@y.z>' \
+		"RCPT TO:<carol@tttest.com>" DATA "hi" . QUIT
+	run ptys "$(carol)"
+	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	cat -A "$T/out/a"
+	grep -q '^Message from "root\\100mx.test\\040\\050via\\040console\\051"@y.z on client' "$T/out/a"
+	! grep -q 'root@mx.test' "$T/out/a"
+	! grep -q '(via console)' "$T/out/a"
 }
 
 @test "root's terminal is never written, whatever the address (uid 0 refused on the privileged side)" {

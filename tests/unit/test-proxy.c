@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include "peer.h"
 #include "proxy.h"
 #include "config.h"
 #include "unit.h"
@@ -412,10 +413,48 @@ static void test_stream(void)
 	}
 }
 
+/* peer_local(): the one rule by which the session and the parent give loopback
+ * rights, whatever a header says. */
+static void test_local(void)
+{
+	TEST("peer_local: without --proxy, the socket's loopback address is local, nothing else") {
+		CHECK(peer_local("127.0.0.1", PEER_DIRECT, NULL, false));
+		CHECK(peer_local("::1", PEER_DIRECT, NULL, false));
+		CHECK(!peer_local("192.0.2.7", PEER_DIRECT, NULL, false));
+		CHECK(!peer_local("unknown", PEER_DIRECT, NULL, false));
+	}
+	TEST("peer_local: behind a proxy nobody is local without --proxy-trust-loopback") {
+		CHECK(!peer_local("127.0.0.1", PEER_NAMED, "127.0.0.1", false));
+		CHECK(!peer_local("127.0.0.1", PEER_NAMED, "::1", false));
+		CHECK(!peer_local("127.0.0.1", PEER_UNNAMED, NULL, false));
+		CHECK(!peer_local("127.0.0.1", PEER_UNSEEN, NULL, false));
+	}
+	TEST("peer_local: --proxy-trust-loopback: a named loopback client of a proxy on loopback") {
+		CHECK(peer_local("127.0.0.1", PEER_NAMED, "127.0.0.1", true));
+		CHECK(peer_local("127.0.0.1", PEER_NAMED, "::1", true));
+		CHECK(!peer_local("127.0.0.1", PEER_NAMED, "192.0.2.7", true));
+		CHECK(!peer_local("127.0.0.1", PEER_UNNAMED, NULL, true));	/* UNKNOWN, LOCAL, AF_UNIX */
+		CHECK(!peer_local("192.0.2.1", PEER_NAMED, "127.0.0.1", true));	/* another host's */
+		CHECK(peer_local("127.0.0.1", PEER_UNSEEN, NULL, true));
+		CHECK(!peer_local("192.0.2.1", PEER_UNSEEN, NULL, true));
+	}
+	TEST("peer_local: the parent (PEER_UNSEEN) is never narrower than the session") {
+		static const char *const socks[] = { "127.0.0.1", "::1", "192.0.2.1", "unknown" };
+		static const char *const named[] = { "127.0.0.1", "::1", "192.0.2.7", "unknown" };
+		for (int t = 0; t < 2; t++)
+			for (size_t i = 0; i < 4; i++)
+				for (size_t k = 0; k < 4; k++)
+					for (int via = PEER_NAMED; via <= PEER_UNNAMED; via++)
+						CHECK(!peer_local(socks[i], (enum peer_via)via, named[k], t) ||
+						      peer_local(socks[i], PEER_UNSEEN, NULL, t));
+	}
+}
+
 int main(void)
 {
 	test_v1();
 	test_v2();
 	test_stream();
+	test_local();
 	return unit_done();
 }

@@ -13,6 +13,7 @@
 
 #include "render.h"
 #include "config.h"
+#include "ttytext.h"
 #include "utf8.h"
 #include "unit.h"
 
@@ -171,6 +172,19 @@ static void test_banner(void)
 					 8192, false);
 		CHECK_STR(t, "\r\nMessage from eve^[[2J@example.org on h\\233 (unknown) at 00:00 ...\r\n"
 			     "| a\r\nEOF\r\n");
+	}
+	TEST("a quoted local part: blanks, '@', parentheses and quotes in it as \\ooo") {
+		const char *t = render_n("", 0, "\"root@mx.test (via console)\"@y.z", "h", "c", 0, 64,
+					 8192, false);
+		static const char want[] =
+			"\r\nMessage from \"root\\100mx.test\\040\\050via\\040console\\051\"@y.z on h";
+		CHECK(strncmp(t, want, sizeof want - 1) == 0);
+		t = render_n("", 0, "\"a\\\"b.c+d\"@y.z", "h", "c", 0, 64, 8192, false);
+		CHECK(strstr(t, "from \"a\\134\\042b.c+d\"@y.z on") != NULL);
+		t = render_n("", 0, "\"\xc3\xa9 x\"@y.z", "h", "c", 0, 64, 8192, true);
+		CHECK(strstr(t, "from \"\xc3\xa9\\040x\"@y.z on") != NULL);
+		t = render_n("", 0, "\"@y.z", "h", "c", 0, 64, 8192, false);
+		CHECK(strstr(t, "from \"@y.z on") != NULL);	/* no quoted part to speak of */
 	}
 	TEST("the null sender is shown as <>")
 		CHECK_STR(render_n("", 0, "", "h", "c", 0, 64, 8192, false),
@@ -417,7 +431,9 @@ static void test_properties(void)
 			bool utf8 = rnd() % 2;
 			const char *t = render_n(msg, n, "s", "h", "c", 0, lines, bytes, utf8);
 			const char *why;
-			if (!well_formed(t, strlen(t), lines, bytes, utf8, n, &why) && bad++ < 3) {
+			/* ... and the parent, checking by ttytext.h's rule, lets it through. */
+			if ((!well_formed(t, strlen(t), lines, bytes, utf8, n, &why) ||
+			     (why = ttytext_check(t, strlen(t)))) && bad++ < 3) {
 				char safe[200];
 				unit_safe(safe, sizeof safe, msg, n < 60 ? n : 60);
 				printf("# message %d (%zu bytes, %u lines, %u bytes, utf8 %d): %s\n#   %s\n",

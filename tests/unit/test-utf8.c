@@ -306,6 +306,28 @@ static void test_printable(void)
 			CHECK(utf8_printable(cases[i].cp) == cases[i].ok);
 }
 
+/* utf8_invisible(): every format character the issue names (Unicode category Cf:
+ * U+200B-U+200F, U+202A-U+202E, U+2060-U+2064, U+2066-U+2069, U+FEFF, U+061C), the
+ * separators, and nothing visible. */
+static void test_invisible(void)
+{
+	static const struct { unsigned lo, hi; } cf[] = {
+		{ 0x200b, 0x200f }, { 0x202a, 0x202e }, { 0x2060, 0x2064 }, { 0x2066, 0x2069 },
+		{ 0xfeff, 0xfeff }, { 0x061c, 0x061c }, { 0x00ad, 0x00ad }, { 0x2028, 0x2029 },
+		{ 0xe0001, 0xe0001 },
+	};
+	for (size_t i = 0; i < sizeof cf / sizeof cf[0]; i++)
+		TEST("utf8_invisible: U+%04X-U+%04X, each", cf[i].lo, cf[i].hi) {
+			for (unsigned cp = cf[i].lo; cp <= cf[i].hi; cp++)
+				CHECK(utf8_invisible(cp) && !utf8_printable(cp));
+		}
+	TEST("utf8_invisible: not ASCII, a letter, CJK, an emoji, a blank, U+2065 (unassigned)") {
+		static const unsigned seen[] = { 'a', ' ', 0xe9, 0x4e2d, 0x1f600, 0x3000, 0x2065, 0x200a };
+		for (size_t i = 0; i < sizeof seen / sizeof seen[0]; i++)
+			CHECK(!utf8_invisible(seen[i]));
+	}
+}
+
 static void test_user_name(void)
 {
 	static const struct {
@@ -360,6 +382,7 @@ int main(void)
 	test_next_guard_page();
 	test_next_exhaustive();
 	test_printable();
+	test_invisible();
 	test_user_name();
 	return unit_done();
 }

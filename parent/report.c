@@ -1,0 +1,171 @@
+/* report.c: a delivery status notification for the recipients a message did not
+ * reach (report.h).  RFC 3464 (the message/delivery-status fields), RFC 6522 (the
+ * multipart/report container), RFC 3462 text/rfc822-headers (what is quoted of the
+ * message: its header, not its body), RFC 3834 (Auto-Submitted).  Privileged side. */
+#include "report.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "relay.h"
+#include "util.h"
+
+/* The address a recipient's trace block was written for: its "Delivered-To:" line
+ * (trace.c), if it is one the relay command could be given (no control bytes, no
+ * space); else the user's name. */
+static void final_recipient(const struct report_rcpt *r, char *out, size_t n)
+{
+	static const char field[] = "Delivered-To: ";
+	const char *p = r->head, *end = r->head + r->headlen;
+	snprintf(out, n, "%s", r->user);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)((nl ? nl : end) - p);
+		if (len > sizeof field - 1 && memcmp(p, field, sizeof field - 1) == 0 &&
+		    len - (sizeof field - 1) < n) {
+			char addr[PATH_LEN_MAX + 1];
+			size_t alen = len - (sizeof field - 1);
+			if (alen < sizeof addr) {
+				memcpy(addr, p + sizeof field - 1, alen);
+				addr[alen] = '\0';
+				if (relay_address_ok(addr))
+					snprintf(out, n, "%s", addr);
+			}
+			return;
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
+static bool ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s > 0x7f)
+			return false;
+	return true;
+}
+
+/* The report into a memory file for the relay command; -1 with errno set. */
+static int report_file(const struct buf *b)
+{
+	int fd = memfd_create("smtp-session-report", MFD_CLOEXEC);
+	for (size_t off = 0; fd != -1 && off < b->len;) {
+		ssize_t w = write(fd, b->p + off, b->len - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close_keep_errno(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return fd;
+}
+
+/* RFC 3463 for what mbox_deliver() reports: a full mailbox or disk is 4.2.2 (the
+ * recipient's quota, RFC 3463 3.3), anything else (a helper late or killed at
+ * --delivery-timeout, an I/O error) 4.3.0.  4.x.x with Action: failed: the failure
+ * is transient, but there is no queue here to try again (RFC 3464 2.3.3). */
+static const char *status_of(int err)
+{
+	return err == ENOSPC || err == EDQUOT ? "4.2.2" : "4.3.0";
+}
+
+static const char *reason_of(int err)
+{
+	if (err == ENOSPC || err == EDQUOT)
+		return "the mailbox is full";
+	if (err == EIO)
+		return "the mailbox's delivery did not finish in time or failed";
+	return strerror(err);
+}
+
+/* The message's header, as text/rfc822-headers quotes it: up to the empty line, at
+ * most REPORT_HEADER_MAX bytes, cut at a line end. */
+static void quote_header(int spool, off_t size, struct buf *b)
+{
+	char text[REPORT_HEADER_MAX];
+	ssize_t got = pread(spool, text, size < (off_t)sizeof text ? (size_t)size : sizeof text, 0);
+	if (got <= 0)
+		return;
+	size_t n = (size_t)got, end = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] != '\n')
+			continue;
+		if (i == end)	/* the empty line */
+			break;
+		end = i + 1;
+	}
+	buf_add(b, text, end);
+}
+
+static void write_report(const struct config *cfg, const struct report_job *j, struct buf *b)
+{
+	char date[64], boundary[PS_ID_MAX + 40];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", localtime_r(&now, &tm));
+	snprintf(boundary, sizeof boundary, "%s/report/%s", j->id, cfg->hostname);
+	buf_printf(b, "From: Mail Delivery System <MAILER-DAEMON@%s>\n", cfg->hostname);
+	buf_printf(b, "To: <%s>\nSubject: Undelivered Mail: %zu recipient%s did not get "
+		   "message %s\nDate: %s\n", j->sender, j->n, j->n == 1 ? "" : "s", j->id, date);
+	buf_printf(b, "Message-ID: <%s.report@%s>\nAuto-Submitted: auto-replied\n",
+		   j->id, cfg->hostname);
+	buf_printf(b, "MIME-Version: 1.0\nContent-Type: multipart/report; "
+		   "report-type=delivery-status;\n\tboundary=\"%s\"\n\n", boundary);
+	buf_printf(b, "This is a MIME-encapsulated message.\n\n--%s\n"
+		   "Content-Type: text/plain; charset=utf-8\n\n"
+		   "This is the mail system at %s.\n\n"
+		   "Your message %s could not be delivered to the recipients below.  "
+		   "Its other\nrecipients received it: do not send it again to them.\n\n",
+		   boundary, cfg->hostname, j->id);
+	char addr[PATH_LEN_MAX + 1];
+	for (size_t i = 0; i < j->n; i++) {
+		final_recipient(&j->rcpt[i], addr, sizeof addr);
+		buf_printf(b, "<%s>: %s\n", addr, reason_of(j->rcpt[i].err));
+	}
+	buf_printf(b, "\n--%s\nContent-Type: message/delivery-status\n\n"
+		   "Reporting-MTA: dns; %s\nArrival-Date: %s\n", boundary, cfg->hostname, date);
+	for (size_t i = 0; i < j->n; i++) {
+		final_recipient(&j->rcpt[i], addr, sizeof addr);
+		/* RFC 6533 3: an address that is not ASCII is of type utf-8. */
+		buf_printf(b, "\nFinal-Recipient: %s; %s\nAction: failed\nStatus: %s\n",
+			   ascii(addr) ? "rfc822" : "utf-8", addr,
+			   status_of(j->rcpt[i].err));
+	}
+	buf_printf(b, "\n--%s\nContent-Type: text/rfc822-headers\n\n", boundary);
+	quote_header(j->spool, j->size, b);
+	buf_printf(b, "\n--%s--\n", boundary);
+}
+
+int report_send(const struct config *cfg, const struct report_job *j)
+{
+	if (!relay_address_ok(j->sender)) {
+		log_msg(LOG_ERR, "%s: sender <%s> cannot be given the report", j->id, j->sender);
+		return EAGAIN;
+	}
+	struct buf b = BUF_INIT;
+	write_report(cfg, j, &b);
+	int fd = report_file(&b);
+	const char *to[] = { j->sender };
+	struct relay_job r = { "", to, 1, "", 0, fd, (off_t)b.len, j->id };
+	enum relay_result rr = fd == -1 ? RELAY_TEMPFAIL : relay_run(cfg, &r);
+	if (fd != -1)
+		close(fd);
+	buf_free(&b);
+	if (rr != RELAY_OK) {
+		log_msg(LOG_ERR, "%s: the report to <%s> was not taken: nothing is delivered",
+			j->id, j->sender);
+		return EAGAIN;
+	}
+	log_msg(LOG_NOTICE, "%s: %zu recipient%s did not get it; reported to <%s>", j->id,
+		j->n, j->n == 1 ? "" : "s", j->sender);
+	return 0;
+}
