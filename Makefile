@@ -44,7 +44,7 @@ PARENT_OBJS  = auth.o mbox.o parent/parent.o parent/users.o parent/aliases.o par
 # helper/: what runs as the recipient, in the delivery helper the parent starts.
 HELPER_OBJS  = helper/helper.o helper/maildir.o helper/mboxfile.o helper/room.o helper/forward.o
 # common/: both sides (and the start-up): frames, buffers, log, addresses, options.
-COMMON_OBJS  = common/addr.o common/buf.o common/frame.o common/log.o common/utf8.o \
+COMMON_OBJS  = common/addr.o common/buf.o common/frame.o common/log.o common/utf8.o common/visible.o \
                common/util.o common/peer.o common/systemd.o common/options.o common/idna.o \
                common/drop.o common/ttytext.o
 OBJS = main.o $(SESSION_OBJS) $(PARENT_OBJS) $(HELPER_OBJS) $(COMMON_OBJS)
@@ -101,7 +101,7 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 # tls-fake.c for the TLS layer (tls.c), so that the states after STARTTLS are fuzzed.
 FUZZ_LIB    = smtp-session.c session/envelope.c session/data.c session/spool.c session/deliver.c \
               session/trace.c session/reply.c session/loop.c session/sasl.c session/io.c \
-              session/render.c session/proxy.c common/addr.c common/utf8.c common/peer.c \
+              session/render.c session/proxy.c common/addr.c common/utf8.c common/visible.c common/peer.c \
               common/ttytext.c \
               common/buf.c common/log.c common/util.c common/systemd.c \
               fuzz/priv-fake.c fuzz/tls-fake.c
@@ -119,7 +119,7 @@ FUZZ_NOCMP  = -fno-sanitize-coverage=trace-cmp
 # The second harness: the privileged parent's frame reader and policy (parent.c), with
 # what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
 PARENT_FUZZ_SRCS = parent/parent.c parent/expand.c parent/aliases.c common/addr.c common/frame.c \
-                   common/buf.c common/log.c common/util.c common/utf8.c common/systemd.c \
+                   common/buf.c common/log.c common/util.c common/utf8.c common/visible.c common/systemd.c \
                    common/ttytext.c parent/keys.c parent/report.c fuzz/parent-fake.c \
                    fuzz/parent-harness.c
 

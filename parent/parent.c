@@ -31,6 +31,7 @@
 #include "ttytext.h"
 #include "users.h"
 #include "utf8.h"
+#include "visible.h"
 #include "util.h"
 
 /* RFC 4616 2: a PLAIN field is at most 255 octets (sasl.h). */
@@ -489,8 +490,11 @@ static int run_relays(void *arg)
 		for (size_t off = 0; rcpt && n < g[i].n; off += strlen(g[i].addrs.p + off) + 1)
 			rcpt[n++] = g[i].addrs.p + off;
 		struct buf head = BUF_INIT;
-		if (g[i].dt[0])
-			buf_printf(&head, "Delivered-To: %s\n", g[i].dt);
+		if (g[i].dt[0]) {	/* shown as trace.c shows it for a mailbox */
+			buf_adds(&head, "Delivered-To: ");
+			put_visible(&head, g[i].dt);
+			buf_adds(&head, "\n");
+		}
 		buf_add(&head, h->head, h->headlen);
 		struct relay_job j = { p->sender, rcpt, n, head.p, head.len, h->spool, h->size,
 				       h->id };

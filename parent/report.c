@@ -15,6 +15,8 @@
 #include "buf.h"
 #include "log.h"
 #include "relay.h"
+#include "utf8.h"
+#include "visible.h"
 #include "util.h"
 
 /* The address a recipient's trace block was written for: its "Delivered-To:" line
@@ -114,8 +116,10 @@ static void write_report(const struct config *cfg, const struct report_job *j, s
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", localtime_r(&now, &tm));
 	snprintf(boundary, sizeof boundary, "%s/report/%s", j->id, cfg->hostname);
 	buf_printf(b, "From: Mail Delivery System <MAILER-DAEMON@%s>\n", cfg->hostname);
-	buf_printf(b, "To: <%s>\nSubject: Undelivered Mail: %zu recipient%s did not get "
-		   "message %s\nDate: %s\n", j->sender, j->n, j->n == 1 ? "" : "s", j->id, date);
+	buf_adds(b, "To: <");
+	put_visible(b, j->sender);	/* as a trace field shows it (trace.c) */
+	buf_printf(b, ">\nSubject: Undelivered Mail: %zu recipient%s did not get "
+		   "message %s\nDate: %s\n", j->n, j->n == 1 ? "" : "s", j->id, date);
 	buf_printf(b, "Message-ID: <%s.report@%s>\nAuto-Submitted: auto-replied\n",
 		   j->id, cfg->hostname);
 	buf_printf(b, "MIME-Version: 1.0\nContent-Type: multipart/report; "
@@ -129,16 +133,18 @@ static void write_report(const struct config *cfg, const struct report_job *j, s
 	char addr[PATH_LEN_MAX + 1];
 	for (size_t i = 0; i < j->n; i++) {
 		final_recipient(&j->rcpt[i], addr, sizeof addr);
-		buf_printf(b, "<%s>: %s\n", addr, reason_of(j->rcpt[i].err));
+		buf_adds(b, "<");
+		put_visible(b, addr);
+		buf_printf(b, ">: %s\n", reason_of(j->rcpt[i].err));
 	}
 	buf_printf(b, "\n--%s\nContent-Type: message/delivery-status\n\n"
 		   "Reporting-MTA: dns; %s\nArrival-Date: %s\n", boundary, cfg->hostname, date);
 	for (size_t i = 0; i < j->n; i++) {
 		final_recipient(&j->rcpt[i], addr, sizeof addr);
 		/* RFC 6533 3: an address that is not ASCII is of type utf-8. */
-		buf_printf(b, "\nFinal-Recipient: %s; %s\nAction: failed\nStatus: %s\n",
-			   ascii(addr) ? "rfc822" : "utf-8", addr,
-			   status_of(j->rcpt[i].err));
+		buf_printf(b, "\nFinal-Recipient: %s; ", ascii(addr) ? "rfc822" : "utf-8");
+		put_visible(b, addr);
+		buf_printf(b, "\nAction: failed\nStatus: %s\n", status_of(j->rcpt[i].err));
 	}
 	buf_printf(b, "\n--%s\nContent-Type: text/rfc822-headers\n\n", boundary);
 	quote_header(j->spool, j->size, b);
