@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,6 +43,14 @@ void close_keep_errno(int fd)
 	if (fd != -1)
 		close(fd);
 	errno = e;
+}
+
+void *dl_library(const char *name, char *why, size_t n)
+{
+	void *lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		snprintf(why, n, "cannot load %s: %s", name, dlerror());
+	return lib;
 }
 
 bool dl_sym(void *lib, void *slot, const char *name)

@@ -31,4 +31,15 @@ void close_keep_errno(int fd);
  * through this. */
 bool dl_sym(void *lib, void *slot, const char *name);
 
+/* dlopen(name) now, locally: the library, or NULL with the reason in why. */
+void *dl_library(const char *name, char *why, size_t n);
+
+/* In a function that returns an int: the function f of lib (named libname) into the
+ * pointer p_f, or -1 with the reason in why (libgnutls's tables, tls.c and keys.c). */
+#define DL_RESOLVE(lib, libname, f, why, n)					\
+	if (!dl_sym(lib, &p_##f, #f)) {						\
+		snprintf(why, n, "%s: no %s", libname, #f);			\
+		return -1;							\
+	}
+
 #endif

@@ -22,7 +22,6 @@
  * the tickets of that period, not those of earlier or later ones. */
 #include "keys.h"
 
-#include <dlfcn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,16 +58,10 @@ KEY_FUNCS(DECLARE)
 
 int keys_library(char *why, size_t n)
 {
-	void *lib = dlopen(GNUTLS_LIB, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		snprintf(why, n, "cannot load %s: %s", GNUTLS_LIB, dlerror());
+	void *lib = dl_library(GNUTLS_LIB, why, n);
+	if (!lib)
 		return -1;
-	}
-#define RESOLVE(f)							\
-	if (!(*(void **)&p_##f = dlsym(lib, #f))) {			\
-		snprintf(why, n, "%s: no %s", GNUTLS_LIB, #f);		\
-		return -1;						\
-	}
+#define RESOLVE(f) DL_RESOLVE(lib, GNUTLS_LIB, f, why, n)
 	KEY_FUNCS(RESOLVE)
 #undef RESOLVE
 	return 0;

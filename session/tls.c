@@ -13,7 +13,6 @@
  * parent (gnutls_privkey_import_ext4()). */
 #include "tls.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include <gnutls/x509.h>
 
 #include "priv.h"
+#include "util.h"
 
 /* libgnutls is not linked but loaded (dlopen) by tls_setup(), before the sandbox, and
  * only where TLS is configured: linked, it and the eight libraries it brings (nettle,
@@ -62,17 +62,10 @@ GNUTLS_FUNCS(DECLARE)
 /* Load the library: 0, or -1 with the reason in why. */
 static int load_gnutls(char *why, size_t n)
 {
-	void *lib = dlopen(GNUTLS_LIB, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		snprintf(why, n, "cannot load %s: %s", GNUTLS_LIB, dlerror());
+	void *lib = dl_library(GNUTLS_LIB, why, n);
+	if (!lib)
 		return -1;
-	}
-	/* POSIX dlsym(3): a void * that holds a function is converted through a cast. */
-#define RESOLVE(f)							\
-	if (!(*(void **)&p_##f = dlsym(lib, #f))) {			\
-		snprintf(why, n, "%s: no %s", GNUTLS_LIB, #f);		\
-		return -1;						\
-	}
+#define RESOLVE(f) DL_RESOLVE(lib, GNUTLS_LIB, f, why, n)
 	GNUTLS_FUNCS(RESOLVE)
 #undef RESOLVE
 	return 0;
