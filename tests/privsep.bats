@@ -188,7 +188,7 @@ hostile() {
 hostile_tty() {
 	rm -rf "$T/out"
 	run python3 "$TOP/tests/ptyrun.py" --utmp "$T/utmp" --out "$T/out" \
-		--tty "name=b,user=bob,uid=$(id -u bob 2>/dev/null || echo $((PERSON0 + 3)))" -- \
+		--tty "name=b,user=bob,uid=$(uid bob)" -- \
 		env SMTP_TEST_CHILD="$TOP/tests/hostile.py" HOSTILE_CASE="$1" HOSTILE_DIR="$T" \
 		timeout 60 "$T/bin/smtp-test" --send any --utmp "$T/utmp" </dev/null
 	echo "status $status; the terminal got:"
