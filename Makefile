@@ -42,7 +42,8 @@ SESSION_OBJS = smtp-session.o session/envelope.o session/data.o session/spool.o 
 PARENT_OBJS  = auth.o mbox.o parent/parent.o parent/users.o parent/aliases.o parent/expand.o \
                parent/relay.o parent/report.o parent/tty.o parent/asuser.o parent/keys.o
 # helper/: what runs as the recipient, in the delivery helper the parent starts.
-HELPER_OBJS  = helper/helper.o helper/maildir.o helper/mboxfile.o helper/room.o helper/forward.o
+HELPER_OBJS  = helper/helper.o helper/maildir.o helper/mboxfile.o helper/room.o helper/forward.o \
+               helper/relayclient.o
 # common/: both sides (and the start-up): frames, buffers, log, addresses, options.
 COMMON_OBJS  = common/addr.o common/buf.o common/frame.o common/log.o common/utf8.o common/visible.o \
                common/util.o common/peer.o common/systemd.o common/options.o common/idna.o \

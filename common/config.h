@@ -156,6 +156,14 @@
 #define DEFAULT_RELAY_COMMAND "/usr/sbin/sendmail -i -f {sender} --"
 #define RELAY_ARGS_MAX 32
 #define RELAY_STDERR_MAX 512
+/* --relay-socket (helper/relayclient.c): a reply line of the MTA's listener at most
+ * this long (RFC 5321 4.5.3.1.5 allows 512 octets; some servers say more), and at most
+ * this many lines in one reply (an EHLO lists its extensions). */
+#define RELAY_REPLY_MAX 2048
+#define RELAY_REPLY_LINES_MAX 64
+/* The relay log: one line per relayed recipient (issue 22), at most this many per
+ * run; the rest are counted in one more line. */
+#define RELAY_LOG_RCPT_MAX 100
 /* RFC 5321 6.3 loop detection by counting Received lines; 50 is Postfix's
  * hopcount_limit (RFC 5321 asks for at least 100 where it is the only check; ours
  * also has Delivered-To, as qmail-local). */
@@ -268,6 +276,8 @@ struct config {
 				 * single-user mode does not use (users_init()) */
 	const char *relay_argv[RELAY_ARGS_MAX + 1];	/* --relay-command in words */
 	const char *relay_user;	/* --relay-user; NULL: --privsep-user */
+	const char *relay_socket;	/* --relay-socket: SMTP to this Unix socket instead
+					 * of running relay_argv (helper/relayclient.h) */
 	bool any_sender;	/* --any-sender: no check of an authenticated MAIL FROM */
 	enum store store;	/* --mailbox */
 	const char *mbox_dir;	/* --mbox-dir */

@@ -62,7 +62,7 @@ static void to_file(int prio, const char *line)
 static const char *const field_name[] = {
 	[LF_CLIENT] = "SMTP_CLIENT", [LF_HELO] = "SMTP_HELO", [LF_FROM] = "SMTP_FROM",
 	[LF_RCPT] = "SMTP_RCPT", [LF_MSGID] = "SMTP_MSGID", [LF_USER] = "SMTP_USER",
-	[LF_TLS] = "SMTP_TLS",
+	[LF_TLS] = "SMTP_TLS", [LF_QUEUED] = "SMTP_QUEUED",
 };
 
 #define FIELDS_MAX 8	/* more than enum log_key has: a key may not repeat */

@@ -21,6 +21,7 @@ enum log_key {
 	LF_MSGID,	/* SMTP_MSGID: our id of the message (in Received and the replies) */
 	LF_USER,	/* SMTP_USER: the local user concerned (recipient, or who authenticated) */
 	LF_TLS,		/* SMTP_TLS: protocol and cipher, when TLS is on */
+	LF_QUEUED,	/* SMTP_QUEUED: the MTA's queue id of relayed mail, when it says one */
 };
 
 struct log_field {

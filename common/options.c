@@ -98,6 +98,8 @@ static void usage(FILE *f)
 	      "  --relay-command CMD    hand-off to the MTA for remote recipients (default\n"
 	      "                         \"/usr/sbin/sendmail -i -f {sender} --\"); no shell\n"
 	      "  --relay-user NAME      run it as NAME (default: the --privsep-user)\n"
+	      "  --relay-socket PATH    hand-off over SMTP to this Unix socket instead\n"
+	      "                         (the units' smtp-relay.socket)\n"
 	      "  --any-sender           an authenticated client may use any MAIL FROM\n"
 	      "  --mailbox FORMAT       maildir (the default) or mbox\n"
 	      "  --mbox-dir DIR         where mbox files are (default /var/mail)\n"
@@ -143,7 +145,7 @@ enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
        O_TTYBYTES, O_TTYTIMEOUT, O_DELIVERY_TIMEOUT, O_PRIVSEP_USER, O_PRIVSEP_DIR, O_PROXY, O_PROXY_TRUST_LOOPBACK, O_LMTP,
        O_HELP, O_VERSION,
        O_TLS = 512, O_TLS_CERT, O_TLS_KEY, O_REQUIRE_TLS, O_TLS_TICKET_KEY,
-       O_ALIASES = 768, O_RELAY_COMMAND, O_RELAY_USER, O_ANY_SENDER, O_MAILBOX, O_MBOX_DIR };
+       O_ALIASES = 768, O_RELAY_COMMAND, O_RELAY_USER, O_RELAY_SOCKET, O_ANY_SENDER, O_MAILBOX, O_MBOX_DIR };
 
 static const struct option options[] = {
 	{ "hostname", required_argument, NULL, O_HOSTNAME },
@@ -182,6 +184,7 @@ static const struct option options[] = {
 	{ "aliases", required_argument, NULL, O_ALIASES },
 	{ "relay-command", required_argument, NULL, O_RELAY_COMMAND },
 	{ "relay-user", required_argument, NULL, O_RELAY_USER },
+	{ "relay-socket", required_argument, NULL, O_RELAY_SOCKET },
 	{ "any-sender", no_argument, NULL, O_ANY_SENDER },
 	{ "mailbox", required_argument, NULL, O_MAILBOX },
 	{ "mbox-dir", required_argument, NULL, O_MBOX_DIR },
@@ -272,6 +275,12 @@ static bool forward_option(int c, struct config *cfg)
 		return true;
 	case O_RELAY_COMMAND: relay_words(cfg, optarg); return true;
 	case O_RELAY_USER: cfg->relay_user = optarg; return true;
+	case O_RELAY_SOCKET:
+		/* sun_path is 108 bytes; a relative name would depend on the directory. */
+		if (optarg[0] != '/' || strlen(optarg) >= 108)
+			bad_usage("--relay-socket: an absolute path of at most 107 bytes");
+		cfg->relay_socket = optarg;
+		return true;
 	case O_ANY_SENDER: cfg->any_sender = true; return true;
 	case O_MAILBOX:
 		if (strcmp(optarg, "maildir") == 0)

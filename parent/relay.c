@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "drop.h"
 #include "log.h"
+#include "relayclient.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -205,7 +206,8 @@ static void reset_signals(void)
  * starts), stdin the message pipe, stdout /dev/null, stderr the pipe we read, the
  * status pipe (close-on-exec) on 3, and no other descriptor of ours; then the relay
  * user, "/" and a clean environment, and execv. */
-static void child(char *const argv[], int in, int err, int st)
+static void child(const struct config *cfg, const struct relay_job *j, char *const argv[],
+		  int in, int err, int st)
 {
 	static char *const envp[] = { RELAY_PATH, "HOME=/", NULL };
 	reset_signals();
@@ -227,6 +229,11 @@ static void child(char *const argv[], int in, int err, int st)
 		child_fail(3, 'u');
 	if (chdir("/") == -1)
 		child_fail(3, 'x');
+	if (cfg->relay_socket) {	/* started: the rest is the dialogue's to say */
+		close(3);
+		_exit(relay_client(cfg->relay_socket, cfg->hostname, j->sender, j->rcpt, j->n, 0,
+				   2));
+	}
 	execve(argv[0], argv, envp);
 	child_fail(3, 'x');
 }
@@ -482,17 +489,42 @@ static long long ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1000LL + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-static void log_run(struct run *r, enum relay_result res, const struct buf *how,
-		    long long ms)
+/* The MTA's queue id in what it said ("250 2.0.0 Ok: queued as 4Bx1Y2Z3"; Exim:
+ * "250 OK id=1qA2b3-0004cD-Ef"), into id; empty when it said none. */
+static void queue_id(const char *said, char *id, size_t n)
 {
-	static const char *const word[] = { "sent", "deferred", "refused" };
+	const char *p = strstr(said, "queued as ");
+	p = p ? p + 10 : (p = strstr(said, " id=")) ? p + 4 : NULL;
+	size_t k = p ? strcspn(p, " ;,") : 0;
+	if (k >= n)
+		k = 0;
+	memcpy(id, p ? p : "", k);
+	id[k] = '\0';
+}
+
+/* One line per recipient (at most RELAY_LOG_RCPT_MAX, then a count): the recipient,
+ * how it was handed on, the result, and what the command or the MTA said. */
+static void log_run(const struct config *cfg, struct run *r, enum relay_result res,
+		    const struct buf *how, long long ms)
+{
+	static const char *const word[] = { "queued", "deferred", "refused" };
 	const struct relay_job *j = r->j;
 	scrub(&r->line);
-	log_fields(res == RELAY_OK ? LOG_INFO : LOG_NOTICE,
-		   LOG_FIELDS({ LF_MSGID, j->id }, { LF_FROM, j->sender }),
-		   "%s: relay from=<%s> nrcpt=%zu %s (%s) %lld ms%s%s%s", j->id, j->sender,
-		   j->n, word[res], how->p, ms, r->line.len ? " stderr: \"" : "",
-		   r->line.p ? r->line.p : "", r->line.len ? "\"" : "");
+	char qid[64];
+	queue_id(r->line.p ? r->line.p : "", qid, sizeof qid);
+	const char *via = cfg->relay_socket ? cfg->relay_socket : cfg->relay_argv[0];
+	int prio = res == RELAY_OK ? LOG_INFO : LOG_NOTICE;
+	for (size_t i = 0; i < j->n && i < RELAY_LOG_RCPT_MAX; i++)
+		log_fields(prio, LOG_FIELDS({ LF_MSGID, j->id }, { LF_FROM, j->sender },
+					    { LF_RCPT, j->rcpt[i] }, { LF_QUEUED, qid[0] ? qid : NULL }),
+			   "%s: relay to=<%s> from=<%s> via=%s %s (%s) %lld ms%s%s%s", j->id,
+			   j->rcpt[i], j->sender, via, word[res], how->p, ms,
+			   r->line.len ? " said: \"" : "", r->line.p ? r->line.p : "",
+			   r->line.len ? "\"" : "");
+	if (j->n > RELAY_LOG_RCPT_MAX)
+		log_fields(prio, LOG_FIELDS({ LF_MSGID, j->id }),
+			   "%s: relay: %zu more recipients %s the same way", j->id,
+			   j->n - RELAY_LOG_RCPT_MAX, word[res]);
 }
 
 /* Our ends: non-blocking, close-on-exec (no later child may hold them). */
@@ -504,7 +536,7 @@ static int pipe_ours(int fds[2], int ours)
 }
 
 /* Fork the command; fills r's pid and our ends.  0 or -1 with errno. */
-static int start(struct run *r, char **argv)
+static int start(const struct config *cfg, struct run *r, char **argv)
 {
 	int in[2] = { -1, -1 }, err[2] = { -1, -1 }, st[2] = { -1, -1 };
 	if (pipe_ours(in, 1) == -1 || pipe_ours(err, 0) == -1 || pipe_ours(st, 0) == -1 ||
@@ -515,7 +547,7 @@ static int start(struct run *r, char **argv)
 		return errno = e, -1;
 	}
 	if (r->pid == 0)
-		child(argv, in[0], err[1], st[1]);
+		child(cfg, r->j, argv, in[0], err[1], st[1]);
 	close(in[0]), close(err[1]), close(st[1]);
 	r->in = in[1], r->err = err[0], r->st = st[0];
 	return 0;
@@ -533,7 +565,9 @@ enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 	}
 	struct run *r = calloc(1, sizeof *r);
 	char **argv = r ? make_argv(cfg, j) : NULL;
-	if (!argv || start(r, argv) == -1) {
+	if (r)
+		r->j = j;
+	if (!argv || start(cfg, r, argv) == -1) {
 		log_fields(LOG_ERR, LOG_FIELDS({ LF_MSGID, j->id }, { LF_FROM, j->sender }),
 			   "%s: relay from=<%s> nrcpt=%zu deferred (cannot start %s: %s)", j->id,
 			   j->sender, j->n, cfg->relay_argv[0], strerror(errno));
@@ -542,7 +576,6 @@ enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 		return RELAY_TEMPFAIL;
 	}
 	free(argv);	/* the child has its copy */
-	r->j = j;
 	struct deadline d;
 	deadline_in(&d, cfg->delivery_timeout * 1000ULL);
 	bool late = !supervise(r, &d);
@@ -560,7 +593,7 @@ enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 		read_status(r);
 	struct buf how = BUF_INIT;
 	enum relay_result res = judge(r, late, &how);
-	log_run(r, res, &how, ms_since(&t0));
+	log_run(cfg, r, res, &how, ms_since(&t0));
 	buf_free(&how);
 	buf_free(&r->line);
 	close_end(&r->in), close_end(&r->err), close_end(&r->st);

@@ -137,10 +137,16 @@ static int mailbox_failed(struct session *s, struct priv_outcome o)
 	return reply(s, 451, "4.3.0", "Local error in delivery, try again later");
 }
 
+/* "delivered" only for what is in a mailbox now; what went to the relay command is in
+ * the MTA's queue, not delivered yet (issue 22). */
 static int delivered(struct session *s, const char *id)
 {
 	s->messages++;
-	return reply(s, 250, "2.0.0", "Ok: delivered as %s", id);
+	if (!s->nforward)
+		return reply(s, 250, "2.0.0", "Ok: delivered as %s", id);
+	if (!s->nrcpt)
+		return reply(s, 250, "2.0.0", "Ok: queued as %s", id);
+	return reply(s, 250, "2.0.0", "Ok: delivered as %s, and queued for relay", id);
 }
 
 static const char *tty_reason(enum tty_result r)
@@ -443,8 +449,8 @@ int reply_data(struct session *s, struct data *d, const char *id)
 	log_fields(LOG_INFO, LOG_FIELDS({ LF_MSGID, id }, { LF_FROM, s->sender },
 					{ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) },
 					{ LF_USER, s->auth_user[0] ? s->auth_user : NULL }),
-		   "%s: from=<%s> size=%llu nrcpt=%zu client=%s helo=%s%s%s%s%s", id,
-		   s->sender, d->size, s->nrcpt, s->client, s->helo,
+		   "%s: from=<%s> size=%llu nrcpt=%zu nrelay=%zu client=%s helo=%s%s%s%s%s",
+		   id, s->sender, d->size, s->nrcpt, s->nforward, s->client, s->helo,
 		   s->auth_user[0] ? " user=" : "", s->auth_user,
 		   s->mode == MODE_MAIL ? "" : " verb=",
 		   s->mode == MODE_MAIL ? "" : mode_verb[s->mode]);

@@ -119,7 +119,7 @@ after_trace() { awk 'f || /^Subject: relayed$/ { f = 1; print }' "$1"; }
 	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" \
 		"RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
 	[[ "$output" == *"250 2.1.5 Ok"* ]]
-	[[ "$output" =~ 250\ 2\.0\.0\ Ok:\ delivered\ as\ ([^[:space:]]+) ]]
+	[[ "$output" =~ 250\ 2\.0\.0\ Ok:\ queued\ as\ ([^[:space:]]+) ]]
 	local id=${BASH_REMATCH[1]}
 	[ "$(runs | wc -l)" = 1 ]
 	local f; f=$(runs)
@@ -144,7 +144,7 @@ after_trace() { awk 'f || /^Subject: relayed$/ { f = 1; print }' "$1"; }
 			"RCPT TO:<$lit>" "RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
 		[[ "$output" == *"550 5.7.1 <$lit>: Address literals are not relayed"* ]] ||
 			{ echo "$lit: $output"; false; }
-		[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+		[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
 		[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f alice@tttest.com -- x@remote.example)" ]
 		rm -f "$T"/relay/*
 	done
@@ -162,13 +162,13 @@ after_trace() { awk 'f || /^Subject: relayed$/ { f = 1; print }' "$1"; }
 	chmod 755 "$T/env.sh" "$T/env.py"
 	run rsession --relay-command "$T/env.sh --" -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" \
 		"MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
-	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]] || { echo "$output"; cat "$T/log"; false; }
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]] || { echo "$output"; cat "$T/log"; false; }
 	cat "$T/relay/env"
 	[ "$(cat "$T/relay/env")" = "$(printf 'PATH=/usr/sbin:/usr/bin:/sbin:/bin\nHOME=/')" ]
 	LC_CTYPE=de_DE.UTF-8 LANG=de_DE.UTF-8 run rsession --relay-command "$T/env.py --" -- "EHLO h" \
 		"AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" \
 		DATA "${MSG[@]}" QUIT
-	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
 	[ "$(cat "$T/relay/pyenv")" = C.UTF-8 ]	# Python's coercion of the C locale, not ours
 }
 
@@ -186,14 +186,14 @@ after_trace() { awk 'f || /^Subject: relayed$/ { f = 1; print }' "$1"; }
 	run rsession --any-sender -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" \
 		"MAIL FROM:<bob@example.org>" "RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
 	[[ "$output" == *"250 2.1.0 Ok"* ]]
-	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
 	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f bob@example.org -- x@remote.example)" ]
 }
 
 @test "the null sender <> is passed to the command as an empty word after -f" {
 	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<>" \
 		"RCPT TO:<x@remote.example>" DATA "${MSG[@]}" QUIT
-	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
 	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f '' -- x@remote.example)" ]
 }
 
@@ -250,7 +250,7 @@ after_trace() { awk 'f || /^Subject: relayed$/ { f = 1; print }' "$1"; }
 		"RCPT TO:<\"a;touch\${IFS}$T/pwned\"@remote.example>" \
 		"RCPT TO:<\"\$(touch\${IFS}$T/pwned2)\"@remote.example>" \
 		DATA "${MSG[@]}" QUIT
-	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
 	[ "$(runs | wc -l)" = 1 ]
 	local want
 	want=$(printf '%s\n' -f alice@tttest.com -- -oQ/tmp@remote.example \
@@ -269,7 +269,7 @@ after_trace() { awk 'f || /^Subject: relayed$/ { f = 1; print }' "$1"; }
 	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<fwd@tttest.com>" \
 		DATA "${MSG[@]}" QUIT
 	[[ "$output" == *"251 2.1.5 User not local; will forward to <x@remote.example>"* ]]
-	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
 	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f someone@example.org -- x@remote.example)" ]
 	local m; m=$(runs); m=${m%.argv}.msg
 	# RFC 9228: Delivered-To names the recipient as given in RCPT, first.
@@ -345,7 +345,7 @@ forward() {
 	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<bob@tttest.com>" \
 		DATA "${MSG[@]}" QUIT
 	[[ "$output" == *"251 2.1.5 User not local; will forward to <z@remote.example>"* ]]
-	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
 	[ -z "$(delivered bob)" ]
 	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f someone@example.org -- z@remote.example)" ]
 }
@@ -401,7 +401,7 @@ forward() {
 	for i in $(seq 50); do rec+=("Received: from hop$i by hop$i; Thu, 1 Jan 2026 00:00:00 +0000"); done
 	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<fwd@tttest.com>" \
 		DATA "${rec[@]}" "${MSG[@]}" QUIT
-	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
 	[ "$(runs | wc -l)" = 1 ]
 	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<fwd@tttest.com>" \
 		DATA "Received: from hop0 by hop0; Thu, 1 Jan 2026 00:00:00 +0000" "${rec[@]}" \
@@ -469,6 +469,99 @@ start_b() {
 	[ "$(tail -1 "$(delivered bob)")" = "from smtplib" ]
 	kill "$(cat "$T/A.pid")" "$(cat "$T/B.pid")"
 	rm -f "$T/A.pid" "$T/B.pid"
+}
+
+# Host B on a Unix socket, started per connection as smtp-relay.socket starts the MTA.
+start_b_unix() {
+	systemd-socket-activate -l "$T/relay.sock" --inetd -a "$T/bin/smtp" --domains remote.example \
+		>"$T/Bu.log" 2>&1 3>&- &
+	echo $! >"$T/Bu.pid"
+	local i
+	for i in $(seq 100); do [ -S "$T/relay.sock" ] && break; sleep 0.1; done
+	chmod 666 "$T/relay.sock"	# the relay child runs as the --relay-user
+}
+
+@test "--relay-socket: SMTP to a second smtp-session on a Unix socket; dot-stuffing, <>, per-recipient log lines, 'queued as'" {
+	start_b_unix
+	printf 'Subject: via the socket\nFrom: alice@tttest.com\n\nbody 1\n.dot line\n..two\nlast\n' >"$T/m1"
+	listen A tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp-pam" --auth-delay 0 \
+		--aliases "$T/aliases" --relay-socket "$T/relay.sock" --log-file "$T/A.log"
+	run swaks --server "127.0.0.1:$A_PORT" --auth PLAIN --auth-user alice --auth-password secret \
+		--from alice@tttest.com --to bob@remote.example,test@remote.example \
+		--helo client.example.org --data "@$T/m1"
+	[ "$status" = 0 ] || { echo "$output"; cat "$T/A.log" "$T/Bu.log"; false; }
+	grep -q '^<-  250 2.0.0 Ok: queued as ' <<<"$output"
+	[ "$(delivered bob | wc -l)" = 1 ] && [ "$(delivered test | wc -l)" = 1 ]
+	local f; f=$(delivered bob)
+	grep -q "by $HOST (smtp-session) with ESMTPA id " "$f"	# A's trace line
+	grep -q '^Return-Path: <alice@tttest.com>$' "$f"	# B's, from our MAIL FROM
+	cmp <(awk 'f || /^Subject: via the socket$/ { f = 1; print }' "$f") <(cat "$T/m1"; echo) ||
+		{ cat "$f"; false; }
+	# One line per recipient: who, how, the result, and B's final reply with its id.
+	grep -q "relay to=<bob@remote.example> from=<alice@tttest.com> via=$T/relay.sock queued (exit 0) .* said: \"250 2.0.0 Ok: delivered as " "$T/A.log" ||
+		{ cat "$T/A.log"; false; }
+	grep -q "relay to=<test@remote.example> from=<alice@tttest.com> via=$T/relay.sock queued" "$T/A.log"
+	grep -q 'from=<alice@tttest.com> size=[0-9]* nrcpt=0 nrelay=2 ' "$T/A.log"
+	# The null sender, and a recipient B refuses: 554 here, B's words in the log.
+	clear_maildirs
+	run swaks --server "127.0.0.1:$A_PORT" --auth PLAIN --auth-user alice --auth-password secret \
+		--from '<>' --to nosuchuser@remote.example --helo client.example.org
+	grep -q '^<\*\* 554 5.3.0 ' <<<"$output" || { echo "$output"; false; }
+	grep -q 'relay to=<nosuchuser@remote.example> from=<> .* refused (exit 69) .* said: "RCPT TO:<nosuchuser@remote.example>: 550 ' "$T/A.log" ||
+		{ cat "$T/A.log"; false; }
+	kill "$(cat "$T/A.pid")" "$(cat "$T/Bu.pid")"
+	rm -f "$T/A.pid" "$T/Bu.pid"
+}
+
+@test "--relay-socket: nobody listening is 451 4.4.0 (try again), and the log says how to fix it" {
+	run rsession --relay-socket "$T/no-such.sock" --log-file "$T/nosock.log" -- "EHLO h" \
+		"AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" "RCPT TO:<x@remote.example>" \
+		DATA "${MSG[@]}" QUIT
+	[[ "$output" == *"451 4.4.0 Relay hand-off failed, try again later"* ]] || { echo "$output"; false; }
+	grep -q "relay to=<x@remote.example> .* deferred (exit 75) .* said: \"cannot connect to $T/no-such.sock: No such file or directory (is smtp-relay.socket enabled?)\"" "$T/nosock.log" ||
+		{ cat "$T/nosock.log"; false; }
+	[ -z "$(runs)" ]	# the socket, not the command
+}
+
+@test "--relay-socket: Postfix's sendmail -bs behind the socket (what smtp-relay@.service runs), as an unprivileged user" {
+	[ "$(id -u)" = 0 ] || skip "a private Postfix instance needs root"
+	command -v postfix >/dev/null || skip "postfix is not installed (make check installs it as root)"
+	mkdir -p "$T/sinks"
+	chown nobody "$T/sinks"
+	local sink_port; sink_port=$(free_port)
+	smtp-sink -u nobody -d "$T/sinks/%Y%m%d%H%M%S." "127.0.0.1:$sink_port" 10 &
+	echo $! >"$T/sinks.pid"
+	wait_port "$sink_port"
+	PF=$T/pfs
+	sh "$TOP/tests/pfinst.sh" "$PF" create "$(free_port)" "relayhost = [127.0.0.1]:$sink_port"
+	sh "$TOP/tests/pfinst.sh" "$PF" start
+	# The MTA side as the unit has it: one "sendmail -bs" per connection, as nobody.
+	sh "$TOP/tests/pfsendmail.sh" "$PF/etc" systemd-socket-activate -l "$T/pf.sock" --inetd -a \
+		setpriv --reuid nobody --regid nogroup --clear-groups \
+		/usr/sbin/sendmail -C "$PF/etc" -bs >"$T/pfs.log" 2>&1 3>&- &
+	echo $! >"$T/pfs.pid"
+	local i
+	for i in $(seq 100); do [ -S "$T/pf.sock" ] && break; sleep 0.1; done
+	chmod 666 "$T/pf.sock"
+	listen P tcpserver -1 -R -H -l localhost 127.0.0.1 0 "$T/bin/smtp-pam" --auth-delay 0 \
+		--aliases "$T/aliases" --relay-user nobody --relay-socket "$T/pf.sock" \
+		--log-file "$T/P.log"
+	run swaks --server "127.0.0.1:$P_PORT" --auth PLAIN --auth-user alice --auth-password secret \
+		--from alice@tttest.com --to x@remote.example --helo client.example.org \
+		--h-Subject "via postfix -bs" --body "through sendmail -bs"
+	[ "$status" = 0 ] || { echo "$output"; cat "$T/P.log" "$T/pfs.log"; false; }
+	sh "$TOP/tests/pfinst.sh" "$PF" drain 30
+	kill "$(cat "$T/P.pid")" "$(cat "$T/sinks.pid")" "$(cat "$T/pfs.pid")"
+	rm -f "$T/P.pid" "$T/sinks.pid" "$T/pfs.pid"
+	local x; x=$(grep -l 'X-Rcpt-Args: <x@remote.example>' "$T"/sinks/*) || { cat "$PF/log/maillog"; false; }
+	grep -q 'X-Mail-Args: <alice@tttest.com>' "$x"
+	grep -q '^through sendmail -bs' "$x"
+	# What Postfix said ("queued as" its maildrop file's id: pickup then gives the
+	# message a queue id of its own), in our log line; Postfix sent it on.
+	grep -q 'relay to=<x@remote.example> .* queued (exit 0) .* said: "250 2.0.0 Ok: queued as [0-9A-F]*"' "$T/P.log" ||
+		{ cat "$T/P.log"; false; }
+	grep -q "to=<x@remote.example>.*status=sent" "$PF/log/maillog"
+	sh "$TOP/tests/pfinst.sh" "$PF" stop
 }
 
 # ---- 2. a private Postfix instance's sendmail as the relay command ----
@@ -557,7 +650,7 @@ start_b() {
 	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<bob@tttest.com>" \
 		DATA "${MSG[@]}" QUIT
 	[[ "$output" == *"251 2.1.5 User not local; will forward to <z@remote.example>"* ]]
-	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
 	[ ! -e "$T/piped" ] && [ ! -e "$T/filed" ]
 	grep -q "refused: pipes, files and :include:" "$T/log"
 	[ "$(argv_of "$(runs)")" = "$(printf '%s\n' -f someone@example.org -- z@remote.example)" ]
@@ -603,7 +696,7 @@ start_b() {
 	run rsession -- "EHLO h" "AUTH PLAIN $PLAIN_ALICE" "MAIL FROM:<alice@tttest.com>" \
 		"RCPT TO:<p@remote.example>" DATA "Delivered-To: p@remote.example" "Delivered-To:" \
 		"${MSG[@]}" QUIT
-	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]] || { echo "$output"; false; }
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]] || { echo "$output"; false; }
 	[ "$(runs | wc -l)" = 1 ]
 	run rsession -- "EHLO h" "MAIL FROM:<someone@example.org>" "RCPT TO:<Test@TTTEST.com>" \
 		DATA "Delivered-To: <test@tttest.com>" "${MSG[@]}" QUIT
@@ -648,13 +741,13 @@ relayed() { local f; for f in $(runs); do argv_of "$f" | sed '1,/^--$/d'; done; 
 		"RCPT TO:<big100@tttest.com>" DATA "${MSG[@]}" QUIT
 	[[ "$output" == *"251 2.1.5 User not local; will forward to <r1@remote.example>"* ]] ||
 		{ echo "$output"; false; }
-	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
 	[ "$(relayed | sort -u | wc -l)" = 100 ] && [ "$(relayed | wc -l)" = 100 ]
 	[ "$(relayed | grep -c '^r[0-9]*@remote.example$')" = 100 ]
 	rm -f "$T"/relay/*
 	run rsession --aliases "$T/aliases-big" -- "EHLO h" "MAIL FROM:<someone@example.org>" \
 		"RCPT TO:<mixed100@tttest.com>" DATA "${MSG[@]}" QUIT
-	[[ "$output" == *"250 2.1.5 Ok"* ]] && [[ "$output" == *"250 2.0.0 Ok: delivered as "* ]] ||
+	[[ "$output" == *"250 2.1.5 Ok"* ]] && [[ "$output" == *"250 2.0.0 Ok: delivered as "*", and queued for relay"* ]] ||
 		{ echo "$output"; false; }
 	[ "$(relayed | wc -l)" = 98 ]
 	[ "$(delivered test | wc -l)" = 1 ] && [ "$(delivered bob | wc -l)" = 1 ]
@@ -675,7 +768,7 @@ relayed() { local f; for f in $(runs); do argv_of "$f" | sed '1,/^--$/d'; done; 
 		DATA "${MSG[@]}" QUIT
 	[[ "$output" == *"251 2.1.5 User not local; will forward to <f1@remote.example>"* ]] ||
 		{ echo "$output"; false; }
-	[[ "$output" == *"250 2.0.0 Ok: delivered as "* ]]
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
 	[ "$(relayed | wc -l)" = 100 ]
 }
 
