@@ -171,7 +171,7 @@ SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir system
 SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),\
 		   $(PREFIX)/lib/sysusers.d)
 UNITS    = smtp.socket smtp@.service submission.socket submission@.service smtps.socket \
-           smtps@.service lmtp.socket lmtp@.service
+           smtps@.service lmtp.socket lmtp@.service smtp-relay.socket smtp-relay@.service
 # The system user the session processes run as (privilege separation).  make install
 # creates it unless DESTDIR is set (a package's postinst runs systemd-sysusers) or
 # CREATE_USER=0: with $(SYSUSERS) from the sysusers.d file, or with adduser where
@@ -386,6 +386,8 @@ install: smtp-session
 		install -m 644 pam.d/smtp $(DESTDIR)$(SYSCONFDIR)/pam.d/smtp; \
 	fi
 	@[ -n "$(DESTDIR)" ] || [ "$(CREATE_USER)" != 1 ] || $(MAKE) --no-print-directory install-user
+	@# The units' settings (postmaster, TLS, the ticket key): on this machine only.
+	@[ -n "$(DESTDIR)" ] || tools/install-config $(SYSCONFDIR)
 
 # The system user, on this machine (never below DESTDIR); nothing if it exists.
 install-user:
@@ -396,6 +398,7 @@ uninstall:
 	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/smtp-session.conf
 	@[ -n "$(DESTDIR)" ] || echo "the system user smtp-session stays (userdel smtp-session removes it)"
+	@[ -n "$(DESTDIR)" ] || echo "$(SYSCONFDIR)/default/smtp-session and $(SYSCONFDIR)/smtp-session/ stay: your settings and keys"
 	for e in $(EXAMPLES); do rm -f $(DESTDIR)$(DOCDIR)/examples/$$e; done
 	rmdir $(DESTDIR)$(DOCDIR)/examples/xinetd.d $(DESTDIR)$(DOCDIR)/examples/tcpserver \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(PRIVSEP_DIR) \

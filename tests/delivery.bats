@@ -592,7 +592,7 @@ own_maildir() {
 @test "logs: connection, message, recipients, rejections and a summary; syslog facility mail by default" {
 	send_to test@tttest.com nosuchuser@tttest.com
 	grep -q 'info: connect from unknown$' "$T/log"
-	grep -q ': from=<alice@example.org> size=[0-9]* nrcpt=1 client=unknown helo=client.example.org$' "$T/log"
+	grep -q ': from=<alice@example.org> size=[0-9]* nrcpt=1 nrelay=0 client=unknown helo=client.example.org$' "$T/log"
 	grep -q ': to=<test@tttest.com> user=test delivered$' "$T/log"
 	grep -q 'reject: RCPT from unknown: 550 <nosuchuser@tttest.com>: No such user here$' "$T/log"
 	grep -q 'disconnect from unknown helo=client.example.org commands=6 messages=1 rejects=1 end=quit$' "$T/log"

@@ -57,11 +57,21 @@ install_into() {
 @test "units: systemd-analyze verify passes on the installed units" {
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (package systemd)"
 	install_into "$T/inst" >/dev/null
-	grep -qx "ExecStart=$T/inst/sbin/smtp-session \$TLS" "$T/inst/units/smtp@.service"
-	grep -qx "ExecStart=$T/inst/sbin/smtp-session --require-auth --require-tls \$TLS" \
+	local relay="--relay-socket /run/smtp-session/relay.sock \$OPTIONS \$TLS"
+	grep -qx "ExecStart=$T/inst/sbin/smtp-session $relay" "$T/inst/units/smtp@.service"
+	grep -qx "ExecStart=$T/inst/sbin/smtp-session --require-auth --require-tls $relay" \
 		"$T/inst/units/submission@.service"
-	grep -qx "ExecStart=$T/inst/sbin/smtp-session --tls implicit --require-auth \$TLS" \
+	grep -qx "ExecStart=$T/inst/sbin/smtp-session --tls implicit --require-auth $relay" \
 		"$T/inst/units/smtps@.service"
+	# The relay unit: the MTA's sendmail -bs on the socket the sessions name, as the
+	# relay user, and nothing that implies no_new_privs (it would disarm sendmail).
+	grep -qx 'ListenStream=/run/smtp-session/relay.sock' "$T/inst/units/smtp-relay.socket"
+	grep -qx 'SocketMode=0600' "$T/inst/units/smtp-relay.socket"
+	grep -qx 'SocketUser=smtp-session' "$T/inst/units/smtp-relay.socket"
+	grep -qx 'ExecStart=/usr/sbin/sendmail -bs' "$T/inst/units/smtp-relay@.service"
+	grep -qx 'User=smtp-session' "$T/inst/units/smtp-relay@.service"
+	! grep -E '^(NoNewPrivileges|SystemCallFilter|RestrictAddressFamilies|PrivateDevices|Protect(Kernel|Clock|Hostname)|RestrictSUIDSGID|LockPersonality|MemoryDenyWriteExecute|RestrictRealtime|RestrictNamespaces)' \
+		"$T/inst/units/smtp-relay@.service"
 	# PID 1 is not systemd here (nor in CI): verify loads the units in a test manager.
 	# --man=no: Documentation=man:smtp-session(8) is not in the system's man path.
 	run systemd-analyze verify --man=no "$T"/inst/units/*
@@ -85,6 +95,7 @@ install_into() {
 	grep -qx 'ListenStream=465' "$u/smtps.socket"
 	for s in smtp submission smtps; do
 		grep -qx 'EnvironmentFile=-/etc/default/smtp-session' "$u/$s@.service"
+		grep -q '^ExecStart=.* --relay-socket /run/smtp-session/relay.sock \$OPTIONS \$TLS$' "$u/$s@.service"
 		grep -qx 'Accept=yes' "$u/$s.socket"
 		grep -q '^MaxConnections=[0-9]' "$u/$s.socket"
 		grep -q '^MaxConnectionsPerSource=[0-9]' "$u/$s.socket"
@@ -197,4 +208,40 @@ install_into() {
 	local sysusersdir
 	sysusersdir=$(pkg-config --variable=sysusersdir systemd 2>/dev/null) || true
 	[[ "$output" == *" /nonexistent${sysusersdir:-/usr/local/lib/sysusers.d}/smtp-session.conf"* ]]
+}
+
+@test "make install: /etc/default/smtp-session names the postmaster /etc/aliases gives root, the one TLS place, a 0600 ticket key; nothing is overwritten" {
+	[ "$(id -u)" = 0 ] || skip "needs root: tools/install-config leaves an ordinary user's files alone"
+	local etc=$T/cfg/etc
+	# The test's users (nss_wrapper): test and bob are persons, with login uids.
+	cfg() { LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$T/passwd" \
+		NSS_WRAPPER_GROUP="$T/group" "$TOP/tools/install-config" "$@"; }
+	mkdir -p "$etc"
+	printf '# test\npostmaster: root\nroot: "%s"\n' test >"$etc/aliases"
+	run cfg "$etc"
+	[ "$status" = 0 ] || { echo "$output"; false; }
+	echo "$output"
+	grep -qx "OPTIONS=--postmaster test" "$etc/default/smtp-session"
+	grep -qx "TLS=--tls-cert $etc/smtp-session/cert.pem --tls-key $etc/smtp-session/key.pem --tls-ticket-key $etc/smtp-session/ticket.key" \
+		"$etc/default/smtp-session"
+	[ "$(stat -c '%U %a %s' "$etc/smtp-session/ticket.key")" = "root 600 64" ]
+	# Run again: every file kept as it is.
+	local sum; sum=$(cat "$etc/smtp-session/ticket.key" "$etc/default/smtp-session" | md5sum)
+	run cfg "$etc"
+	[[ "$output" == *"keeping $etc/smtp-session/ticket.key"* ]]
+	[[ "$output" == *"keeping $etc/default/smtp-session"* ]]
+	[ "$(cat "$etc/smtp-session/ticket.key" "$etc/default/smtp-session" | md5sum)" = "$sum" ]
+	# Without a person in the aliases: OPTIONS= empty, and the output says what to set.
+	rm -rf "$etc/default" "$etc/smtp-session"
+	printf 'postmaster: root\n' >"$etc/aliases"
+	run cfg "$etc"
+	[[ "$output" == *"until you set OPTIONS=--postmaster NAME there, mail to postmaster is refused"* ]]
+	grep -qx 'OPTIONS=' "$etc/default/smtp-session"
+	# An older file with TLS= only gains OPTIONS=, its TLS= stays.
+	printf 'TLS=--tls-cert /x --tls-key /y\n' >"$etc/default/smtp-session"
+	printf 'root: %s\n' bob >"$etc/aliases"
+	run cfg "$etc"
+	grep -qx 'TLS=--tls-cert /x --tls-key /y' "$etc/default/smtp-session"
+	[ "$(grep -c '^TLS=' "$etc/default/smtp-session")" = 1 ]
+	grep -qx "OPTIONS=--postmaster bob" "$etc/default/smtp-session"
 }
