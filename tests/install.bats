@@ -160,6 +160,8 @@ install_into() {
 	[ "$output" = "644 ./etc/pam.d/smtp
 644 ./lib/systemd/system/lmtp.socket
 644 ./lib/systemd/system/lmtp@.service
+644 ./lib/systemd/system/smtp-relay.socket
+644 ./lib/systemd/system/smtp-relay@.service
 644 ./lib/systemd/system/smtp.socket
 644 ./lib/systemd/system/smtp@.service
 644 ./lib/systemd/system/smtps.socket
@@ -173,7 +175,7 @@ install_into() {
 644 ./usr/share/doc/smtp-session/examples/xinetd.d/smtp
 644 ./usr/share/man/man8/smtp-session.8" ]
 	# Every copy names where the program really is, and none names /usr/local.
-	grep -qx 'ExecStart=/usr/sbin/smtp-session $TLS' "$d/lib/systemd/system/smtp@.service"
+	grep -qx 'ExecStart=/usr/sbin/smtp-session --relay-socket /run/smtp-session/relay.sock $OPTIONS $TLS' "$d/lib/systemd/system/smtp@.service"
 	grep -q 'nowait.1000	root	/usr/sbin/smtp-session	smtp-session --tls-cert ' \
 		"$d/usr/share/doc/smtp-session/examples/inetd.conf"
 	grep -q '/usr/sbin/smtp-session' "$d/usr/share/doc/smtp-session/examples/xinetd.d/smtp"
