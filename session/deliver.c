@@ -120,7 +120,7 @@ static struct priv_outcome to_mailboxes(struct session *s, const char *id, const
 	free(missed);
 	if (!box && s->nforward)
 		log_fields(LOG_INFO, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
-			   "%s: handed to the relay command for %zu recipient%s", id, s->nforward,
+			   "%s: handed to the MTA for %zu recipient%s", id, s->nforward,
 			   s->nforward == 1 ? "" : "s");
 	return o;
 }
