@@ -186,15 +186,39 @@ install_into() {
 	[ ! -e "$d/usr/share/doc/smtp-session" ]
 }
 
-@test "make install: PREFIX defaults to /usr/local, SYSCONFDIR to /etc, units from pkg-config" {
+@test "make install: PREFIX defaults to /usr/local, SYSCONFDIR to /etc; units and sysusers below PREFIX" {
 	run make -s -n -C "$TOP" install DESTDIR=/nonexistent
 	[[ "$output" == *"/nonexistent/usr/local/sbin/smtp-session"* ]]
 	[[ "$output" == *"/nonexistent/usr/local/share/man/man8/smtp-session.8"* ]]
 	[[ "$output" == *"/nonexistent/etc/pam.d/smtp"* ]]
-	local unitdir
+	[[ "$output" == *">/nonexistent/usr/local/lib/systemd/system/\$u"* ]]
+	[[ "$output" == *" /nonexistent/usr/local/lib/sysusers.d/smtp-session.conf"* ]]
+}
+
+# Issue 22: make install PREFIX=/usr/local wrote the units into dpkg's directory
+# (pkg-config's /lib/systemd/system), where a package's files would overwrite them or
+# they a package's.  Only PREFIX=/usr, a package's own, takes pkg-config's directories.
+@test "make install DESTDIR=... PREFIX=/usr/local: units and sysusers below /usr/local, none in dpkg's directories" {
+	local d=$T/dest-local u
+	run make -s -C "$TOP" install DESTDIR="$d" PREFIX=/usr/local
+	[ "$status" = 0 ]
+	for u in smtp.socket smtp@.service submission.socket submission@.service smtps.socket \
+		smtps@.service lmtp.socket lmtp@.service; do
+		[ -f "$d/usr/local/lib/systemd/system/$u" ] || { echo "no $u"; false; }
+	done
+	[ -f "$d/usr/local/lib/sysusers.d/smtp-session.conf" ]
+	# nothing outside /usr/local but /etc/pam.d/smtp
+	[ "$(cd "$d" && find . -type f ! -path './usr/local/*')" = "./etc/pam.d/smtp" ]
+	# and systemd loads units from there (in its own search path on Debian 12)
+	! command -v systemd-analyze >/dev/null ||
+		systemd-analyze unit-paths | grep -qx /usr/local/lib/systemd/system
+	make -s -C "$TOP" uninstall DESTDIR="$d" PREFIX=/usr/local
+	[ ! -e "$d/usr/local/lib/systemd/system/smtp.socket" ]
+	# PREFIX=/usr (a package): pkg-config's directories
+	local unitdir sysusersdir
 	unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null) || true
-	[[ "$output" == *">/nonexistent${unitdir:-/usr/local/lib/systemd/system}/\$u"* ]]
-	local sysusersdir
 	sysusersdir=$(pkg-config --variable=sysusersdir systemd 2>/dev/null) || true
-	[[ "$output" == *" /nonexistent${sysusersdir:-/usr/local/lib/sysusers.d}/smtp-session.conf"* ]]
+	run make -s -n -C "$TOP" install DESTDIR=/nonexistent PREFIX=/usr
+	[[ "$output" == *">/nonexistent${unitdir:-/usr/lib/systemd/system}/\$u"* ]]
+	[[ "$output" == *" /nonexistent${sysusersdir:-/usr/lib/sysusers.d}/smtp-session.conf"* ]]
 }
