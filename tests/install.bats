@@ -46,6 +46,29 @@ help_options() {
 	done
 }
 
+# Issue 22: the SYNOPSIS left out --tls, --tls-cert, --tls-key, --require-tls,
+# --tls-ticket-key and --delivery-timeout.  The source of truth is the program's own
+# table of long options (common/options.c), not --help, which is prose too.
+@test "man page: every option in common/options.c is in the SYNOPSIS and in the option list" {
+	local opts opt missing= extra=
+	opts=$(sed -n 's/^\t{ "\([a-z-]*\)", *\(no\|required\)_argument,.*/\1/p' "$TOP/common/options.c")
+	[ "$(echo "$opts" | wc -l)" -ge 40 ] || { echo "options.c's table not found: $opts"; false; }
+	# the SYNOPSIS, from .Sh SYNOPSIS to the next .Sh: each "Fl \-name" or "| \-name"
+	local syn
+	syn=$(awk '/^\.Sh SYNOPSIS$/ { f = 1; next } /^\.Sh / { f = 0 } f' "$TOP/$MAN" |
+		grep -o '\\-[a-z][a-z\\-]*' | sed 's/\\//g; s/^-//' | sort -u)
+	for opt in $opts; do
+		echo "$syn" | grep -qx -- "$opt" || missing="$missing --$opt"
+		grep -q "^\.It Fl \\\\-${opt//-/\\\\-}\( \|$\)" "$TOP/$MAN" ||
+			missing="$missing --$opt(not in the list)"
+	done
+	[ -z "$missing" ] || { echo "not in $MAN's SYNOPSIS or option list:$missing"; false; }
+	for opt in $syn; do
+		echo "$opts" | grep -qx -- "$opt" || extra="$extra --$opt"
+	done
+	[ -z "$extra" ] || { echo "in the SYNOPSIS but not in options.c:$extra"; false; }
+}
+
 # make install into $1 as the real prefix (no DESTDIR), so that the units' ExecStart
 # names a program that exists: systemd-analyze verify insists on that.  Not the
 # system user: tests/systemd-live.bats checks its creation in a container.
