@@ -69,6 +69,35 @@ help_options() {
 	[ -z "$extra" ] || { echo "in the SYNOPSIS but not in options.c:$extra"; false; }
 }
 
+# Issue 22: the inetd example said "lines for /etc/inetd.conf" and added seven, an LMTP
+# listener among them; and the README, the man page and the examples named three
+# places for the certificate.  Each example adds what its first comment says, and every
+# TLS file named in the examples and the man page is /etc/smtp-session's.
+@test "examples: inetd.conf and xinetd.d/smtp add what their comment says; TLS files only in /etc/smtp-session" {
+	local ex=$TOP/examples
+	head -3 "$ex/inetd.conf" | sed 's/^# *//' | tr '\n' ' ' | grep -q 'six service lines .*SMTP on port 25, mail submission on 587 and on 465, each on IPv4 (tcp) and IPv6 (tcp6)'
+	run bash -c "grep -v '^#' '$ex/inetd.conf' | grep -v '^\$' | awk '{ print \$1, \$3 }' | sort"
+	[ "$output" = "smtp tcp
+smtp tcp6
+submission tcp
+submission tcp6
+submissions tcp
+submissions tcp6" ]
+	head -2 "$ex/xinetd.d/smtp" | sed 's/^# *//' | tr '\n' ' ' | grep -q 'three services, SMTP on port 25 (smtp), mail submission on 587 (submission) and on 465 (submissions)'
+	run bash -c "grep '^service ' '$ex/xinetd.d/smtp' | sort"
+	[ "$output" = "service smtp
+service submission
+service submissions" ]
+	# every --tls-cert, --tls-key and --tls-ticket-key, with the file after it
+	run bash -c "cat '$ex/inetd.conf' '$ex/xinetd.d/smtp' '$ex/tcpserver/run' '$TOP/$MAN' |
+		sed 's/\\\\-/-/g' | grep -o -- '--tls-\(cert\|key\|ticket-key\) [^ ]*' | sort | uniq -c"
+	echo "$output"
+	[ -n "$output" ]
+	[ -z "$(echo "$output" | grep -v ' --tls-cert /etc/smtp-session/cert.pem$' |
+		grep -v ' --tls-key /etc/smtp-session/key.pem$' |
+		grep -v ' --tls-ticket-key /etc/smtp-session/ticket.key$')" ]
+}
+
 # make install into $1 as the real prefix (no DESTDIR), so that the units' ExecStart
 # names a program that exists: systemd-analyze verify insists on that.  Not the
 # system user: tests/systemd-live.bats checks its creation in a container.
