@@ -106,6 +106,22 @@ install_into() {
 		SYSUSERSDIR="$1/sysusers.d" CREATE_USER=0
 }
 
+# Issue 22: the units' comments said the delivery helper calls initgroups(); it keeps
+# its own group only (parent/asuser.c, DROP_PRIMARY_GROUP: setgroups(1, &gid)).  If
+# that policy changes, change these comments with it.
+@test "units: the comments say what the delivery helper does, its own group only, never initgroups" {
+	! grep -n initgroups "$TOP"/units/* || false
+	local u
+	for u in smtp submission smtps lmtp; do
+		tr '\n' ' ' <"$TOP/units/$u@.service" | sed 's/ # / /g' |
+			grep -q 'forks a child that drops to that user (its own group only, then its uid)' ||
+			{ echo "units/$u@.service"; false; }
+	done
+	grep -q 'drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name, DROP_PRIMARY_GROUP)' \
+		"$TOP/parent/asuser.c"
+	grep -q 'case DROP_PRIMARY_GROUP:' "$TOP/common/drop.c"
+}
+
 @test "units: systemd-analyze verify passes on the installed units" {
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (package systemd)"
 	install_into "$T/inst" >/dev/null
