@@ -160,16 +160,20 @@ PORT ?= 2525
 
 # make install / uninstall.  DESTDIR stages the tree for a package.  SYSCONFDIR is
 # /etc even under /usr/local: PAM reads its services only from /etc/pam.d.  The unit
-# directory is systemd's own (pkg-config systemd), else one systemd also searches.
+# and sysusers directories are systemd's own (pkg-config systemd) only for PREFIX=/usr,
+# a package's prefix: those (/lib/systemd/system, /usr/lib/sysusers.d on Debian 12)
+# belong to dpkg.  Any other PREFIX gets $(PREFIX)/lib/systemd/system and
+# $(PREFIX)/lib/sysusers.d, which systemd and systemd-sysusers also search for
+# /usr/local (systemd-analyze unit-paths; systemd-sysusers reads /usr/local/lib/sysusers.d).
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/smtp-session
 SYSCONFDIR ?= /etc
-SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),\
-		      $(PREFIX)/lib/systemd/system)
-SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),\
-		   $(PREFIX)/lib/sysusers.d)
+SYSTEMDUNITDIR ?= $(or $(if $(filter /usr,$(PREFIX)),$(shell pkg-config \
+		      --variable=systemdsystemunitdir systemd 2>/dev/null)),$(PREFIX)/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(if $(filter /usr,$(PREFIX)),$(shell pkg-config \
+		   --variable=sysusersdir systemd 2>/dev/null)),$(PREFIX)/lib/sysusers.d)
 UNITS    = smtp.socket smtp@.service submission.socket submission@.service smtps.socket \
            smtps@.service lmtp.socket lmtp@.service smtp-relay.socket smtp-relay@.service
 # The system user the session processes run as (privilege separation).  make install

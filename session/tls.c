@@ -369,6 +369,16 @@ static int new_session(struct tls *t, int in, int out, char *why, size_t n)
 		rc = gnutls_priority_set(t->sess, t->prio);
 	if (rc == 0)
 		rc = gnutls_credentials_set(t->sess, GNUTLS_CRD_CERTIFICATE, t->cred);
+	/* Without a ticket key there is no resumption: GnuTLS's server issues no ticket in
+	 * TLS 1.2 or 1.3 unless given a key (gnutls_init() sets GNUTLS_NO_TICKETS for a
+	 * server), and we set no session cache (gnutls_db_set_*), which a process per
+	 * connection could not share.  Issue 22 asked for an empty session ID in TLS 1.2
+	 * then (RFC 5246 7.4.1.3: "the session will not be cached and therefore cannot be
+	 * resumed"), but GnuTLS 3.7 (and its master of 2026) gives every new TLS 1.2
+	 * session a random 32-octet ID in read_client_hello() (lib/handshake.c) with no
+	 * call to leave it empty; the ServerHello is hashed into the Finished messages,
+	 * so the transport cannot edit it either.  A client that offers that ID again
+	 * gets a full handshake, as it would with none. */
 	if (rc == 0 && t->ticket.size) {
 		rc = gnutls_session_ticket_enable_server(t->sess, &t->ticket);
 		/* the lifetime a ticket is announced with (RFC 8446 4.6.1): the period

@@ -109,10 +109,14 @@ EOF
 
 
 
-# The certificate and key the examples name, made here: "$T/mail.pem" "$T/mail.key".
+# The files the examples name in /etc/smtp-session (issue 22: the one place), made here
+# in $T/etc: cert.pem, key.pem and ticket.key.
 example_cert() {
+	mkdir -p "$T/etc"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-		-subj /CN=smtp.tttest.com -keyout "$T/mail.key" -out "$T/mail.pem" 2>/dev/null
+		-subj /CN=smtp.tttest.com -keyout "$T/etc/key.pem" -out "$T/etc/cert.pem" 2>/dev/null
+	(umask 077 && head -c 64 /dev/urandom >"$T/etc/ticket.key")
+	chmod 600 "$T/etc/key.pem"
 }
 
 # An example's three services are running on 127.0.0.1:$1 (smtp), :$2 (submission)
@@ -169,7 +173,56 @@ smtp_and_submission() {
 	grep -q '^tcpserver: ok ' "$T/tcpserver-run.log"	# its log went to stdout (2>&1)
 }
 
-@test "examples/inetd.conf: openbsd-inetd in the foreground; smtp delivers, submission wants AUTH, lmtp greets" {
+# Issue 22: the 587 line in the example's comment had no --require-tls and no
+# certificate, so a remote client was never offered AUTH.  The run script as the
+# comment gives it, with our files in place of /etc/smtp-session's, our port and our
+# wrapper; the client is this machine's own non-loopback address where it has one
+# (so --auth local does not offer AUTH for being on loopback).
+@test "examples/tcpserver/run: the comment's port 587 run script offers AUTH after STARTTLS, to a remote client" {
+	local port pid ip i
+	port=$(free_port)
+	example_cert
+	ip=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -m1 -E '^[0-9]+(\.[0-9]+){3}$' |
+		grep -v '^127\.') || ip=127.0.0.1
+	sed -n '/^#     #!\/bin\/sh$/,/^#     .*[^\\]$/ s/^#     //p' "$TOP/examples/tcpserver/run" \
+		>"$T/run587.orig"
+	cat "$T/run587.orig"
+	grep -q '^PORT=587 exec /etc/sv/smtp/run ' "$T/run587.orig"
+	sed -e "s|/etc/sv/smtp/run|$TOP/examples/tcpserver/run|" -e "s|^PORT=587 |PORT=$port |" \
+		-e "s|/etc/smtp-session/|$T/etc/|g" "$T/run587.orig" >"$T/run587"
+	IP=$ip SMTP_SESSION=$T/bin/smtp sh "$T/run587" >"$T/run587.log" 3>&- &
+	pid=$!
+	for i in $(seq 100); do
+		python3 -c 'import socket,sys; socket.create_connection((sys.argv[1],int(sys.argv[2])),1).close()' \
+			"$ip" "$port" 2>/dev/null && break
+		sleep 0.1
+	done
+	run python3 - "$ip" "$port" <<'EOF2'
+import smtplib, ssl, sys
+s = smtplib.SMTP(sys.argv[1], int(sys.argv[2]), local_hostname="sub.example.org", timeout=10)
+s.ehlo()
+print("before TLS: auth=%s starttls=%s" % ("auth" in s.esmtp_features, "starttls" in s.esmtp_features))
+print("MAIL before TLS:", *s.mail("alice@example.org"))
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s.starttls(context=ctx)
+s.ehlo()
+print("after TLS: auth=%s" % s.esmtp_features.get("auth"))
+print("MAIL after TLS:", *s.mail("alice@example.org"))
+s.quit()
+EOF2
+	kill "$pid"
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ "$output" == *"before TLS: auth=False starttls=True"* ]]
+	[[ "$output" == *"MAIL before TLS: 530 b'5.7.0 Must issue a STARTTLS command first'"* ]]
+	[[ "$output" == *"after TLS: auth= PLAIN LOGIN"* ]]
+	[[ "$output" == *"MAIL after TLS: 530 b'5.7.0 Authentication required'"* ]]
+	grep -q "TLS from $ip: TLSv1.3 " "$T/log"
+}
+
+@test "examples/inetd.conf: openbsd-inetd in the foreground; smtp delivers, submission wants AUTH, lmtp (uncommented) greets" {
 	[ -x /usr/sbin/inetd ] && /usr/sbin/inetd -h 2>&1 | grep -q 'usage: inetd \[-dEil\]' ||
 		skip "openbsd-inetd is not installed (make check installs it as root)"
 	local port port2 port3 port4 pid
@@ -178,13 +231,14 @@ smtp_and_submission() {
 	port3=$(free_port)
 	port4=$(free_port)
 	example_cert
-	# The example's IPv4 lines (smtp, submission, submissions,
-	# lmtp) on 127.0.0.1 and private
-	# ports, with our wrapper as the program, run as ourselves, our certificate.
+	# The example's IPv4 lines (smtp, submission, submissions, and the commented-out
+	# lmtp line, uncommented) on 127.0.0.1 and private ports, with our wrapper as the
+	# program, run as ourselves, our certificate and ticket key.
 	awk -v ports="$port $port2 $port3 $port4" -v user="$(id -un)" -v prog="$T/bin/smtp" -v t="$T" '
 		BEGIN { split(ports, p) }
+		/^#127\.0\.0\.1:24\t/ { sub(/^#/, "") }
 		!/^#/ && $3 == "tcp" { $1 = "127.0.0.1:" p[++n]; $5 = user; $6 = prog
-			gsub("/etc/ssl/certs/mail.pem", t "/mail.pem"); gsub("/etc/ssl/private/mail.key", t "/mail.key")
+			gsub("/etc/smtp-session/", t "/etc/")
 			print }' \
 		"$TOP/examples/inetd.conf" >"$T/inetd.conf"
 	/usr/sbin/inetd -d "$T/inetd.conf" >"$T/inetd.log" 2>&1 3>&- &
@@ -229,7 +283,7 @@ print(s.makefile("rb").read().decode())' "$port4")
 			/^}/ { print "\ttype = UNLISTED\n\tport = " p[n] "\n\tbind = 127.0.0.1" }
 			$1 == "server" { $3 = prog }
 			$1 == "user" { $3 = user }
-			{ gsub("/etc/ssl/certs/mail.pem", t "/mail.pem"); gsub("/etc/ssl/private/mail.key", t "/mail.key") }
+			{ gsub("/etc/smtp-session/", t "/etc/") }
 			{ print }' "$TOP/examples/xinetd.d/smtp"
 	} >"$T/xinetd.conf"
 	xinetd -dontfork -filelog "$T/xinetd.log" -f "$T/xinetd.conf" -pidfile "$T/xinetd.pid" \

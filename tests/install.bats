@@ -46,12 +46,80 @@ help_options() {
 	done
 }
 
+# Issue 22: the SYNOPSIS left out --tls, --tls-cert, --tls-key, --require-tls,
+# --tls-ticket-key and --delivery-timeout.  The source of truth is the program's own
+# table of long options (common/options.c), not --help, which is prose too.
+@test "man page: every option in common/options.c is in the SYNOPSIS and in the option list" {
+	local opts opt missing= extra=
+	opts=$(sed -n 's/^\t{ "\([a-z-]*\)", *\(no\|required\)_argument,.*/\1/p' "$TOP/common/options.c")
+	[ "$(echo "$opts" | wc -l)" -ge 40 ] || { echo "options.c's table not found: $opts"; false; }
+	# the SYNOPSIS, from .Sh SYNOPSIS to the next .Sh: each "Fl \-name" or "| \-name"
+	local syn
+	syn=$(awk '/^\.Sh SYNOPSIS$/ { f = 1; next } /^\.Sh / { f = 0 } f' "$TOP/$MAN" |
+		grep -o '\\-[a-z][a-z\\-]*' | sed 's/\\//g; s/^-//' | sort -u)
+	for opt in $opts; do
+		echo "$syn" | grep -qx -- "$opt" || missing="$missing --$opt"
+		grep -q "^\.It Fl \\\\-${opt//-/\\\\-}\( \|$\)" "$TOP/$MAN" ||
+			missing="$missing --$opt(not in the list)"
+	done
+	[ -z "$missing" ] || { echo "not in $MAN's SYNOPSIS or option list:$missing"; false; }
+	for opt in $syn; do
+		echo "$opts" | grep -qx -- "$opt" || extra="$extra --$opt"
+	done
+	[ -z "$extra" ] || { echo "in the SYNOPSIS but not in options.c:$extra"; false; }
+}
+
+# Issue 22: the inetd example said "lines for /etc/inetd.conf" and added seven, an LMTP
+# listener among them; and the README, the man page and the examples named three
+# places for the certificate.  Each example adds what its first comment says, and every
+# TLS file named in the examples and the man page is /etc/smtp-session's.
+@test "examples: inetd.conf and xinetd.d/smtp add what their comment says; TLS files only in /etc/smtp-session" {
+	local ex=$TOP/examples
+	head -3 "$ex/inetd.conf" | sed 's/^# *//' | tr '\n' ' ' | grep -q 'six service lines .*SMTP on port 25, mail submission on 587 and on 465, each on IPv4 (tcp) and IPv6 (tcp6)'
+	run bash -c "grep -v '^#' '$ex/inetd.conf' | grep -v '^\$' | awk '{ print \$1, \$3 }' | sort"
+	[ "$output" = "smtp tcp
+smtp tcp6
+submission tcp
+submission tcp6
+submissions tcp
+submissions tcp6" ]
+	head -2 "$ex/xinetd.d/smtp" | sed 's/^# *//' | tr '\n' ' ' | grep -q 'three services, SMTP on port 25 (smtp), mail submission on 587 (submission) and on 465 (submissions)'
+	run bash -c "grep '^service ' '$ex/xinetd.d/smtp' | sort"
+	[ "$output" = "service smtp
+service submission
+service submissions" ]
+	# every --tls-cert, --tls-key and --tls-ticket-key, with the file after it
+	run bash -c "cat '$ex/inetd.conf' '$ex/xinetd.d/smtp' '$ex/tcpserver/run' '$TOP/$MAN' |
+		sed 's/\\\\-/-/g' | grep -o -- '--tls-\(cert\|key\|ticket-key\) [^ ]*' | sort | uniq -c"
+	echo "$output"
+	[ -n "$output" ]
+	[ -z "$(echo "$output" | grep -v ' --tls-cert /etc/smtp-session/cert.pem$' |
+		grep -v ' --tls-key /etc/smtp-session/key.pem$' |
+		grep -v ' --tls-ticket-key /etc/smtp-session/ticket.key$')" ]
+}
+
 # make install into $1 as the real prefix (no DESTDIR), so that the units' ExecStart
 # names a program that exists: systemd-analyze verify insists on that.  Not the
 # system user: tests/systemd-live.bats checks its creation in a container.
 install_into() {
 	make -s -C "$TOP" install PREFIX="$1" SYSCONFDIR="$1/etc" SYSTEMDUNITDIR="$1/units" \
 		SYSUSERSDIR="$1/sysusers.d" CREATE_USER=0
+}
+
+# Issue 22: the units' comments said the delivery helper calls initgroups(); it keeps
+# its own group only (parent/asuser.c, DROP_PRIMARY_GROUP: setgroups(1, &gid)).  If
+# that policy changes, change these comments with it.
+@test "units: the comments say what the delivery helper does, its own group only, never initgroups" {
+	! grep -n initgroups "$TOP"/units/* || false
+	local u
+	for u in smtp submission smtps lmtp; do
+		tr '\n' ' ' <"$TOP/units/$u@.service" | sed 's/ # / /g' |
+			grep -q 'forks a child that drops to that user (its own group only, then its uid)' ||
+			{ echo "units/$u@.service"; false; }
+	done
+	grep -q 'drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name, DROP_PRIMARY_GROUP)' \
+		"$TOP/parent/asuser.c"
+	grep -q 'case DROP_PRIMARY_GROUP:' "$TOP/common/drop.c"
 }
 
 @test "units: systemd-analyze verify passes on the installed units" {
@@ -199,17 +267,41 @@ install_into() {
 	[ ! -e "$d/usr/share/doc/smtp-session" ]
 }
 
-@test "make install: PREFIX defaults to /usr/local, SYSCONFDIR to /etc, units from pkg-config" {
+@test "make install: PREFIX defaults to /usr/local, SYSCONFDIR to /etc; units and sysusers below PREFIX" {
 	run make -s -n -C "$TOP" install DESTDIR=/nonexistent
 	[[ "$output" == *"/nonexistent/usr/local/sbin/smtp-session"* ]]
 	[[ "$output" == *"/nonexistent/usr/local/share/man/man8/smtp-session.8"* ]]
 	[[ "$output" == *"/nonexistent/etc/pam.d/smtp"* ]]
-	local unitdir
+	[[ "$output" == *">/nonexistent/usr/local/lib/systemd/system/\$u"* ]]
+	[[ "$output" == *" /nonexistent/usr/local/lib/sysusers.d/smtp-session.conf"* ]]
+}
+
+# Issue 22: make install PREFIX=/usr/local wrote the units into dpkg's directory
+# (pkg-config's /lib/systemd/system), where a package's files would overwrite them or
+# they a package's.  Only PREFIX=/usr, a package's own, takes pkg-config's directories.
+@test "make install DESTDIR=... PREFIX=/usr/local: units and sysusers below /usr/local, none in dpkg's directories" {
+	local d=$T/dest-local u
+	run make -s -C "$TOP" install DESTDIR="$d" PREFIX=/usr/local
+	[ "$status" = 0 ]
+	for u in smtp.socket smtp@.service submission.socket submission@.service smtps.socket \
+		smtps@.service lmtp.socket lmtp@.service; do
+		[ -f "$d/usr/local/lib/systemd/system/$u" ] || { echo "no $u"; false; }
+	done
+	[ -f "$d/usr/local/lib/sysusers.d/smtp-session.conf" ]
+	# nothing outside /usr/local but /etc/pam.d/smtp
+	[ "$(cd "$d" && find . -type f ! -path './usr/local/*')" = "./etc/pam.d/smtp" ]
+	# and systemd loads units from there (in its own search path on Debian 12)
+	! command -v systemd-analyze >/dev/null ||
+		systemd-analyze unit-paths | grep -qx /usr/local/lib/systemd/system
+	make -s -C "$TOP" uninstall DESTDIR="$d" PREFIX=/usr/local
+	[ ! -e "$d/usr/local/lib/systemd/system/smtp.socket" ]
+	# PREFIX=/usr (a package): pkg-config's directories
+	local unitdir sysusersdir
 	unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null) || true
-	[[ "$output" == *">/nonexistent${unitdir:-/usr/local/lib/systemd/system}/\$u"* ]]
-	local sysusersdir
 	sysusersdir=$(pkg-config --variable=sysusersdir systemd 2>/dev/null) || true
-	[[ "$output" == *" /nonexistent${sysusersdir:-/usr/local/lib/sysusers.d}/smtp-session.conf"* ]]
+	run make -s -n -C "$TOP" install DESTDIR=/nonexistent PREFIX=/usr
+	[[ "$output" == *">/nonexistent${unitdir:-/usr/lib/systemd/system}/\$u"* ]]
+	[[ "$output" == *" /nonexistent${sysusersdir:-/usr/lib/sysusers.d}/smtp-session.conf"* ]]
 }
 
 @test "make install: /etc/default/smtp-session names the postmaster /etc/aliases gives root, the one TLS place, a 0600 ticket key; nothing is overwritten" {

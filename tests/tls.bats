@@ -201,6 +201,41 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	grep -q 'TLS from 127.0.0.1: TLSv1.3 .* (resumed)$' "$T/log"
 }
 
+@test "RFC 5077 tickets in TLS 1.2: a second process resumes the session of the first (--tls-ticket-key)" {
+	echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PORT_I" -tls1_2 -ign_eof -crlf \
+		-sess_out "$T/sess12" >"$T/out1" 2>&1
+	echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PORT_I" -tls1_2 -ign_eof -crlf \
+		-sess_in "$T/sess12" >"$T/out2" 2>&1
+	grep -q 'TLS session ticket:' "$T/out1"
+	grep -q '^Reused, TLSv1.2' "$T/out2"
+	grep -q 'TLS from 127.0.0.1: TLSv1.2 .* (resumed)$' "$T/log"
+}
+
+# Issue 22: without a ticket key nothing can be resumed (a process per connection has
+# no session cache), so no ticket may be issued in either version and a reconnect is
+# a full handshake.  (GnuTLS still puts a session ID in a TLS 1.2 ServerHello: it has
+# no way to leave it empty, see session/tls.c.)
+@test "without --tls-ticket-key: no ticket in TLS 1.2 or 1.3, and a reconnect is a full handshake" {
+	local v
+	for v in 1_2 1_3; do
+		rm -f "$T/sess.none"
+		echo QUIT | timeout 10 openssl s_client -starttls smtp -connect "127.0.0.1:$PORT" \
+			-tls$v -ign_eof -crlf -sess_out "$T/sess.none" >"$T/out1.$v" 2>&1
+		grep -q "^New, TLSv${v/_/.}" "$T/out1.$v"
+		! grep -q 'TLS session ticket' "$T/out1.$v" || false
+		! grep -q 'New Session Ticket' "$T/out1.$v" || false
+		if [ "$v" = 1_3 ]; then
+			# no ticket, so openssl has no session to keep at all
+			[ ! -e "$T/sess.none" ]
+			continue
+		fi
+		# TLS 1.2: the client keeps the session ID and offers it: a full handshake
+		echo QUIT | timeout 10 openssl s_client -starttls smtp -connect "127.0.0.1:$PORT" \
+			-tls$v -ign_eof -crlf -sess_in "$T/sess.none" >"$T/out2.$v" 2>&1
+		grep -q "^New, TLSv1.2" "$T/out2.$v" || { cat "$T/out2.$v"; false; }
+	done
+}
+
 @test "tickets are resumed within their period only: each period's ticket key is another (issue 21)" {
 	[ -x "$TOP/smtp-session-test" ] || skip "make smtp-session-test first (make check does)"
 	[ -z "${SMTP_WRAP:-}" ] || skip "valgrind cannot run the test build: it has the seccomp filter"
