@@ -65,7 +65,7 @@ static const char *const field_name[] = {
 	[LF_TLS] = "SMTP_TLS", [LF_QUEUED] = "SMTP_QUEUED",
 };
 
-#define FIELDS_MAX 8	/* more than enum log_key has: a key may not repeat */
+#define FIELDS_MAX LF_KEYS	/* one per key at most: a key may not repeat */
 #define FIELD_LEN 320	/* "SMTP_xxxx=" and a path (PATH_LEN_MAX 256) or a domain */
 
 /* One journal entry: the message, its priority, syslog's facility and identifier (so
@@ -85,7 +85,7 @@ static int to_journal(int prio, const char *line, const struct log_field *f)
 		iov[n] = (struct iovec){ head[n], strlen(head[n]) };
 	iov[n++] = (struct iovec){ (void *)ident, sizeof ident - 1 };
 	for (int i = 0; f && f[i].key != LF_END && i < FIELDS_MAX; i++) {
-		if (!f[i].value || (unsigned)f[i].key > LF_TLS || !field_name[f[i].key])
+		if (!f[i].value || (unsigned)f[i].key >= LF_KEYS || !field_name[f[i].key])
 			continue;
 		snprintf(item[i], sizeof item[i], "%s=%s", field_name[f[i].key], f[i].value);
 		scrub(item[i]);

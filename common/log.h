@@ -22,6 +22,7 @@ enum log_key {
 	LF_USER,	/* SMTP_USER: the local user concerned (recipient, or who authenticated) */
 	LF_TLS,		/* SMTP_TLS: protocol and cipher, when TLS is on */
 	LF_QUEUED,	/* SMTP_QUEUED: the MTA's queue id of relayed mail, when it says one */
+	LF_KEYS		/* how many keys there are (LF_END included): not a key */
 };
 
 struct log_field {

@@ -36,6 +36,7 @@ PW=secret-$$
 SINK_ADDR=127.0.0.2
 
 mkdir -p "$OUT/blocks" "$OUT/sink" || exit 3
+chown nobody "$OUT/sink"	# smtp-sink -u nobody writes there
 : >"$OUT/progress.log"
 
 # ---------------------------------------------------------------- the guide's blocks
@@ -156,6 +157,8 @@ sunk() {
 	done
 	return 1
 }
+# What the container logged, for a failure's diagnosis (the rootfs goes at the end).
+save_journal() { ct journalctl --no-pager -o short-precise >"$OUT/journal-$1.txt" 2>&1; }
 in_maildir() {  # in_maildir USER SUBJECT
 	ct grep -lqs "^Subject: $2\$" -r "/home/$1/Maildir/new"
 }
@@ -233,6 +236,7 @@ check burst "300 connections at once: $(tail -1 "$OUT/burst.txt"); the sockets s
 	'[ "$st" = active ] && grep -q "^greeted [1-9]" "$OUT/burst.txt"'
 
 # ---------------------------------------------------------------- reboot
+save_journal postfix
 log "reboot"
 for i in "${HELPER_PIDS[@]}"; do kill "$i" 2>/dev/null; done	# the sink: its network goes
 HELPER_PIDS=()
@@ -249,5 +253,6 @@ check exim "Exim took the sender from smtp-session (trusted), and runs without a
 	'ct grep -q "<= alice@example.org U=smtp-session P=local-esmtp" /var/log/exim4/mainlog &&
 	 ! ctnet ss -ltn | grep -q "127.0.0.1:25 "'
 
+save_journal exim
 log "total before cleanup: $(($(date +%s) - T0)) s"
 [ "$NFAIL" = 0 ]

@@ -13,9 +13,9 @@ teardown_file() { teardown_users; }
 @test "the README's build-by-hand package line is the Makefile's BUILD_DEPS" {
 	local readme make
 	# The one apt-get line of the README that installs the -dev packages.
-	readme=$(grep -E '^sudo apt-get install .*libpam0g-dev' "$TOP/README.md")
+	readme=$(grep -E '^(sudo )?apt-get install .*libpam0g-dev' "$TOP/README.md")
 	[ "$(echo "$readme" | wc -l)" = 1 ] || { echo "not one such line: $readme"; false; }
-	readme=$(echo "$readme" | sed 's/^sudo apt-get install //; s/--no-install-recommends //' |
+	readme=$(echo "$readme" | sed -E 's/^(sudo )?apt-get install //; s/--no-install-recommends //' |
 		tr -s ' ' '\n' | sort)
 	make=$(make -s -C "$TOP" print-BUILD_DEPS | tr -s ' ' '\n' | sort)
 	[ -n "$make" ]
