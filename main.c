@@ -228,9 +228,9 @@ int main(int argc, char **argv)
 	struct config cfg;
 	const char *user = NULL, *why = NULL;
 	options_defaults(&cfg);
+	log_open(options_log_file(argc, argv));	/* so a usage error is logged too */
 	options_parse(argc, argv, &cfg, &user);
 	umask(077);
-	log_open(cfg.log_file);
 	signal(SIGPIPE, SIG_IGN);
 	struct passwd *ps = NULL;
 	struct tls_files tf;
