@@ -59,9 +59,12 @@ static struct passwd *privsep_user(const struct config *cfg, const char **why)
 	static char name[USER_NAME_MAX + 1];
 	struct passwd *p = getpwnam(cfg->privsep_user);
 	if (!p)
-		return *why = "--privsep-user: no such user", NULL;
+		return *why = "no such user: create it (make install does: systemd-sysusers "
+			      "with units/smtp-session.sysusers), or give another with "
+			      "--privsep-user", NULL;
 	if (p->pw_uid == 0 || p->pw_gid == 0)
-		return *why = "--privsep-user: must not be root", NULL;
+		return *why = "has uid or gid 0: give an unprivileged system user that owns "
+			      "nothing", NULL;
 	snprintf(name, sizeof name, "%s", p->pw_name);
 	pw = (struct passwd){ .pw_name = name, .pw_uid = p->pw_uid, .pw_gid = p->pw_gid };
 	return &pw;
@@ -107,10 +110,25 @@ static void close_others(int link)
 	}
 }
 
+/* May this session go on without TLS when its certificate or key cannot be used?
+ * Only plain --tls starttls (port 25): RFC 3207 4 says a publicly-referenced server
+ * must not require TLS, so its senders lose nothing they could insist on, and
+ * refusing every message for one mistyped path (or an expired certificate) would
+ * stop all inbound mail; Postfix too serves on without STARTTLS and logs it.  Under
+ * --require-tls or implicit TLS (587, 465) no session can go on: 421, or silence. */
+static bool tls_optional(const struct config *cfg)
+{
+	return cfg->tls == TLS_STARTTLS && !cfg->require_tls;
+}
+
+/* The fix that goes with a TLS file that cannot be used. */
+#define TLS_FILE_FIX "fix TLS= in " DEFAULT_ENV_FILE " (or --tls-cert and --tls-key): " \
+	"the files must exist and be readable by root"
+
 /* The TLS layer, made ready from the files the privileged side read (which it
  * wipes), while the file system is still there: NULL when TLS is off or cannot work
- * (*refuse set then: a certificate that cannot be used is the administrator's to
- * fix, and a session must not pretend to offer TLS). */
+ * (*refuse set then unless tls_optional(): a certificate that cannot be used is the
+ * administrator's to fix, and a session must not pretend to offer TLS). */
 static struct tls *tls_ready(const struct config *cfg, struct tls_files *f, bool *refuse)
 {
 	if (cfg->tls == TLS_OFF)
@@ -121,8 +139,11 @@ static struct tls *tls_ready(const struct config *cfg, struct tls_files *f, bool
 	setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	char why[200];
 	struct tls *t = tls_setup(f, why, sizeof why);
-	if (!t) {
-		log_msg(LOG_CRIT, "cannot start TLS: %s", why);
+	if (!t && tls_optional(cfg)) {
+		log_config_error(LOG_CRIT, "cannot start TLS: %s: serving without STARTTLS: "
+				 "%s", why, TLS_FILE_FIX);
+	} else if (!t) {
+		log_config_error(LOG_CRIT, "cannot start TLS: %s: %s", why, TLS_FILE_FIX);
 		*refuse = true;
 	}
 	return t;
@@ -208,19 +229,27 @@ static int parent_process(const struct config *cfg, pid_t pid, int link)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_SYSTEM;
 }
 
-/* A TLS file that could not be used (tls_files_read()'s rc and reason): logged; an
- * unprotected key file is a configuration error (issue 21), which stderr is told too,
- * as a bad option is, unless stderr is the connection (inetd).  The exit status. */
-static int tls_refused(int rc, const char *why)
+/* TLS that cannot start before the fork: a file that cannot be read, or libgnutls
+ * missing (rc -1), or an unprotected key file (TLS_FILE_UNSAFE, issue 21).  Said once
+ * with the file and the fix (log_config_error(): the log, and stderr where that is
+ * apart from the connection).  An unprotected key is refused whatever the mode: it
+ * may have been read by others already, which is no matter of availability.  Else
+ * under tls_optional() the session goes on without STARTTLS (*cfg changed: 0);
+ * otherwise -1 for the 421 session, or EXIT_USAGE for the unprotected key. */
+static int tls_unavailable(struct config *cfg, struct tls_files *tf, int rc, const char *why)
 {
-	log_msg(LOG_CRIT, "cannot start: TLS: %s", why);
-	if (rc != TLS_FILE_UNSAFE)
-		return 0;	/* the 421 session below sets EXIT_SYSTEM */
-	struct stat in, err;
-	if (!(fstat(0, &in) == 0 && fstat(2, &err) == 0 && in.st_dev == err.st_dev &&
-	      in.st_ino == err.st_ino))
-		fprintf(stderr, "smtp-session: %s\n", why);
-	return EXIT_USAGE;
+	if (rc == TLS_FILE_UNSAFE) {
+		log_config_error(LOG_CRIT, "cannot start: TLS: %s", why);
+		return EXIT_USAGE;
+	}
+	if (!tls_optional(cfg)) {
+		log_config_error(LOG_CRIT, "cannot start: TLS: %s: %s", why, TLS_FILE_FIX);
+		return -1;
+	}
+	log_config_error(LOG_CRIT, "TLS: %s: serving without STARTTLS: %s", why, TLS_FILE_FIX);
+	tls_files_wipe(tf);
+	cfg->tls = TLS_OFF;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -228,9 +257,9 @@ int main(int argc, char **argv)
 	struct config cfg;
 	const char *user = NULL, *why = NULL;
 	options_defaults(&cfg);
+	log_open(options_log_file(argc, argv));	/* so a usage error is logged too */
 	options_parse(argc, argv, &cfg, &user);
 	umask(077);
-	log_open(cfg.log_file);
 	signal(SIGPIPE, SIG_IGN);
 	struct passwd *ps = NULL;
 	struct tls_files tf;
@@ -240,18 +269,21 @@ int main(int argc, char **argv)
 	bool started = false;
 	int rc = systemd_connection(&why);	/* a passed socket moves to fds 0 and 1 */
 	if (rc) {
-		log_msg(LOG_ERR, "cannot start: %s", why);
+		log_config_error(LOG_ERR, "cannot start: %s", why);
 		started = true;	/* nothing to answer on */
-	} else if (cfg.tls != TLS_OFF && (rc = tls_files_read(&cfg, &tf, tls_why, sizeof tls_why)))
-		rc = tls_refused(rc, tls_why);
-	else if (cfg.tls != TLS_OFF && keys_library(tls_why, sizeof tls_why) == -1)
-		log_msg(LOG_CRIT, "cannot start: TLS: %s", tls_why);
-	else if (users_init(&cfg, user, &why) == -1)
-		log_msg(LOG_ERR, "cannot start: %s: %s", why, strerror(errno));
+	} else if (cfg.tls != TLS_OFF &&
+		   ((rc = tls_files_read(&cfg, &tf, tls_why, sizeof tls_why)) != 0 ||
+		    (rc = keys_library(tls_why, sizeof tls_why)) != 0) &&
+		   (rc = tls_unavailable(&cfg, &tf, rc, tls_why)) != 0) {
+		if (rc == -1)
+			rc = 0;	/* the 421 session below sets EXIT_SYSTEM */
+	} else if (users_init(&cfg, user, &why) == -1)
+		log_config_error(LOG_ERR, "cannot start: %s: %s", why, strerror(errno));
 	else if (!cfg.single && !(ps = privsep_user(&cfg, &why)))
-		log_msg(LOG_ERR, "cannot start: %s", why);
+		log_config_error(LOG_ERR, "cannot start: --privsep-user %s: %s", cfg.privsep_user,
+				 why);
 	else if (relay_init(&cfg, &why) == -1)
-		log_msg(LOG_ERR, "cannot start: %s", why);
+		log_config_error(LOG_ERR, "cannot start: %s", why);
 	else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		log_msg(LOG_ERR, "cannot start: socketpair: %s", strerror(errno));
 	else if ((session_pid = fork()) == -1) {

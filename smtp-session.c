@@ -362,7 +362,7 @@ static int session(struct session *s)
 	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) },
 					{ LF_TLS, TLS_ACTIVE(s) ? s->scratch.p : NULL }),
 		   "disconnect from %s helo=%s commands=%u messages=%u rejects=%u end=%s%s%s",
-		   s->client, s->helo[0] ? s->helo : "-", s->commands, s->messages, s->rejects,
+		   s->client, helo_text(s), s->commands, s->messages, s->rejects,
 		   end_reason(s), TLS_ACTIVE(s) ? " tls=" : "",
 		   TLS_ACTIVE(s) ? tls_version(s->c.tls) : "");
 	return 0;
@@ -419,6 +419,10 @@ int session_run(const struct config *cfg, struct tls *tls, bool refuse, int in, 
 	if (refuse && cfg->tls == TLS_IMPLICIT) {	/* no TLS, so not a word */
 		rc = EXIT_SYSTEM;
 	} else if (refuse) {	/* RFC 5321 3.1: 421 instead of the greeting */
+		/* The log line names the client and what was refused, as every other does
+		 * (issue 22: it read "reject: - from : 421"). */
+		peer_address(in, s.client, sizeof s.client);
+		s.verb = "connect";
 		reply(&s, 421, NULL, "%s Service not available, closing connection", cfg->hostname);
 		conn_flush(&s.c);
 		rc = EXIT_SYSTEM;

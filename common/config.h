@@ -104,6 +104,9 @@
  * make install.  Where it is missing, each session makes a fresh one in $TMPDIR or
  * /tmp and removes it at once, which costs about 0.4 ms of file-system work. */
 #define DEFAULT_PRIVSEP_DIR "/var/lib/smtp-session/empty"
+/* Where the shipped systemd units read TLS= (the --tls-cert and --tls-key options)
+ * from: named by the errors that ask for a certificate (options.c, main.c). */
+#define DEFAULT_ENV_FILE "/etc/default/smtp-session"
 /* Seconds a recipient's delivery helper (running as the recipient) may take to answer
  * a mailbox check or a delivery (--delivery-timeout); after that it is killed, its
  * tmp/ file removed and the client told 451: a recipient cannot hold the session. */

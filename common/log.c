@@ -1,12 +1,17 @@
-/* log.c: the journal under systemd, else syslog; or a file for tests and debugging. */
+/* log.c: the journal under systemd, else syslog; or a file for tests and debugging;
+ * or stderr where neither a journal nor a syslog daemon is there to listen (log.h). */
 #include "log.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,15 +22,66 @@
 static int log_fd = -1;
 static bool journal;
 static log_sink_fn *sink;
+static bool to_stderr;		/* log_fd is a copy of stderr (log.h: the fallback) */
+static bool said_where;		/* the first stderr line said where the logs go */
 
 void log_to_sink(log_sink_fn *fn)
 {
 	if (log_fd != -1)
 		close(log_fd);
 	log_fd = -1;
+	to_stderr = false;
 	closelog();
 	journal = false;
 	sink = fn;
+}
+
+/* Is fd 2 the stream systemd connected to the journal ($JOURNAL_STREAM, "DEV:INO",
+ * systemd.exec(5))? */
+static bool stderr_is_journal(const struct stat *err)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	       (unsigned long long)err->st_dev == dev && (unsigned long long)err->st_ino == ino;
+}
+
+/* May we write on stderr?  Not when it is the client's connection: inetd makes fds 0,
+ * 1 and 2 one socket, and a client on a pipe may have stdout and stderr one pipe; then
+ * a log line would be read by the client as a reply.  So: a terminal (a person, who
+ * is no SMTP client), or else open, not the same file as stdin or stdout, and no
+ * socket unless it is the journal's stream (another cannot be told from a client). */
+bool log_stderr_apart(void)
+{
+	struct stat err, c;
+	if (isatty(2))
+		return true;
+	if (fstat(2, &err) == -1 || (S_ISSOCK(err.st_mode) && !stderr_is_journal(&err)))
+		return false;
+	for (int fd = 0; fd <= 1; fd++)
+		if (fstat(fd, &c) == 0 && c.st_dev == err.st_dev && c.st_ino == err.st_ino)
+			return false;
+	return true;
+}
+
+/* Does a syslog daemon listen on _PATH_LOG (/dev/log)?  glibc's syslog() drops every
+ * line silently when nobody does (a minimal system, a container): we would rather
+ * know.  Datagram first, then stream, as glibc tries. */
+static bool syslog_listens(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", _PATH_LOG);
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		int s = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+		if (s == -1)
+			continue;
+		int rc = connect(s, (struct sockaddr *)&a, sizeof a);
+		close(s);
+		if (rc == 0)
+			return true;
+	}
+	return false;
 }
 
 void log_open(const char *file)
@@ -38,6 +94,20 @@ void log_open(const char *file)
 	/* Also under the journal: syslog is the fallback when a journal write fails. */
 	openlog("smtp-session", LOG_PID, LOG_MAIL);
 	journal = !file && systemd_journal();
+	/* Issue 22: no journal and no syslog daemon (tcpserver or daemontools on a minimal
+	 * system): stderr, which their log collectors (multilog) keep, unless it is the
+	 * connection.  A copy of fd 2, so the parent's drop_connection() leaves it be. */
+	if (!journal && !syslog_listens() && log_stderr_apart() &&
+	    (log_fd = fcntl(2, F_DUPFD_CLOEXEC, 3)) != -1)
+		to_stderr = true;
+}
+
+/* Do this process's log lines reach what stderr reaches?  Stderr itself, or the
+ * journal when stderr is the journal's stream (systemd's StandardError=journal). */
+static bool log_is_stderr(void)
+{
+	struct stat err;
+	return to_stderr || (journal && fstat(2, &err) == 0 && stderr_is_journal(&err));
 }
 
 static void scrub(char *s)
@@ -51,9 +121,14 @@ static void to_file(int prio, const char *line)
 {
 	static const char *const level[] = { "emerg", "alert", "crit", "error",
 					     "warning", "notice", "info", "debug" };
-	char out[1200];
-	int n = snprintf(out, sizeof out, "smtp-session[%ld]: %s: %s\n", (long)getpid(),
-			 level[prio & 7], line);
+	char out[1300];
+	/* The first line on stderr says where this process's logs go, and why (issue 22):
+	 * whoever reads them learns that syslog and the journal were not there. */
+	const char *where = to_stderr && !said_where
+		? " (logging to stderr: no journal, and no syslog daemon at " _PATH_LOG ")" : "";
+	said_where = said_where || to_stderr;
+	int n = snprintf(out, sizeof out, "smtp-session[%ld]: %s: %s%s\n", (long)getpid(),
+			 level[prio & 7], line, where);
 	if (n > 0)
 		(void)!write(log_fd, out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
 }
@@ -87,7 +162,9 @@ static int to_journal(int prio, const char *line, const struct log_field *f)
 	for (int i = 0; f && f[i].key != LF_END && i < FIELDS_MAX; i++) {
 		if (!f[i].value || (unsigned)f[i].key >= LF_KEYS || !field_name[f[i].key])
 			continue;
-		snprintf(item[i], sizeof item[i], "%s=%s", field_name[f[i].key], f[i].value);
+		/* Never an empty field (issue 22): the null sender reads "<>", as in from=<>. */
+		const char *v = f[i].value[0] ? f[i].value : f[i].key == LF_FROM ? "<>" : "-";
+		snprintf(item[i], sizeof item[i], "%s=%s", field_name[f[i].key], v);
 		scrub(item[i]);
 		iov[n++] = (struct iovec){ item[i], strlen(item[i]) };
 	}
@@ -133,6 +210,20 @@ void log_msg(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(prio, NULL, fmt, ap);
 	va_end(ap);
+}
+
+void log_config_error(int prio, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	scrub(line);
+	/* Once: where the log is what stderr reaches, the log line is the one. */
+	if (!sink && !log_is_stderr() && log_stderr_apart())
+		fprintf(stderr, "smtp-session: %s\n", line);
+	emit(prio & 7, NULL, line);
 }
 
 /* The budget of the log_bulk_*() lines (log.h): one session's, in this process. */

@@ -1,13 +1,26 @@
-/* log.h: diagnostics.  Never to stdout or stderr: under inetd both are the client's
- * socket.  Syslog (facility mail) by default, the journal when systemd started us, or
- * a file with --log-file. */
+/* log.h: diagnostics.  Never to stdout, and never to stderr when it is the client's
+ * connection (inetd makes fds 0, 1 and 2 one socket).  Syslog (facility mail) by
+ * default, the journal when systemd started us, or a file with --log-file; and where
+ * no journal and no syslog daemon listen (tcpserver or daemontools on a minimal
+ * system), stderr when it is not the connection: the first line there says so. */
 #ifndef LOG_H
 #define LOG_H
 
+#include <stdbool.h>
 #include <syslog.h>
 
-/* file: NULL for the journal (under systemd) or syslog. */
+/* file: NULL for the journal (under systemd), syslog, or that stderr. */
 void log_open(const char *file);
+
+/* Is stderr somewhere else than the client's connection (log.c says how it tells)? */
+bool log_stderr_apart(void);
+
+/* A configuration or start-up error, one line "WHAT: FIX" (issue 22): to the log, and
+ * as "smtp-session: WHAT: FIX" to stderr as well where stderr is apart from the
+ * connection and not where the log goes already (the journal's stream under systemd,
+ * which "systemctl status" shows; stderr itself): an administrator or a supervisor's
+ * log (tcpserver's, inetd's) reads it once. */
+void log_config_error(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Structured fields: in the journal each becomes SMTP_<NAME>=value, so that
  * "journalctl SMTP_CLIENT=192.0.2.1" finds a client's sessions.  Syslog and the log
@@ -16,7 +29,7 @@ enum log_key {
 	LF_END,		/* ends a field list */
 	LF_CLIENT,	/* SMTP_CLIENT: the client's IP address */
 	LF_HELO,	/* SMTP_HELO: the HELO/EHLO argument */
-	LF_FROM,	/* SMTP_FROM: the envelope sender (empty for <>) */
+	LF_FROM,	/* SMTP_FROM: the envelope sender ("<>" for the null sender) */
 	LF_RCPT,	/* SMTP_RCPT: an envelope recipient */
 	LF_MSGID,	/* SMTP_MSGID: our id of the message (in Received and the replies) */
 	LF_USER,	/* SMTP_USER: the local user concerned (recipient, or who authenticated) */
@@ -27,7 +40,7 @@ enum log_key {
 
 struct log_field {
 	enum log_key key;
-	const char *value;	/* NULL: field left out */
+	const char *value;	/* NULL: field left out; "": written as "-" (or "<>") */
 };
 
 /* A field list for log_fields(): LOG_FIELDS({ LF_CLIENT, addr }, { LF_HELO, helo }). */

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "addr.h"
 #include "idna.h"
 #include "buf.h"
+#include "log.h"
 
 void options_defaults(struct config *cfg)
 {
@@ -107,7 +109,7 @@ static void usage(FILE *f)
 }
 
 
-static _Noreturn void bad_usage(const char *what);
+static _Noreturn void bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ",a,b," for addr_local_domain(): each domain with its ASCII letters in lowercase,
  * and an internationalized one in both forms, U-labels and A-labels (idna.c), so
@@ -126,7 +128,9 @@ static char *domain_list(const char *list)
 		int forms = 0;
 		if (one.len && (!addr_domain_key(one.p, key, sizeof key) ||
 				(forms = idna_other_form(key, other, sizeof other)) == -1))
-			bad_usage("--domains: a domain that is too long, or not valid IDNA2008");
+			bad_usage("--domains: %s is too long or not valid IDNA2008: give the "
+				  "domains as DNS has them, e.g. --domains example.org,localhost",
+				  one.p);
 		if (one.len)
 			buf_printf(&b, "%s,", key);
 		if (forms == 1)
@@ -193,12 +197,38 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Usage errors are the one thing written to stderr: they happen before any session. */
-static _Noreturn void bad_usage(const char *what)
+/* A usage error: one line, "smtp-session: WHAT: FIX", to stderr and to the log
+ * (log_config_error(): not on the client's connection, and not twice in the journal),
+ * so that a unit started for each connection says in "systemctl status" what to fix.
+ * The usage text only to a person at a terminal: in a log it is 50 lines of noise
+ * repeated for every connection (issue 22). */
+static _Noreturn void bad_usage(const char *fmt, ...)
 {
-	fprintf(stderr, "smtp-session: %s\n", what);
-	usage(stderr);
+	char what[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	log_config_error(LOG_ERR, "%s", what);
+	if (isatty(2))
+		usage(stderr);
 	exit(EXIT_USAGE);
+}
+
+/* The fix for TLS options given without a certificate: the shipped units pass
+ * $TLS from DEFAULT_ENV_FILE, so an empty TLS= leaves --require-tls alone. */
+#define NO_CERT_FIX "no certificate is configured: set TLS=\"--tls-cert FILE --tls-key FILE\" " \
+	"in " DEFAULT_ENV_FILE " (the systemd units pass it), or give --tls-cert and --tls-key"
+
+/* optarg as a number from min to max, else a usage error that names the range. */
+static unsigned long long number(const char *opt, unsigned long long min,
+				 unsigned long long max, const char *unit)
+{
+	unsigned long long n;
+	if (!addr_number(optarg, min, max, &n))
+		bad_usage("%s %s: not %s from %llu to %llu: give one in that range", opt, optarg,
+			  unit, min, max);
+	return n;
 }
 
 /* The TLS options (issue 11); false when c is none of them. */
@@ -214,16 +244,19 @@ static bool tls_option(int c, struct config *cfg, unsigned *certs, unsigned *key
 		else if (strcmp(optarg, "off") == 0)
 			cfg->tls = TLS_OFF;
 		else
-			bad_usage("--tls: starttls, implicit or off");
+			bad_usage("--tls %s: no such mode: give --tls starttls, implicit or off",
+				  optarg);
 		return true;
 	case O_TLS_CERT:
 		if (*certs >= TLS_PAIRS_MAX)
-			bad_usage("--tls-cert: at most twice (one RSA, one ECDSA)");
+			bad_usage("--tls-cert: more than twice: give at most one RSA and one ECDSA "
+				  "certificate");
 		cfg->tls_cert[(*certs)++] = optarg;
 		return true;
 	case O_TLS_KEY:
 		if (*keys >= TLS_PAIRS_MAX)
-			bad_usage("--tls-key: at most twice (one RSA, one ECDSA)");
+			bad_usage("--tls-key: more than twice: give at most one RSA and one ECDSA "
+				  "key");
 		cfg->tls_key[(*keys)++] = optarg;
 		return true;
 	case O_REQUIRE_TLS: cfg->require_tls = true; return true;
@@ -236,14 +269,20 @@ static bool tls_option(int c, struct config *cfg, unsigned *certs, unsigned *key
 static void tls_check(struct config *cfg, unsigned certs, unsigned keys, bool mode)
 {
 	if (certs != keys)
-		bad_usage("--tls-cert and --tls-key come in pairs");
+		bad_usage("%u --tls-cert and %u --tls-key: they come in pairs: give a --tls-key "
+			  "for each --tls-cert", certs, keys);
 	cfg->tls_pairs = certs;
 	if (!mode)
 		cfg->tls = certs ? TLS_STARTTLS : TLS_OFF;
 	if (cfg->tls != TLS_OFF && !certs)
-		bad_usage("--tls: needs --tls-cert and --tls-key");
+		bad_usage("--tls %s: %s", cfg->tls == TLS_IMPLICIT ? "implicit" : "starttls",
+			  NO_CERT_FIX);
+	if (cfg->require_tls && !certs)
+		bad_usage("--require-tls: %s", NO_CERT_FIX);
 	if (cfg->require_tls && cfg->tls != TLS_STARTTLS)
-		bad_usage("--require-tls: only with --tls starttls");
+		bad_usage("--require-tls with --tls %s: only STARTTLS can be required: leave "
+			  "--require-tls out", cfg->tls == TLS_IMPLICIT ? "implicit (TLS from "
+			  "the first byte)" : "off");
 }
 
 /* --relay-command into words (split at spaces; no quoting, no shell): an absolute
@@ -255,14 +294,16 @@ static void relay_words(struct config *cfg, char *cmd)
 	char *save = NULL;
 	for (char *w = strtok_r(cmd, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
 		if (n >= RELAY_ARGS_MAX)
-			bad_usage("--relay-command: too many words");
+			bad_usage("--relay-command: too many words: give at most %d", RELAY_ARGS_MAX);
 		if (strstr(w, "{sender}") && strcmp(w, "{sender}") != 0)
-			bad_usage("--relay-command: {sender} must be a word of its own");
+			bad_usage("--relay-command: %s: {sender} must be a word of its own: put "
+				  "spaces around it", w);
 		cfg->relay_argv[n++] = w;
 	}
 	cfg->relay_argv[n] = NULL;
 	if (n < 2 || cfg->relay_argv[0][0] != '/' || strcmp(cfg->relay_argv[n - 1], "--") != 0)
-		bad_usage("--relay-command: an absolute path, arguments, and \"--\" last");
+		bad_usage("--relay-command: not an absolute path, arguments and \"--\" last: "
+			  "give e.g. \"%s\"", DEFAULT_RELAY_COMMAND);
 }
 
 /* The options of forwarding, relaying and mbox (issue 13); false when c is none. */
@@ -288,11 +329,12 @@ static bool forward_option(int c, struct config *cfg)
 		else if (strcmp(optarg, "mbox") == 0)
 			cfg->store = STORE_MBOX;
 		else
-			bad_usage("--mailbox: maildir or mbox");
+			bad_usage("--mailbox %s: no such format: give maildir or mbox", optarg);
 		return true;
 	case O_MBOX_DIR:
 		if (optarg[0] != '/')
-			bad_usage("--mbox-dir: an absolute path");
+			bad_usage("--mbox-dir %s: not an absolute path: give e.g. %s", optarg,
+				  DEFAULT_MBOX_DIR);
 		cfg->mbox_dir = optarg;
 		return true;
 	default: return false;
@@ -305,9 +347,9 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 	bool mode = false;
 	static char host[256];
 	const char *domains = NULL;
-	unsigned long long n;
 	int c;
-	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	opterr = 0;	/* getopt's own message would be a second line: bad_usage() says it */
+	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		if (tls_option(c, cfg, &certs, &keys, &mode) || forward_option(c, cfg))
 			continue;
 		switch (c) {
@@ -327,41 +369,29 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 			else if (strcmp(optarg, "never") == 0)
 				cfg->auth = AUTH_NEVER;
 			else
-				bad_usage("--auth: local, always or never");
+				bad_usage("--auth %s: no such policy: give local, always or never",
+					  optarg);
 			break;
 		case O_AUTH_DELAY:
-			if (!addr_number(optarg, 0, 60000, &n))
-				bad_usage("--auth-delay: milliseconds, from 0 to 60000");
-			cfg->auth_delay_ms = (unsigned)n;
+			cfg->auth_delay_ms = (unsigned)number("--auth-delay", 0, 60000, "milliseconds");
 			break;
 		case O_MAXSIZE:
-			if (!addr_number(optarg, 1, 1ULL << 40, &cfg->max_size))
-				bad_usage("--max-size: a number of bytes, at least 1");
+			cfg->max_size = number("--max-size", 1, 1ULL << 40, "bytes");
 			break;
 		case O_MAXRCPT:
-			if (!addr_number(optarg, 1, RCPT_LIMIT, &n))	/* its text says it */
-				bad_usage("--max-recipients: a number from 1 to 100000");
-			cfg->max_rcpt = (unsigned)n;
+			cfg->max_rcpt = (unsigned)number("--max-recipients", 1, RCPT_LIMIT, "a number");
 			break;
 		case O_MAXMSGS:
-			if (!addr_number(optarg, 1, 100000, &n))
-				bad_usage("--max-messages: a number from 1 to 100000");
-			cfg->max_messages = (unsigned)n;
+			cfg->max_messages = (unsigned)number("--max-messages", 1, 100000, "a number");
 			break;
 		case O_TIMEOUT:
-			if (!addr_number(optarg, 1, 86400, &n))
-				bad_usage("--timeout: seconds, from 1 to 86400");
-			cfg->timeout = (unsigned)n;
+			cfg->timeout = (unsigned)number("--timeout", 1, 86400, "seconds");
 			break;
 		case O_SESSION_TIMEOUT:
-			if (!addr_number(optarg, 1, 86400, &n))
-				bad_usage("--session-timeout: seconds, from 1 to 86400");
-			cfg->session_timeout = (unsigned)n;
+			cfg->session_timeout = (unsigned)number("--session-timeout", 1, 86400, "seconds");
 			break;
 		case O_MAXERRORS:
-			if (!addr_number(optarg, 1, 100000, &n))
-				bad_usage("--max-errors: a number from 1 to 100000");
-			cfg->max_errors = (unsigned)n;
+			cfg->max_errors = (unsigned)number("--max-errors", 1, 100000, "a number");
 			break;
 		case O_NOSEND: cfg->send = SEND_NEVER; break;	/* the older name */
 		case O_SEND:
@@ -374,47 +404,53 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 			else if (strcmp(optarg, "never") == 0)
 				cfg->send = SEND_NEVER;
 			else
-				bad_usage("--send: auth, local, any or never");
+				bad_usage("--send %s: no such policy: give auth, local, any or never",
+					  optarg);
 			break;
 		case O_PROXY: cfg->proxy = true; break;
 		case O_PROXY_TRUST_LOOPBACK: cfg->proxy_trust_loopback = true; break;
 		case O_LMTP: cfg->lmtp = true; break;
 		case O_UTMP: cfg->utmp = optarg; break;
 		case O_TTYLINES:
-			if (!addr_number(optarg, 1, 100000, &n))
-				bad_usage("--tty-max-lines: a number from 1 to 100000");
-			cfg->tty_max_lines = (unsigned)n;
+			cfg->tty_max_lines = (unsigned)number("--tty-max-lines", 1, 100000, "a number");
 			break;
 		case O_TTYBYTES:
-			if (!addr_number(optarg, 1, TTY_MAX_BYTES_LIMIT, &n))
-				bad_usage("--tty-max-bytes: a number from 1 to 1048576");
-			cfg->tty_max_bytes = (unsigned)n;
+			cfg->tty_max_bytes = (unsigned)number("--tty-max-bytes", 1,
+							      TTY_MAX_BYTES_LIMIT, "a number");
 			break;
 		case O_TTYTIMEOUT:
-			if (!addr_number(optarg, 1, 3600, &n))
-				bad_usage("--tty-timeout: seconds, from 1 to 3600");
-			cfg->tty_timeout = (unsigned)n;
+			cfg->tty_timeout = (unsigned)number("--tty-timeout", 1, 3600, "seconds");
 			break;
 		case O_DELIVERY_TIMEOUT:
-			if (!addr_number(optarg, 1, 3600, &n))
-				bad_usage("--delivery-timeout: seconds, from 1 to 3600");
-			cfg->delivery_timeout = (unsigned)n;
+			cfg->delivery_timeout = (unsigned)number("--delivery-timeout", 1, 3600,
+								 "seconds");
 			break;
 		case O_PRIVSEP_USER: cfg->privsep_user = optarg; break;
 		case O_PRIVSEP_DIR:
 			if (optarg[0] != '/')
-				bad_usage("--privsep-dir: an absolute path");
+				bad_usage("--privsep-dir %s: not an absolute path: give e.g. %s", optarg,
+					  DEFAULT_PRIVSEP_DIR);
 			cfg->privsep_dir = optarg;
 			break;
 		case O_HELP: usage(stdout); exit(0);
 		case O_VERSION: puts("smtp-session " SMTP_SESSION_VERSION); exit(0);
-		default: bad_usage("unknown option");
+		case ':':
+			bad_usage("%s: needs an argument: see smtp-session --help or "
+				  "smtp-session(8)", argv[optind - 1]);
+		default:	/* '?': getopt_long() names the option in optopt or argv */
+			if (optopt > 0 && optopt < 256)
+				bad_usage("-%c: no such option: see smtp-session --help or "
+					  "smtp-session(8)", optopt);
+			bad_usage("%s: unknown or ambiguous option, or one that takes no "
+				  "argument: see smtp-session --help or smtp-session(8)",
+				  argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		bad_usage("unexpected argument");
+		bad_usage("unexpected argument %s: smtp-session takes options only (the "
+			  "connection is on stdin and stdout)", argv[optind]);
 	if (cfg->proxy_trust_loopback && !cfg->proxy)
-		bad_usage("--proxy-trust-loopback: only with --proxy");
+		bad_usage("--proxy-trust-loopback without --proxy: add --proxy, or leave it out");
 	tls_check(cfg, certs, keys, mode);
 	if (!cfg->relay_argv[0]) {
 		static char def[] = DEFAULT_RELAY_COMMAND;
@@ -426,7 +462,8 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 		cfg->hostname = host;
 	}
 	if (!addr_helo_ok(cfg->hostname))
-		bad_usage("--hostname: one word of printable ASCII");
+		bad_usage("--hostname %s: not one word of printable ASCII: give this host's "
+			  "name in DNS, e.g. --hostname mx.example.org", cfg->hostname);
 	if (!domains) {
 		static char def[300];
 		snprintf(def, sizeof def, "%s,localhost", cfg->hostname);
@@ -434,5 +471,18 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 	}
 	cfg->domains = domain_list(domains);
 	if (!cfg->maildir[0])
-		bad_usage("--maildir: empty path");
+		bad_usage("--maildir: empty path: give the Maildir below each home, e.g. "
+			  "--maildir Maildir");
+}
+
+const char *options_log_file(int argc, char **argv)
+{
+	const char *file = NULL;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1)
+		if (c == O_LOGFILE)
+			file = optarg;
+	optind = 0;	/* GNU getopt: 0 starts options_parse() afresh */
+	return file;
 }

@@ -450,7 +450,7 @@ int reply_data(struct session *s, struct data *d, const char *id)
 					{ LF_CLIENT, s->client }, { LF_HELO, helo_field(s) },
 					{ LF_USER, s->auth_user[0] ? s->auth_user : NULL }),
 		   "%s: from=<%s> size=%llu nrcpt=%zu nrelay=%zu client=%s helo=%s%s%s%s%s",
-		   id, s->sender, d->size, s->nrcpt, s->nforward, s->client, s->helo,
+		   id, s->sender, d->size, s->nrcpt, s->nforward, s->client, helo_text(s),
 		   s->auth_user[0] ? " user=" : "", s->auth_user,
 		   s->mode == MODE_MAIL ? "" : " verb=",
 		   s->mode == MODE_MAIL ? "" : mode_verb[s->mode]);

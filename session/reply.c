@@ -18,6 +18,12 @@ const char *helo_field(const struct session *s)
 	return s->helo[0] ? s->helo : NULL;
 }
 
+/* The HELO name in a log line's text: "-" before HELO/EHLO, never nothing. */
+const char *helo_text(const struct session *s)
+{
+	return s->helo[0] ? s->helo : "-";
+}
+
 /* --max-errors counts every refusal (config.h DEFAULT_MAX_ERRORS), 4xx too: a
  * client that goes on after 450 "not logged in" is probing as much as one after 550.
  * 421 is not counted: it ends the session by itself. */

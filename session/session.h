@@ -135,6 +135,7 @@ int reply(struct session *s, int code, const char *esc, const char *fmt, ...)
 
 /* The HELO name for a structured log field: none before HELO/EHLO. */
 const char *helo_field(const struct session *s);
+const char *helo_text(const struct session *s);
 
 /* TLS is on for this connection (c.tls is set after the handshake). */
 #define TLS_ACTIVE(s) ((s)->c.tls != NULL)

@@ -103,7 +103,7 @@ static int one(const char *opt, const char *path, off_t size, struct buf *b, int
 	else if (rc >= 0)
 		rc = slurp(rc, len, b);
 	if (rc == -1)
-		snprintf(why, n, "%s: %s", path, strerror(errno));
+		snprintf(why, n, "%s %s: %s", opt, path, strerror(errno));
 	return rc;
 }
 

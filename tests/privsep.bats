@@ -320,7 +320,7 @@ hostile_tty() {
 	[ "$status" = 111 ]
 	[[ "$output" == "421 $HOST Service not available, closing connection"* ]]
 	[[ "$output" != *250* ]]
-	grep -q 'cannot start: --privsep-user: no such user' "$T/log"
+	grep -q 'cannot start: --privsep-user nosuchuser: no such user: create it' "$T/log"
 }
 
 @test "after 235 no copy of the password is left in either process, the AUTH line split across reads" {

@@ -277,11 +277,12 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	echo "$output"
 	[[ "$output" == *"TLS: TLSv1.3"*"250-smtp.tttest.com"*"221 "* ]]
 	grep -qx "exit 0" <<<"$output"
-	# root's 0600 key is not the user's to read: refused as it cannot be opened
+	# root's 0600 key is not the user's to read: it cannot be opened, so no TLS, and
+	# under --require-tls no session
 	run env TCPREMOTEIP=192.0.2.1 python3 "$TOP/tests/tlsclient.py" R W -- "$T/bin/smtp-single" \
-		"${EC[@]}"
+		"${EC[@]}" --require-tls
 	[[ "${lines[0]}" == "421 "* ]]
-	grep -q "cannot start: TLS: $T/tls/ec.key: Permission denied" "$T/log"
+	grep -q "cannot start: TLS: --tls-key $T/tls/ec.key: Permission denied" "$T/log"
 }
 
 @test "a renewed certificate is used by the next connection, with no reload" {
@@ -376,27 +377,66 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 
 # ------------------------------------------------------------------- start-up
 
-@test "an expired certificate: a clear log line and 421 (STARTTLS), silence (implicit)" {
-	run tlsclient S:QUIT -- --tls-cert "$T/tls/expired.crt" --tls-key "$T/tls/ec.key"
+# Issue 22: a certificate that cannot be used must not stop port 25.  RFC 3207 4: a
+# publicly-referenced server must not require TLS, so --tls starttls alone serves on
+# without STARTTLS (as Postfix does) and says so, with the file and the fix, once per
+# session; --require-tls (587) and implicit TLS (465) cannot go on: 421, or silence.
+TLS_FIX="fix TLS= in /etc/default/smtp-session (or --tls-cert and --tls-key): the files must exist and be readable by root"
+
+@test "an expired certificate: logged with the fix; port 25 goes on without STARTTLS, 421 under --require-tls, silence (implicit)" {
+	run tlsclient "S:EHLO x" S:STARTTLS "S:MAIL FROM:<a@b.example>" S:QUIT -- \
+		--tls-cert "$T/tls/expired.crt" --tls-key "$T/tls/ec.key"
+	echo "$output"
+	[[ "${lines[0]}" == "220 smtp.tttest.com ESMTP"* ]]
+	[[ "$output" != *"250-STARTTLS"* ]]
+	[[ "$output" == *"502 5.5.1 STARTTLS not available"* ]]
+	[[ "$output" == *"250 2.1.0 Ok"* ]]
+	grep -qx "exit 0" <<<"$output"
+	grep -qF "cannot start TLS: certificate and key 1: the certificate has expired: serving without STARTTLS: $TLS_FIX" "$T/log"
+	[ "$(grep -c 'cannot start TLS' "$T/log")" = 1 ]	# once
+	: >"$T/log"
+	run tlsclient S:QUIT -- --require-tls --tls-cert "$T/tls/expired.crt" --tls-key "$T/tls/ec.key"
 	echo "$output"
 	[[ "${lines[0]}" == "421 smtp.tttest.com Service not available"* ]]
-	grep -q 'cannot start TLS: certificate and key 1: the certificate has expired$' "$T/log"
+	grep -qF "cannot start TLS: certificate and key 1: the certificate has expired: $TLS_FIX" "$T/log"
 	: >"$T/log"
 	run tlsclient --implicit W -- --tls implicit --tls-cert "$T/tls/expired.crt" --tls-key "$T/tls/ec.key"
 	echo "$output"
 	[[ "${lines[0]}" == "TLS failed: "* ]]
 	[[ "$output" != *"220 "* && "$output" != *"421 "* ]]
-	grep -q 'cannot start TLS: certificate and key 1: the certificate has expired$' "$T/log"
+	grep -qF "cannot start TLS: certificate and key 1: the certificate has expired: $TLS_FIX" "$T/log"
 }
 
-@test "a key that does not belong to the certificate, or cannot be read: clear log line, 421" {
-	run tlsclient S:QUIT -- --tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/other.key"
-	[[ "${lines[0]}" == "421 "* ]]
-	grep -q 'cannot start TLS: certificate and key 1: the key does not match the certificate$' "$T/log"
-	: >"$T/log"
-	run tlsclient S:QUIT -- --tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/missing.key"
-	[[ "${lines[0]}" == "421 "* ]]
-	grep -q "cannot start: TLS: $T/tls/missing.key: No such file or directory" "$T/log"
+@test "a key that does not match, or a certificate or key that cannot be read: the file and the fix; port 25 without STARTTLS" {
+	run tlsclient "S:EHLO x" S:QUIT -- --tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/other.key"
+	echo "$output"
+	[[ "${lines[0]}" == "220 "* && "$output" != *"250-STARTTLS"* ]]
+	grep -qF "cannot start TLS: certificate and key 1: the key does not match the certificate: serving without STARTTLS: $TLS_FIX" "$T/log"
+	local f file
+	for f in cert key; do
+		: >"$T/log"
+		local args=(--tls-cert "$T/tls/ec.crt" --tls-key "$T/tls/ec.key")
+		[ $f = cert ] && file=$T/tls/missing.crt || file=$T/tls/missing.key
+		[ $f = cert ] && args[1]=$file || args[3]=$file
+		# port 25: one mistyped path, and the mail still comes (without STARTTLS)
+		run tlsclient "S:EHLO x" S:QUIT -- "${args[@]}"
+		echo "$output"
+		[[ "${lines[0]}" == "220 "* && "$output" != *"250-STARTTLS"* ]]
+		grep -qx "exit 0" <<<"$output"
+		local msg="TLS: --tls-$f $file: No such file or directory: serving without STARTTLS: $TLS_FIX"
+		grep -qF "$msg" "$T/log"
+		[ "$(grep -c 'No such file' "$T/log")" = 1 ]	# once in the log...
+		[ "$(grep -c "^smtp-session: $msg\$" <<<"$output")" = 1 ]	# ...and on stderr
+		# 587: no session without TLS: 421, and the log names the file and the fix
+		: >"$T/log"
+		run tlsclient W -- --require-tls "${args[@]}"
+		echo "$output"
+		grep -q "^421 smtp.tttest.com Service not available" <<<"$output"
+		grep -qx "exit 111" <<<"$output"
+		grep -qF "cannot start: TLS: --tls-$f $file: No such file or directory: $TLS_FIX" "$T/log"
+		# the refusal's log line has every field: the client, what was refused
+		grep -q "reject: connect from 192.0.2.1: 421 smtp.tttest.com Service not available" "$T/log"
+	done
 }
 
 @test "a private key others can read is refused at start-up: the file and the fix, 421, exit 100" {
@@ -408,7 +448,7 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 	grep -q "^421 " <<<"$output"	# stderr's line may come first
 	grep -qx "exit 100" <<<"$output"
 	local msg="--tls-key $T/tls/open.key: readable by others (mode 0644, uid 0): run chmod 600 $T/tls/open.key"
-	[[ "$output" == *"smtp-session: $msg"* ]]	# stderr
+	[[ "$output" == *"smtp-session: cannot start: TLS: $msg"* ]]	# stderr
 	grep -qF "cannot start: TLS: $msg" "$T/log"
 	# group-readable: only for a file of root's (Debian's 0640 root:ssl-cert)
 	chmod 640 "$T/tls/open.key"
@@ -433,7 +473,7 @@ s.login("alice","secret"); s.sendmail("alice@tttest.com",["test@tttest.com"],ope
 		echo "$output"
 		grep -q "^421 " <<<"$output"	# stderr's line may come first
 		grep -qx "exit 100" <<<"$output"
-		[[ "$output" == *"smtp-session: --tls-ticket-key $T/tls/weak.ticket: "*"writable by "*"(mode 0$m, uid 0): run chmod 600 $T/tls/weak.ticket"* ]]
+		[[ "$output" == *"smtp-session: cannot start: TLS: --tls-ticket-key $T/tls/weak.ticket: "*"writable by "*"(mode 0$m, uid 0): run chmod 600 $T/tls/weak.ticket"* ]]
 	done
 	chmod 600 "$T/tls/weak.ticket"
 	chown nobody "$T/tls/weak.ticket"

@@ -137,7 +137,7 @@ nothing_kept() {
 	[[ "$output" != *SEND* ]]
 	run "$T/bin/smtp" --send sometimes </dev/null
 	[ "$status" = 100 ]
-	[[ "$output" == *"--send: auth, local, any or never"* ]]
+	grep -q -- "--send sometimes: no such policy: give auth, local, any or never" "$T/log"
 	# A loopback client may by default; with --send local too; a remote one neither.
 	run env TCPREMOTEIP=127.0.0.1 "$T/bin/smtp" --utmp /dev/null \
 		< <(printf '%s\r\n' "EHLO h" "SEND FROM:<>" QUIT)
@@ -188,7 +188,7 @@ nothing_kept() {
 @test "--domains: one IDNA2008 refuses is a usage error; libidn2 is loaded only for such a domain" {
 	run "$T/bin/smtp" --domains 'tttest.com,☃.example' </dev/null
 	[ "$status" = 100 ]
-	[[ "$output" == *"--domains: a domain that is too long, or not valid IDNA2008"* ]]
+	grep -q -- "--domains: ???.example is too long or not valid IDNA2008: give the domains" "$T/log"
 	run "$T/bin/smtp" --domains 'tttest.com,BÜCHER.example' </dev/null
 	[ "$status" = 100 ]
 	# LD_DEBUG=files names every library the loader maps (in a file per process).
