@@ -58,6 +58,10 @@ checks() {
 	checks postfix
 }
 
+@test "deploy guide: TLS 1.2 and 1.3 sessions resume by default (make install's ticket key)" {
+	checks resume
+}
+
 @test "deploy guide: systemd-analyze security of smtp@, submission@ and smtps@ at 2.5 or better" {
 	checks security
 }

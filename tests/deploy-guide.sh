@@ -203,6 +203,16 @@ route_postfix
 mail_checks postfix Postfix
 check postfix "Postfix gave up port 25 and runs: $(ct systemctl is-active postfix)" \
 	'[ "$(ct systemctl is-active postfix)" = active ] && ! ct grep -q "^smtp *inet" /etc/postfix/master.cf'
+# TLS resumption by default: the ticket key make install made, which TLS= names.
+for v in 1.2 1.3; do
+	rm -f "$OUT/sess-$v"
+	for k in out in; do
+		printf 'QUIT\r\n' | ctnet timeout 30 openssl s_client -connect 127.0.0.1:465 \
+			-tls${v/./_} -ign_eof -sess_$k "$OUT/sess-$v" >"$OUT/resume-$v-$k.txt" 2>&1
+	done
+	check resume "TLS $v: a second connection to 465 resumes the first's session (ticket key by default)" \
+		'grep -q "^Reused, TLSv$v" "$OUT/resume-$v-in.txt"'
+done
 for u in smtp@ submission@ smtps@; do
 	f=$(ct systemctl show -P FragmentPath "${u}0.service")
 	sc=$(ct systemd-analyze security --offline=yes "$f" 2>/dev/null |
