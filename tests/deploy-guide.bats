@@ -58,6 +58,10 @@ checks() {
 	checks postfix
 }
 
+@test "deploy guide: a configuration error shows once in systemctl status and the journal, with the file and the fix" {
+	checks errors
+}
+
 @test "deploy guide: TLS 1.2 and 1.3 sessions resume by default (make install's ticket key)" {
 	checks resume
 }

@@ -203,6 +203,35 @@ route_postfix
 mail_checks postfix Postfix
 check postfix "Postfix gave up port 25 and runs: $(ct systemctl is-active postfix)" \
 	'[ "$(ct systemctl is-active postfix)" = active ] && ! ct grep -q "^smtp *inet" /etc/postfix/master.cf'
+# Configuration errors under systemd: one line with the file and the fix, in the
+# journal and in "systemctl status" of the failed instance; never the usage text.
+ct cp /etc/default/smtp-session /root/default.saved
+ct sed -i 's/^OPTIONS=/OPTIONS=--no-such-option /' /etc/default/smtp-session
+ctnet timeout 20 bash -c 'exec 3<>/dev/tcp/127.0.0.1/25; cat <&3' >"$OUT/err-option.txt" 2>&1
+sleep 1
+inst=$(ct systemctl list-units --failed --plain --no-legend 'smtp@*' | awk '{ print $1 }' | head -1)
+ct systemctl status --no-pager -n 20 "$inst" >"$OUT/err-option-status.txt" 2>&1
+check errors "a bad option in OPTIONS=: the instance failed, its status shows the one line with the fix" \
+	'[ -n "$inst" ] && [ ! -s "$OUT/err-option.txt" ] &&
+	 [ "$(grep -c -- "--no-such-option: unknown" "$OUT/err-option-status.txt")" -ge 1 ] &&
+	 grep -q "see smtp-session --help or smtp-session(8)" "$OUT/err-option-status.txt" &&
+	 ! grep -q -- "--max-size" "$OUT/err-option-status.txt"'
+ct cp /root/default.saved /etc/default/smtp-session
+ct systemctl reset-failed
+# A certificate that is not there: 25 serves without STARTTLS, 587 refuses with 421;
+# the journal names the file and the fix.
+ct mv /etc/smtp-session/cert.pem /root/cert.pem.saved
+swaks_ct err-25.txt --server 127.0.0.1:25 --from someone@example.net --to alice@example.org \
+	--h-Subject "no cert $$"
+swaks_ct err-587.txt --server 127.0.0.1:587 --tls --from alice@example.org --to bob@example.org
+ct journalctl --no-pager -t smtp-session --since -1min >"$OUT/err-cert-journal.txt" 2>&1
+check errors "no certificate: 25 delivers without STARTTLS, 587 gets 421, the journal names /etc/smtp-session/cert.pem and the fix" \
+	'in_maildir alice "no cert $$" && ! grep -q STARTTLS "$OUT/err-25.txt" &&
+	 grep -q "^<\*\* *421 " "$OUT/err-587.txt" &&
+	 grep -q "/etc/smtp-session/cert.pem: No such file or directory: .*fix TLS= in /etc/default/smtp-session" "$OUT/err-cert-journal.txt"'
+ct mv /root/cert.pem.saved /etc/smtp-session/cert.pem
+ct systemctl reset-failed
+
 # TLS resumption by default: the ticket key make install made, which TLS= names.
 for v in 1.2 1.3; do
 	rm -f "$OUT/sess-$v"
