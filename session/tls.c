@@ -375,7 +375,7 @@ static int new_session(struct tls *t, int in, int out, char *why, size_t n)
 	 * connection could not share.  Issue 22 asked for an empty session ID in TLS 1.2
 	 * then (RFC 5246 7.4.1.3: "the session will not be cached and therefore cannot be
 	 * resumed"), but GnuTLS 3.7 (and its master of 2026) gives every new TLS 1.2
-	 * session a random 32-octet ID in read_client_hello() (lib/handshake.c) with no
+	 * session a random 32-octet ID where it reads the ClientHello (lib/handshake.c), with no
 	 * call to leave it empty; the ServerHello is hashed into the Finished messages,
 	 * so the transport cannot edit it either.  A client that offers that ID again
 	 * gets a full handshake, as it would with none. */

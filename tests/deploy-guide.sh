@@ -35,8 +35,12 @@ HOST_CT=mail.example.org           # the guide's names
 PW=secret-$$
 SINK_ADDR=127.0.0.2
 
-mkdir -p "$OUT/blocks" "$OUT/sink" || exit 3
-chown nobody "$OUT/sink"	# smtp-sink -u nobody writes there
+mkdir -p "$OUT/blocks" || exit 3
+# smtp-sink runs as nobody (-u): its directory must be reachable by nobody, and OUT
+# may not be (bats's temporary directories are 0700).  Kept in OUT at the end.
+SINK=$(mktemp -d /tmp/smtp-guide-sink.XXXXXX) || exit 3
+chmod 755 "$SINK" && chown nobody "$SINK"
+trap 'rc=$?; cp -a "$SINK" "$OUT/sink" 2>/dev/null; rm -rf "$SINK"; (exit $rc); cleanup' EXIT
 : >"$OUT/progress.log"
 
 # ---------------------------------------------------------------- the guide's blocks
@@ -132,7 +136,7 @@ fake_certbot() {
 }
 # The stand-in remote host: smtp-sink, run from here in the container's network.
 start_sink() {
-	ctnet smtp-sink -u nobody -d "$OUT/sink/%H%M%S." "$SINK_ADDR:2526" 64 \
+	ctnet smtp-sink -u nobody -d "$SINK/%H%M%S." "$SINK_ADDR:2526" 64 \
 		>>"$OUT/sink.log" 2>&1 3>&- &
 	HELPER_PIDS+=($!)
 }
@@ -151,7 +155,7 @@ swaks_ct() { local f=$1; shift; ctnet timeout 60 swaks --helo client.example.net
 sunk() {
 	local i
 	for i in $(seq 120); do
-		grep -lq "X-Rcpt-Args: <$1>" "$OUT"/sink/* 2>/dev/null && return 0
+		grep -lq "X-Rcpt-Args: <$1>" "$SINK"/* 2>/dev/null && return 0
 		[ $((i % 20)) = 10 ] && { ct postqueue -f 2>/dev/null; ct exim4 -qff 2>/dev/null; }
 		sleep 0.5
 	done
