@@ -149,7 +149,7 @@ activate_once() {
 @test "make WITH_SYSTEMD=0: builds without libsystemd; transcript, --inetd served, --accept refused" {
 	mkdir -p "$T/nosd/tools"
 	cp -r "$TOP"/*.c "$TOP"/*.h "$TOP/Makefile" "$TOP"/common "$TOP"/session "$TOP"/parent \
-		"$TOP"/helper "$T/nosd/"
+		"$TOP"/helper "$TOP"/listen "$T/nosd/"
 	cp "$TOP"/tools/seccomp-gen.c "$TOP"/tools/build-deps "$T/nosd/tools/"
 	rm -f "$T"/nosd/*.o "$T"/nosd/*/*.o "$T/nosd/session/seccomp-bpf.h"	# made anew there
 	run make -s -C "$T/nosd" WITH_SYSTEMD=0 smtp-session
