@@ -46,11 +46,12 @@ session_pids() {
 	sed -n 's/^smtp-session\[\([0-9]*\)\]: info: connect from.*/\1/p' "$T/log"
 }
 
-# Until no session of the listener is left (its children), 10 s at most.
+# Until the listener has reaped every session (its children, zombies included: pgrep
+# leaves those out, and an unreaped one still counts for the limits), 10 s at most.
 wait_sessions_gone() {
 	local i
 	for i in $(seq 100); do
-		[ -z "$(pgrep -P "$SSA")" ] && return 0
+		[ -z "$(cat "/proc/$SSA/task/$SSA/children")" ] && return 0
 		sleep 0.1
 	done
 	return 1
