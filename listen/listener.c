@@ -31,8 +31,8 @@
 #include "systemd.h"
 #include "util.h"
 
-/* Why a connection is refused: the two limits. */
-enum refusal { REFUSE_TOTAL, REFUSE_SOURCE };
+/* Why a connection is refused: the two limits, or no process to serve it. */
+enum refusal { REFUSE_TOTAL, REFUSE_SOURCE, REFUSE_FORK };
 
 struct listener {
 	const struct config *cfg;
@@ -90,16 +90,30 @@ static _Noreturn void exec_session(const struct listener *l, int conn)
 	_exit(EXIT_SYSTEM);
 }
 
-/* A connection over a limit: one 421 line and the close.  RFC 5321 3.8: a server
- * that closes the connection says 421 first; RFC 3463 4.7.0 (policy) for the client's
- * own limit, 4.3.2 (not accepting network messages) for ours.  MSG_DONTWAIT: the
- * listener never waits on a client; a full buffer loses the line, not the listener. */
+/* Each refusal's 421 line (its enhanced code, then the text after the hostname) and
+ * its log text. */
+static const struct {
+	const char *code, *text, *log;
+} refusals[] = {
+	/* RFC 3463 4.3.2: the system is not accepting network messages (now). */
+	[REFUSE_TOTAL] = { "4.3.2", "Too many sessions, try again later",
+			   "too many sessions (--max-sessions)" },
+	/* RFC 3463 4.7.0: a policy of ours about this client. */
+	[REFUSE_SOURCE] = { "4.7.0", "Too many connections from your address, try again later",
+			    "too many sessions from this address (--max-per-source)" },
+	/* RFC 3463 4.3.0: a local failure. */
+	[REFUSE_FORK] = { "4.3.0", "Local error, try again later",
+			  "cannot start a session (fork failed)" },
+};
+
+/* A connection refused: one 421 line and the close.  RFC 5321 3.8: a server that
+ * closes the connection says 421 first.  MSG_DONTWAIT: the listener never waits on
+ * a client; a full buffer loses the line, not the listener. */
 static void send_421(const struct listener *l, int conn, enum refusal why)
 {
 	char line[DOMAIN_MAX + 100];
-	int n = snprintf(line, sizeof line, why == REFUSE_SOURCE
-			 ? "421 4.7.0 %s Too many connections from your address, try again later\r\n"
-			 : "421 4.3.2 %s Too many sessions, try again later\r\n", l->cfg->hostname);
+	int n = snprintf(line, sizeof line, "421 %s %s %s\r\n", refusals[why].code,
+			 l->cfg->hostname, refusals[why].text);
 	if (n > 0 && (size_t)n < sizeof line)
 		(void)send(conn, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
@@ -118,11 +132,19 @@ static void log_refusal(struct listener *l, const struct source *s, enum refusal
 	if (l->unlogged)
 		snprintf(more, sizeof more, " (%lu more refused, not logged)", l->unlogged);
 	log_fields(LOG_NOTICE, LOG_FIELDS({ LF_CLIENT, client }),
-		   "reject: connect from %s: 421 %s%s", client, why == REFUSE_SOURCE
-		   ? "too many sessions from this address (--max-per-source)"
-		   : "too many sessions (--max-sessions)", more);
+		   "reject: connect from %s: 421 %s%s", client, refusals[why].log, more);
 	l->unlogged = 0;
 	deadline_in(&l->next_log, LISTEN_REFUSAL_LOG_MS);
+}
+
+/* Is a connection from s over a limit?  Then true, and which in *why. */
+static bool over_limit(const struct listener *l, const struct source *s, enum refusal *why)
+{
+	if (l->t.live >= l->cfg->max_sessions)
+		return *why = REFUSE_TOTAL, true;
+	if (s->ip && sessions_from(&l->t, s) >= l->cfg->max_per_source)
+		return *why = REFUSE_SOURCE, true;
+	return false;
 }
 
 /* One accepted connection: a session, or a 421 when a limit is reached. */
@@ -131,19 +153,16 @@ static void take(struct listener *l, int conn, const struct sockaddr_storage *sa
 {
 	struct source s;
 	source_of(sa, len, &s);
-	enum refusal why = REFUSE_TOTAL;
-	if (l->t.live >= l->cfg->max_sessions ||
-	    (why = REFUSE_SOURCE, sessions_from(&l->t, &s) >= l->cfg->max_per_source)) {
+	enum refusal why;
+	pid_t pid = -1;
+	if (!over_limit(l, &s, &why)) {
+		why = REFUSE_FORK;	/* logged as a refusal: it too can come in bulk */
+		if ((pid = fork()) == 0)
+			exec_session(l, conn);
+	}
+	if (pid == -1) {
 		send_421(l, conn, why);
 		log_refusal(l, &s, why);
-		return;
-	}
-	pid_t pid = fork();
-	if (pid == 0)
-		exec_session(l, conn);
-	if (pid == -1) {	/* counted as a refusal: it can come in bulk too */
-		log_msg(LOG_ERR, "cannot start a session: fork: %s", strerror(errno));
-		send_421(l, conn, REFUSE_TOTAL);
 		return;
 	}
 	sessions_add(&l->t, pid, &s);

@@ -4,6 +4,7 @@
 #include "sessions.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,21 +32,27 @@ void source_of(const struct sockaddr_storage *sa, socklen_t len, struct source *
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 		s->addr.s6_addr[10] = s->addr.s6_addr[11] = 0xff;	/* ::ffff:a.b.c.d */
 		memcpy(&s->addr.s6_addr[12], &in->sin_addr, 4);
+		s->ip = true;
 	} else if (sa->ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
 		s->addr = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+		s->ip = true;
 	}
 }
 
 void source_text(const struct source *s, char *out, size_t n)
 {
-	peer_text(AF_INET6, &s->addr, out, n);	/* a mapped address comes out as IPv4 */
+	if (s->ip)
+		peer_text(AF_INET6, &s->addr, out, n);	/* a mapped address comes out as IPv4 */
+	else
+		snprintf(out, n, "local");
 }
 
 unsigned sessions_from(const struct sessions *t, const struct source *s)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < t->size; i++)
-		if (t->slot[i].pid && memcmp(&t->slot[i].from, s, sizeof *s) == 0)
+		if (t->slot[i].pid && t->slot[i].from.ip == s->ip &&
+		    memcmp(&t->slot[i].from.addr, &s->addr, sizeof s->addr) == 0)
 			n++;
 	return n;
 }

@@ -12,9 +12,12 @@
 
 /* A client's IP address as the limits count it: IPv4 as the IPv4-mapped IPv6 address,
  * so that 192.0.2.7 over IPv4 and ::ffff:192.0.2.7 over a dual-stack socket are one
- * source; anything without an IP address (AF_UNIX) is the unspecified address. */
+ * source.  A client without one (a Unix socket: the LMTP socket's MTA) has no source
+ * to limit: only --max-sessions applies, as the LMTP unit had no
+ * MaxConnectionsPerSource=. */
 struct source {
 	struct in6_addr addr;
+	bool ip;		/* false: no IP address (AF_UNIX), addr is :: */
 };
 
 struct session_slot {
@@ -34,10 +37,11 @@ void sessions_free(struct sessions *t);
 /* The source of a peer address from accept(). */
 void source_of(const struct sockaddr_storage *sa, socklen_t len, struct source *s);
 
-/* The source as text (an IPv4-mapped address as IPv4), at least INET6_ADDRSTRLEN. */
+/* The source as text (an IPv4-mapped address as IPv4; "local" without an IP
+ * address), n at least INET6_ADDRSTRLEN. */
 void source_text(const struct source *s, char *out, size_t n);
 
-/* How many live sessions come from s. */
+/* How many live sessions come from s (an IP source). */
 unsigned sessions_from(const struct sessions *t, const struct source *s);
 
 /* Record a new session; the caller has checked that there is room (live < size). */

@@ -218,6 +218,22 @@ usage_error() {
 	[ "$(wc -l <"$T/log")" = 1 ]
 }
 
+@test "listen: a Unix socket (the LMTP unit's): no per-source limit, only --max-sessions" {
+	local sock=$T/lmtp.sock
+	$CLIENT stdin-listener "$sock" "$T/bin/smtp" --lmtp --listen --max-per-source 1 \
+		--max-sessions 3 3>&- &
+	SSA=$!
+	local i
+	for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	run $CLIENT hold "$sock" 4
+	echo "$output"
+	[ "$(grep -c '^[0-2]: 220 smtp.tttest.com LMTP' <<<"$output")" = 3 ]
+	grep -qx '3: 421 4.3.2 smtp.tttest.com Too many sessions, try again later' <<<"$output"
+	grep -q 'reject: connect from local: 421 too many sessions (--max-sessions)' "$T/log"
+	kill "$SSA"
+	wait "$SSA"
+}
+
 @test "listen: usage errors: no listening socket, a connection on fd 0, limits without --listen" {
 	usage_error "$T/bin/smtp" --listen </dev/null
 	grep -q 'cannot start: --listen: no listening socket: start it from a systemd socket unit with Accept=no, or with a listening socket on fd 0 (inetd wait)$' "$T/log"

@@ -15,6 +15,8 @@ usage: listenclient.py hold PORT N
        listenclient.py stdin-listener PORT PROGRAM ARGS...
            bind 127.0.0.1:PORT, listen, and exec PROGRAM with the listening socket on
            fd 0 (inetd "wait" style)
+A PORT that starts with "/" is the path of a Unix socket instead (hold and
+stdin-listener).
 """
 import os
 import signal
@@ -24,7 +26,12 @@ import time
 
 
 def connect(port):
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if isinstance(port, str):
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(10)
+        s.connect(port)
+    else:
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
     return s, s.makefile("rb")
 
 
@@ -96,9 +103,13 @@ def term(port, pid):
 
 
 def stdin_listener(port, argv):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
+    if isinstance(port, str):
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(port)
+    else:
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
     s.listen(64)
     os.dup2(s.fileno(), 0)
     s.close()
@@ -106,7 +117,8 @@ def stdin_listener(port, argv):
 
 
 def main():
-    mode, port = sys.argv[1], int(sys.argv[2])
+    mode, port = sys.argv[1], sys.argv[2]
+    port = port if port.startswith("/") else int(port)
     if mode == "hold":
         hold(port, int(sys.argv[3]))
     elif mode == "flood":
