@@ -48,9 +48,12 @@ HELPER_OBJS  = helper/helper.o helper/maildir.o helper/mboxfile.o helper/room.o 
 COMMON_OBJS  = common/addr.o common/buf.o common/frame.o common/log.o common/utf8.o common/visible.o \
                common/util.o common/peer.o common/systemd.o common/options.o common/idna.o \
                common/drop.o common/ttytext.o
-OBJS = main.o $(SESSION_OBJS) $(PARENT_OBJS) $(HELPER_OBJS) $(COMMON_OBJS)
+# listen/: --listen, the listener of an Accept=no socket: root, never reads a client,
+# starts this program afresh per connection.
+LISTEN_OBJS  = listen/listener.o listen/sessions.o
+OBJS = main.o $(SESSION_OBJS) $(PARENT_OBJS) $(HELPER_OBJS) $(LISTEN_OBJS) $(COMMON_OBJS)
 SRCS = $(OBJS:.o=.c)
-HDRS = $(wildcard *.h common/*.h session/*.h parent/*.h helper/*.h)
+HDRS = $(wildcard *.h common/*.h session/*.h parent/*.h helper/*.h listen/*.h)
 
 # Each side compiles with its own include path, so a file that includes another side's
 # header does not build: common sees only itself; the session and the helper see
@@ -60,7 +63,8 @@ COMMON_INC  = -Icommon
 SESSION_INC = -Isession -Icommon -I.
 HELPER_INC  = -Ihelper -Icommon -I.
 PARENT_INC  = -Iparent -Ihelper -Icommon -I.
-ALL_INC     = -Isession -Iparent -Ihelper -Icommon -I.
+LISTEN_INC  = -Ilisten -Icommon
+ALL_INC     = -Isession -Iparent -Ihelper -Ilisten -Icommon -I.
 
 .DEFAULT_GOAL := all
 
@@ -233,6 +237,8 @@ $(PARENT_OBJS): %.o: %.c $(HDRS)
 	$(CC) $(CFLAGS) $(PARENT_INC) -c -o $@ $<
 $(HELPER_OBJS): %.o: %.c $(HDRS)
 	$(CC) $(CFLAGS) $(HELPER_INC) -c -o $@ $<
+$(LISTEN_OBJS): %.o: %.c $(HDRS)
+	$(CC) $(CFLAGS) $(LISTEN_INC) -c -o $@ $<
 $(filter-out common/systemd.o,$(COMMON_OBJS)): %.o: %.c $(HDRS)
 	$(CC) $(CFLAGS) $(COMMON_INC) -c -o $@ $<
 
@@ -252,6 +258,7 @@ common/systemd.o: common/systemd.c $(HDRS) .with-systemd
 LAYERS = session:$(subst $(eval) ,+,$(SESSION_OBJS) $(COMMON_OBJS)) \
          helper:$(subst $(eval) ,+,$(HELPER_OBJS) $(COMMON_OBJS)) \
          parent:$(subst $(eval) ,+,$(PARENT_OBJS) $(HELPER_OBJS) $(COMMON_OBJS)) \
+         listen:$(subst $(eval) ,+,$(LISTEN_OBJS) $(COMMON_OBJS)) \
          common:$(subst $(eval) ,+,$(COMMON_OBJS))
 # An include by path ("parent/users.h") would reach past the include paths through
 # the top folder's -I.: none is allowed but in main.c, which starts both sides.

@@ -8,6 +8,10 @@
  * ends, then ends the same way: the child's exit status, or 128 + the signal that
  * killed it (logged), or EXIT_SYSTEM when the child broke the protocol (killed,
  * logged).
+ *
+ * With --listen (listen/listener.c) it is instead the listener of a socket unit with
+ * Accept=no: it never runs a session itself, but starts this program afresh for each
+ * connection, without --listen, which then runs as above.
  */
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +30,7 @@
 
 #include "asuser.h"
 #include "keys.h"
+#include "listener.h"
 #include "log.h"
 #include "options.h"
 #include "relay.h"
@@ -261,6 +266,12 @@ int main(int argc, char **argv)
 	options_parse(argc, argv, &cfg, &user);
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	if (cfg.listen) {	/* nothing of a session is prepared here: each exec does it */
+		int lrc = listener_run(&cfg);
+		free(cfg.session_argv);
+		free(cfg.domains);
+		return lrc;
+	}
 	struct passwd *ps = NULL;
 	struct tls_files tf;
 	tls_files_init(&tf);

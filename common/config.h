@@ -202,6 +202,28 @@
 #define LOG_REFUSALS_MAX 20
 #define LOG_REFUSALS_PER_RCPT 5
 
+/* --listen (listen/listener.c): one listening socket, a fresh exec of this program per
+ * connection.  The limits are those the Accept=yes socket units had (MaxConnections=64,
+ * MaxConnectionsPerSource): live sessions in all (--max-sessions), and per client IP
+ * address (--max-per-source), an IPv4-mapped IPv6 address counted as the IPv4 one.  16
+ * per source so that a sender with the common concurrency of 8, plus reconnects whose
+ * previous session is not yet reaped, is never refused.  Either option takes at most
+ * LISTEN_SESSIONS_LIMIT.  A connection over a limit gets one 421 line and is closed. */
+#define DEFAULT_MAX_SESSIONS 64
+#define DEFAULT_MAX_PER_SOURCE 16
+#define LISTEN_SESSIONS_LIMIT 10000
+/* Refused connections are logged at most once per this many milliseconds, the line
+ * counting those not logged since: a client that hammers cannot flood the log. */
+#define LISTEN_REFUSAL_LOG_MS 1000
+/* After SIGTERM or SIGINT the listener stops accepting at once and gives the live
+ * sessions this long to end on their own (a transaction in progress completes), then
+ * sends each SIGTERM (421 4.3.2 at its next read) and waits for them.  A second
+ * SIGTERM or SIGINT ends the wait at once. */
+#define LISTEN_DRAIN_MS 5000
+/* Connections taken from the socket before the listener looks at its signals again,
+ * so that a flood cannot delay SIGCHLD or SIGTERM. */
+#define LISTEN_ACCEPT_BATCH 64
+
 /* Exit status (skarnet convention): 0 for every session that ended as the protocol
  * allows, 100 for a usage error, 111 for a system failure. */
 #define EXIT_USAGE 100
@@ -284,6 +306,11 @@ struct config {
 	bool any_sender;	/* --any-sender: no check of an authenticated MAIL FROM */
 	enum store store;	/* --mailbox */
 	const char *mbox_dir;	/* --mbox-dir */
+	bool listen;		/* --listen: serve connections from a listening socket */
+	unsigned max_sessions;	/* --max-sessions: live sessions in all */
+	unsigned max_per_source;	/* --max-per-source: per client IP address */
+	char **session_argv;	/* under --listen: argv without the listener's options,
+				 * which each connection's exec gets */
 
 	/* Filled in by users_init(). */
 	bool single;		/* single-user mode: all mail goes to one user, no uid change */

@@ -38,6 +38,8 @@ void options_defaults(struct config *cfg)
 		.relay_user = NULL,
 		.store = STORE_MAILDIR,
 		.mbox_dir = DEFAULT_MBOX_DIR,
+		.max_sessions = DEFAULT_MAX_SESSIONS,
+		.max_per_source = DEFAULT_MAX_PER_SOURCE,
 	};
 	if (access(DEFAULT_ALIASES, F_OK) == 0) {	/* as every Debian MTA reads it */
 		cfg->aliases = DEFAULT_ALIASES;
@@ -48,6 +50,9 @@ void options_defaults(struct config *cfg)
 static void usage(FILE *f)
 {
 	fputs("usage: smtp-session [options]   (the connection on stdin/stdout)\n"
+	      "       smtp-session --listen [--max-sessions N] [--max-per-source N] [options]\n"
+	      "                         (a listening socket from systemd, Accept=no, or on\n"
+	      "                         stdin: a fresh smtp-session per connection)\n"
 	      "  --hostname NAME        our name (default: gethostname)\n"
 	      "  --domains A,B,...      local domains (default: the hostname and localhost)\n"
 	      "  --maildir PATH         Maildir below each home (default Maildir);\n"
@@ -105,6 +110,11 @@ static void usage(FILE *f)
 	      "  --any-sender           an authenticated client may use any MAIL FROM\n"
 	      "  --mailbox FORMAT       maildir (the default) or mbox\n"
 	      "  --mbox-dir DIR         where mbox files are (default /var/mail)\n"
+	      "  --listen               serve the connections of a listening socket (systemd\n"
+	      "                         Accept=no, or on stdin): one fresh session each\n"
+	      "  --max-sessions N       with --listen: live sessions in all (default 64)\n"
+	      "  --max-per-source N     with --listen: live sessions per client address\n"
+	      "                         (default 16)\n"
 	      "  --help, --version\n", f);
 }
 
@@ -149,7 +159,8 @@ enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
        O_TTYBYTES, O_TTYTIMEOUT, O_DELIVERY_TIMEOUT, O_PRIVSEP_USER, O_PRIVSEP_DIR, O_PROXY, O_PROXY_TRUST_LOOPBACK, O_LMTP,
        O_HELP, O_VERSION,
        O_TLS = 512, O_TLS_CERT, O_TLS_KEY, O_REQUIRE_TLS, O_TLS_TICKET_KEY,
-       O_ALIASES = 768, O_RELAY_COMMAND, O_RELAY_USER, O_RELAY_SOCKET, O_ANY_SENDER, O_MAILBOX, O_MBOX_DIR };
+       O_ALIASES = 768, O_RELAY_COMMAND, O_RELAY_USER, O_RELAY_SOCKET, O_ANY_SENDER, O_MAILBOX, O_MBOX_DIR,
+       O_LISTEN = 1024, O_MAX_SESSIONS, O_MAX_PER_SOURCE };
 
 static const struct option options[] = {
 	{ "hostname", required_argument, NULL, O_HOSTNAME },
@@ -192,6 +203,9 @@ static const struct option options[] = {
 	{ "any-sender", no_argument, NULL, O_ANY_SENDER },
 	{ "mailbox", required_argument, NULL, O_MAILBOX },
 	{ "mbox-dir", required_argument, NULL, O_MBOX_DIR },
+	{ "listen", no_argument, NULL, O_LISTEN },
+	{ "max-sessions", required_argument, NULL, O_MAX_SESSIONS },
+	{ "max-per-source", required_argument, NULL, O_MAX_PER_SOURCE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -341,15 +355,62 @@ static bool forward_option(int c, struct config *cfg)
 	}
 }
 
+/* The listener's options (listen/listener.c); false when c is none of them. */
+static bool listen_option(int c, struct config *cfg, bool *limits)
+{
+	switch (c) {
+	case O_LISTEN: cfg->listen = true; return true;
+	case O_MAX_SESSIONS:
+		cfg->max_sessions = (unsigned)number("--max-sessions", 1, LISTEN_SESSIONS_LIMIT,
+						     "a number");
+		*limits = true;
+		return true;
+	case O_MAX_PER_SOURCE:
+		cfg->max_per_source = (unsigned)number("--max-per-source", 1,
+						       LISTEN_SESSIONS_LIMIT, "a number");
+		*limits = true;
+		return true;
+	default: return false;
+	}
+}
+
+/* Under --listen, the argv each connection's exec gets: argv without the listener's
+ * own options (the words from..to-1 of each, marked in mine), so that the session
+ * started is exactly what inetd or an Accept=yes unit starts.  getopt_long() has not
+ * moved a word: a non-option, the one thing it moves, is a usage error. */
+static char **session_argv(int argc, char **argv, const bool *mine)
+{
+	char **out = calloc((size_t)argc + 1, sizeof *out);
+	if (!out)
+		bad_usage("--listen: out of memory");
+	int n = 0;
+	for (int i = 0; i < argc; i++)
+		if (!mine[i])
+			out[n++] = argv[i];
+	out[n] = NULL;
+	return out;
+}
+
 void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 {
+	bool limits = false, *mine = calloc((size_t)argc + 1, sizeof *mine);
+	if (!mine)
+		bad_usage("out of memory");
 	unsigned certs = 0, keys = 0;
 	bool mode = false;
 	static char host[256];
 	const char *domains = NULL;
 	int c;
 	opterr = 0;	/* getopt's own message would be a second line: bad_usage() says it */
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+	for (;;) {
+		int from = optind ? optind : 1;	/* 0: options_log_file() asked for a restart */
+		if ((c = getopt_long(argc, argv, ":", options, NULL)) == -1)
+			break;
+		if (listen_option(c, cfg, &limits)) {
+			for (int i = from; i < optind && i < argc; i++)
+				mine[i] = true;
+			continue;
+		}
 		if (tls_option(c, cfg, &certs, &keys, &mode) || forward_option(c, cfg))
 			continue;
 		switch (c) {
@@ -449,6 +510,13 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 	if (optind < argc)
 		bad_usage("unexpected argument %s: smtp-session takes options only (the "
 			  "connection is on stdin and stdout)", argv[optind]);
+	if (limits && !cfg->listen)
+		bad_usage("--max-sessions and --max-per-source without --listen: under a "
+			  "super-server its own limits apply (MaxConnections=, "
+			  "MaxConnectionsPerSource=, tcpserver -c): add --listen, or leave them out");
+	if (cfg->listen)
+		cfg->session_argv = session_argv(argc, argv, mine);
+	free(mine);
 	if (cfg->proxy_trust_loopback && !cfg->proxy)
 		bad_usage("--proxy-trust-loopback without --proxy: add --proxy, or leave it out");
 	tls_check(cfg, certs, keys, mode);

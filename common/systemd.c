@@ -19,6 +19,30 @@ static bool is_stream_socket(int fd)
 	       getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
 }
 
+/* A stream socket in the listening state (SO_ACCEPTCONN): what --listen serves. */
+static bool is_listening(int fd)
+{
+	int on = 0;
+	socklen_t len = sizeof on;
+	return is_stream_socket(fd) &&
+	       getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
+}
+
+/* --listen with nothing from systemd: the listening socket on fd 0 (inetd "wait",
+ * systemd StandardInput=socket with Accept=no). */
+static int stdin_listener(int *fd, const char **why)
+{
+	if (is_listening(0))
+		return *fd = 0, 0;
+	if (is_stream_socket(0))
+		return *why = "--listen: fd 0 is a connection, not a listening socket: leave "
+			      "--listen out (inetd nowait, tcpserver, Accept=yes), or pass a "
+			      "listening socket (Accept=no, inetd wait)", EXIT_USAGE;
+	return *why = "--listen: no listening socket: start it from a systemd socket unit "
+		      "with Accept=no, or with a listening socket on fd 0 (inetd wait)",
+	       EXIT_USAGE;
+}
+
 #if WITH_SYSTEMD
 
 #include <dlfcn.h>
@@ -79,11 +103,39 @@ int systemd_connection(const char **why)
 		       EXIT_USAGE;
 	int fd = SD_LISTEN_FDS_START;
 	if (sd.is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) > 0)
-		return *why = "systemd passed a listening socket: the socket unit needs Accept=yes",
-		       EXIT_USAGE;
+		return *why = "systemd passed a listening socket: the socket unit needs Accept=yes, "
+			      "or give smtp-session --listen", EXIT_USAGE;
 	if (sd.is_socket(fd, AF_UNSPEC, SOCK_STREAM, 0) <= 0)
 		return *why = "the passed file descriptor is not a stream socket", EXIT_USAGE;
 	return take(fd, why);
+}
+
+/* sd_listen_fds(3): LISTEN_PID must be ours, and 1 unsets LISTEN_*: the sessions we
+ * start are not meant. */
+int systemd_listener(int *fd, const char **why)
+{
+	if (!getenv("LISTEN_FDS"))
+		return stdin_listener(fd, why);
+	if (!load()) {
+		if (is_listening(0))
+			return *fd = 0, 0;	/* StandardInput=socket */
+		return *why = "LISTEN_FDS is set, but libsystemd.so.0 cannot be loaded", EXIT_SYSTEM;
+	}
+	int n = sd.listen_fds(1);
+	if (n == 0)
+		return stdin_listener(fd, why);	/* LISTEN_PID names another process */
+	if (n < 0)
+		return *why = "LISTEN_FDS/LISTEN_PID are malformed", EXIT_USAGE;
+	if (n > 1)
+		return *why = "--listen: systemd passed several sockets: give the service one "
+			      "socket unit with one ListenStream=", EXIT_USAGE;
+	int passed = SD_LISTEN_FDS_START;
+	if (sd.is_socket(passed, AF_UNSPEC, SOCK_STREAM, 1) > 0)
+		return *fd = passed, 0;
+	if (sd.is_socket(passed, AF_UNSPEC, SOCK_STREAM, 0) > 0)
+		return *why = "--listen: systemd passed a connection (Accept=yes): set Accept=no "
+			      "in the socket unit, or leave --listen out", EXIT_USAGE;
+	return *why = "the passed file descriptor is not a stream socket", EXIT_USAGE;
 }
 
 bool systemd_journal(void)
@@ -108,6 +160,18 @@ int systemd_connection(const char **why)
 	return *why = "systemd passed a socket (LISTEN_FDS), but this smtp-session was built "
 		      "with WITH_SYSTEMD=0: set StandardInput=socket in the service",
 	       EXIT_USAGE;
+}
+
+/* Without libsystemd only fd 0 can be read without guessing: LISTEN_FDS for us with
+ * no listening socket on fd 0 asks for StandardInput=socket. */
+int systemd_listener(int *fd, const char **why)
+{
+	const char *pid = getenv("LISTEN_PID");
+	if (!is_listening(0) && getenv("LISTEN_FDS") && pid && atol(pid) == (long)getpid())
+		return *why = "--listen: systemd passed a socket (LISTEN_FDS), but this "
+			      "smtp-session was built with WITH_SYSTEMD=0: set "
+			      "StandardInput=socket in the service", EXIT_USAGE;
+	return stdin_listener(fd, why);
 }
 
 bool systemd_journal(void)

@@ -25,6 +25,14 @@
  * what was passed cannot be served. */
 int systemd_connection(const char **why);
 
+/* --listen: the listening socket to serve, in *fd: the one systemd passed (LISTEN_FDS=1,
+ * LISTEN_PID ours: an Accept=no socket unit, or systemd-socket-activate without
+ * --accept), whose LISTEN_* variables are then unset, or else fd 0 when it is a
+ * listening socket (inetd "wait", StandardInput=socket; the only way under
+ * WITH_SYSTEMD=0).  Returns 0, or EXIT_USAGE or EXIT_SYSTEM with the reason and the
+ * fix in *why (a connection instead of a listening socket, none at all). */
+int systemd_listener(int *fd, const char **why);
+
 /* Does systemd's journal collect our output ($JOURNAL_STREAM or $INVOCATION_ID), and
  * could libsystemd be loaded to write to it? */
 bool systemd_journal(void);

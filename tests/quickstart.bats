@@ -47,7 +47,7 @@ teardown_file() { teardown_users; }
 	[ -e /usr/include/lockfile.h ] || skip "liblockfile-dev is not installed (make check installs it as root)"
 	# The sources as they are (not as committed), without anything built.
 	mkdir "$T/src"
-	cp -a "$TOP"/Makefile "$TOP"/*.[ch] "$TOP"/common "$TOP"/session "$TOP"/parent "$TOP"/helper \
+	cp -a "$TOP"/Makefile "$TOP"/*.[ch] "$TOP"/common "$TOP"/session "$TOP"/parent "$TOP"/helper "$TOP"/listen \
 		"$TOP/tools" "$T/src/"
 	rm -f "$T"/src/*.o "$T"/src/*/*.o "$T/src/session/seccomp-bpf.h" "$T/src/tools/seccomp-gen"
 	mkdir -p "$T/up" "$T/work"

@@ -32,7 +32,7 @@ setup() {
 	local src=$BATS_TEST_TMPDIR/layers
 	mkdir -p "$src"
 	cp -pr "$TOP"/Makefile "$TOP"/*.[ch] "$TOP"/*.o "$TOP"/common "$TOP"/session "$TOP"/parent \
-		"$TOP"/helper "$TOP"/tools "$TOP"/.with-systemd "$src/"
+		"$TOP"/helper "$TOP"/listen "$TOP"/tools "$TOP"/.with-systemd "$src/"
 	run make -s -C "$src" layering
 	echo "$output"
 	[ "$status" = 0 ]

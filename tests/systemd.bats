@@ -146,10 +146,10 @@ activate_once() {
 	[ -z "$(delivered test)" ]
 }
 
-@test "make WITH_SYSTEMD=0: builds without libsystemd; transcript, --inetd served, --accept refused" {
+@test "make WITH_SYSTEMD=0: builds without libsystemd; transcript, --inetd served, --accept refused, --listen on stdin" {
 	mkdir -p "$T/nosd/tools"
 	cp -r "$TOP"/*.c "$TOP"/*.h "$TOP/Makefile" "$TOP"/common "$TOP"/session "$TOP"/parent \
-		"$TOP"/helper "$T/nosd/"
+		"$TOP"/helper "$TOP"/listen "$T/nosd/"
 	cp "$TOP"/tools/seccomp-gen.c "$TOP"/tools/build-deps "$T/nosd/tools/"
 	rm -f "$T"/nosd/*.o "$T"/nosd/*/*.o "$T/nosd/session/seccomp-bpf.h"	# made anew there
 	run make -s -C "$T/nosd" WITH_SYSTEMD=0 smtp-session
@@ -178,6 +178,17 @@ activate_once() {
 	[ "$SWAKS" != 0 ]
 	[ "$(delivered test | wc -l)" = 2 ]
 	grep -q 'built with WITH_SYSTEMD=0: set StandardInput=socket' "$T/log"
+	# --listen (Accept=no): the listening socket on stdin too, as StandardInput=socket
+	# puts it: served, and SIGTERM ends the listener with 0.
+	activate_once --inetd "$T/bin/smtp-nosd" --listen
+	[ "$SWAKS" = 0 ]
+	[ "$EXIT" = 0 ]
+	[ "$(delivered test | wc -l)" = 3 ]
+	# Only on fd 3: the fix is StandardInput=socket.
+	activate_once "$T/bin/smtp-nosd" --listen
+	[ "$SWAKS" != 0 ]
+	[ "$EXIT" = 100 ]
+	grep -q -- '--listen: systemd passed a socket (LISTEN_FDS), but this smtp-session was built with WITH_SYSTEMD=0: set StandardInput=socket in the service' "$T/log"
 }
 
 @test "exit status: 0 whenever the protocol ended the session, 100 usage, 111 system" {

@@ -424,8 +424,57 @@ static void test_help(void)
 	}
 }
 
+/* --listen: the listener's options, and the argv each session's exec gets without
+ * them (listen/listener.c), whatever their form. */
+static void c_listen_defaults(const struct config *c, const char *user)
+{
+	(void)user;
+	CHECK(c->listen);
+	CHECK_INT(c->max_sessions, DEFAULT_MAX_SESSIONS);
+	CHECK_INT(c->max_sessions, 64);
+	CHECK_INT(c->max_per_source, DEFAULT_MAX_PER_SOURCE);
+	CHECK_INT(c->max_per_source, 16);
+	CHECK(c->session_argv && !strcmp(c->session_argv[0], "smtp-session") &&
+	      !c->session_argv[1]);
+}
+
+static void c_listen_strip(const struct config *c, const char *user)
+{
+	static const char *const want[] = { "smtp-session", "--hostname", "a.example",
+					    "--timeout", "60", "--auth=never", NULL };
+	(void)user;
+	CHECK(c->listen);
+	CHECK_INT(c->max_sessions, 5);
+	CHECK_INT(c->max_per_source, 3);
+	size_t i = 0;
+	for (; want[i] && c->session_argv[i]; i++)
+		CHECK_STR(c->session_argv[i], want[i]);
+	CHECK(!want[i] && !c->session_argv[i]);
+	CHECK_INT(c->timeout, 60);
+}
+
+static void c_no_listen(const struct config *c, const char *user)
+{
+	(void)user;
+	CHECK(!c->listen && !c->session_argv);
+	CHECK_INT(c->max_sessions, 64);
+}
+
+static void test_listen(void)
+{
+	OK(c_listen_defaults, "--listen");
+	OK(c_listen_strip, "--hostname", "a.example", "--listen", "--max-sessions", "5",
+	   "--timeout", "60", "--max-per-source=3", "--auth=never");
+	OK(c_no_listen, "--timeout", "60");
+	BAD("--max-sessions 0: not a number from 1 to 10000", "--listen", "--max-sessions", "0");
+	BAD("--max-per-source 10001", "--listen", "--max-per-source", "10001");
+	BAD("--max-sessions and --max-per-source without --listen", "--max-sessions", "5");
+	BAD("without --listen", "--max-per-source=2");
+}
+
 int main(void)
 {
+	test_listen();
 	test_valid();
 	test_numbers();
 	test_invalid();

@@ -1,0 +1,378 @@
+/* listener.c: --listen.  One privileged process that takes connections from a
+ * listening socket and starts, for each, exactly what inetd or a systemd Accept=yes
+ * unit starts: this program, exec'd afresh (a new address-space layout, nothing
+ * inherited but the environment), with the connection on fds 0 and 1.  So systemd
+ * needs no unit, cgroup and namespace per connection (about 85 ms each, issue 23), and
+ * the session and its confinement stay what they are under any super-server.
+ *
+ * The listener reads no byte of any client and holds no key: what it knows of a
+ * client is the address accept(2) gives, for the limits.  It keeps the privilege it
+ * was started with because each session starts as root and drops it itself (main.c).
+ * No trigger limit of any kind (systemd's TriggerLimitBurst=): a flood costs an accept
+ * and a close per connection and never stops the listener.
+ */
+#include "listener.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sessions.h"
+#include "systemd.h"
+#include "util.h"
+
+/* Why a connection is refused: the two limits, or no process to serve it. */
+enum refusal { REFUSE_TOTAL, REFUSE_SOURCE, REFUSE_FORK };
+
+struct listener {
+	const struct config *cfg;
+	int sock;		/* the listening socket; -1 once stopping */
+	int sig;		/* signalfd: SIGCHLD, SIGTERM, SIGINT */
+	int exe;		/* this program, for execveat() */
+	struct sessions t;
+	bool stopping, termed;	/* SIGTERM or SIGINT came; the sessions got SIGTERM */
+	struct deadline drain;	/* stopping: when the sessions get SIGTERM */
+	struct deadline next_log;	/* the next refusal that may be logged */
+	unsigned long unlogged;	/* refusals not logged since the last line */
+};
+
+/* The signals the listener takes through its signalfd. */
+static void listener_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
+/* ------------------------------------------------------------ the session */
+
+/* The child: made into what a super-server starts, then this program.  Default
+ * dispositions and an empty mask (exec keeps both, and keeps SIG_IGN); its own
+ * session, so that a terminal's Ctrl-C reaches the listener alone, which stops as
+ * SIGTERM says; the connection on fds 0 and 1, stderr as it is (the journal under
+ * systemd); every other descriptor closed at exec; no LISTEN_* (sd_listen_fds(3): they
+ * were meant for the listener).  Never returns. */
+static _Noreturn void exec_session(const struct listener *l, int conn)
+{
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigemptyset(&dfl.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaction(sigs[i], &dfl, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	if (dup2(conn, 0) == -1 || dup2(conn, 1) == -1)
+		_exit(EXIT_SYSTEM);
+	/* Close-on-exec rather than closed: the log stays usable if exec fails.  Before
+	 * Linux 5.11 (no CLOSE_RANGE_CLOEXEC), one by one up to the limit. */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+		for (long fd = 3, max = sysconf(_SC_OPEN_MAX); fd < max && fd < 65536; fd++)
+			fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	extern char **environ;
+	execveat(l->exe, "", l->cfg->session_argv, environ, AT_EMPTY_PATH);
+	log_msg(LOG_CRIT, "cannot start a session: exec: %s", strerror(errno));
+	_exit(EXIT_SYSTEM);
+}
+
+/* Each refusal's 421 line (its enhanced code, then the text after the hostname) and
+ * its log text. */
+static const struct {
+	const char *code, *text, *log;
+} refusals[] = {
+	/* RFC 3463 4.3.2: the system is not accepting network messages (now). */
+	[REFUSE_TOTAL] = { "4.3.2", "Too many sessions, try again later",
+			   "too many sessions (--max-sessions)" },
+	/* RFC 3463 4.7.0: a policy of ours about this client. */
+	[REFUSE_SOURCE] = { "4.7.0", "Too many connections from your address, try again later",
+			    "too many sessions from this address (--max-per-source)" },
+	/* RFC 3463 4.3.0: a local failure. */
+	[REFUSE_FORK] = { "4.3.0", "Local error, try again later",
+			  "cannot start a session (fork failed)" },
+};
+
+/* A connection refused: one 421 line and the close.  RFC 5321 3.8: a server that
+ * closes the connection says 421 first.  MSG_DONTWAIT: the listener never waits on
+ * a client; a full buffer loses the line, not the listener. */
+static void send_421(const struct listener *l, int conn, enum refusal why)
+{
+	char line[DOMAIN_MAX + 100];
+	int n = snprintf(line, sizeof line, "421 %s %s %s\r\n", refusals[why].code,
+			 l->cfg->hostname, refusals[why].text);
+	if (n > 0 && (size_t)n < sizeof line)
+		(void)send(conn, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* Logged at most once per LISTEN_REFUSAL_LOG_MS, with the count of those that were
+ * not, so that a client that hammers the port cannot flood the log. */
+static void log_refusal(struct listener *l, const struct source *s, enum refusal why)
+{
+	if (deadline_left(&l->next_log) > 0) {
+		l->unlogged++;
+		return;
+	}
+	char client[INET6_ADDRSTRLEN];
+	source_text(s, client, sizeof client);
+	char more[64] = "";
+	if (l->unlogged)
+		snprintf(more, sizeof more, " (%lu more refused, not logged)", l->unlogged);
+	log_fields(LOG_NOTICE, LOG_FIELDS({ LF_CLIENT, client }),
+		   "reject: connect from %s: 421 %s%s", client, refusals[why].log, more);
+	l->unlogged = 0;
+	deadline_in(&l->next_log, LISTEN_REFUSAL_LOG_MS);
+}
+
+/* Is a connection from s over a limit?  Then true, and which in *why. */
+static bool over_limit(const struct listener *l, const struct source *s, enum refusal *why)
+{
+	if (l->t.live >= l->cfg->max_sessions)
+		return *why = REFUSE_TOTAL, true;
+	if (s->ip && sessions_from(&l->t, s) >= l->cfg->max_per_source)
+		return *why = REFUSE_SOURCE, true;
+	return false;
+}
+
+/* One accepted connection: a session, or a 421 when a limit is reached. */
+static void take(struct listener *l, int conn, const struct sockaddr_storage *sa,
+		 socklen_t len)
+{
+	struct source s;
+	source_of(sa, len, &s);
+	enum refusal why;
+	pid_t pid = -1;
+	if (!over_limit(l, &s, &why)) {
+		why = REFUSE_FORK;	/* logged as a refusal: it too can come in bulk */
+		if ((pid = fork()) == 0)
+			exec_session(l, conn);
+	}
+	if (pid == -1) {
+		send_421(l, conn, why);
+		log_refusal(l, &s, why);
+		return;
+	}
+	sessions_add(&l->t, pid, &s);
+}
+
+/* The connections waiting, LISTEN_ACCEPT_BATCH at most before the signals are looked
+ * at again.  SOCK_CLOEXEC: the next session's exec must not inherit this one. */
+static void accept_some(struct listener *l)
+{
+	for (int i = 0; i < LISTEN_ACCEPT_BATCH; i++) {
+		struct sockaddr_storage sa;
+		socklen_t len = sizeof sa;
+		int conn = accept4(l->sock, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC);
+		if (conn == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				/* ENOBUFS, ENOMEM, EMFILE: the connection stays queued; a short
+				 * pause instead of a busy loop on poll(). */
+				log_msg(LOG_ERR, "accept: %s", strerror(errno));
+				struct deadline d;
+				deadline_in(&d, 100);
+				(void)deadline_sleep(&d);
+			}
+			return;
+		}
+		take(l, conn, &sa, len);
+		close(conn);
+	}
+}
+
+/* ------------------------------------------------------------ signals */
+
+/* SIGCHLD: every child that has ended.  A session that did not end as the protocol
+ * allows (exit status 0) is named in one line with its pid and client. */
+static void reap(struct listener *l)
+{
+	int st;
+	pid_t pid;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		struct source s;
+		if (!sessions_remove(&l->t, pid, &s) || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
+			continue;
+		char client[INET6_ADDRSTRLEN];
+		source_text(&s, client, sizeof client);
+		if (WIFSIGNALED(st))
+			log_fields(LOG_ERR, LOG_FIELDS({ LF_CLIENT, client }),
+				   "session %ld from %s was killed by signal %d (%s)", (long)pid,
+				   client, WTERMSIG(st), strsignal(WTERMSIG(st)));
+		else
+			log_fields(LOG_WARNING, LOG_FIELDS({ LF_CLIENT, client }),
+				   "session %ld from %s exited with status %d", (long)pid, client,
+				   WEXITSTATUS(st));
+	}
+}
+
+/* The sessions still live get SIGTERM: each answers 421 4.3.2 at its next read and
+ * ends within its own deadlines (a delivery in progress completes first). */
+static void terminate(struct listener *l)
+{
+	sessions_signal(&l->t, SIGTERM);
+	l->termed = true;
+}
+
+/* SIGTERM or SIGINT: the listening socket closed at once, so that no connection waits
+ * for a listener that will not come back (outside systemd it is then refused; under
+ * systemd it waits in systemd's socket for the next start); the live sessions get
+ * LISTEN_DRAIN_MS to end on their own, then SIGTERM.  A second signal cuts the wait. */
+static void stop(struct listener *l)
+{
+	if (l->stopping) {
+		if (!l->termed)
+			terminate(l);
+		return;
+	}
+	close(l->sock);
+	l->sock = -1;
+	l->stopping = true;
+	deadline_in(&l->drain, LISTEN_DRAIN_MS);
+	if (l->unlogged)
+		log_msg(LOG_NOTICE, "%lu more connections refused, not logged", l->unlogged);
+	l->unlogged = 0;
+	log_msg(LOG_INFO, "stopping: no more connections; %u sessions live", l->t.live);
+}
+
+/* What the signalfd holds; 0, or -1 when it cannot be read. */
+static int on_signals(struct listener *l)
+{
+	struct signalfd_siginfo si;
+	ssize_t n;
+	bool child = false;
+	while ((n = read(l->sig, &si, sizeof si)) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGCHLD)
+			child = true;
+		else
+			stop(l);
+	}
+	if (n == -1 && errno != EAGAIN && errno != EINTR)
+		return -1;
+	if (child)
+		reap(l);
+	return 0;
+}
+
+/* ------------------------------------------------------------ start and loop */
+
+/* The listening socket at a descriptor above stderr, close-on-exec and non-blocking
+ * (accept_some() takes what is queued and must not block when another took it), and
+ * fds 0 to 2 open: /dev/null for any that was closed or was the listening socket
+ * itself (inetd "wait" and StandardInput=socket put it on 0, 1 and 2), so that the
+ * listener holds the socket once, closes it at once on SIGTERM, and accept(2) never
+ * returns 0, 1 or 2.  The socket's descriptor, or -1. */
+static int settle(int fd)
+{
+	struct stat ls, st;
+	if (fstat(fd, &ls) == -1)
+		return -1;
+	int sock = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (sock == -1)
+		return -1;
+	close(fd);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int i = 0; i <= 2; i++)
+		if (null != -1 && i != null && (fstat(i, &st) == -1 ||
+		    (st.st_dev == ls.st_dev && st.st_ino == ls.st_ino)))
+			dup2(null, i);
+	if (null > 2)
+		close(null);
+	int fl = fcntl(sock, F_GETFL);
+	if (fl == -1 || fcntl(sock, F_SETFL, fl | O_NONBLOCK) == -1)
+		return close(sock), -1;
+	return sock;
+}
+
+/* This program, held open so that every session runs the very binary the listener
+ * was started from, even after a package upgrade replaced the file (restarting the
+ * service starts the new one): /proc/self/exe, or argv[0] when it is absolute. */
+static int own_program(const char *argv0)
+{
+	int fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (fd == -1 && argv0 && argv0[0] == '/')
+		fd = open(argv0, O_PATH | O_CLOEXEC);
+	return fd;
+}
+
+/* Everything the loop needs; 0, or the exit status (logged with the fix). */
+static int start(struct listener *l, const struct config *cfg)
+{
+	const char *why = NULL;
+	int fd = -1, rc = systemd_listener(&fd, &why);
+	*l = (struct listener){ .cfg = cfg, .sock = -1, .sig = -1, .exe = -1 };
+	if (rc) {
+		log_config_error(LOG_ERR, "cannot start: %s", why);
+		return rc;
+	}
+	if ((l->exe = own_program(cfg->session_argv[0])) == -1) {
+		log_config_error(LOG_ERR, "cannot start: --listen: cannot open my own program "
+				 "(/proc/self/exe): mount /proc, or start smtp-session by its "
+				 "absolute path");
+		return EXIT_SYSTEM;
+	}
+	sigset_t set;
+	listener_signals(&set);
+	signal(SIGHUP, SIG_IGN);	/* no configuration to reload: a restart reads it */
+	signal(SIGPIPE, SIG_IGN);	/* a 421 to a client that has gone */
+	if ((l->sock = settle(fd)) == -1 || sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
+	    (l->sig = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1 ||
+	    sessions_init(&l->t, cfg->max_sessions) == -1) {
+		log_msg(LOG_ERR, "cannot start: --listen: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	log_msg(LOG_INFO, "listening: at most %u sessions, %u per client address",
+		cfg->max_sessions, cfg->max_per_source);
+	return 0;
+}
+
+static void finish(struct listener *l)
+{
+	if (l->sock != -1)
+		close(l->sock);
+	if (l->sig != -1)
+		close(l->sig);
+	if (l->exe != -1)
+		close(l->exe);
+	sessions_free(&l->t);
+}
+
+int listener_run(const struct config *cfg)
+{
+	struct listener l;
+	int rc = start(&l, cfg);
+	while (!rc && !(l.stopping && l.t.live == 0)) {
+		struct pollfd p[2] = { { .fd = l.sig, .events = POLLIN },
+				       { .fd = l.sock, .events = POLLIN } };
+		int wait = l.stopping && !l.termed ? deadline_left(&l.drain) : -1;
+		int n = poll(p, l.sock == -1 ? 1 : 2, wait);
+		if (n == -1 && errno != EINTR) {
+			log_msg(LOG_ERR, "listener: poll: %s", strerror(errno));
+			rc = EXIT_SYSTEM;
+		} else if (n > 0 && p[0].revents && on_signals(&l) == -1) {
+			log_msg(LOG_ERR, "listener: signalfd: %s", strerror(errno));
+			rc = EXIT_SYSTEM;
+		} else if (l.stopping && !l.termed && deadline_left(&l.drain) == 0) {
+			terminate(&l);
+		} else if (n > 0 && l.sock != -1 && p[1].revents) {
+			accept_some(&l);
+		}
+	}
+	if (!rc)
+		log_msg(LOG_INFO, "stopped: every session has ended");
+	finish(&l);
+	return rc;
+}

@@ -1,0 +1,266 @@
+#!/usr/bin/env bats
+# smtp-session --listen (listen/listener.c): the listener of a socket unit with
+# Accept=no, started as systemd starts it, by systemd-socket-activate without --accept
+# (LISTEN_FDS with a listening socket), or with the listening socket on fd 0 (inetd
+# "wait").  Each connection a fresh exec of smtp-session; the per-source and total
+# limits; a flood; SIGTERM; the usage errors.
+
+load helpers
+
+setup_file() { setup_users; }
+teardown_file() { teardown_users; }
+setup() { clear_maildirs; SSA=; }
+teardown() {
+	if [ -n "${SSA:-}" ] && kill -0 "$SSA" 2>/dev/null; then
+		kill "$SSA" 2>/dev/null || true
+		wait "$SSA" 2>/dev/null || true
+	fi
+}
+
+CLIENT="python3 $BATS_TEST_DIRNAME/listenclient.py"
+
+# systemd-socket-activate without --accept on a free port: it passes the listening
+# socket (Accept=no) and execs the program itself at the first connection, so SSA is
+# the listener's pid from then on.  Arguments: the listener's options.
+start_listener() {
+	local i
+	PORT=$(free_port)
+	systemd-socket-activate -l "127.0.0.1:$PORT" "$T/bin/smtp" --listen "$@" \
+		</dev/null >"$T/ssa.log" 2>&1 3>&- &
+	SSA=$!
+	for i in $(seq 50); do
+		grep -q "^Listening on" "$T/ssa.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# swaks through the listener: one message to test.
+send() {
+	swaks --server "127.0.0.1:$PORT" --from alice@example.org --to test@tttest.com \
+		--body "${1:-through the listener}"
+}
+
+# The pids that logged "connect from": one per session.
+session_pids() {
+	sed -n 's/^smtp-session\[\([0-9]*\)\]: info: connect from.*/\1/p' "$T/log"
+}
+
+# Until the listener has reaped every session (its children, zombies included: pgrep
+# leaves those out, and an unreaped one still counts for the limits), 10 s at most.
+wait_sessions_gone() {
+	local i
+	for i in $(seq 100); do
+		[ -z "$(cat "/proc/$SSA/task/$SSA/children")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "listen: mail delivered; two sessions in a row are two fresh processes, exec'd without the listener's options and LISTEN_*" {
+	start_listener --max-per-source 5
+	run send "first"
+	[ "$status" = 0 ]
+	run send "second"
+	[ "$status" = 0 ]
+	[ "$(delivered test | wc -l)" = 2 ]
+	local pids listener
+	pids=$(session_pids | sort -u)
+	[ "$(echo "$pids" | wc -l)" = 2 ]
+	listener=$(sed -n 's/^smtp-session\[\([0-9]*\)\]: info: listening: at most 64 sessions, 5 per client address$/\1/p' "$T/log")
+	[ "$listener" = "$SSA" ]
+	! echo "$pids" | grep -qx "$SSA"
+	# A session held open: its command line and environment, as inetd would give them.
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	read -r -t 10 greeting <&5
+	[[ "$greeting" == "220 smtp.tttest.com "* ]]
+	local pid
+	pid=$(pgrep -P "$SSA" | head -1)
+	[ -n "$pid" ]
+	tr '\0' ' ' <"/proc/$pid/cmdline" >"$T/cmdline"
+	cat "$T/cmdline"
+	grep -q -- "--hostname smtp.tttest.com" "$T/cmdline"
+	! grep -q -- "--listen\|--max-per-source" "$T/cmdline"
+	! tr '\0' '\n' <"/proc/$pid/environ" | grep -q '^LISTEN_'
+	# fds 0 and 1 the connection, nothing but stderr beside them in the privileged
+	# parent (the session process's descriptors are its own business).
+	[ "$(readlink "/proc/$pid/fd/0")" = "$(readlink "/proc/$pid/fd/1")" ] ||
+		[ "$(readlink "/proc/$pid/fd/0")" = /dev/null ]	# the parent gave it up
+	exec 5>&-
+	kill "$SSA"
+	wait "$SSA"
+}
+
+@test "listen: 8 parallel connections from 127.0.0.1 all greeted and served (default --max-per-source 16)" {
+	start_listener
+	run $CLIENT hold "$PORT" 8
+	echo "$output"
+	[ "$status" = 0 ]
+	[ "$(grep -c '^[0-7]: 220 smtp.tttest.com ' <<<"$output")" = 8 ]
+	[ "$(grep -c '^[0-7]: done$' <<<"$output")" = 8 ]
+	! grep -q 'reject: connect' "$T/log"
+}
+
+@test "listen: --max-per-source 3: the 4th connection gets 421 4.7.0 and is closed, the 3 still work" {
+	start_listener --max-per-source 3
+	run $CLIENT hold "$PORT" 4
+	echo "$output"
+	[ "$status" = 0 ]
+	[ "$(grep -c '^[0-2]: 220 smtp.tttest.com ' <<<"$output")" = 3 ]
+	grep -qx '3: 421 4.7.0 smtp.tttest.com Too many connections from your address, try again later' <<<"$output"
+	[ "$(grep -c '^[0-2]: done$' <<<"$output")" = 3 ]
+	! grep -q '^3: done$' <<<"$output"
+	grep -q 'reject: connect from 127.0.0.1: 421 too many sessions from this address (--max-per-source)' "$T/log"
+}
+
+@test "listen: --max-sessions 2: the 3rd connection gets 421 4.3.2 and is closed, the 2 still work" {
+	start_listener --max-sessions 2
+	run $CLIENT hold "$PORT" 3
+	echo "$output"
+	[ "$status" = 0 ]
+	[ "$(grep -c '^[0-1]: 220 smtp.tttest.com ' <<<"$output")" = 2 ]
+	grep -qx '2: 421 4.3.2 smtp.tttest.com Too many sessions, try again later' <<<"$output"
+	[ "$(grep -c '^[0-1]: done$' <<<"$output")" = 2 ]
+	grep -q 'reject: connect from 127.0.0.1: 421 too many sessions (--max-sessions)' "$T/log"
+}
+
+@test "listen: 1,000 quick connect/close do not stop it, and the refusals take a few log lines" {
+	start_listener
+	run send "before"
+	[ "$status" = 0 ]
+	local start=$SECONDS
+	run $CLIENT flood "$PORT" 1000
+	echo "$output"
+	[ "$output" = "made 1000 refused 0" ]
+	local took=$((SECONDS - start))
+	wait_sessions_gone
+	kill -0 "$SSA"
+	run send "after"
+	echo "$output" | tail -3
+	[ "$status" = 0 ]
+	[ "$(delivered test | wc -l)" = 2 ]
+	# At most one refusal line a second (LISTEN_REFUSAL_LOG_MS), the rest counted.
+	local lines
+	lines=$(grep -c 'reject: connect from' "$T/log" || true)
+	echo "$lines refusal lines in ${took}s"
+	[ "$lines" -le $((took + 2)) ]
+	# Those not logged are counted: in the next refusal's line, or at the stop.
+	kill "$SSA"
+	wait "$SSA"
+	grep 'reject: connect\|not logged' "$T/log"
+	local counted sessions
+	counted=$(sed -n 's/.*(\([0-9]*\) more refused, not logged)$/\1/p; s/.*: \([0-9]*\) more connections refused, not logged$/\1/p' "$T/log" |
+		awk '{ n += $1 } END { print n + 0 }')
+	sessions=$(session_pids | wc -l)
+	echo "$sessions sessions, $lines refusals logged, $counted counted"
+	[ $((sessions + lines + counted)) = 1002 ]	# the flood and the two messages
+	[ "$lines" -le $((took + 2)) ]
+	if [ "$lines" -gt 1 ]; then grep -q 'more refused, not logged' "$T/log"; fi
+}
+
+@test "listen: SIGTERM: the socket closes at once, a transaction in progress completes, then exit 0" {
+	start_listener
+	run $CLIENT term "$PORT" "$SSA"
+	echo "$output"
+	[ "$status" = 0 ]
+	grep -q '^greeting: 220 ' <<<"$output"
+	grep -q '^MAIL: 250 ' <<<"$output"
+	grep -qx 'new: refused' <<<"$output"
+	grep -q '^RCPT: 250 ' <<<"$output"
+	grep -q '^DATA: 354 ' <<<"$output"
+	grep -q '^Subject: 250 2.0.0 Ok: delivered as ' <<<"$output"
+	grep -q '^QUIT: 221 ' <<<"$output"
+	local rc=0
+	wait "$SSA" || rc=$?
+	[ "$rc" = 0 ]
+	[ "$(delivered test | wc -l)" = 1 ]
+	grep -q 'info: stopping: no more connections; 1 sessions live' "$T/log"
+	grep -q 'info: stopped: every session has ended' "$T/log"
+}
+
+@test "listen: SIGTERM: an idle session gets SIGTERM after the drain (421 Shutting down), then exit 0" {
+	start_listener
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	read -r -t 10 greeting <&5
+	[[ "$greeting" == "220 "* ]]
+	kill "$SSA"
+	local line
+	read -r -t 15 line <&5
+	echo "$line"
+	# No EHLO yet, so no enhanced status code (RFC 2034).
+	[[ "$line" == "421 smtp.tttest.com Shutting down, closing connection"* ]]
+	exec 5>&-
+	local rc=0
+	wait "$SSA" || rc=$?
+	[ "$rc" = 0 ]
+}
+
+@test "listen: a listening socket on fd 0 (inetd wait), no LISTEN_FDS" {
+	PORT=$(free_port)
+	$CLIENT stdin-listener "$PORT" "$T/bin/smtp" --listen 3>&- &
+	SSA=$!
+	wait_port "$PORT"
+	run send "from fd 0"
+	[ "$status" = 0 ]
+	[ "$(delivered test | wc -l)" = 1 ]
+	kill -INT "$SSA"
+	local rc=0
+	wait "$SSA" || rc=$?
+	[ "$rc" = 0 ]
+}
+
+# A usage error is one line in the log ("cannot start: ..." for the socket), exit 100.
+usage_error() {
+	: >"$T/log"
+	run "$@"
+	cat "$T/log"
+	[ "$status" = 100 ]
+	[ "$(wc -l <"$T/log")" = 1 ]
+}
+
+@test "listen: a Unix socket (the LMTP unit's): no per-source limit, only --max-sessions" {
+	local sock=$T/lmtp.sock
+	$CLIENT stdin-listener "$sock" "$T/bin/smtp" --lmtp --listen --max-per-source 1 \
+		--max-sessions 3 3>&- &
+	SSA=$!
+	local i
+	for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	run $CLIENT hold "$sock" 4
+	echo "$output"
+	[ "$(grep -c '^[0-2]: 220 smtp.tttest.com LMTP' <<<"$output")" = 3 ]
+	grep -qx '3: 421 4.3.2 smtp.tttest.com Too many sessions, try again later' <<<"$output"
+	grep -q 'reject: connect from local: 421 too many sessions (--max-sessions)' "$T/log"
+	kill "$SSA"
+	wait "$SSA"
+}
+
+@test "listen: usage errors: no listening socket, a connection on fd 0, limits without --listen" {
+	usage_error "$T/bin/smtp" --listen </dev/null
+	grep -q 'cannot start: --listen: no listening socket: start it from a systemd socket unit with Accept=no, or with a listening socket on fd 0 (inetd wait)$' "$T/log"
+	# fd 0 a connection, as inetd nowait or tcpserver give it.
+	usage_error python3 -c 'import socket, os, sys
+a, b = socket.socketpair()
+os.dup2(a.fileno(), 0)
+os.execv(sys.argv[1], sys.argv[1:])' "$T/bin/smtp" --listen
+	grep -q 'cannot start: --listen: fd 0 is a connection, not a listening socket: leave --listen out (inetd nowait, tcpserver, Accept=yes), or pass a listening socket (Accept=no, inetd wait)$' "$T/log"
+	usage_error "$T/bin/smtp" --max-per-source 3 </dev/null
+	grep -q -- '--max-sessions and --max-per-source without --listen: .*add --listen, or leave them out$' "$T/log"
+	usage_error "$T/bin/smtp" --listen --max-sessions 0 </dev/null
+	grep -q -- '--max-sessions 0: not a number from 1 to 10000: give one in that range$' "$T/log"
+	# On a terminal the same line goes to stderr as well (log_config_error()).
+	run script -qec "$T/bin/smtp --max-sessions 5 </dev/null" /dev/null
+	[[ "$output" == *"smtp-session: --max-sessions and --max-per-source without --listen"* ]]
+}
+
+@test "listen: systemd passed a connection (Accept=yes): a usage error with the fix" {
+	grep -q '^WITH_SYSTEMD ?= 1$' "$TOP/Makefile" || skip "this build is WITH_SYSTEMD=0"
+	PORT=$(free_port)
+	systemd-socket-activate -a -l "127.0.0.1:$PORT" "$T/bin/smtp" --listen \
+		</dev/null >"$T/ssa.log" 2>&1 3>&- &
+	SSA=$!
+	wait_port "$PORT"
+	local i
+	for i in $(seq 50); do grep -q 'Accept=yes' "$T/log" && break; sleep 0.1; done
+	cat "$T/log"
+	grep -q 'cannot start: --listen: systemd passed a connection (Accept=yes): set Accept=no in the socket unit, or leave --listen out' "$T/log"
+}
