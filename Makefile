@@ -178,8 +178,8 @@ SYSTEMDUNITDIR ?= $(or $(if $(filter /usr,$(PREFIX)),$(shell pkg-config \
 		      --variable=systemdsystemunitdir systemd 2>/dev/null)),$(PREFIX)/lib/systemd/system)
 SYSUSERSDIR ?= $(or $(if $(filter /usr,$(PREFIX)),$(shell pkg-config \
 		   --variable=sysusersdir systemd 2>/dev/null)),$(PREFIX)/lib/sysusers.d)
-UNITS    = smtp.socket smtp@.service submission.socket submission@.service smtps.socket \
-           smtps@.service lmtp.socket lmtp@.service smtp-relay.socket smtp-relay@.service
+UNITS    = smtp.socket smtp.service submission.socket submission.service smtps.socket \
+           smtps.service lmtp.socket lmtp@.service smtp-relay.socket smtp-relay@.service
 # The system user the session processes run as (privilege separation).  make install
 # creates it unless DESTDIR is set (a package's postinst runs systemd-sysusers) or
 # CREATE_USER=0: with $(SYSUSERS) from the sysusers.d file, or with adduser where

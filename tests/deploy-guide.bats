@@ -66,7 +66,7 @@ checks() {
 	checks resume
 }
 
-@test "deploy guide: systemd-analyze security of smtp@, submission@ and smtps@ at 2.5 or better" {
+@test "deploy guide: systemd-analyze security of smtp, submission and smtps at 2.5 or better" {
 	checks security
 }
 

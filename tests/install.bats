@@ -112,10 +112,10 @@ install_into() {
 @test "units: the comments say what the delivery helper does, its own group only, never initgroups" {
 	! grep -n initgroups "$TOP"/units/* || false
 	local u
-	for u in smtp submission smtps lmtp; do
-		tr '\n' ' ' <"$TOP/units/$u@.service" | sed 's/ # / /g' |
+	for u in smtp.service submission.service smtps.service lmtp@.service; do
+		tr '\n' ' ' <"$TOP/units/$u" | sed 's/ # / /g' |
 			grep -q 'forks a child that drops to that user (its own group only, then its uid)' ||
-			{ echo "units/$u@.service"; false; }
+			{ echo "units/$u"; false; }
 	done
 	grep -q 'drop_privileges(pw->pw_uid, pw->pw_gid, pw->pw_name, DROP_PRIMARY_GROUP)' \
 		"$TOP/parent/asuser.c"
@@ -126,11 +126,11 @@ install_into() {
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (package systemd)"
 	install_into "$T/inst" >/dev/null
 	local relay="--relay-socket /run/smtp-session/relay.sock \$OPTIONS \$TLS"
-	grep -qx "ExecStart=$T/inst/sbin/smtp-session $relay" "$T/inst/units/smtp@.service"
-	grep -qx "ExecStart=$T/inst/sbin/smtp-session --require-auth --require-tls $relay" \
-		"$T/inst/units/submission@.service"
-	grep -qx "ExecStart=$T/inst/sbin/smtp-session --tls implicit --require-auth $relay" \
-		"$T/inst/units/smtps@.service"
+	grep -qx "ExecStart=$T/inst/sbin/smtp-session --listen $relay" "$T/inst/units/smtp.service"
+	grep -qx "ExecStart=$T/inst/sbin/smtp-session --listen --require-auth --require-tls $relay" \
+		"$T/inst/units/submission.service"
+	grep -qx "ExecStart=$T/inst/sbin/smtp-session --listen --tls implicit --require-auth $relay" \
+		"$T/inst/units/smtps.service"
 	# The relay unit: the MTA's sendmail -bs on the socket the sessions name, as the
 	# relay user, and nothing that implies no_new_privs (it would disarm sendmail).
 	grep -qx 'ListenStream=/run/smtp-session/relay.sock' "$T/inst/units/smtp-relay.socket"
@@ -150,35 +150,40 @@ install_into() {
 	# 2.2 today, with root, CAP_SETUID/CAP_SETGID/CAP_KILL/CAP_SYS_CHROOT and chroot()
 	# as privilege separation needs; it must not get worse (--threshold counts in tenths).
 	local u
-	for u in smtp@.service submission@.service smtps@.service lmtp@.service; do
+	for u in smtp.service submission.service smtps.service lmtp@.service; do
 		run systemd-analyze security --offline=yes --threshold=22 "$T/inst/units/$u"
 		[ "$status" = 0 ] || { echo "$output" | tail -25; false; }
 	done
 }
 
-@test "units: Accept=yes sockets on 25, 587 and 465; services on the socket; the same below ExecStart" {
+@test "units: Accept=no sockets on 25, 587 and 465 for smtp-session --listen; the same below ExecStart; LMTP Accept=yes" {
 	local u=$TOP/units
 	grep -qx 'ListenStream=25' "$u/smtp.socket"
 	grep -qx 'ListenStream=587' "$u/submission.socket"
 	grep -qx 'ListenStream=465' "$u/smtps.socket"
 	for s in smtp submission smtps; do
-		grep -qx 'EnvironmentFile=-/etc/default/smtp-session' "$u/$s@.service"
-		grep -q '^ExecStart=.* --relay-socket /run/smtp-session/relay.sock \$OPTIONS \$TLS$' "$u/$s@.service"
-		grep -qx 'Accept=yes' "$u/$s.socket"
-		grep -q '^MaxConnections=[0-9]' "$u/$s.socket"
-		grep -q '^MaxConnectionsPerSource=[0-9]' "$u/$s.socket"
-		grep -qx 'StandardInput=socket' "$u/$s@.service"
-		grep -qx 'StandardOutput=socket' "$u/$s@.service"
-		grep -qx 'StandardError=journal' "$u/$s@.service"
-		! grep -q '^User=' "$u/$s@.service"	# root, to change to each recipient
+		grep -qx 'EnvironmentFile=-/etc/default/smtp-session' "$u/$s.service"
+		grep -q '^ExecStart=/usr/local/sbin/smtp-session --listen .*--relay-socket /run/smtp-session/relay.sock \$OPTIONS \$TLS$' "$u/$s.service"
+		grep -qx 'Accept=no' "$u/$s.socket"
+		grep -qx 'TriggerLimitIntervalSec=0' "$u/$s.socket"
+		# the listener's limits, not systemd's (Accept=yes only)
+		! grep -q '^MaxConnections' "$u/$s.socket"
+		grep -qx "Requires=$s.socket" "$u/$s.service"
+		# SIGTERM to the listener alone: it drains, then stops the sessions
+		grep -qx 'KillMode=mixed' "$u/$s.service"
+		! grep -q '^StandardInput=socket' "$u/$s.service"
+		grep -qx 'StandardError=journal' "$u/$s.service"
+		! grep -q '^User=' "$u/$s.service"	# root, to change to each recipient
 	done
-	# The settings (not the comments) below ExecStart must agree.
-	diff <(sed '1,/^ExecStart=/d; /^#/d' "$u/smtp@.service") \
-		<(sed '1,/^ExecStart=/d; /^#/d' "$u/submission@.service")
-	diff <(sed '1,/^ExecStart=/d; /^#/d' "$u/smtp@.service") \
-		<(sed '1,/^ExecStart=/d; /^#/d' "$u/smtps@.service")
-	diff <(sed '1,/^ExecStart=/d; /^#/d' "$u/smtp@.service") \
-		<(sed '1,/^ExecStart=/d; /^#/d' "$u/lmtp@.service")
+	# The settings (not the comments) below ExecStart must agree; lmtp@ (Accept=yes,
+	# one instance per connection) but for the lines of that difference.
+	diff <(sed '1,/^ExecStart=/d; /^#/d' "$u/smtp.service") \
+		<(sed '1,/^ExecStart=/d; /^#/d' "$u/submission.service")
+	diff <(sed '1,/^ExecStart=/d; /^#/d' "$u/smtp.service") \
+		<(sed '1,/^ExecStart=/d; /^#/d' "$u/smtps.service")
+	local listener_only='^(StandardInput|StandardOutput|KillMode|Restart|RestartPreventExitStatus|TasksMax)='
+	diff <(sed '1,/^ExecStart=/d; /^#/d' "$u/smtp.service" | grep -Ev "$listener_only") \
+		<(sed '1,/^ExecStart=/d; /^#/d' "$u/lmtp@.service" | grep -Ev "$listener_only")
 	# LMTP: a Unix socket, --lmtp.
 	grep -qx 'ListenStream=/run/smtp-session/lmtp.sock' "$u/lmtp.socket"
 	grep -qx 'Accept=yes' "$u/lmtp.socket"
@@ -191,7 +196,7 @@ install_into() {
 	# capabilities after exec are exactly that set), no_new_privs, and everything
 	# read-only but the homes (ReadWritePaths) and the spool directory (PrivateTmp).
 	local caps
-	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/units/smtp@.service" |
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/units/smtp.service" |
 		tr 'A-Z ' 'a-z\n' | sed 's/^cap_/+/' | paste -sd, -)
 	[ "$caps" = "+setuid,+setgid,+kill,+sys_chroot" ]
 	mkdir -p "$T/spool"
@@ -230,12 +235,12 @@ install_into() {
 644 ./lib/systemd/system/lmtp@.service
 644 ./lib/systemd/system/smtp-relay.socket
 644 ./lib/systemd/system/smtp-relay@.service
+644 ./lib/systemd/system/smtp.service
 644 ./lib/systemd/system/smtp.socket
-644 ./lib/systemd/system/smtp@.service
+644 ./lib/systemd/system/smtps.service
 644 ./lib/systemd/system/smtps.socket
-644 ./lib/systemd/system/smtps@.service
+644 ./lib/systemd/system/submission.service
 644 ./lib/systemd/system/submission.socket
-644 ./lib/systemd/system/submission@.service
 644 ./usr/lib/sysusers.d/smtp-session.conf
 755 ./usr/sbin/smtp-session
 644 ./usr/share/doc/smtp-session/examples/inetd.conf
@@ -243,7 +248,7 @@ install_into() {
 644 ./usr/share/doc/smtp-session/examples/xinetd.d/smtp
 644 ./usr/share/man/man8/smtp-session.8" ]
 	# Every copy names where the program really is, and none names /usr/local.
-	grep -qx 'ExecStart=/usr/sbin/smtp-session --relay-socket /run/smtp-session/relay.sock $OPTIONS $TLS' "$d/lib/systemd/system/smtp@.service"
+	grep -qx 'ExecStart=/usr/sbin/smtp-session --listen --relay-socket /run/smtp-session/relay.sock $OPTIONS $TLS' "$d/lib/systemd/system/smtp.service"
 	grep -q 'nowait.1000	root	/usr/sbin/smtp-session	smtp-session --tls-cert ' \
 		"$d/usr/share/doc/smtp-session/examples/inetd.conf"
 	grep -q '/usr/sbin/smtp-session' "$d/usr/share/doc/smtp-session/examples/xinetd.d/smtp"
@@ -283,8 +288,8 @@ install_into() {
 	local d=$T/dest-local u
 	run make -s -C "$TOP" install DESTDIR="$d" PREFIX=/usr/local
 	[ "$status" = 0 ]
-	for u in smtp.socket smtp@.service submission.socket submission@.service smtps.socket \
-		smtps@.service lmtp.socket lmtp@.service; do
+	for u in smtp.socket smtp.service submission.socket submission.service smtps.socket \
+		smtps.service lmtp.socket lmtp@.service; do
 		[ -f "$d/usr/local/lib/systemd/system/$u" ] || { echo "no $u"; false; }
 	done
 	[ -f "$d/usr/local/lib/sysusers.d/smtp-session.conf" ]

@@ -345,7 +345,7 @@ big_for_bob() {
 	# As the shipped units run it (as_unit); strace (outside) sees every exec.
 	# (LeakSanitizer cannot work under ptrace: off here in make check's asan phase.)
 	grep -q "^CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_KILL CAP_SYS_CHROOT\$" \
-		"$TOP/units/smtp@.service"
+		"$TOP/units/smtp.service"
 	printf '%s\r\n' "EHLO h" "MAIL FROM:<alice@example.org>" "RCPT TO:<bob@tttest.com>" \
 		"RCPT TO:<test@tttest.com>" DATA "From me" . QUIT |
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \

@@ -51,7 +51,7 @@ checks() {
 	checks boot user
 }
 
-@test "live systemd: the sockets listen and greet, one smtp@ instance per connection" {
+@test "live systemd: the sockets listen and greet; smtp.service's listener starts a fresh session per connection" {
 	checks sockets greeting
 }
 
@@ -63,7 +63,7 @@ checks() {
 	checks auth
 }
 
-@test "live systemd: the sandbox of a live instance (capabilities, seccomp, mounts, IPAddressDeny, MaxConnectionsPerSource, SEND)" {
+@test "live systemd: the sandbox of a live session (capabilities, seccomp, mounts, IPAddressDeny, --max-per-source, systemctl stop, SEND)" {
 	checks sandbox
 }
 

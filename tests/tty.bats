@@ -573,7 +573,7 @@ quicker_than() {
 @test "with only the systemd unit's capabilities, a stuck terminal child is still killed (root only)" {
 	[ "$(id -u)" = 0 ] || skip "needs root: a capability bounding set only limits root"
 	local caps
-	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/units/smtp@.service" |
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/units/smtp.service" |
 		tr 'A-Z ' 'a-z\n' | sed 's/^cap_/+/' | paste -sd, -)
 	rm -f "$T/fifo.caps"
 	mkfifo -m 644 "$T/fifo.caps"
