@@ -157,7 +157,8 @@ RUN_DEPS   = ucspi-tcp swaks
 FUZZ_DEPS  = clang libclang-rt-14-dev python3 libpam0g-dev libidn2-dev
 # make bench only: smtp-source comes with postfix (installed, never started here:
 # Debian's policy-rc.d stops it; bench.py warns if a postfix master is running).
-BENCH_DEPS = postfix ucspi-tcp valgrind strace time python3 haproxy openssl libgnutls28-dev
+BENCH_DEPS = postfix ucspi-tcp valgrind strace time python3 haproxy openssl libgnutls28-dev \
+             systemd-container mmdebstrap
 AFL_DEPS   = afl++ python3
 
 PORT ?= 2525
@@ -431,6 +432,7 @@ bench:
 	@# Every part runs, whatever an earlier one found; make bench fails if any did.
 	rc=0; bench/bench.py $(BENCH_ARGS) || rc=1; \
 	if [ "$$(id -u)" = 0 ]; then bench/tls-bench.py || rc=1; fi; \
+	if [ "$$(id -u)" = 0 ]; then bench/systemd.sh || rc=1; fi; \
 	bench/scale.py || rc=1; exit $$rc
 
 # The TLS load client of make bench (bench/tls-bench.py); GnuTLS's client side.

@@ -220,8 +220,8 @@ activate_once() {
 	# capabilities), so the units need /var/mail writable and nothing more: no
 	# CAP_CHOWN, no @chown, and NoNewPrivileges may stay.  No 1777 directory anywhere.
 	local s
-	for s in smtp submission smtps lmtp; do
-		local u=$TOP/units/$s@.service
+	for s in smtp.service submission.service smtps.service lmtp@.service; do
+		local u=$TOP/units/$s
 		grep -qx 'ReadWritePaths=.* -/var/mail\( .*\)\?' "$u"
 		grep -qx 'NoNewPrivileges=yes' "$u"
 		grep -qx 'SystemCallFilter=~@chown @resources' "$u"
