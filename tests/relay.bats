@@ -523,18 +523,25 @@ start_b_unix() {
 	[ -z "$(runs)" ]	# the socket, not the command
 }
 
+# A private Postfix instance in $T/PF (pfinst.sh) relaying everything to smtp-sink,
+# which writes each message into $T/SINK (as nobody): private_postfix PF SINK.  Root
+# only, like the tests that use it.
+private_postfix() {
+	mkdir -p "$T/$2"
+	chown nobody "$T/$2"
+	local sink_port; sink_port=$(free_port)
+	smtp-sink -u nobody -d "$T/$2/%Y%m%d%H%M%S." "127.0.0.1:$sink_port" 10 &
+	echo $! >"$T/$2.pid"
+	wait_port "$sink_port"
+	PF=$T/$1
+	sh "$TOP/tests/pfinst.sh" "$PF" create "$(free_port)" "relayhost = [127.0.0.1]:$sink_port"
+	sh "$TOP/tests/pfinst.sh" "$PF" start
+}
+
 @test "--relay-socket: Postfix's sendmail -bs behind the socket (what smtp-relay@.service runs), as an unprivileged user" {
 	[ "$(id -u)" = 0 ] || skip "a private Postfix instance needs root"
 	command -v postfix >/dev/null || skip "postfix is not installed (make check installs it as root)"
-	mkdir -p "$T/sinks"
-	chown nobody "$T/sinks"
-	local sink_port; sink_port=$(free_port)
-	smtp-sink -u nobody -d "$T/sinks/%Y%m%d%H%M%S." "127.0.0.1:$sink_port" 10 &
-	echo $! >"$T/sinks.pid"
-	wait_port "$sink_port"
-	PF=$T/pfs
-	sh "$TOP/tests/pfinst.sh" "$PF" create "$(free_port)" "relayhost = [127.0.0.1]:$sink_port"
-	sh "$TOP/tests/pfinst.sh" "$PF" start
+	private_postfix pfs sinks
 	# The MTA side as the unit has it: one "sendmail -bs" per connection, as nobody.
 	sh "$TOP/tests/pfsendmail.sh" "$PF/etc" systemd-socket-activate -l "$T/pf.sock" --inetd -a \
 		setpriv --reuid nobody --regid nogroup --clear-groups \
@@ -569,15 +576,7 @@ start_b_unix() {
 @test "Postfix's sendmail -C (a private instance) as the relay command, as an unprivileged user" {
 	[ "$(id -u)" = 0 ] || skip "a private Postfix instance needs root"
 	command -v postfix >/dev/null || skip "postfix is not installed (make check installs it as root)"
-	mkdir -p "$T/sink"
-	chown nobody "$T/sink"
-	local sink_port; sink_port=$(free_port)
-	smtp-sink -u nobody -d "$T/sink/%Y%m%d%H%M%S." "127.0.0.1:$sink_port" 10 &
-	echo $! >"$T/sink.pid"
-	wait_port "$sink_port"
-	PF=$T/pf
-	sh "$TOP/tests/pfinst.sh" "$PF" create "$(free_port)" "relayhost = [127.0.0.1]:$sink_port"
-	sh "$TOP/tests/pfinst.sh" "$PF" start
+	private_postfix pf sink
 	# The listener in a mount namespace where sendmail -C $PF/etc is allowed for every
 	# user (pfsendmail.sh); the command runs as nobody.
 	listen P sh "$TOP/tests/pfsendmail.sh" "$PF/etc" tcpserver -1 -R -H -l localhost 127.0.0.1 0 \
