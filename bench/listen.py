@@ -26,6 +26,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scale import free_port  # noqa: E402  (one free-port helper for the bench scripts)
 import time
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./smtp-session")
@@ -34,14 +37,6 @@ ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 TICK = os.sysconf("SC_CLK_TCK")
 USER = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
 MSG = "Subject: bench\r\n\r\n" + "x" * 70 + "\r\n"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def cpu(pid):
