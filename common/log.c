@@ -220,7 +220,11 @@ void log_config_error(int prio, const char *fmt, ...)
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	scrub(line);
-	/* Once: where the log is what stderr reaches, the log line is the one. */
+	/* Once: where the log is what stderr reaches, the log line is the one.  Start-up
+	 * only: the callers are main() and the listener before any fork, and in the
+	 * session process the sink is set (log_to_sink()), so no line reaches stderr once
+	 * the dialogue may have begun; and log_stderr_apart() refuses a stderr that is the
+	 * connection (inetd), which config-errors.bats checks for each kind of error. */
 	if (!sink && !log_is_stderr() && log_stderr_apart())
 		fprintf(stderr, "smtp-session: %s\n", line);
 	emit(prio & 7, NULL, line);

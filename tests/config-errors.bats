@@ -105,13 +105,22 @@ def run(args, send):
     print(repr(got))
     print("exit %d" % p.wait(timeout=10))
 run(sys.argv[1:] + ["--require-tls"], b"")
-run(sys.argv[1:], b"QUIT\r\n")'
+run(sys.argv[1:], b"QUIT\r\n")
+missing = ["--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"]
+run(sys.argv[1:] + missing, b"QUIT\r\n")
+run(sys.argv[1:] + missing + ["--require-tls"], b"")'
 	run no_syslog python3 -c "$script" "$T/bin/smtp-nolog"
 	echo "$output"
 	[ "${lines[0]}" = "b''" ]
 	[ "${lines[1]}" = "exit 100" ]
 	[ "${lines[2]}" = "b'220 smtp.tttest.com ESMTP\\r\\n221 smtp.tttest.com Bye\\r\\n'" ]
 	[ "${lines[3]}" = "exit 0" ]
+	# A certificate that cannot be read, said at start-up: port 25 goes on without
+	# STARTTLS, --require-tls answers 421; the client reads the replies and nothing else.
+	[ "${lines[4]}" = "b'220 smtp.tttest.com ESMTP\\r\\n221 smtp.tttest.com Bye\\r\\n'" ]
+	[ "${lines[5]}" = "exit 0" ]
+	[ "${lines[6]}" = "b'421 smtp.tttest.com Service not available, closing connection\\r\\n'" ]
+	[ "${lines[7]}" = "exit 111" ]
 }
 
 @test "no journal and no syslog daemon: the logs go to stderr (tcpserver), the first line says so" {
