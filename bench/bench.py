@@ -41,6 +41,44 @@ MB10 = 10_000_000      # payload of the big message: fits the default --max-size
 # Targets from issue 6 (bench/README.md, "Targets").
 TARGETS = {"s1": 0.85, "s8": 0.85, "m100": 0.85, "big": 0.80}
 RSS_MAX_KIB = 2048
+# Issue 23: CPU per session at most 1.4x the baseline's (the floor), behind tcpserver as
+# root; the shipped systemd path (--listen) above Postfix's sessions/s at 1 and 8.
+CPU_MAX_RATIO = 1.4
+TICK = os.sysconf("SC_CLK_TCK")
+# The workloads whose CPU per session is measured, and the ones the --listen and
+# Postfix servers run (the issue compares them on sessions).
+CPU_KEYS = ("s1", "s8")
+# CPU beside every rate: the server's, per message (per session for s1 and s8).
+CPU_TITLES = {"s1": "CPU ms per session, 1 at a time",
+              "s8": "CPU ms per session, 8 at a time",
+              "m100": "CPU ms per message, 100 in one session",
+              "big": "CPU ms per 10 MB message"}
+
+
+def tree_cpu(pid):
+    """CPU seconds of a process tree: every live process's own time and what it has
+    reaped (utime, stime, cutime, cstime).  A session that has ended and been waited
+    for is in its launcher's cutime/cstime, with every process it reaped in turn."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            f = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in f[11:15])
+            for t in os.listdir("/proc/%d/task" % p):
+                todo += [int(c) for c in
+                         open("/proc/%d/task/%s/children" % (p, t)).read().split()]
+        except OSError:
+            pass
+    return total / TICK
+
+
+def has_children(pid):
+    try:
+        return any(open("/proc/%d/task/%s/children" % (pid, t)).read().split()
+                   for t in os.listdir("/proc/%d/task" % pid))
+    except OSError:
+        return False
 
 
 class Server:
@@ -74,6 +112,26 @@ class Server:
                 self.proc.wait()
         self.log.close()
 
+    def settle(self):
+        """Wait until every session has been reaped (its CPU is then in tcpserver's
+        cutime), at most 10 s."""
+        for _ in range(1000):
+            if not has_children(self.proc.pid):
+                return
+            time.sleep(0.01)
+
+    def cpu(self):
+        return tree_cpu(self.proc.pid)
+
+    def wait_landed(self, count, timeout=60):
+        """Seconds spent waiting until count messages are in new/ (a queueing MTA
+        delivers after its 250; smtp-session and the baseline before it)."""
+        start = time.monotonic()
+        new = os.path.join(self.maildir, "new")
+        while len(os.listdir(new)) < count and time.monotonic() - start < timeout:
+            time.sleep(0.01)
+        return time.monotonic() - start
+
     def landed(self):
         """(files in new/ with their sizes, files left in tmp/); empties new/."""
         new = os.path.join(self.maildir, "new")
@@ -83,6 +141,81 @@ class Server:
             sizes.append(os.path.getsize(p))
             os.unlink(p)
         return sizes, os.listdir(os.path.join(self.maildir, "tmp"))
+
+
+class Listener(Server):
+    """smtp-session --listen behind systemd-socket-activate (Accept=no: the listening
+    socket passed, as the shipped units pass it), on the host: the path shipped for
+    systemd without systemd's own per-service costs, which are paid once per start."""
+
+    def __init__(self, name, argv, maildir, work, rcpt):
+        self.name, self.maildir, self.rcpt, self.argv = name, maildir, rcpt, argv
+        for d in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(maildir, d), exist_ok=True)
+        self.log = open(os.path.join(work, name + ".listener.log"), "wb")
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ["systemd-socket-activate", "-l", "127.0.0.1:%d" % self.port] + argv +
+            ["--listen"], stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
+        if not wait_port(self.port):
+            self.stop()
+            raise SystemExit("bench: the listener did not start for %s" % name)
+
+
+class Postfix(Server):
+    """A private Postfix instance (tests/pfinst.sh: its own queue and configuration,
+    never /etc/postfix) delivering to the same kind of user's home Maildir with its
+    local(8), as a Postfix host is set up: smtpd, cleanup, qmgr, local.  Its CPU is
+    its master's tree; a message counts once it is in new/."""
+
+    def __init__(self, name, maildir, work, rcpt):
+        self.name, self.maildir, self.rcpt, self.argv = name, maildir, rcpt, ["postfix"]
+        self.base = os.path.join(work, "postfix")
+        self.port = free_port()
+        self.log = open(os.devnull, "wb")
+        pf = os.path.join(TOP, "tests", "pfinst.sh")
+        subprocess.run(["sh", pf, self.base, "create", str(self.port),
+                        "mydestination = localhost", "home_mailbox = Maildir/",
+                        "myhostname = bench.example.org"], check=True)
+        subprocess.run(["sh", pf, self.base, "start"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(os.path.join(self.base, "spool", "pid", "master.pid")) as f:
+            self.master = int(f.read().split()[0])
+        self.proc = None
+        if not wait_port(self.port):
+            self.stop()
+            raise SystemExit("bench: the private Postfix did not start")
+
+    def settle(self):
+        pass	# its daemons live on; their CPU is read live
+
+    def cpu(self):
+        return tree_cpu(self.master)
+
+    def stop(self):
+        subprocess.run(["sh", os.path.join(TOP, "tests", "pfinst.sh"), self.base, "stop"],
+                       stderr=subprocess.DEVNULL)
+        self.log.close()
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port):
+    import socket
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
 
 
 def smtp_source(server, sessions, messages, length, same_session):
@@ -112,11 +245,17 @@ WORKLOADS = {
 
 
 def run_workload(server, key):
-    """One measurement: the rate, or an error string when the messages did not land."""
+    """One measurement: (the rate, ms of CPU per message), or an error string when the
+    messages did not land."""
     _, unit, sessions, messages, length, same, repeat = WORKLOADS[key]
-    total = 0.0
+    total, cpu = 0.0, 0.0
     for _ in range(repeat):
+        server.settle()
+        cpu0 = server.cpu()
         elapsed, err = smtp_source(server, sessions, messages, length, same)
+        elapsed += server.wait_landed(messages)
+        server.settle()
+        cpu += server.cpu() - cpu0
         sizes, left = server.landed()
         if err:
             return err
@@ -127,11 +266,10 @@ def run_workload(server, key):
             return "a message of %d bytes is too short" % min(sizes)
         total += elapsed
     count = messages * repeat
+    ms = cpu * 1000 / count
     if unit == "MB/s":
-        return count * length / 1e6 / total
-    if unit == "sessions/s":
-        return count / total
-    return count / total
+        return count * length / 1e6 / total, ms
+    return count / total, ms
 
 
 def session_file(path, length, rcpt):
@@ -256,13 +394,18 @@ def configuration(name, work, before, users):
              ("B", "baseline", os.path.join(TOP, "bench", "baseline"))]
     if before:
         progs.append(("C", "before", before))
+    if name == "root":
+        # The path shipped for systemd, and Postfix (issue 23): sessions only.
+        progs += [("L", "smtp-session --listen", os.path.join(TOP, "smtp-session")),
+                  ("P", "postfix", None)]
     out = []
     for tag, title, prog in progs:
         if name == "root":
             user = "smtpbench%s%d" % (tag.lower(), os.getpid() % 100000)
             md = bench_user(user, os.path.join(work, name, tag, "home"))
             users.append(user)
-            argv = [prog, md, user] if tag == "B" else [prog] + common
+            argv = ([prog, md, user] if tag == "B" else None if tag == "P" else
+                    [prog] + common)
         else:
             user = USER
             md = os.path.join(work, name, tag, "Maildir")
@@ -275,27 +418,82 @@ def configuration(name, work, before, users):
 def measure(name, servers, rounds, started):
     """Throughput, interleaved: A B (C), then reversed, ... for rounds rounds."""
     rates = {k: {s.tag: [] for s in servers} for k in WORKLOADS}
+    cpus = {k: {s.tag: [] for s in servers} for k in WORKLOADS}
     errors = {}
     for rnd in range(rounds):
         for key in WORKLOADS:
             order = list(servers) if rnd % 2 == 0 else list(reversed(servers))
             for srv in order:
+                if srv.tag in "LP" and key not in CPU_KEYS:
+                    continue
                 got = run_workload(srv, key)
                 if isinstance(got, str):
-                    errors.setdefault(key, "%s: %s" % (srv.name, got))
+                    errors.setdefault(key if srv.tag in "ABC" else key + srv.tag,
+                                      "%s: %s" % (srv.name, got))
                     rates[key][srv.tag].append(None)
+                    cpus[key][srv.tag].append(None)
                 else:
-                    rates[key][srv.tag].append(got)
+                    rates[key][srv.tag].append(got[0])
+                    cpus[key][srv.tag].append(got[1])
         print("%s: round %d/%d done (%.0f s)" % (name, rnd + 1, rounds,
                                                 time.monotonic() - started), file=sys.stderr)
-    return rates, errors
+    return rates, cpus, errors
 
 
 def per_round_ratios(rates, key, a, b):
     return [x / y for x, y in zip(rates[key][a], rates[key][b]) if x and y]
 
 
-def table(name, servers, rates, errors, rss, ir, sc):
+def cpu_rows(row, rates, cpus, errors):
+    """CPU per session behind tcpserver against the floor (issue 23: at most 1.4x), then
+    the --listen path (L) against Postfix (P) when they ran: sessions/s, CPU."""
+    out, failed = [], False
+    for key in WORKLOADS:
+        r = per_round_ratios(cpus, key, "A", "B")
+        a = [v for v in cpus[key]["A"] if v]
+        b = [v for v in cpus[key]["B"] if v]
+        title = CPU_TITLES[key]
+        target = "<=%.2f" % CPU_MAX_RATIO if key in CPU_KEYS else "-"
+        if not r:
+            out.append(row.format(title, "FAIL", "FAIL", "", target, "FAIL"))
+            failed = True
+            continue
+        med = statistics.median(r)
+        verdict = ("ok" if med <= CPU_MAX_RATIO else "MISS") if key in CPU_KEYS else ""
+        out.append(row.format(title, "%.2f" % statistics.median(a),
+                              "%.2f" % statistics.median(b),
+                              "%.2f (%.2f-%.2f)" % (med, min(r), max(r)), target, verdict))
+    if "L" not in rates[CPU_KEYS[0]]:
+        return out, failed
+    out.append("the path shipped for systemd (L: smtp-session --listen under "
+               "systemd-socket-activate) against a private Postfix (P: smtpd, cleanup, qmgr, "
+               "local into the user's Maildir; a message counts once it is in new/), same rounds:")
+    lrow = "    {:<40} {:>10} {:>10} {:>22} {:>8} {:>6}"
+    out.append(lrow.format("", "L", "P", "L/P (range per round)", "target", ""))
+    for key in CPU_KEYS:
+        for what, d, better in (("sessions/s", rates, "higher"), ("CPU ms/session", cpus, "lower")):
+            title = "%s, %s" % (what, WORKLOADS[key][0].split(", ")[-1])
+            for tag in "LP":
+                if key + tag in errors:
+                    out.append(lrow.format(title, "FAIL", "", "", "", "FAIL"))
+                    out.append("        " + errors[key + tag])
+                    failed = True
+                    break
+            else:
+                r = per_round_ratios(d, key, "L", "P")
+                if not r:
+                    continue
+                med = statistics.median(r)
+                target = "> 1.00" if better == "higher" else "-"
+                verdict = ("ok" if med > 1.0 else "MISS") if better == "higher" else ""
+                out.append(lrow.format(title, fmt(statistics.median(v for v in d[key]["L"] if v)),
+                                       fmt(statistics.median(v for v in d[key]["P"] if v)),
+                                       "%.2f (%.2f-%.2f)" % (med, min(r), max(r)), target,
+                                       verdict))
+    return out, failed
+
+
+def table(name, servers, rates, cpus, errors, rss, ir, sc):
     byt = {s.tag: s for s in servers}
     row = "{:<44} {:>14} {:>12} {:>24} {:>8} {:>6}"
     out = ["configuration: %s" % CONFIG_TITLES[name],
@@ -315,6 +513,9 @@ def table(name, servers, rates, errors, rss, ir, sc):
         out.append(row.format(title, fmt(statistics.median(a)), fmt(statistics.median(b)),
                               "%.2f (%.2f-%.2f)" % (med, min(r), max(r)),
                               ">=%.2f" % TARGETS[key], "ok" if med >= TARGETS[key] else "MISS"))
+    lines, bad = cpu_rows(row, rates, cpus, errors)
+    out += lines
+    failed |= bad
     for size in ("2 KB", "10 MB"):
         a, b = rss[("A", size)], rss[("B", size)]
         ok = not isinstance(a, str) and a <= RSS_MAX_KIB
@@ -348,6 +549,11 @@ def table(name, servers, rates, errors, rss, ir, sc):
             if r:
                 out.append("    %-44s %.2f (%.2f-%.2f)" % (WORKLOADS[key][0],
                                                           statistics.median(r), min(r), max(r)))
+        for key in WORKLOADS:
+            r = per_round_ratios(cpus, key, "A", "C")
+            if r:
+                out.append("    %-44s %.2f (%.2f-%.2f)" % (CPU_TITLES[key], statistics.median(r),
+                                                          min(r), max(r)))
     return out, failed
 
 
@@ -380,12 +586,14 @@ def main():
     users, servers, tables, details, failed = [], [], [], [], False
     try:
         for name in names:
-            servers = [Server(title, argv, md, work, rcpt)
-                       for tag, title, argv, md, rcpt in configuration(name, work, args.before,
-                                                                       users)]
-            for srv, tag in zip(servers, "ABC"):
+            servers = []
+            for tag, title, argv, md, rcpt in configuration(name, work, args.before, users):
+                srv = (Postfix(title, md, work, rcpt) if tag == "P" else
+                       Listener(title, argv, md, work, rcpt) if tag == "L" else
+                       Server(title, argv, md, work, rcpt))
                 srv.tag = tag
-            rates, errors = measure(name, servers, args.rounds, started)
+                servers.append(srv)
+            rates, cpus, errors = measure(name, servers, args.rounds, started)
             byt = {s.tag: s for s in servers}
             small, big = os.path.join(work, name + ".2k.in"), os.path.join(work, name + ".10m.in")
             session_file(small, 2048, byt["A"].rcpt)
@@ -410,14 +618,17 @@ def main():
             sc = {tag: syscalls(byt[tag], byt[tag].argv, files[tag][0],
                                 os.path.join(work, "strace.%s.%s" % (name, tag)))
                   for tag in "AB"}
-            lines, bad = table(name, servers, rates, errors, rss, ir, sc)
+            lines, bad = table(name, servers, rates, cpus, errors, rss, ir, sc)
             failed |= bad
             tables.append("\n".join(lines))
-            details.append("raw rates per round, %s (A smtp-session, B baseline, C before):" % name)
-            for key in WORKLOADS:
-                for tag in sorted(rates[key]):
-                    details.append("  %-5s %s %s" % (key, tag, " ".join(
-                        "%.1f" % v if v else "-" for v in rates[key][tag])))
+            details.append("raw rates per round, %s (A smtp-session, B baseline, C before, "
+                           "L --listen, P postfix), then CPU ms per session:" % name)
+            for d in (rates, cpus):
+                for key in WORKLOADS:
+                    for tag in sorted(d[key]):
+                        if d[key][tag]:
+                            details.append("  %-5s %s %s" % (key, tag, " ".join(
+                                "%.2f" % v if v else "-" for v in d[key][tag])))
             if isinstance(sc["A"], tuple):
                 details += ["", "strace -f -c, smtp-session (%s), one 2 KB message:" % name,
                             sc["A"][1]]
