@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,4 +59,14 @@ bool dl_sym(void *lib, void *slot, const char *name)
 	void *f = dlsym(lib, name);
 	memcpy(slot, &f, sizeof f);	/* POSIX: a data pointer converts to a function's */
 	return f != NULL;
+}
+
+void signals_default(void)
+{
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }

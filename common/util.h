@@ -25,6 +25,11 @@ int deadline_sleep(const struct deadline *d);
 /* close(fd) unless it is -1, keeping errno as it was: for error paths. */
 void close_keep_errno(int fd);
 
+/* Before an exec: every signal's disposition back to SIG_DFL and an empty mask, since
+ * exec keeps both (and SIG_IGN): the relay command and a listener's session start as
+ * any program expects. */
+void signals_default(void);
+
 /* The function name in a library opened with dlopen (lib; RTLD_DEFAULT for one loaded
  * RTLD_GLOBAL) into the function pointer at slot: false when it is missing.  Each
  * library that is loaded on demand (libpam, libidn2, liblockfile) fills its table

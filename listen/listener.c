@@ -65,14 +65,7 @@ static void listener_signals(sigset_t *set)
  * were meant for the listener).  Never returns. */
 static _Noreturn void exec_session(const struct listener *l, int conn)
 {
-	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE };
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigemptyset(&dfl.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		sigaction(sigs[i], &dfl, NULL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	signals_default();
 	setsid();
 	if (dup2(conn, 0) == -1 || dup2(conn, 1) == -1)
 		_exit(EXIT_SYSTEM);

@@ -190,18 +190,6 @@ static void child_fail(int st, char stage)
 	_exit(127);
 }
 
-/* Default dispositions and an empty mask: an ignored signal stays ignored across
- * execve (the parent ignores SIGPIPE), and the command must see its own SIGPIPE. */
-static void reset_signals(void)
-{
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /* In the child: a process group of its own (so that the deadline kills whatever it
  * starts), stdin the message pipe, stdout /dev/null, stderr the pipe we read, the
  * status pipe (close-on-exec) on 3, and no other descriptor of ours; then the relay
@@ -210,7 +198,7 @@ static void child(const struct config *cfg, const struct relay_job *j, char *con
 		  int in, int err, int st)
 {
 	static char *const envp[] = { RELAY_PATH, "HOME=/", NULL };
-	reset_signals();
+	signals_default();	/* the parent ignores SIGPIPE: the command needs its own */
 	setsid();
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	/* Up out of 0..3 first, so that no dup2 below overwrites one still needed. */
