@@ -37,7 +37,7 @@ WITH_SYSTEMD ?= 1
 SESSION_OBJS = smtp-session.o session/envelope.o session/data.o session/spool.o \
                session/deliver.o session/trace.o session/reply.o session/loop.o session/sasl.o \
                session/io.o session/render.o session/priv.o session/sandbox.o session/proxy.o \
-               session/tls.o session/tlsfiles.o
+               session/tls.o session/tlsfiles.o session/milter.o
 # parent/: root, the request server and what it decides and starts.
 PARENT_OBJS  = auth.o mbox.o parent/parent.o parent/users.o parent/aliases.o parent/expand.o \
                parent/relay.o parent/report.o parent/tty.o parent/asuser.o parent/keys.o
@@ -106,7 +106,7 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 # tls-fake.c for the TLS layer (tls.c), so that the states after STARTTLS are fuzzed.
 FUZZ_LIB    = smtp-session.c session/envelope.c session/data.c session/spool.c session/deliver.c \
               session/trace.c session/reply.c session/loop.c session/sasl.c session/io.c \
-              session/render.c session/proxy.c common/addr.c common/utf8.c common/visible.c common/peer.c \
+              session/render.c session/proxy.c session/milter.c common/addr.c common/utf8.c common/visible.c common/peer.c \
               common/ttytext.c \
               common/buf.c common/log.c common/util.c common/systemd.c \
               fuzz/priv-fake.c fuzz/tls-fake.c
