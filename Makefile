@@ -152,7 +152,8 @@ BUILD_DEPS = gcc make $(foreach h,$(BUILD_HEADERS),$(firstword $(subst :, ,$(h))
 TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucspi-tcp strace \
              procps xxd openssl libnet-ssleay-perl postfix procmail liblockfile-bin \
              curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc \
-             systemd-container mmdebstrap iproute2 haproxy msmtp
+             systemd-container mmdebstrap iproute2 haproxy msmtp rspamd opendkim \
+             opendkim-tools dnsmasq-base
 RUN_DEPS   = ucspi-tcp swaks
 FUZZ_DEPS  = clang libclang-rt-14-dev python3 libpam0g-dev libidn2-dev
 # make bench only: smtp-source comes with postfix (installed, never started here:
