@@ -168,16 +168,17 @@ static int connect_spec(const char *spec, int ms)
 	return fd;
 }
 
-void milter_open(const struct config *cfg, bool as_user, uid_t uid, gid_t gid)
+void milter_open(const struct config *cfg, const char *user, uid_t uid, gid_t gid)
 {
 	M.cfg = cfg;
 	M.n = cfg->nmilters;
 	uid_t euid = geteuid();
 	gid_t egid = getegid();
-	/* As the privsep user: the administrator gives it the socket (a group, as
-	 * OpenDKIM's and rspamd's Debian packages expect of the MTA's user).  The ids
-	 * come back for sandbox_enter(), which drops them for good. */
-	bool sw = as_user && euid == 0 && setgroups(0, NULL) == 0 && setegid(gid) == 0 &&
+	/* As the privsep user with its groups: the administrator gives it the socket by
+	 * a group (Debian's OpenDKIM: "adduser smtp-session opendkim", as Postfix's
+	 * postfix user is added).  The ids come back for sandbox_enter(), which drops
+	 * the groups and changes the ids for good (drop.h). */
+	bool sw = user && euid == 0 && initgroups(user, gid) == 0 && setegid(gid) == 0 &&
 		  seteuid(uid) == 0;
 	for (unsigned i = 0; i < M.n; i++) {
 		struct milter *m = &M.m[i];

@@ -26,11 +26,12 @@ struct milter_verdict {
 	char text[MILTER_TEXT_MAX + 1];
 };
 
-/* Before the sandbox (main.c): connect to each --milter as uid/gid (the privsep
- * user, when started as root: the socket's permissions are checked against it, as
- * Postfix's against its postfix user), never reading anything.  A milter that cannot
+/* Before the sandbox (main.c): connect to each --milter as user (uid, gid and its
+ * groups: the privsep user, when started as root; NULL: as we are), so the socket's
+ * permissions are checked against it, as Postfix's against its postfix user; nothing
+ * is read from the milters yet.  A milter that cannot
  * be reached is logged and gives the default action at its first step. */
-void milter_open(const struct config *cfg, bool as_user, uid_t uid, gid_t gid);
+void milter_open(const struct config *cfg, const char *user, uid_t uid, gid_t gid);
 
 /* Milters are configured: the message is filtered before any copy is begun. */
 bool milter_active(void);

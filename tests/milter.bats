@@ -330,3 +330,24 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 	run "$T/bin/smtp" --milter-timeout 0 </dev/null
 	[ "$status" = 100 ]
 }
+
+@test "a socket the privsep user reaches only through a supplementary group (Debian's OpenDKIM: adduser smtp-session opendkim)" {
+	[ "$(id -u)" = 0 ] || skip "as root only: ownership"
+	local gid=$((PRIVSEP_UID + 9))
+	grep -q "^milt:" "$T/group" || echo "milt:x:$gid:smtp-session" >>"$T/group"
+	mkdir -p "$T/run"
+	start_milter run/g --on "eom=add:X-Group:yes"
+	chown "root:$gid" "$T/run" "$T/run/g.sock"
+	chmod 750 "$T/run"
+	chmod 660 "$T/run/g.sock"
+	MOPTS=(--milter "unix:$T/run/g.sock")
+	run mail_to_test
+	[[ "$output" == *"250 2.0.0 Ok: delivered as"* ]]
+	grep -q "^X-Group: yes$" "$(delivered test)"
+	# Without the group: refused by the socket's permissions, so the default action.
+	sed -i '/^milt:/d' "$T/group"
+	clear_maildirs
+	run mail_to_test
+	[[ "$output" == *$'\r\n451 4.7.1 Mail filter unavailable'* ]]
+	grep -q "cannot connect: Permission denied" "$T/log"
+}
