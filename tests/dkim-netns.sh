@@ -1,9 +1,10 @@
 #!/bin/sh
-# dkim-netns.sh T TOP: OpenDKIM through smtp-session's --milter, in a network and
+# dkim-netns.sh T TOP PORT1 PORT2: OpenDKIM through smtp-session's --milter, in a network and
 # mount namespace of its own (unshare -n -m, milter-real.bats): dnsmasq on 127.0.0.1:53
-# serves sel._domainkey.example.org (the public half of $T/dkim/sel.private) and is
-# the only name server (/etc/resolv.conf bound over), a signing OpenDKIM and a
-# verifying one (On-BadSignature reject) on loopback.  Then:
+# serves mail._domainkey.example.org (the public half of $T/dkim/mail.private) and is
+# the only name server (/etc/resolv.conf bound over; OpenDKIM's unbound is told so
+# too), a signing OpenDKIM on PORT1 and a verifying one on PORT2, both with the lines
+# of doc/deploy.md ($T/dkim/guide.conf: the key, On-BadSignature reject).  Then:
 #   1. a message from 127.0.0.1 through the signer (tcpserver): stored signed;
 #   2. that stored message, less our trace fields, through the verifier: stored with
 #      Authentication-Results ... dkim=pass;
@@ -15,12 +16,12 @@ D=$T/dkim
 ip link set lo up
 printf 'nameserver 127.0.0.1\n' >"$D/resolv.conf"
 mount --bind "$D/resolv.conf" /etc/resolv.conf
-p=$(sed -n 's/.*p=\([^"]*\)".*/\1/p' "$D/sel.txt" | tr -d ' \n\t')
+p=$(sed -n 's/.*p=\([^"]*\)".*/\1/p' "$D/mail.txt" | tr -d ' \n\t')
 dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
 	--listen-address=127.0.0.1 --port=53 --user=root --pid-file="$D/dnsmasq.pid" \
-	--txt-record="sel._domainkey.example.org,v=DKIM1; k=rsa; p=$p" 2>"$D/dnsmasq.log" &
+	--txt-record="mail._domainkey.example.org,v=DKIM1; k=rsa; p=$p" 2>"$D/dnsmasq.log" &
 DNS=$!
-common="Canonicalization relaxed/relaxed
+common="$(cat "$D/guide.conf")
 Background no
 RequireSafeKeys false
 UserID root
@@ -30,9 +31,6 @@ Nameservers 127.0.0.1"
 cat >"$D/sign.conf" <<EOF2
 $common
 Mode s
-Domain example.org
-Selector sel
-KeyFile $D/sel.private
 InternalHosts 127.0.0.1
 Socket inet:$3@127.0.0.1
 PidFile $D/sign.pid

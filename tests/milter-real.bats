@@ -31,12 +31,9 @@ start_rspamd() {
 	mkdir -p "$d/override.d" "$d/local.d" "$d/db"
 	RSPAMD_PORT=$(free_port)
 	# The milter setup of doc/deploy.md, on a free port.
-	cat >"$d/override.d/worker-proxy.inc" <<-EOF2
-		bind_socket = "127.0.0.1:$RSPAMD_PORT";
-		milter = yes;
-		timeout = 120s;
-		upstream "local" { default = yes; self_scan = yes; }
-	EOF2
+	guide_block rspamd-proxy | sed "s/localhost:11332/127.0.0.1:$RSPAMD_PORT/" \
+		>"$d/override.d/worker-proxy.inc"
+	grep -q "127.0.0.1:$RSPAMD_PORT" "$d/override.d/worker-proxy.inc"
 	echo "bind_socket = \"127.0.0.1:$(free_port)\";" >"$d/override.d/worker-normal.inc"
 	echo "bind_socket = \"127.0.0.1:$(free_port)\";" >"$d/override.d/worker-controller.inc"
 	cp "$TOP/doc/milter_headers.conf" "$d/local.d/milter_headers.conf"
@@ -52,6 +49,15 @@ start_rspamd() {
 	done
 	cat "$d/out" "$d/rspamd.log" >&2
 	return 1
+}
+
+# The block of doc/deploy.md after <!-- milter-guide: TAG -->, as written there.
+guide_block() {
+	python3 - "$TOP/doc/deploy.md" "$1" <<-'EOF2'
+		import re, sys
+		m = re.search(r"<!-- milter-guide: %s -->\n```\n(.*?)```" % sys.argv[2], open(sys.argv[1]).read(), re.S)
+		print(m.group(1), end="")
+	EOF2
 }
 
 msession() { printf '%s\r\n' "$@" | "$T/bin/smtp" "${MOPTS[@]}"; }
@@ -80,11 +86,15 @@ msession() { printf '%s\r\n' "$@" | "$T/bin/smtp" "${MOPTS[@]}"; }
 @test "OpenDKIM signs, then verifies its own signature (dkim=pass in the stored copy) and refuses a tampered copy" {
 	command -v opendkim >/dev/null && command -v dnsmasq >/dev/null || skip "opendkim or dnsmasq missing (make deps)"
 	mkdir -p "$T/dkim"
-	opendkim-genkey -b 1024 -D "$T/dkim" -d example.org -s sel
+	opendkim-genkey -b 1024 -D "$T/dkim" -d example.org -s mail
+	# doc/deploy.md's lines, the key where the test keeps it.
+	guide_block opendkim-conf | sed "s|/etc/dkimkeys/mail.private|$T/dkim/mail.private|" >"$T/dkim/guide.conf"
+	grep -q "^KeyFile.*$T/dkim/mail.private" "$T/dkim/guide.conf"
 	run unshare --net --mount --fork sh "$TOP/tests/dkim-netns.sh" "$T" "$TOP" "$(free_port)" "$(free_port)"
 	echo "$output"
 	cat "$T/dkim/"*.log >&2 || true
 	grep -q "^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org;" "$T/dkim/signed.eml"
+	grep -q " s=mail;" "$T/dkim/signed.eml"
 	[[ "$(sed -n '/^verify:/,/^tampered:/p' <<<"$output")" == *"250 2.0.0 Ok: delivered as"* ]]
 	grep -q "^Authentication-Results: smtp.tttest.com;" "$(delivered test)"
 	grep -A2 "^Authentication-Results: smtp.tttest.com;" "$(delivered test)" | grep -q "dkim=pass"
