@@ -128,6 +128,9 @@ static int start_mail(struct session *s, const struct verb *v, char *arg, enum m
 	if (*p && *p != ' ')
 		return reply(s, 501, "5.5.4", "Syntax: %s [parameters]", form);
 	bool utf8;
+	char params[MAIL_LINE_MAX];	/* as they came, for the milters: mail_params()
+					 * cuts them up */
+	snprintf(params, sizeof params, "%s", p);
 	int refused = mail_params(s, (char *)p, &utf8);
 	if (refused)
 		return refused;
@@ -139,7 +142,7 @@ static int start_mail(struct session *s, const struct verb *v, char *arg, enum m
 			     s->auth_user);
 	snprintf(s->sender, sizeof s->sender, "%s", a.text);
 	struct milter_verdict mv;
-	if (milter_mail(s, p, &mv)) {
+	if (milter_mail(s, params, &mv)) {
 		s->sender[0] = '\0';
 		return milter_say(s, &mv, NULL);
 	}

@@ -351,3 +351,39 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 	[[ "$output" == *$'\r\n451 4.7.1 Mail filter unavailable'* ]]
 	grep -q "cannot connect: Permission denied" "$T/log"
 }
+
+@test "STARTTLS: the milter hears HELO again after the handshake, and {tls_version} and {cipher}" {
+	mkdir -p "$T/tls"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls/k.pem" -out "$T/tls/c.pem" \
+		-days 30 -subj /CN=smtp.tttest.com 2>/dev/null
+	chmod 600 "$T/tls/k.pem"
+	start_milter m
+	tcpserver_start "$T/bin/smtp" --tls-cert "$T/tls/c.pem" --tls-key "$T/tls/k.pem" \
+		--milter "unix:$T/m.sock"
+	run python3 - "$PORT" <<-'EOF2'
+		import smtplib, ssl, sys
+		c = ssl.create_default_context(); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+		s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+		s.starttls(context=c)
+		s.sendmail("a@example.org", ["test@tttest.com"], "Subject: tls\r\n\r\nbody\r\n")
+		s.quit()
+	EOF2
+	echo "$output"
+	settled m
+	[ "$(steps m)" = "+OCHHMRTLNBEQ" ]
+	[[ "$(field m M '["macros"]["{tls_version}"]')" == TLS* ]]
+	[ -n "$(field m M '["macros"]["{cipher}"]')" ]
+	[ -n "$(delivered test)" ]
+}
+
+@test "SMTPUTF8: the milter gets the UTF-8 paths and the MAIL parameters as they came" {
+	start_milter m
+	MOPTS=(--milter "unix:$T/m.sock")
+	local u="j$(printf '\303\274')rgen"
+	run msession "EHLO h" "MAIL FROM:<$u@example.org> SMTPUTF8 BODY=8BITMIME" "RCPT TO:<$u@tttest.com>" \
+		DATA "Subject: utf8" "" "gr$(printf '\303\274')n" . QUIT
+	[[ "$output" == *"250 2.0.0 Ok: delivered as"* ]]
+	settled m
+	[ "$(field m M '["data"]')" = "['<$u@example.org>', 'SMTPUTF8', 'BODY=8BITMIME']" ]
+	[ "$(field m R '["data"]')" = "['<$u@tttest.com>']" ]
+}
