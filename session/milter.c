@@ -955,8 +955,8 @@ bool milter_eom(struct session *s, struct milter_verdict *v)
 {
 	if (!M.n)
 		return false;
-	M.txn = false;	/* after this the milters expect the next MAIL, not ABORT */
-	if (M.discard) {
+	if (M.discard) {	/* ABORT follows (reset_transaction()): the milters that
+				 * had not seen the end forget the message */
 		*v = (struct milter_verdict){ .discard = true };
 		return true;
 	}
@@ -979,6 +979,9 @@ bool milter_eom(struct session *s, struct milter_verdict *v)
 		*v = (struct milter_verdict){ 451, false, "4.3.0", "Local error, try again later" };
 		no = true;
 	}
+	/* Done: the milters expect the next MAIL.  Refused on the way (some had no end
+	 * of message): reset_transaction() sends ABORT, as Postfix does. */
+	M.txn = no;
 	eom_free(&e);
 	return no;
 }

@@ -122,6 +122,8 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 	MOPTS=(--milter "unix:$T/a.sock")
 	run mail_to_test
 	[[ "$output" == *$'\r\n554 5.7.0 Spam detected\r'* ]]
+	settled a
+	[ "$(steps a)" = "+OCHMRTLLLNBEAQ" ]	# ABORT after the refused end
 	start_milter b --on eom=tempfail
 	MOPTS=(--milter "unix:$T/b.sock")
 	run mail_to_test
@@ -231,6 +233,13 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 	[[ "$output" == *"250 2.0.0 Ok: delivered as"* ]]
 	settled m
 	[ "$(steps m)" = "+OCHMRAMRTLLLNBEQ" ]
+	# A message we refuse ourselves (over --max-size) never reaches the end: ABORT.
+	start_milter big
+	MOPTS=(--milter "unix:$T/big.sock" --max-size 20)
+	run msession "EHLO h" "MAIL FROM:<a@example.org>" "RCPT TO:<test@tttest.com>" "${msg[@]}" QUIT
+	[[ "$output" == *$'\r\n552 5.3.4 '* ]]
+	settled big
+	[ "$(steps big)" = "+OCHMRTAQ" ]
 	start_milter a --on connect=accept
 	MOPTS=(--milter "unix:$T/a.sock")
 	run mail_to_test
