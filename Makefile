@@ -434,6 +434,7 @@ bench:
 	rc=0; bench/bench.py $(BENCH_ARGS) || rc=1; \
 	if [ "$$(id -u)" = 0 ]; then bench/tls-bench.py || rc=1; fi; \
 	if [ "$$(id -u)" = 0 ]; then bench/systemd.sh || rc=1; fi; \
+	bench/milter.py || rc=1; \
 	bench/scale.py || rc=1; exit $$rc
 
 # The TLS load client of make bench (bench/tls-bench.py); GnuTLS's client side.
