@@ -396,3 +396,24 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 	[ "$(field m M '["data"]')" = "['<$u@example.org>', 'SMTPUTF8', 'BODY=8BITMIME']" ]
 	[ "$(field m R '["data"]')" = "['<$u@tttest.com>']" ]
 }
+
+@test "AUTH: the milter gets {auth_type} and {auth_authen} with MAIL" {
+	local mods
+	mods=$(pkg-config --variable=modules pam_wrapper 2>/dev/null || true)
+	: "${mods:=/usr/lib/x86_64-linux-gnu/pam_wrapper}"
+	[ -e "$mods/pam_matrix.so" ] || skip "pam_wrapper's modules are not installed"
+	mkdir -p "$T/pam"
+	echo "alice:secret:smtp" >"$T/passdb.smtp"
+	printf 'auth required %s/pam_matrix.so passdb=%s\naccount required %s/pam_matrix.so passdb=%s\n' \
+		"$mods" "$T/passdb.smtp" "$mods" "$T/passdb.smtp" >"$T/pam/smtp"
+	make_server_wrapper smtp-pam libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam"
+	start_milter m
+	run bash -c "printf '%s\r\n' 'EHLO h' 'AUTH PLAIN AGFsaWNlAHNlY3JldA==' 'MAIL FROM:<alice@tttest.com>' \
+		'RCPT TO:<test@tttest.com>' DATA 'Subject: auth' '' hi . QUIT | '$T/bin/smtp-pam' --auth always --milter unix:$T/m.sock"
+	echo "$output"
+	[[ "$output" == *"235 2.7.0 Authentication successful"* ]]
+	[[ "$output" == *"250 2.0.0 Ok: delivered as"* ]]
+	settled m
+	[ "$(field m M '["macros"]["{auth_authen}"]')" = alice ]
+	[ "$(field m M '["macros"]["{auth_type}"]')" = PLAIN ]
+}
