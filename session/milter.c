@@ -408,7 +408,7 @@ static void macros(struct session *s, char step, struct buf *b)
 
 /* ------------------------------------------------------------- one step */
 
-/* What the step may be answered with besides the verdicts. */
+/* The end of the message's header fields, which modify() changes (below). */
 struct eom;
 static bool modify(struct milter *m, struct eom *e, char cmd);
 
@@ -931,7 +931,10 @@ static bool rewrite(struct session *s, const struct eom *e, off_t body, bool bla
 	bool ok = fd != -1;
 	for (size_t i = 0; ok && i < e->n; i++)
 		ok = write_all(fd, e->f[i].raw, e->f[i].len);
-	if (ok && blank)
+	/* The empty line, also where the message had none before a body that is no
+	 * field (RFC 5322 2.1): the fields added must not run into it. */
+	off_t end = lseek(s->spool, 0, SEEK_END);
+	if (ok && (blank || body < end))
 		ok = write_all(fd, "\n", 1);
 	char in[65536];
 	ssize_t r;

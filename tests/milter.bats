@@ -115,6 +115,14 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 		"Authentication-Results: smtp.tttest.com; dkim=none" "From: a@example.org" \
 		"Subject: changed" "X-Spam: no" "X-Folded: one" $'\ttwo' "" hello world)
 	[ "$(sed -n 1p "$f")" = "Return-Path: <a@example.org>" ]
+	# A message without a header: the field added gets its empty line before the body.
+	clear_maildirs
+	start_milter n --on "eom=add:X-Added:yes"
+	MOPTS=(--milter "unix:$T/n.sock")
+	run msession "EHLO h" "MAIL FROM:<a@example.org>" "RCPT TO:<test@tttest.com>" DATA \
+		"no header here" "second line" . QUIT
+	diff <(sed -n '/^X-Added/,$p' "$(delivered test)") <(printf '%s\n' "X-Added: yes" "" \
+		"no header here" "second line")
 }
 
 @test "end of message: the milter's reply code, tempfail, discard (250, nothing delivered, logged), quarantine" {
