@@ -37,7 +37,7 @@ WITH_SYSTEMD ?= 1
 SESSION_OBJS = smtp-session.o session/envelope.o session/data.o session/spool.o \
                session/deliver.o session/trace.o session/reply.o session/loop.o session/sasl.o \
                session/io.o session/render.o session/priv.o session/sandbox.o session/proxy.o \
-               session/tls.o session/tlsfiles.o
+               session/tls.o session/tlsfiles.o session/milter.o
 # parent/: root, the request server and what it decides and starts.
 PARENT_OBJS  = auth.o mbox.o parent/parent.o parent/users.o parent/aliases.o parent/expand.o \
                parent/relay.o parent/report.o parent/tty.o parent/asuser.o parent/keys.o
@@ -106,7 +106,7 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 # tls-fake.c for the TLS layer (tls.c), so that the states after STARTTLS are fuzzed.
 FUZZ_LIB    = smtp-session.c session/envelope.c session/data.c session/spool.c session/deliver.c \
               session/trace.c session/reply.c session/loop.c session/sasl.c session/io.c \
-              session/render.c session/proxy.c common/addr.c common/utf8.c common/visible.c common/peer.c \
+              session/render.c session/proxy.c session/milter.c common/addr.c common/utf8.c common/visible.c common/peer.c \
               common/ttytext.c \
               common/buf.c common/log.c common/util.c common/systemd.c \
               fuzz/priv-fake.c fuzz/tls-fake.c
@@ -152,7 +152,8 @@ BUILD_DEPS = gcc make $(foreach h,$(BUILD_HEADERS),$(firstword $(subst :, ,$(h))
 TEST_DEPS  = bats python3 libnss-wrapper libuid-wrapper libpam-wrapper swaks ucspi-tcp strace \
              procps xxd openssl libnet-ssleay-perl postfix procmail liblockfile-bin \
              curl systemd mandoc openbsd-inetd valgrind clang libclang-rt-14-dev bc \
-             systemd-container mmdebstrap iproute2 haproxy msmtp
+             systemd-container mmdebstrap iproute2 haproxy msmtp rspamd opendkim \
+             opendkim-tools dnsmasq-base
 RUN_DEPS   = ucspi-tcp swaks
 FUZZ_DEPS  = clang libclang-rt-14-dev python3 libpam0g-dev libidn2-dev
 # make bench only: smtp-source comes with postfix (installed, never started here:
@@ -433,6 +434,7 @@ bench:
 	rc=0; bench/bench.py $(BENCH_ARGS) || rc=1; \
 	if [ "$$(id -u)" = 0 ]; then bench/tls-bench.py || rc=1; fi; \
 	if [ "$$(id -u)" = 0 ]; then bench/systemd.sh || rc=1; fi; \
+	bench/milter.py || rc=1; \
 	bench/scale.py || rc=1; exit $$rc
 
 # The TLS load client of make bench (bench/tls-bench.py); GnuTLS's client side.

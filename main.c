@@ -33,6 +33,7 @@
 #include "keys.h"
 #include "listener.h"
 #include "log.h"
+#include "milter.h"
 #include "options.h"
 #include "relay.h"
 #include "parent.h"
@@ -166,6 +167,9 @@ static int session_process(const struct config *cfg, const struct passwd *ps, in
 	if (spool_init() == -1)
 		log_msg(LOG_ERR, "cannot open the spool in $TMPDIR: %s", strerror(errno));
 	close_others(link);
+	/* The milters' sockets, before the chroot hides their paths, as the privsep user
+	 * (milter.h); nothing is read from them before the sandbox. */
+	milter_open(cfg, ps ? ps->pw_name : NULL, ps ? ps->pw_uid : 0, ps ? ps->pw_gid : 0);
 	struct tls *tls = tls_ready(cfg, tf, &refuse);
 #ifdef SMTP_TEST_HOOKS
 	/* Test builds only (make check, privsep.bats): a hostile stand-in for the session

@@ -27,6 +27,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "log.h"
+#include "milter.h"
 #include "peer.h"
 #include "priv.h"
 #include "proxy.h"
@@ -48,6 +49,7 @@ static int greet(struct session *s, const struct verb *v, const char *arg)
 	snprintf(s->helo, sizeof s->helo, "%s", arg);
 	reset_transaction(s);	/* RFC 5321 4.1.4: EHLO/HELO reset the state like RSET */
 	s->state = ST_HELO;
+	milter_helo(s);	/* a refusal is MAIL's reply (milter.h) */
 	return 0;
 }
 
@@ -319,6 +321,7 @@ static int session(struct session *s)
 	s->auth_offered = !s->cfg->require_tls &&
 			  (s->cfg->auth == AUTH_ALWAYS || (s->cfg->auth == AUTH_LOCAL && s->local));
 	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }), "connect from %s", s->client);
+	milter_connect(s);	/* after PROXY: the milters see the real client */
 	/* RFC 8314 3.3: with implicit TLS the handshake comes first, then the greeting. */
 	if (s->tls && s->cfg->tls == TLS_IMPLICIT && handshake(s) == -1)
 		s->c.dead = true;
@@ -379,6 +382,7 @@ static void session_free(struct session *s)
 	buf_free(&s->accepted);
 	buf_free(&s->targets);
 	spool_free(s);
+	milter_close();
 }
 
 static void on_term(int sig)

@@ -246,6 +246,33 @@ enum auth_policy { AUTH_LOCAL, AUTH_ALWAYS, AUTH_NEVER };
 enum store { STORE_MAILDIR, STORE_MBOX };
 
 enum tls_mode { TLS_OFF, TLS_STARTTLS, TLS_IMPLICIT };
+
+/* Mail filters (--milter, the Sendmail milter protocol version 6, as Postfix's
+ * smtpd_milters speaks it; session/milter.c).  --milter-default-action: what a
+ * milter that cannot be reached, times out or breaks the protocol means: tempfail
+ * (the default: never mail through unfiltered unless the administrator says so),
+ * accept (that milter is skipped) or reject. */
+enum milter_action { MILTER_TEMPFAIL, MILTER_ACCEPT, MILTER_REJECT };
+/* Milters per session (--milter, repeatable): each holds one descriptor of the
+ * session process's SESSION_NOFILE. */
+#define MILTER_MAX 4
+/* --milter-timeout: seconds for connecting and for each reply (Postfix's
+ * milter_command_timeout is 30 s). */
+#define DEFAULT_MILTER_TIMEOUT 30
+/* The largest frame a milter may send (a header it adds, a reply text); Sendmail's
+ * and Postfix's body chunks are 65535 octets (MILTER_CHUNK_MAX). */
+#define MILTER_FRAME_MAX (64 * 1024 + 16)
+#define MILTER_CHUNK_MAX 65535
+/* The header section a milter is shown and may change, and what its changes may add
+ * to it (header_size_limit is 100 KiB in Postfix); a larger header section is
+ * refused (554 5.6.0), more added is a protocol violation. */
+#define MILTER_HEADER_MAX (256 * 1024)
+/* The text of a milter's SMFIR_REPLYCODE that reaches the client, after the code and
+ * the enhanced status code (RFC 5321 4.5.3.1.5: a reply line is 512 octets). */
+#define MILTER_TEXT_MAX 400
+/* --milter SOCKET: "unix:" and an absolute path of sun_path's 107 octets at most,
+ * or "inet:HOST:PORT" / "inet6:HOST:PORT". */
+#define MILTER_SPEC_MAX 300
 /* --tls-cert/--tls-key pairs: one RSA and one ECDSA at most. */
 #define TLS_PAIRS_MAX 2
 /* Largest certificate chain or key file read (PEM). */
@@ -309,6 +336,10 @@ struct config {
 	bool listen;		/* --listen: serve connections from a listening socket */
 	unsigned max_sessions;	/* --max-sessions: live sessions in all */
 	unsigned max_per_source;	/* --max-per-source: per client IP address */
+	const char *milters[MILTER_MAX];	/* --milter, in the order given */
+	unsigned nmilters;
+	enum milter_action milter_default;	/* --milter-default-action */
+	unsigned milter_timeout;	/* --milter-timeout, seconds */
 	char **session_argv;	/* under --listen: argv without the listener's options,
 				 * which each connection's exec gets */
 

@@ -40,6 +40,8 @@ void options_defaults(struct config *cfg)
 		.mbox_dir = DEFAULT_MBOX_DIR,
 		.max_sessions = DEFAULT_MAX_SESSIONS,
 		.max_per_source = DEFAULT_MAX_PER_SOURCE,
+		.milter_default = MILTER_TEMPFAIL,
+		.milter_timeout = DEFAULT_MILTER_TIMEOUT,
 	};
 	if (access(DEFAULT_ALIASES, F_OK) == 0) {	/* as every Debian MTA reads it */
 		cfg->aliases = DEFAULT_ALIASES;
@@ -110,6 +112,13 @@ static void usage(FILE *f)
 	      "  --any-sender           an authenticated client may use any MAIL FROM\n"
 	      "  --mailbox FORMAT       maildir (the default) or mbox\n"
 	      "  --mbox-dir DIR         where mbox files are (default /var/mail)\n"
+	      "  --milter SOCKET        a mail filter (Sendmail milter protocol 6), in\n"
+	      "                         Postfix's notation: unix:/PATH, inet:HOST:PORT or\n"
+	      "                         inet6:HOST:PORT; repeatable, run in that order\n"
+	      "  --milter-default-action ACTION\n"
+	      "                         when a milter fails: tempfail (the default), accept\n"
+	      "                         or reject\n"
+	      "  --milter-timeout SECONDS  for the connection and each reply (default 30)\n"
 	      "  --listen               serve the connections of a listening socket (systemd\n"
 	      "                         Accept=no, or on stdin): one fresh session each\n"
 	      "  --max-sessions N       with --listen: live sessions in all (default 64)\n"
@@ -160,7 +169,8 @@ enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
        O_HELP, O_VERSION,
        O_TLS = 512, O_TLS_CERT, O_TLS_KEY, O_REQUIRE_TLS, O_TLS_TICKET_KEY,
        O_ALIASES = 768, O_RELAY_COMMAND, O_RELAY_USER, O_RELAY_SOCKET, O_ANY_SENDER, O_MAILBOX, O_MBOX_DIR,
-       O_LISTEN = 1024, O_MAX_SESSIONS, O_MAX_PER_SOURCE };
+       O_LISTEN = 1024, O_MAX_SESSIONS, O_MAX_PER_SOURCE,
+       O_MILTER = 1280, O_MILTER_DEFAULT, O_MILTER_TIMEOUT };
 
 static const struct option options[] = {
 	{ "hostname", required_argument, NULL, O_HOSTNAME },
@@ -206,6 +216,9 @@ static const struct option options[] = {
 	{ "listen", no_argument, NULL, O_LISTEN },
 	{ "max-sessions", required_argument, NULL, O_MAX_SESSIONS },
 	{ "max-per-source", required_argument, NULL, O_MAX_PER_SOURCE },
+	{ "milter", required_argument, NULL, O_MILTER },
+	{ "milter-default-action", required_argument, NULL, O_MILTER_DEFAULT },
+	{ "milter-timeout", required_argument, NULL, O_MILTER_TIMEOUT },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -355,6 +368,53 @@ static bool forward_option(int c, struct config *cfg)
 	}
 }
 
+/* --milter SOCKET in Postfix's notation (smtpd_milters): unix:/PATH (an absolute
+ * path that fits sun_path), inet:HOST:PORT or inet6:HOST:PORT (HOST may be an IPv6
+ * address, in brackets or not: the port is after the last colon). */
+static bool milter_spec_ok(const char *spec)
+{
+	if (strlen(spec) > MILTER_SPEC_MAX)
+		return false;
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec[5] == '/' && strlen(spec + 5) < 108;
+	const char *rest = strncmp(spec, "inet:", 5) == 0 ? spec + 5 :
+			   strncmp(spec, "inet6:", 6) == 0 ? spec + 6 : NULL;
+	const char *colon = rest ? strrchr(rest, ':') : NULL;
+	unsigned long long port;
+	return colon && colon > rest && addr_number(colon + 1, 1, 65535, &port);
+}
+
+/* The milter options (issue 24); false when c is none of them. */
+static bool milter_option(int c, struct config *cfg)
+{
+	switch (c) {
+	case O_MILTER:
+		if (cfg->nmilters >= MILTER_MAX)
+			bad_usage("--milter: more than %d: chain fewer filters (rspamd alone does "
+				  "spam, DKIM, SPF and DMARC)", MILTER_MAX);
+		if (!milter_spec_ok(optarg))
+			bad_usage("--milter %s: not unix:/PATH, inet:HOST:PORT or inet6:HOST:PORT: "
+				  "give e.g. --milter inet:127.0.0.1:11332", optarg);
+		cfg->milters[cfg->nmilters++] = optarg;
+		return true;
+	case O_MILTER_DEFAULT:
+		if (strcmp(optarg, "tempfail") == 0)
+			cfg->milter_default = MILTER_TEMPFAIL;
+		else if (strcmp(optarg, "accept") == 0)
+			cfg->milter_default = MILTER_ACCEPT;
+		else if (strcmp(optarg, "reject") == 0)
+			cfg->milter_default = MILTER_REJECT;
+		else
+			bad_usage("--milter-default-action %s: no such action: give tempfail, "
+				  "accept or reject", optarg);
+		return true;
+	case O_MILTER_TIMEOUT:
+		cfg->milter_timeout = (unsigned)number("--milter-timeout", 1, 3600, "seconds");
+		return true;
+	default: return false;
+	}
+}
+
 /* The listener's options (listen/listener.c); false when c is none of them. */
 static bool listen_option(int c, struct config *cfg, bool *limits)
 {
@@ -411,7 +471,8 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 				mine[i] = true;
 			continue;
 		}
-		if (tls_option(c, cfg, &certs, &keys, &mode) || forward_option(c, cfg))
+		if (tls_option(c, cfg, &certs, &keys, &mode) || forward_option(c, cfg) ||
+		    milter_option(c, cfg))
 			continue;
 		switch (c) {
 		case O_HOSTNAME: cfg->hostname = optarg; break;

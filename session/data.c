@@ -20,6 +20,7 @@
 #include "addr.h"
 #include "log.h"
 #include "loop.h"
+#include "milter.h"
 #include "priv.h"
 #include "render.h"
 #include "session.h"
@@ -133,6 +134,9 @@ int smtp_data(struct session *s, const struct verb *v, char *arg)
 		return reply(s, 503, "5.5.1", "No valid recipients");
 	if (s->state != ST_RCPT)
 		return reply(s, 503, "5.5.1", "Need MAIL and RCPT before DATA");
+	struct milter_verdict mv;
+	if (milter_data(s, &mv))
+		return milter_say(s, &mv, NULL);
 	if (spool_open(s) == -1) {
 		log_msg(LOG_ERR, "cannot open spool file: %s", strerror(errno));
 		return reply(s, 451, "4.3.0", "Local error, try again later");
@@ -270,12 +274,15 @@ int smtp_bdat(struct session *s, const struct verb *v, char *arg)
 			     "connection", s->cfg->hostname);
 	}
 	int refused = 0;
+	struct milter_verdict mv;
 	if (!well)
 		refused = 501;
 	else if (s->state != ST_RCPT || s->bdat == BDAT_FAILED)
 		refused = 503;
 	else if (n > s->cfg->max_size - s->chunks.size)	/* size <= max_size while OPEN */
 		refused = 552;
+	else if (s->bdat == BDAT_NONE && milter_data(s, &mv))
+		refused = 1;	/* the milters refused the message at its start */
 	else if (s->bdat == BDAT_NONE && spool_open(s) == -1) {
 		log_msg(LOG_ERR, "cannot open spool file: %s", strerror(errno));
 		refused = 451;
@@ -293,7 +300,7 @@ int smtp_bdat(struct session *s, const struct verb *v, char *arg)
 		return 0;
 	}
 	if (refused) {
-		int code = chunk_refused(s, refused);
+		int code = refused == 1 ? milter_say(s, &mv, NULL) : chunk_refused(s, refused);
 		if (s->state == ST_RCPT) {
 			s->bdat = BDAT_FAILED;	/* this message is lost */
 			if (last)

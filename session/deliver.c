@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "log.h"
 #include "loop.h"
+#include "milter.h"
 #include "priv.h"
 #include "render.h"
 #include "session.h"
@@ -55,6 +56,12 @@ void begin_copies(struct session *s)
 	/* --lmtp delivers each recipient on its own after the message (reply_lmtp()). */
 	if (s->mode != MODE_MAIL || !s->nrcpt || s->cfg->lmtp)
 		return;
+	/* Milters may refuse or change the message at its end: nothing is begun before
+	 * they have had their say (the copies are written after the final dot). */
+	if (milter_active()) {
+		message_stamp(s);
+		return;
+	}
 	struct buf heads = BUF_INIT, list = BUF_INIT;
 	message_stamp(s);
 	size_t n = mailbox_list(s, NULL, &heads, &list);
@@ -334,6 +341,16 @@ static const struct refusal *loops(struct session *s, bool *hit)
 	return count > HOPS_MAX ? &hops : NULL;
 }
 
+/* A milter discarded the message (SMFIR_DISCARD): 250, as for a delivery, and
+ * nothing delivered; the log says so. */
+static int discarded(struct session *s, const char *id)
+{
+	log_fields(LOG_NOTICE, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
+		   "%s: discarded by a milter, not delivered", id);
+	s->messages++;
+	return reply(s, 250, "2.0.0", "Ok: %s", id);
+}
+
 /* RFC 2033 4.2 (--lmtp): after the message, one reply for each RCPT accepted, in their
  * order, each saying whether that recipient's mailbox has it: each recipient is
  * delivered on its own, so one broken mailbox costs only its own copy.  A user named
@@ -350,6 +367,11 @@ static int reply_lmtp(struct session *s, const struct data *d, const char *id)
 	if (!no && hit)
 		no = loops(s, hit);
 	bool any = false, ok = hit && box && want && err;
+	/* The milters decide for the message: their verdict is each RCPT's reply. */
+	struct milter_verdict mv;
+	bool filtered = !no && ok && milter_eom(s, &mv);
+	if (filtered)
+		ok = false;
 	for (size_t k = 0; ok && !no && k < s->naccepted; k++)
 		for (size_t j = 0; j < ac[k].n && !hit[k]; j++)
 			want[t[ac[k].first + j]] = true;
@@ -366,7 +388,11 @@ static int reply_lmtp(struct session *s, const struct data *d, const char *id)
 		int e = ok ? 0 : ENOMEM;
 		for (size_t j = 0; ok && j < ac[k].n && !e; j++)
 			e = err[t[ac[k].first + j]];
-		if (no)
+		if (filtered && mv.discard)
+			code = reply(s, 250, "2.0.0", "<%s>: Ok: %s", addr, id);
+		else if (filtered)
+			code = milter_say(s, &mv, addr);
+		else if (no)
 			code = reply(s, no->code, no->esc, "<%s>: %s", addr, no->text);
 		else if (ok && hit[k])
 			code = reply(s, 554, "5.4.6", "<%s>: Mail loop: already delivered to this "
@@ -380,8 +406,11 @@ static int reply_lmtp(struct session *s, const struct data *d, const char *id)
 			code = reply(s, 451, "4.3.0", "<%s>: Local error in delivery, try again later",
 				     addr);
 	}
-	if (any)
+	if (any || (filtered && mv.discard))
 		s->messages++;
+	if (filtered && mv.discard)
+		log_fields(LOG_NOTICE, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
+			   "%s: discarded by a milter, not delivered", id);
 	free(hit), free(box), free(want), free(err);
 	return code;
 }
@@ -460,5 +489,12 @@ int reply_data(struct session *s, struct data *d, const char *id)
 	if (no)
 		return reply(s, no->code, no->esc, "%s", no->text);
 	int code = refuse_loop(s);
-	return code ? code : deliver(s, d, id);
+	if (code)
+		return code;
+	/* The milters' end of message, before anything is durable: a tempfail or a
+	 * reject is the reply, and nothing was written anywhere. */
+	struct milter_verdict mv;
+	if (milter_eom(s, &mv))
+		return mv.discard ? discarded(s, id) : milter_say(s, &mv, NULL);
+	return deliver(s, d, id);
 }

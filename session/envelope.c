@@ -13,11 +13,13 @@
 #include "buf.h"
 #include "log.h"
 #include "peer.h"
+#include "milter.h"
 #include "priv.h"
 #include "session.h"
 
 void reset_transaction(struct session *s)
 {
+	milter_abort();	/* SMFIC_ABORT, if a milter has the transaction */
 	deliver_reset(s);
 	s->sender[0] = '\0';
 	s->mode = MODE_MAIL;
@@ -126,6 +128,9 @@ static int start_mail(struct session *s, const struct verb *v, char *arg, enum m
 	if (*p && *p != ' ')
 		return reply(s, 501, "5.5.4", "Syntax: %s [parameters]", form);
 	bool utf8;
+	char params[MAIL_LINE_MAX];	/* as they came, for the milters: mail_params()
+					 * cuts them up */
+	snprintf(params, sizeof params, "%s", p);
 	int refused = mail_params(s, (char *)p, &utf8);
 	if (refused)
 		return refused;
@@ -136,6 +141,11 @@ static int start_mail(struct session *s, const struct verb *v, char *arg, enum m
 		return reply(s, 553, "5.7.1", "<%s>: Sender address not owned by user %s", a.text,
 			     s->auth_user);
 	snprintf(s->sender, sizeof s->sender, "%s", a.text);
+	struct milter_verdict mv;
+	if (milter_mail(s, params, &mv)) {
+		s->sender[0] = '\0';
+		return milter_say(s, &mv, NULL);
+	}
 	s->mode = mode;
 	s->smtputf8 = utf8;
 	s->transactions++;
@@ -417,6 +427,11 @@ int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 	 * so the parent's relay groups stay within the same bound. */
 	if (s->naccepted >= s->cfg->max_rcpt)
 		return reply(s, 452, "4.5.3", "Too many recipients");
+	/* The milters before our lookup: a refusal (the milter's own code and text)
+	 * costs only this recipient, and nothing is recorded for it. */
+	struct milter_verdict mv;
+	if (milter_rcpt(s, a.text, &mv))
+		return milter_say(s, &mv, NULL);
 	struct lookup_result res = { .users = BUF_INIT };
 	priv_lookup(local ? a.local : quoted, a.domain, &res);
 	int code = res.r == LOOKUP_OK ? accept_rcpt(s, &a, &res) : refused_rcpt(s, &a, res.r);

@@ -188,6 +188,7 @@ static int authenticate(struct session *s, const char *mech, const char *authzid
 			      strcmp(s->client, "unknown") ? s->client : NULL, canon);
 	if (r == AUTHN_OK) {
 		snprintf(s->auth_user, sizeof s->auth_user, "%s", canon);
+		snprintf(s->auth_mech, sizeof s->auth_mech, "%s", mech);
 		log_fields(LOG_INFO, LOG_FIELDS({ LF_USER, canon }, { LF_CLIENT, s->client }),
 			   "auth: %s user=%s client=%s ok", mech, canon, s->client);
 		return reply(s, 235, "2.7.0", "Authentication successful");

@@ -79,6 +79,7 @@ struct session {
 	bool esmtp;			/* EHLO: enhanced status codes on (RFC 2034) */
 	bool auth_offered;		/* AUTH allowed on this connection (--auth) */
 	char auth_user[USER_NAME_MAX + 1];	/* after a successful AUTH, else "" */
+	char auth_mech[16];		/* its SASL mechanism ({auth_type} of milter.c) */
 	unsigned auth_failures;
 	enum state state;
 	enum mode mode;			/* which verb started the transaction */

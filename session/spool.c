@@ -42,12 +42,15 @@ int spool_fd(void)
  * bytes on a disk (a small machine with a large --max-size) sets TMPDIR. */
 int spool_open(struct session *s)
 {
+	if (s->spool != -1 && s->spool != disk_spool) {	/* the last message's memfd, or
+							 * the milters' rewrite of it */
+		close(s->spool);
+		s->spool = -1;
+	}
 	if (disk_spool != -1) {
 		s->spool = disk_spool;
 		return ftruncate(s->spool, 0) == -1 || lseek(s->spool, 0, SEEK_SET) == -1 ? -1 : 0;
 	}
-	if (s->spool != -1)
-		close(s->spool);
 	s->spool = memfd_create("smtp-session-spool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	return s->spool == -1 ? -1 : 0;
 }

@@ -472,9 +472,48 @@ static void test_listen(void)
 	BAD("without --listen", "--max-per-source=2");
 }
 
+static void c_milter_defaults(const struct config *c, const char *user)
+{
+	(void)user;
+	CHECK_INT(c->nmilters, 0);
+	CHECK(c->milter_default == MILTER_TEMPFAIL);
+	CHECK_INT(c->milter_timeout, 30);
+}
+
+static void c_milters(const struct config *c, const char *user)
+{
+	(void)user;
+	CHECK_INT(c->nmilters, 4);
+	CHECK_STR(c->milters[0], "unix:/run/opendkim/opendkim.sock");
+	CHECK_STR(c->milters[1], "inet:127.0.0.1:11332");
+	CHECK_STR(c->milters[2], "inet6:[::1]:8891");
+	CHECK_STR(c->milters[3], "inet:localhost:8893");
+	CHECK(c->milter_default == MILTER_ACCEPT);
+	CHECK_INT(c->milter_timeout, 3600);
+}
+
+/* --milter, --milter-default-action, --milter-timeout (issue 24). */
+static void test_milter(void)
+{
+	OK(c_milter_defaults, "--hostname", "h");
+	OK(c_milters, "--milter", "unix:/run/opendkim/opendkim.sock", "--milter",
+	   "inet:127.0.0.1:11332", "--milter=inet6:[::1]:8891", "--milter", "inet:localhost:8893",
+	   "--milter-default-action", "accept", "--milter-timeout", "3600");
+	BAD("--milter: more than 4", "--milter", "unix:/a", "--milter", "unix:/b", "--milter",
+	    "unix:/c", "--milter", "unix:/d", "--milter", "unix:/e");
+	BAD("--milter unix:run/x.sock: not unix:/PATH", "--milter", "unix:run/x.sock");
+	BAD("--milter inet:127.0.0.1: not unix:/PATH", "--milter", "inet:127.0.0.1");
+	BAD("--milter inet:127.0.0.1:0: not", "--milter", "inet:127.0.0.1:0");
+	BAD("--milter inet::25: not", "--milter", "inet::25");
+	BAD("--milter tcp:1.2.3.4:25: not", "--milter", "tcp:1.2.3.4:25");
+	BAD("--milter-default-action discard: no such action", "--milter-default-action", "discard");
+	BAD("--milter-timeout 0: not seconds from 1 to 3600", "--milter-timeout", "0");
+}
+
 int main(void)
 {
 	test_listen();
+	test_milter();
 	test_valid();
 	test_numbers();
 	test_invalid();
