@@ -178,19 +178,22 @@ void milter_open(const struct config *cfg, const char *user, uid_t uid, gid_t gi
 	 * a group (Debian's OpenDKIM: "adduser smtp-session opendkim", as Postfix's
 	 * postfix user is added).  The ids come back for sandbox_enter(), which drops
 	 * the groups and changes the ids for good (drop.h). */
-	bool sw = user && euid == 0 && initgroups(user, gid) == 0 && setegid(gid) == 0 &&
-		  seteuid(uid) == 0;
+	bool need = user && euid == 0;
+	bool sw = need && initgroups(user, gid) == 0 && setegid(gid) == 0 && seteuid(uid) == 0;
+	if (need && !sw)	/* never as root: the milters fail, their default action */
+		log_msg(LOG_ERR, "milter: cannot become %s to connect: %s", user, strerror(errno));
 	for (unsigned i = 0; i < M.n; i++) {
 		struct milter *m = &M.m[i];
 		*m = (struct milter){ .spec = cfg->milters[i], .fd = -1 };
-		m->fd = connect_spec(m->spec, (int)cfg->milter_timeout * 1000);
+		errno = EPERM;
+		m->fd = need && !sw ? -1 : connect_spec(m->spec, (int)cfg->milter_timeout * 1000);
 		if (m->fd == -1) {
 			m->failed = true;
 			log_msg(LOG_ERR, "milter %s: cannot connect: %s: default action %s",
 				m->spec, strerror(errno), action_name[cfg->milter_default]);
 		}
 	}
-	if (sw && (seteuid(euid) == -1 || setegid(egid) == -1))
+	if (need && ((geteuid() != euid && seteuid(euid) == -1) || setegid(egid) == -1))
 		log_msg(LOG_ERR, "milter: cannot take back the ids: %s", strerror(errno));
 }
 
