@@ -138,7 +138,8 @@ FUZZ_NOCMP  = -fno-sanitize-coverage=trace-cmp
 # what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
 PARENT_FUZZ_SRCS = parent/parent.c parent/expand.c parent/aliases.c common/addr.c common/frame.c \
                    common/buf.c common/log.c common/util.c common/utf8.c common/visible.c common/systemd.c \
-                   common/ttytext.c parent/keys.c parent/report.c fuzz/parent-fake.c \
+                   common/ttytext.c common/p11-kit-none.c parent/keys.c parent/report.c \
+                   fuzz/parent-fake.c \
                    fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).
