@@ -55,7 +55,7 @@
 
 #if TLS_STATIC
 /* Linked in (Makefile: TLS_STATIC=1), so its constructor would initialise it in every
- * process, TLS or not: GNUTLS_SKIP_GLOBAL_INIT turns that off (gnutls.h), and
+ * process, TLS or not: GNUTLS_SKIP_GLOBAL_INIT turns that off (gnutls/gnutls.h), and
  * keys_library() initialises it where TLS is configured, before the fork, once for
  * both processes. */
 GNUTLS_SKIP_GLOBAL_INIT
