@@ -9,11 +9,17 @@ is the growth of tcpserver's cutime + cstime (every process of every session, fo
 and exec included, as tcpserver reaps them) over the sessions.  Then the peak RSS of
 the largest process of a session (/usr/bin/time -f %M around each session).
 
-usage: bench/tls-bench.py [--sessions N] [--out FILE]   (as root)
+--before BINARY measures another build of smtp-session beside this one, workload by
+workload (this build, then the other, --rounds times; the median of each), so that a
+change is judged on one machine in one run.
+
+usage: bench/tls-bench.py [--sessions N] [--rounds N] [--before BINARY] [--out FILE]
+       (as root)
 """
 import argparse
 import importlib.util
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,8 +31,8 @@ bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)
 
 TICK = os.sysconf("SC_CLK_TCK")
-# issue 11's targets
-FULL_MS, RESUMED_MS, PLAIN_PORT_RATIO, RSS_PLAIN, RSS_TLS = 2.5, 2.0, 1.10, 2048, 4096
+# issue 23's targets (issue 11 had asked 2.5 and 2.0 ms)
+FULL_MS, RESUMED_MS, PLAIN_PORT_RATIO, RSS_PLAIN, RSS_TLS = 3.5, 3.0, 1.10, 2048, 4096
 
 
 def children_cpu(pid):
@@ -73,6 +79,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", type=int, default=200)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--before", default=None,
+                    help="another build of smtp-session to measure beside this one")
     args = ap.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("tls-bench: run as root (the root configuration)")
@@ -94,6 +103,9 @@ def main():
         "implicit": common + ec + tk + ["--tls", "implicit"],
         "implicit-rsa": common + rsa + ["--tls", "implicit"],
     }
+    builds = [("", os.path.join(TOP, "smtp-session"))]
+    if args.before:
+        builds.append(("before ", os.path.abspath(args.before)))
     # (title, server, client mode, concurrency, resume, target)
     rows = [
         ("plain, TLS off, 1 at a time", "off", "plain", 1, False, None),
@@ -107,25 +119,39 @@ def main():
     ]
     running = {}
     lines = ["TLS workloads (root configuration, one 2 KB message per session, %d sessions "
-             "each; bench/tlsload)" % n, "",
-             "| workload | sessions/s | server CPU/session | target | |", "|---|---|---|---|---|"]
+             "each; bench/tlsload; median of %d round(s))" % (n, args.rounds), ""]
+    if args.before:
+        lines += ["before: %s" % args.before, ""]
+    lines += ["| workload | sessions/s | server CPU/session | target | |", "|---|---|---|---|---|"]
     failed = False
     try:
-        for name, argv in servers.items():
-            running[name] = bench.Server(name, argv, md, work, rcpt)
-        cpu_off = None
-        for title, srv, mode, conc, resume, target in rows:
-            rate, ms, note = load(running[srv], mode, conc, n * (2 if conc > 1 else 1), resume)
-            if rate is None:
+        for tag, binary in builds:
+            for name, argv in servers.items():
+                running[tag + name] = bench.Server(tag + name, [binary] + argv[1:], md, work,
+                                                   rcpt)
+        cpu_off = {}
+        for (title, srv, mode, conc, resume, target), (tag, _) in \
+                [(row, b) for row in rows for b in builds]:
+            got = [load(running[tag + srv], mode, conc, n * (2 if conc > 1 else 1), resume)
+                   for _ in range(args.rounds)]
+            title = tag + title
+            if any(rate is None for rate, _, _ in got):
+                note = next(note for rate, _, note in got if rate is None)
                 lines.append("| %s | – | – | | %s |" % (title, note))
                 failed = True
                 continue
+            rate = statistics.median(r for r, _, _ in got)
+            ms = statistics.median(m for _, m, _ in got)
+            note = got[-1][2]
+            if args.rounds > 1:
+                note += " (%s ms)" % "/".join("%.2f" % m for _, m, _ in got)
             verdict, tgt = "", ""
             if srv == "off":
-                cpu_off = ms
-            elif target == "port" and cpu_off:
-                tgt = "≤ %.2f ms (TLS off + 10%%)" % (cpu_off * PLAIN_PORT_RATIO)
-                verdict = "met" if ms <= cpu_off * PLAIN_PORT_RATIO else "MISSED"
+                cpu_off[tag] = ms
+            elif target == "port" and tag in cpu_off:
+                limit = cpu_off[tag] * PLAIN_PORT_RATIO
+                tgt = "≤ %.2f ms (TLS off + 10%%)" % limit
+                verdict = "met" if ms <= limit else "MISSED"
             elif target:
                 tgt = "≤ %.1f ms" % target
                 verdict = "met" if ms <= target else "MISSED"
@@ -137,13 +163,15 @@ def main():
         # Peak RSS: the largest process of a session, under /usr/bin/time.
         rss_file = os.path.join(work, "rss")
         lines += ["", "| peak RSS, largest process of a session | KiB | target |", "|---|---|---|"]
-        for title, argv, mode, target in (
+        for (title, argv, mode, target), (tag, binary) in [(row, b) for row in (
                 ("plain, TLS off", common, "plain", RSS_PLAIN),
                 ("plain on a STARTTLS port", common + ec, "plain", RSS_PLAIN),
-                ("implicit TLS, ECDSA", common + ec + ["--tls", "implicit"], "implicit", RSS_TLS)):
+                ("implicit TLS, ECDSA", common + ec + ["--tls", "implicit"], "implicit", RSS_TLS))
+                for b in builds]:
+            title = tag + title
             open(rss_file, "w").close()
-            srv = bench.Server("rss", ["/usr/bin/time", "-a", "-o", rss_file, "-f", "%M"] + argv,
-                               md, work, rcpt)
+            srv = bench.Server("rss", ["/usr/bin/time", "-a", "-o", rss_file, "-f", "%M",
+                                       binary] + argv[1:], md, work, rcpt)
             load(srv, mode, 1, 10)
             srv.stop()
             with open(rss_file) as f:

@@ -40,8 +40,9 @@
 #include "privsep.h"
 #include "util.h"
 
-/* libgnutls, loaded (dlopen) before the fork only where TLS is configured, like the
- * session's (session/tls.c says why it is not linked).  Every function used, once. */
+/* GnuTLS, linked in statically or loaded (dlopen) before the fork only where TLS is
+ * configured, like the session's (session/tls.c says why).  For TLS_STATIC=0, every
+ * function used, once. */
 #define GNUTLS_LIB "libgnutls.so.30"
 #define KEY_FUNCS(X)									\
 	X(gnutls_x509_privkey_init) X(gnutls_x509_privkey_import)			\
@@ -52,6 +53,21 @@
 	X(gnutls_sign_supports_pk_algorithm) X(gnutls_sign_get_hash_algorithm)	\
 	X(gnutls_hash_get_len) X(gnutls_hmac_fast) X(gnutls_free)
 
+#if TLS_STATIC
+/* Linked in (Makefile: TLS_STATIC=1), so its constructor would initialise it in every
+ * process, TLS or not: GNUTLS_SKIP_GLOBAL_INIT turns that off (gnutls/gnutls.h), and
+ * keys_library() initialises it where TLS is configured, before the fork, once for
+ * both processes. */
+GNUTLS_SKIP_GLOBAL_INIT
+
+int keys_library(char *why, size_t n)
+{
+	int rc = gnutls_global_init();
+	if (rc < 0)
+		snprintf(why, n, "GnuTLS: %s", gnutls_strerror(rc));
+	return rc < 0 ? -1 : 0;
+}
+#else
 #define DECLARE(f) static __typeof__(f) *p_##f;
 KEY_FUNCS(DECLARE)
 #undef DECLARE
@@ -83,6 +99,7 @@ int keys_library(char *why, size_t n)
 #define gnutls_hash_get_len (*p_gnutls_hash_get_len)
 #define gnutls_hmac_fast (*p_gnutls_hmac_fast)
 #define gnutls_free (*p_gnutls_free)
+#endif
 
 /* One pair's key: the parent's own, for the life of the session. */
 struct key {

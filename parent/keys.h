@@ -10,8 +10,9 @@
 
 #include "frame.h"
 
-/* Before the fork, where TLS is configured: load libgnutls (dlopen), so that both
- * processes have it without loading it twice.  0, or -1 with the reason in why[n]. */
+/* Before the fork, where TLS is configured: make GnuTLS ready (TLS_STATIC=1: initialise
+ * the library linked in; TLS_STATIC=0: load libgnutls with dlopen), so that both
+ * processes have it without doing it twice.  0, or -1 with the reason in why[n]. */
 int keys_library(char *why, size_t n);
 
 /* The parent, after the fork: read and decode the n key files open on fds[] and the

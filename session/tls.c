@@ -29,11 +29,16 @@
 #include "priv.h"
 #include "util.h"
 
-/* libgnutls is not linked but loaded (dlopen) by tls_setup(), before the sandbox, and
- * only where TLS is configured: linked, it and the eight libraries it brings (nettle,
- * hogweed, gmp, p11-kit, tasn1, unistring, idn2, ffi) doubled the CPU time of every
- * plain session (2.0-2.4 ms to 4.3-4.9 ms) and its memory (bench/tlslib/README.md).
- * Every function used is listed here once; below, each name stands for its pointer. */
+/* TLS_STATIC=1 (the default): GnuTLS and the libraries it uses are linked in
+ * statically, so nothing is loaded and no symbol is looked up when a session starts:
+ * loading the shared libgnutls and the eight libraries it brings (nettle, hogweed, gmp,
+ * p11-kit, tasn1, unistring, idn2, ffi), their relocations mostly, was two thirds of
+ * what TLS cost a session (issue 23; bench/results/2026-12-07-tls.txt).  The library
+ * is initialised only where TLS is configured (keys_library(), parent/keys.c).
+ * TLS_STATIC=0: libgnutls is not linked but loaded (dlopen) before the fork, only where
+ * TLS is configured: linked dynamically, it doubled the CPU time of every plain session
+ * (bench/tlslib/README.md).  Every function used is listed here once; below, each name
+ * stands for its pointer. */
 #define GNUTLS_LIB "libgnutls.so.30"
 #define GNUTLS_FUNCS(X)								\
 	X(gnutls_strerror)								\
@@ -55,6 +60,14 @@
 	X(gnutls_pubkey_get_pk_algorithm) X(gnutls_sign_supports_pk_algorithm)		\
 	X(gnutls_db_set_cache_expiration) X(gnutls_malloc)
 
+#if TLS_STATIC
+/* Linked in (Makefile: TLS_STATIC=1): nothing to load. */
+static int load_gnutls(char *why, size_t n)
+{
+	(void)why, (void)n;
+	return 0;
+}
+#else
 #define DECLARE(f) static __typeof__(f) *p_##f;
 GNUTLS_FUNCS(DECLARE)
 #undef DECLARE
@@ -114,6 +127,7 @@ static int load_gnutls(char *why, size_t n)
 #define gnutls_sign_supports_pk_algorithm (*p_gnutls_sign_supports_pk_algorithm)
 #define gnutls_db_set_cache_expiration (*p_gnutls_db_set_cache_expiration)
 #define gnutls_malloc (*p_gnutls_malloc)
+#endif
 
 /* The suites and versions we offer, most preferred first. */
 #define TLS_PRIORITY "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
@@ -271,7 +285,7 @@ static int load_pairs(struct tls *t, const struct tls_files *f,
  * the reason in why. */
 static int setup(struct tls *t, const struct tls_files *f, char *why, size_t n)
 {
-	if (!p_gnutls_init && load_gnutls(why, n) == -1)
+	if (load_gnutls(why, n) == -1)
 		return -1;
 	unsigned char id[TLS_PAIRS_MAX][PS_KEY_ID_MAX], ticket[TLS_TICKET_KEY_LEN];
 	size_t idlen[TLS_PAIRS_MAX] = { 0 };

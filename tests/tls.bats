@@ -571,20 +571,29 @@ sign_hostile() {
 	sign_hostile sign-no-tls "a TLS request where TLS is off"
 }
 
-@test "libgnutls is loaded only where TLS is configured, once, before the fork" {
+@test "GnuTLS is made ready only where TLS is configured, once, before the fork" {
 	[ "$SMTP_SESSION" = "$TOP/smtp-session" ] || skip "runs in the plain phase only"
 	command -v strace >/dev/null || skip "strace is not installed"
-	printf 'QUIT\r\n' | strace -f -qq -e trace=openat -o "$T/st.off" "$T/bin/smtp" >/dev/null
-	! grep -q libgnutls "$T/st.off"
-	printf 'QUIT\r\n' | strace -f -qq -e trace=openat,execve -o "$T/st.on" "$T/bin/smtp" "${EC[@]}" \
+	local parent trace=openat,newfstatat,execve
+	printf 'QUIT\r\n' | strace -f -qq -e trace=$trace -o "$T/st.off" "$T/bin/smtp" >/dev/null
+	printf 'QUIT\r\n' | strace -f -qq -e trace=$trace -o "$T/st.on" "$T/bin/smtp" "${EC[@]}" \
 		>/dev/null
-	# opened once, by the process that ran the program (the parent to be), so that
-	# the parent (which holds the keys) and the session share it
-	[ "$(grep -c 'libgnutls.so.30' "$T/st.on")" = 1 ]
-	local parent
 	parent=$(grep -F "execve(\"$SMTP_SESSION\"" "$T/st.on" | awk '{print $1}')
 	[ -n "$parent" ]
-	grep libgnutls "$T/st.on" | grep -q "^$parent "
+	! grep -q libgnutls "$T/st.off"
+	if grep -q libgnutls "$T/st.on"; then	# TLS_STATIC=0: dlopen()ed
+		# opened once, by the process that ran the program (the parent to be), so
+		# that the parent (which holds the keys) and the session share it
+		[ "$(grep -c 'libgnutls.so.30' "$T/st.on")" = 1 ]
+		grep libgnutls "$T/st.on" | grep -q "^$parent "
+	else	# TLS_STATIC=1: linked in; no PKCS #11 library either (p11-kit-none.c)
+		! grep -qE 'libp11-kit|libffi|libnettle' "$T/st.on"
+		# gnutls_global_init() looks for its system-wide priority file: only where
+		# TLS is configured (GNUTLS_SKIP_GLOBAL_INIT, keys.c), in the parent to be
+		! grep -q /etc/gnutls/config "$T/st.off"
+		grep /etc/gnutls/config "$T/st.on" | grep -q "^$parent "
+		! grep /etc/gnutls/config "$T/st.on" | grep -vq "^$parent "
+	fi
 }
 
 @test "over TLS: a 1 MB message (many records, many reads) and BDAT chunks arrive whole" {
