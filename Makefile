@@ -47,7 +47,7 @@ HELPER_OBJS  = helper/helper.o helper/maildir.o helper/mboxfile.o helper/room.o 
 # common/: both sides (and the start-up): frames, buffers, log, addresses, options.
 COMMON_OBJS  = common/addr.o common/buf.o common/frame.o common/log.o common/utf8.o common/visible.o \
                common/util.o common/peer.o common/systemd.o common/options.o common/idna.o \
-               common/drop.o common/ttytext.o
+               common/drop.o common/ttytext.o common/dsn.o
 # listen/: --listen, the listener of an Accept=no socket: root, never reads a client,
 # starts this program afresh per connection.
 LISTEN_OBJS  = listen/listener.o listen/sessions.o
@@ -107,7 +107,7 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 FUZZ_LIB    = smtp-session.c session/envelope.c session/data.c session/spool.c session/deliver.c \
               session/trace.c session/reply.c session/loop.c session/sasl.c session/io.c \
               session/render.c session/proxy.c common/addr.c common/utf8.c common/visible.c common/peer.c \
-              common/ttytext.c \
+              common/ttytext.c common/dsn.c \
               common/buf.c common/log.c common/util.c common/systemd.c \
               fuzz/priv-fake.c fuzz/tls-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
@@ -125,7 +125,7 @@ FUZZ_NOCMP  = -fno-sanitize-coverage=trace-cmp
 # what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
 PARENT_FUZZ_SRCS = parent/parent.c parent/expand.c parent/aliases.c common/addr.c common/frame.c \
                    common/buf.c common/log.c common/util.c common/utf8.c common/visible.c common/systemd.c \
-                   common/ttytext.c parent/keys.c parent/report.c fuzz/parent-fake.c \
+                   common/ttytext.c common/dsn.c parent/keys.c parent/report.c fuzz/parent-fake.c \
                    fuzz/parent-harness.c
 
 # Debian packages each target needs (tools/deps installs the missing ones as root).

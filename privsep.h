@@ -226,6 +226,8 @@ struct priv_rcpt {
 	const char *user;
 	const char *head;
 	size_t headlen;
+	unsigned notify;	/* RFC 3461 NOTIFY (dsn.h), 0 when not given */
+	const char *orcpt;	/* RFC 3461 ORCPT decoded ("type;address"), or "" */
 };
 
 /* What a delivery came to (priv_deliver()). */

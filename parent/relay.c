@@ -2,6 +2,7 @@
  * (relay.h).  Privileged side. */
 #include "relay.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -16,6 +17,7 @@
 
 #include "buf.h"
 #include "drop.h"
+#include "dsn.h"
 #include "log.h"
 #include "relayclient.h"
 #include "utf8.h"
@@ -259,21 +261,55 @@ struct run {
 	size_t blen, boff;	/* bytes of block not yet written */
 };
 
-/* The argv: relay_argv with {sender} replaced, then the recipients.  NULL on no
- * memory. */
-static char **make_argv(const struct config *cfg, const struct relay_job *j)
+bool relay_dsn(const struct config *cfg)
 {
-	size_t n = 0;
+	for (size_t i = 0; !cfg->relay_socket && cfg->relay_argv[i]; i++)
+		if (strcmp(cfg->relay_argv[i], "{dsn}") == 0)
+			return true;
+	return false;
+}
+
+/* The words {dsn} stands for (relay.h) into argv at *k; notify's text in note. */
+static void dsn_words(const struct relay_job *j, char **argv, size_t *k, char *note,
+		      size_t n)
+{
+	if (j->notify) {
+		dsn_notify_text(j->notify, note, n);
+		for (char *c = note; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		argv[(*k)++] = "-N";
+		argv[(*k)++] = note;
+	}
+	if (j->ret) {
+		argv[(*k)++] = "-R";
+		argv[(*k)++] = j->ret == DSN_RET_FULL ? "full" : "hdrs";
+	}
+	if (j->envid && j->envid[0]) {
+		argv[(*k)++] = "-V";
+		argv[(*k)++] = (char *)j->envid;
+	}
+}
+
+/* The argv: relay_argv with {sender} replaced and {dsn} expanded, then the
+ * recipients.  NULL on no memory.  note holds -N's value. */
+static char **make_argv(const struct config *cfg, const struct relay_job *j, char *note,
+			size_t notelen)
+{
+	size_t n = 0, k = 0;
 	while (cfg->relay_argv[n])
 		n++;
-	char **argv = calloc(n + j->n + 1, sizeof *argv);
+	char **argv = calloc(n + 6 + j->n + 1, sizeof *argv);
 	if (!argv)
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		argv[i] = (char *)(strcmp(cfg->relay_argv[i], "{sender}") == 0 ? j->sender
-									    : cfg->relay_argv[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(cfg->relay_argv[i], "{dsn}") == 0)
+			dsn_words(j, argv, &k, note, notelen);
+		else
+			argv[k++] = (char *)(strcmp(cfg->relay_argv[i], "{sender}") == 0
+					     ? j->sender : cfg->relay_argv[i]);
+	}
 	for (size_t i = 0; i < j->n; i++)
-		argv[n + i] = (char *)j->rcpt[i];
+		argv[k++] = (char *)j->rcpt[i];
 	return argv;
 }
 
@@ -564,7 +600,8 @@ enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 		return RELAY_TEMPFAIL;
 	}
 	struct run *r = calloc(1, sizeof *r);
-	char **argv = r ? make_argv(cfg, j) : NULL;
+	char note[32];	/* "success,failure,delay" */
+	char **argv = r ? make_argv(cfg, j, note, sizeof note) : NULL;
 	if (r)
 		r->j = j;
 	if (!argv || start(cfg, r, argv) == -1) {

@@ -54,9 +54,17 @@ struct data {
 	size_t from, to;
 };
 
+/* RFC 3461 4.1, 4.2: what RCPT asked to be told (NOTIFY, dsn.h; 0: not said) and
+ * its original recipient (ORCPT decoded, "type;address", or ""). */
+struct dsn_rcpt {
+	unsigned notify;
+	char orcpt[DSN_ORCPT_MAX + 1];
+};
+
 struct rcpt {
 	char user[USER_NAME_MAX + 1];	/* who gets it */
 	char addr[PATH_LEN_MAX + 1];	/* as the client gave it, for Delivered-To */
+	struct dsn_rcpt dsn;		/* of the first RCPT that named the user */
 };
 
 /* One accepted RCPT: which recipients it is (targets[first..first+n), each
@@ -88,6 +96,8 @@ struct session {
 	unsigned transactions;		/* MAIL commands accepted (RFC 9422 MAILMAX) */
 	char sender[PATH_LEN_MAX + 1];	/* MAIL FROM, without <> */
 	unsigned long long declared;	/* MAIL's SIZE= (RFC 1870), 0 if none */
+	unsigned dsn_ret;		/* MAIL's RET= (RFC 3461 4.3, enum dsn_ret) */
+	char envid[DSN_ENVID_MAX + 1];	/* MAIL's ENVID= decoded (RFC 3461 4.4), or "" */
 	char msgid[64], date[64];	/* the message's id and date, from its start */
 	bool begun;			/* the mailboxes' copies are being written */
 	struct buf rcpts;		/* struct rcpt[nrcpt] */
