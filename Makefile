@@ -308,10 +308,11 @@ check:
 # ttyrender), so a test never logs to the journal.  UNIT_MODS_x lists the modules
 # test-x links; the tests see the session's and common's headers (render and proxy
 # are the session's).
-UNIT_TESTS = addr utf8 frame buf render options proxy ttytext
+UNIT_TESTS = addr utf8 frame buf render options proxy ttytext dsn
 UNIT_BINS  = $(UNIT_TESTS:%=tests/unit/test-%)
 UNIT_MODS_addr    = common/addr common/utf8
 UNIT_MODS_utf8    = common/utf8
+UNIT_MODS_dsn     = common/dsn common/utf8
 UNIT_MODS_frame   = common/frame common/buf common/util common/log common/systemd
 UNIT_MODS_buf     = common/buf common/log common/systemd
 UNIT_MODS_render  = session/render common/ttytext common/utf8 common/buf common/log common/systemd
