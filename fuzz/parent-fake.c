@@ -16,6 +16,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "dsn.h"
 #include "mbox.h"
 #include "relay.h"
 #include "tty.h"
@@ -157,6 +158,12 @@ int relay_init(const struct config *cfg, const char **why)
 	return 0;
 }
 
+bool relay_dsn(const struct config *cfg)
+{
+	(void)cfg;
+	return false;	/* NOTIFY=SUCCESS of a relayed recipient: a "relayed" report */
+}
+
 enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 {
 	(void)cfg;
@@ -166,6 +173,8 @@ enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 	for (size_t i = 0; i < j->n; i++)
 		CHECK(relay_address_ok(j->rcpt[i]));
 	CHECK(!j->sender[0] || relay_address_ok(j->sender));
+	/* The DSN parameters the parent passes on are as dsn.h allows. */
+	CHECK(dsn_notify_ok(j->notify) && j->ret <= DSN_RET_HDRS && (!j->envid || dsn_envid_ok(j->envid)));
 	return RELAY_OK;
 }
 

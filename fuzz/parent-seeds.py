@@ -70,6 +70,14 @@ seeds = {
     frame("PS_ACCEPT", DSN_RCPT) + frame("PS_LOOKUP", s("bob") + s("tttest.com")) +
     frame("PS_RCPT", s("bob") + s(head) + DSN_RCPT) +
     frame("PS_DELIVER", u64(MSG) + u32(1) + s("ID") + s("Received: from h\n")),
+    # DSN (RFC 3461): RET, ENVID, NOTIFY=SUCCESS and ORCPT on a relayed and a local
+    # recipient: the success report after the delivery (report.c).
+    "dsn": b"\1" + frame("PS_AUTH", s("alice") + s("secret") + s("")) +
+    frame("PS_MAIL", s("alice@tttest.com") + u32(2) + s("QQ314159")) +
+    frame("PS_LOOKUP", s("x") + s("remote.example")) + frame("PS_ACCEPT", u32(1) + s("rfc822;x@remote.example")) +
+    frame("PS_LOOKUP", s("bob") + s("tttest.com")) +
+    frame("PS_RCPT", s("bob") + s(head) + u32(3) + s("rfc822;bob@tttest.com")) +
+    frame("PS_DELIVER", u64(MSG) + u32(1) + s("ID") + s("Received: from h\n")),
     "relay-denied": b"\0" + MAIL + frame("PS_LOOKUP", s("x") + s("remote.example")) +
     frame("PS_ACCEPT", DSN_RCPT),
     "sender-mismatch": b"\0" + frame("PS_AUTH", s("alice") + s("secret") + s("")) +

@@ -21,16 +21,16 @@
 #include "visible.h"
 #include "util.h"
 
-/* The address a recipient's trace block was written for: its "Delivered-To:" line
- * (trace.c), if it is one the relay command could be given (no control bytes, no
- * space); else the user's name. */
+/* A relayed address; or the address a recipient's trace block was written for: its
+ * "Delivered-To:" line (trace.c), if it is one the relay command could be given (no
+ * control bytes, no space); else the user's name. */
 static void final_recipient(const struct report_rcpt *r, char *out, size_t n)
 {
 	static const char field[] = "Delivered-To: ";
-	const char *p = r->head, *end = r->head + r->headlen;
 	snprintf(out, n, "%s", r->addr ? r->addr : r->user);
-	if (r->addr)
+	if (r->addr || !r->head)
 		return;
+	const char *p = r->head, *end = r->head + r->headlen;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = (size_t)((nl ? nl : end) - p);
