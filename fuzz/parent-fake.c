@@ -158,12 +158,6 @@ int relay_init(const struct config *cfg, const char **why)
 	return 0;
 }
 
-bool relay_dsn(const struct config *cfg)
-{
-	(void)cfg;
-	return false;	/* NOTIFY=SUCCESS of a relayed recipient: a "relayed" report */
-}
-
 enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 {
 	(void)cfg;
@@ -175,6 +169,8 @@ enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 	CHECK(!j->sender[0] || relay_address_ok(j->sender));
 	/* The DSN parameters the parent passes on are as dsn.h allows. */
 	CHECK(dsn_notify_ok(j->notify) && j->ret <= DSN_RET_HDRS && (!j->envid || dsn_envid_ok(j->envid)));
+	if (j->dsn_dropped && j->notify)	/* a "relayed" report follows for SUCCESS */
+		*j->dsn_dropped = true;
 	return RELAY_OK;
 }
 

@@ -49,6 +49,7 @@ struct relay_group {
 	size_t n;
 	unsigned notify;	/* their RCPT's NOTIFY (RFC 3461 4.1): relayed ones are
 				 * grouped by it, as the relay command takes one -N */
+	bool dsn_dropped;	/* the relay run could not hand NOTIFY on (relay.h) */
 };
 
 struct parent {
@@ -508,7 +509,7 @@ static int run_relays(void *arg)
 {
 	struct handoff *h = arg;
 	struct parent *p = h->p;
-	const struct relay_group *g = (const struct relay_group *)p->groups.p;
+	struct relay_group *g = (struct relay_group *)p->groups.p;
 	if (p->sender[0] && !relay_address_ok(p->sender)) {
 		log_msg(LOG_ERR, "%s: sender <%s> cannot be given to the relay command", h->id,
 			p->sender);
@@ -527,7 +528,7 @@ static int run_relays(void *arg)
 		}
 		buf_add(&head, h->head, h->headlen);
 		struct relay_job j = { p->sender, rcpt, n, head.p, head.len, h->spool, h->size,
-				       h->id, g[i].notify, p->ret, p->envid };
+				       h->id, g[i].notify, p->ret, p->envid, &g[i].dsn_dropped };
 		h->result = rcpt ? relay_run(p->cfg, &j) : RELAY_TEMPFAIL;
 		free(rcpt);
 		buf_free(&head);
@@ -586,8 +587,8 @@ static int after_prepare(void *arg)
 
 /* RFC 3461 4.1 NOTIFY=SUCCESS: after a delivery, one report for the message, listing
  * the mailboxes that got it ("delivered") and the relayed addresses of recipients
- * that asked, when the relay command was not given the DSN parameters ("relayed",
- * RFC 3464 2.3.3; with {dsn} the MTA reports instead).  Never to <>, never about a
+ * that asked, when the relay run could not hand their NOTIFY on ("relayed", RFC 3464
+ * 2.3.3; when it could, the MTA reports instead).  Never to <>, never about a
  * report.  The message is delivered whatever becomes of this: a report the relay
  * command does not take is logged (report_send()). */
 static void report_success(struct parent *p, const struct handoff *h)
@@ -595,15 +596,15 @@ static void report_success(struct parent *p, const struct handoff *h)
 	const struct pending *r = (const struct pending *)p->pend.p;
 	const struct relay_group *g = (const struct relay_group *)p->groups.p;
 	struct buf list = BUF_INIT;
-	bool relayed = !relay_dsn(p->cfg);
 	for (size_t i = 0; i < p->npend; i++) {
 		if (!(r[i].notify & DSN_SUCCESS) || (h->missed && h->missed[i]))
 			continue;
 		struct report_rcpt rr = { r[i].user, r[i].head, r[i].headlen, 0, NULL, r[i].orcpt };
 		buf_add(&list, &rr, sizeof rr);
 	}
-	for (size_t i = 0; relayed && i < p->ngroups; i++)
-		for (size_t off = 0; g[i].notify & DSN_SUCCESS && off < g[i].addrs.len;
+	for (size_t i = 0; i < p->ngroups; i++)
+		for (size_t off = 0; g[i].notify & DSN_SUCCESS && g[i].dsn_dropped &&
+		     off < g[i].addrs.len;
 		     off += strlen(g[i].addrs.p + off) + 1) {
 			struct report_rcpt rr = { NULL, NULL, 0, 0, g[i].addrs.p + off, "" };
 			buf_add(&list, &rr, sizeof rr);

@@ -233,8 +233,9 @@ static void child(const struct config *cfg, const struct relay_job *j, char *con
 		child_fail(3, 'x');
 	if (cfg->relay_socket) {	/* started: the rest is the dialogue's to say */
 		close(3);
-		_exit(relay_client(cfg->relay_socket, cfg->hostname, j->sender, j->rcpt, j->n, 0,
-				   2));
+		struct relay_dsn dsn = { j->notify, j->ret, j->envid };
+		_exit(relay_client(cfg->relay_socket, cfg->hostname, j->sender, j->rcpt, j->n,
+				   &dsn, 0, 2));
 	}
 	execve(argv[0], argv, envp);
 	child_fail(3, 'x');
@@ -251,6 +252,7 @@ struct run {
 	off_t pos;		/* bytes of head + spool written to its stdin */
 	bool short_spool;	/* the spool ended before j->size */
 	bool unread;		/* the command stopped reading before the end (EPIPE) */
+	bool no_dsn;		/* --relay-socket: taken, but the server had no DSN */
 	struct relay_setup_err setup;	/* setup.stage != 0: it was never started */
 	size_t st_got;
 	struct buf line;	/* the start of its stderr */
@@ -261,9 +263,10 @@ struct run {
 	size_t blen, boff;	/* bytes of block not yet written */
 };
 
-bool relay_dsn(const struct config *cfg)
+/* Does --relay-command have the word {dsn} (relay.h)? */
+static bool command_dsn(const struct config *cfg)
 {
-	for (size_t i = 0; !cfg->relay_socket && cfg->relay_argv[i]; i++)
+	for (size_t i = 0; cfg->relay_argv[i]; i++)
 		if (strcmp(cfg->relay_argv[i], "{dsn}") == 0)
 			return true;
 	return false;
@@ -487,7 +490,7 @@ static void scrub(struct buf *b)
 }
 
 /* The result and the words for the log from how the run ended. */
-static enum relay_result judge(struct run *r, bool late, struct buf *how)
+static enum relay_result judge(struct run *r, bool cfg_socket, bool late, struct buf *how)
 {
 	if (late) {
 		buf_adds(how, "timed out, killed");
@@ -505,6 +508,11 @@ static enum relay_result judge(struct run *r, bool late, struct buf *how)
 	}
 	int code = WEXITSTATUS(r->status);
 	buf_printf(how, "exit %d", code);
+	if (code == RELAY_CLIENT_NO_DSN && cfg_socket) {
+		buf_adds(how, ": taken, without DSN parameters");
+		code = 0;
+		r->no_dsn = true;
+	}
 	if (code == RELAY_EX_TEMPFAIL)
 		return RELAY_TEMPFAIL;
 	if (code != 0)
@@ -629,7 +637,10 @@ enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 	if (r->st != -1)
 		read_status(r);
 	struct buf how = BUF_INIT;
-	enum relay_result res = judge(r, late, &how);
+	enum relay_result res = judge(r, cfg->relay_socket != NULL, late, &how);
+	/* RFC 3461 4.1: NOTIFY not handed on is the sender's "relayed" (report.h). */
+	if (res == RELAY_OK && j->dsn_dropped && j->notify)
+		*j->dsn_dropped = cfg->relay_socket ? r->no_dsn : !command_dsn(cfg);
 	log_run(cfg, r, res, &how, ms_since(&t0));
 	buf_free(&how);
 	buf_free(&r->line);

@@ -260,7 +260,7 @@ int report_send(const struct config *cfg, const struct report_job *j)
 	write_report(cfg, j, &b);
 	int fd = report_file(&b);
 	const char *to[] = { j->sender };
-	struct relay_job r = { "", to, 1, "", 0, fd, (off_t)b.len, j->id, 0, 0, NULL };
+	struct relay_job r = { "", to, 1, "", 0, fd, (off_t)b.len, j->id, 0, 0, NULL, NULL };
 	enum relay_result rr = fd == -1 ? RELAY_TEMPFAIL : relay_run(cfg, &r);
 	if (fd != -1)
 		close(fd);

@@ -237,3 +237,43 @@ stopped_bob() {
 	[[ "$output" == *"named_attribute: dsn_orig_rcpt=rfc822;x@remote.example"* ]]
 	[[ "$output" == *"recipient: x@remote.example"* ]]
 }
+
+# A --relay-socket server (dsnserver.py) that offers DSN or not; its command lines in
+# $T/sock.log.
+sock_server() {
+	rm -f "$T"/sock.log* "$T/relay.sock"
+	python3 "$TOP/tests/dsnserver.py" "$T/relay.sock" "$T/sock.log" "$@" 3>&- &
+	echo $! >"$T/sock.pid"
+	local i
+	for i in $(seq 100); do [ -S "$T/relay.sock" ] && break; sleep 0.1; done
+}
+
+@test "--relay-socket to a server that offers DSN: NOTIFY, RET and ENVID (as xtext) go on MAIL and RCPT; no 'relayed' report" {
+	sock_server
+	dsn --relay-socket "$T/relay.sock" --relay-command "$REC" -- alice@example.org \
+		"RET=FULL ENVID=a+2Bb+20c" "fwd@tttest.com NOTIFY=SUCCESS,FAILURE"
+	kill "$(cat "$T/sock.pid")"
+	cat "$T/sock.log"
+	[[ "${lines[3]}" == "250 2.0.0 Ok: queued as "* ]]
+	grep -qx 'MAIL FROM:<alice@example.org> BODY=8BITMIME RET=FULL ENVID=a+2Bb+20c' "$T/sock.log"
+	grep -qx 'RCPT TO:<x@remote.example> NOTIFY=SUCCESS,FAILURE' "$T/sock.log"
+	[ -z "$(reports)" ]
+}
+
+@test "--relay-socket to a server without DSN: the message is taken, and NOTIFY=SUCCESS gets Action: relayed" {
+	sock_server --no-dsn
+	dsn --relay-socket "$T/relay.sock" --relay-command "$REC" -- alice@example.org \
+		"ENVID=e1" "fwd@tttest.com NOTIFY=SUCCESS"
+	kill "$(cat "$T/sock.pid")"
+	cat "$T/sock.log"
+	[[ "${lines[3]}" == "250 2.0.0 Ok: queued as "* ]]
+	grep -qx 'MAIL FROM:<alice@example.org> BODY=8BITMIME' "$T/sock.log"
+	grep -qx 'RCPT TO:<x@remote.example>' "$T/sock.log"
+	grep -q 'relay to=<x@remote.example> .* queued (exit 9: taken, without DSN parameters)' "$T/log"
+	# The report goes the same way, from <>: the server's second message.
+	grep -qx 'MAIL FROM:<> BODY=8BITMIME' "$T/sock.log"
+	run python3 "$TOP/tests/dsnreport.py" "$T/sock.log.2.msg"
+	echo "$output"
+	[ "${lines[4]}" = "message Original-Envelope-Id: e1" ]
+	[ "${lines[7]}" = "recipient Final-Recipient: rfc822; x@remote.example; Action: relayed; Status: 2.1.5" ]
+}
