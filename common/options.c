@@ -104,6 +104,7 @@ static void usage(FILE *f)
 	      "                         \"\" for none)\n"
 	      "  --relay-command CMD    hand-off to the MTA for remote recipients (default\n"
 	      "                         \"/usr/sbin/sendmail -i -f {sender} --\"); no shell\n"
+	      "                         ({dsn}: the DSN parameters as -N -R -V, for Postfix)\n"
 	      "  --relay-user NAME      run it as NAME (default: the --privsep-user)\n"
 	      "  --relay-socket PATH    hand-off over SMTP to this Unix socket instead\n"
 	      "                         (the units' smtp-relay.socket)\n"
