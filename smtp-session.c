@@ -377,6 +377,7 @@ static void session_free(struct session *s)
 	conn_free(&s->c);
 	buf_free(&s->scratch);
 	buf_free(&s->rcpts);
+	buf_free(&s->orcpts);
 	buf_free(&s->accepted);
 	buf_free(&s->targets);
 	spool_free(s);

@@ -28,6 +28,7 @@ void reset_transaction(struct session *s)
 	s->bdat = BDAT_NONE;
 	s->chunks = (struct data){ 0 };
 	buf_reset(&s->rcpts);
+	buf_reset(&s->orcpts);
 	s->nrcpt = 0;
 	buf_reset(&s->accepted);
 	s->naccepted = 0;
@@ -233,6 +234,11 @@ int smtp_saml(struct session *s, const struct verb *v, char *arg)
 	return start_send(s, v, arg, MODE_SAML);
 }
 
+const char *rcpt_orcpt(const struct session *s, const struct rcpt *r)
+{
+	return r->orcpt ? s->orcpts.p + r->orcpt : "";
+}
+
 /* The index of user among the recipients so far, or nrcpt. */
 static size_t user_index(const struct session *s, const char *user)
 {
@@ -352,7 +358,14 @@ static void add_users(struct session *s, const struct addr *a, const struct buf 
 			struct rcpt r;
 			snprintf(r.user, sizeof r.user, "%s", user);
 			snprintf(r.addr, sizeof r.addr, "%s", a->text);
-			r.dsn = *dsn;
+			r.notify = dsn->notify;
+			r.orcpt = 0;
+			if (dsn->orcpt[0]) {
+				if (!s->orcpts.len)
+					buf_addc(&s->orcpts, '\0');
+				r.orcpt = s->orcpts.len;
+				buf_add(&s->orcpts, dsn->orcpt, strlen(dsn->orcpt) + 1);
+			}
 			buf_add(&s->rcpts, &r, sizeof r);
 			s->nrcpt++;
 		}
