@@ -609,10 +609,11 @@ enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 	}
 	struct run *r = calloc(1, sizeof *r);
 	char note[32];	/* "success,failure,delay" */
-	char **argv = r ? make_argv(cfg, j, note, sizeof note) : NULL;
+	/* --relay-socket runs no command: no argv, which the child would leave behind. */
+	char **argv = r && !cfg->relay_socket ? make_argv(cfg, j, note, sizeof note) : NULL;
 	if (r)
 		r->j = j;
-	if (!argv || start(cfg, r, argv) == -1) {
+	if (!r || (!argv && !cfg->relay_socket) || start(cfg, r, argv) == -1) {
 		log_fields(LOG_ERR, LOG_FIELDS({ LF_MSGID, j->id }, { LF_FROM, j->sender }),
 			   "%s: relay from=<%s> nrcpt=%zu deferred (cannot start %s: %s)", j->id,
 			   j->sender, j->n, cfg->relay_argv[0], strerror(errno));
