@@ -46,6 +46,9 @@ dsn() {
 	while [ "$1" != -- ]; do server+=("$1"); shift; done
 	shift
 	tcpserver_start "$T/bin/smtp" --aliases "$T/aliases" "${server[@]}"
+	# tcpserver_start waits 10 s for the port; on a loaded machine it may need more.
+	local i
+	for i in $(seq 300); do [ -n "$PORT" ] && break; sleep 0.1; PORT=$(cat "$T/ts.port"); done
 	run python3 "$TOP/tests/dsnclient.py" "$PORT" "$@" <<<"$MSG"
 	kill "$TS_PID"
 	TS_PID=
