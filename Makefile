@@ -60,7 +60,7 @@ HELPER_OBJS  = helper/helper.o helper/maildir.o helper/mboxfile.o helper/room.o 
 # common/: both sides (and the start-up): frames, buffers, log, addresses, options.
 COMMON_OBJS  = common/addr.o common/buf.o common/frame.o common/log.o common/utf8.o common/visible.o \
                common/util.o common/peer.o common/systemd.o common/options.o common/idna.o \
-               common/drop.o common/ttytext.o common/p11-kit-none.o
+               common/drop.o common/ttytext.o common/p11-kit-none.o common/dsn.o
 # listen/: --listen, the listener of an Accept=no socket: root, never reads a client,
 # starts this program afresh per connection.
 LISTEN_OBJS  = listen/listener.o listen/sessions.o
@@ -120,7 +120,7 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 FUZZ_LIB    = smtp-session.c session/envelope.c session/data.c session/spool.c session/deliver.c \
               session/trace.c session/reply.c session/loop.c session/sasl.c session/io.c \
               session/render.c session/proxy.c session/milter.c common/addr.c common/utf8.c common/visible.c common/peer.c \
-              common/ttytext.c \
+              common/ttytext.c common/dsn.c \
               common/buf.c common/log.c common/util.c common/systemd.c \
               fuzz/priv-fake.c fuzz/tls-fake.c
 FUZZ_SRCS   = $(FUZZ_LIB) fuzz/harness.c
@@ -138,7 +138,7 @@ FUZZ_NOCMP  = -fno-sanitize-coverage=trace-cmp
 # what it runs (users.c, auth.c, mbox.c, tty.c) served by fuzz/parent-fake.c.
 PARENT_FUZZ_SRCS = parent/parent.c parent/expand.c parent/aliases.c common/addr.c common/frame.c \
                    common/buf.c common/log.c common/util.c common/utf8.c common/visible.c common/systemd.c \
-                   common/ttytext.c common/p11-kit-none.c parent/keys.c parent/report.c \
+                   common/ttytext.c common/p11-kit-none.c common/dsn.c parent/keys.c parent/report.c \
                    fuzz/parent-fake.c \
                    fuzz/parent-harness.c
 
@@ -335,10 +335,11 @@ check:
 # ttyrender), so a test never logs to the journal.  UNIT_MODS_x lists the modules
 # test-x links; the tests see the session's and common's headers (render and proxy
 # are the session's).
-UNIT_TESTS = addr utf8 frame buf render options proxy ttytext
+UNIT_TESTS = addr utf8 frame buf render options proxy ttytext dsn
 UNIT_BINS  = $(UNIT_TESTS:%=tests/unit/test-%)
 UNIT_MODS_addr    = common/addr common/utf8
 UNIT_MODS_utf8    = common/utf8
+UNIT_MODS_dsn     = common/dsn common/utf8
 UNIT_MODS_frame   = common/frame common/buf common/util common/log common/systemd
 UNIT_MODS_buf     = common/buf common/log common/systemd
 UNIT_MODS_render  = session/render common/ttytext common/utf8 common/buf common/log common/systemd

@@ -31,7 +31,11 @@
  * succeeded) or one that would take the session past TTY_CHILDREN_MAX terminal
  * children in all (each pending recipient of a PS_TTY_CHECK or PS_TTY_WRITE is one),
  * terminal text that is not laid out and escaped as tty_render() makes it (the rule
- * of ttytext.h: no escape sequence, no row that looks like our own), a spool that is not a regular file (or a memfd that could be sealed and is not) or
+ * of ttytext.h: no escape sequence, no row that looks like our own), DSN parameters
+ * dsn.h does not allow (a RET beyond HDRS, a NOTIFY of NEVER with another or of an
+ * unknown bit, an ENVID over DSN_ENVID_MAX or with a control byte, an ORCPT that is
+ * no "type;address" of printable characters: they go into a report's header fields
+ * and the relay command's argv), a spool that is not a regular file (or a memfd that could be sealed and is not) or
  * is smaller than declared.
  *
  * What the parent decides itself, whatever the session asked: whether a domain is
@@ -50,24 +54,25 @@
  *              u32 n, n x (u32 key,          the journal or --log-file, scrubbed
  *                          str value)        again (control bytes as '?')
  *              str line
- *  PS_MAIL     str sender ("" for <>)        only after a successful AUTH and without
- *              (a transaction starts)        --any-sender: PS_MAIL_ANS u32 1, or 0
- *                                            when the user does not own the sender
+ *  PS_MAIL     str sender ("" for <>),       only after a successful AUTH and without
+ *              u32 RET (enum dsn_ret),       --any-sender: PS_MAIL_ANS u32 1, or 0
+ *              str ENVID decoded or ""       when the user does not own the sender
+ *              (a transaction starts)
  *  PS_LOOKUP   str local part, str domain    PS_LOOKUP_ANS  u32 enum lookup,
  *              (after PS_MAIL; "" only for                  u32 n, n x str user,
  *              <postmaster>)                                u32 remote addresses,
  *                                                           str the first or ""
- *  PS_ACCEPT   (nothing)                     none: the last lookup's remote addresses
- *                                            join the message (expand.h, relay.h)
+ *  PS_ACCEPT   u32 NOTIFY, str ORCPT         none: the last lookup's remote addresses
+ *              (of its RCPT, dsn.h)          join the message (expand.h, relay.h)
  *  PS_AUTH     str user, str password,       PS_AUTH_ANS    u32 enum authn
  *              str client address or ""                     str user PAM settled on
  *  PS_CHECK    str user (from a LOOKUP),     PS_CHECK_ANS   u32 enum mailbox (priv.h),
  *              u64 SIZE= (<= --max-size)     checked as the user, within
  *                                            --delivery-timeout
  *  PS_RCPT     str user (from a LOOKUP),     none: one recipient of the next
- *              str header block              PS_DELIVER, PS_TTY_CHECK or PS_TTY_WRITE
- *                                            ("pending"; the header block must be ""
- *                                            for the terminal requests)
+ *              str header block,             PS_DELIVER, PS_TTY_CHECK or PS_TTY_WRITE
+ *              u32 NOTIFY, str ORCPT         ("pending"; the header block must be ""
+ *              (of its first RCPT, dsn.h)    for the terminal requests)
  *  PS_DELIVER  u64 size, u32 sequence,       PS_DELIVER_ANS u32 0 or an errno value
  *              str id, bytes relay header    (EIO also when a helper was too late),
  *              ("" unless PS_ACCEPT came)    u32 enum relay_result, bytes missed: a
@@ -226,6 +231,8 @@ struct priv_rcpt {
 	const char *user;
 	const char *head;
 	size_t headlen;
+	unsigned notify;	/* RFC 3461 NOTIFY (dsn.h), 0 when not given */
+	const char *orcpt;	/* RFC 3461 ORCPT decoded ("type;address"), or "" */
 };
 
 /* What a delivery came to (priv_deliver()). */

@@ -83,6 +83,7 @@ static int smtp_ehlo(struct session *s, const struct verb *v, char *arg)
 	      "8BITMIME\n"		/* RFC 6152 (RFC 6531 3.1 item 8 needs it) */
 	      "SMTPUTF8\n"		/* RFC 6531 */
 	      "CHUNKING\n"		/* RFC 3030; not BINARYMIME (doc/behaviour.md says why) */
+	      "DSN\n"			/* RFC 3461 (envelope.c; reports: parent/report.c) */
 	      "%s"			/* RFC 3207 STARTTLS */
 	      "%s"			/* RFC 4954 */
 	      "LIMITS RCPTMAX=%u MAILMAX=%u\n"	/* RFC 9422 */
@@ -225,7 +226,7 @@ static const struct verb verbs[] = {
 	{ "MAIL", smtp_mail, MAIL_LINE_MAX, V_BOTH },
 	{ "NOOP", smtp_noop, SMTP_LINE_MAX, V_BOTH },
 	{ "QUIT", smtp_quit, SMTP_LINE_MAX, V_BOTH },
-	{ "RCPT", smtp_rcpt, SMTP_LINE_MAX, V_BOTH },
+	{ "RCPT", smtp_rcpt, RCPT_LINE_MAX, V_BOTH },
 	{ "RSET", smtp_rset, SMTP_LINE_MAX, V_BOTH },
 	{ "SAML", smtp_saml, SMTP_LINE_MAX, V_SMTP },
 	{ "SEND", smtp_send, SMTP_LINE_MAX, V_SMTP },
@@ -379,6 +380,7 @@ static void session_free(struct session *s)
 	conn_free(&s->c);
 	buf_free(&s->scratch);
 	buf_free(&s->rcpts);
+	buf_free(&s->orcpts);
 	buf_free(&s->accepted);
 	buf_free(&s->targets);
 	spool_free(s);

@@ -17,8 +17,10 @@
 #define DOMAIN_MAX 255
 /* RFC 5321 4.5.3.1.3: a path, "<" and ">" included, is at most 256 octets. */
 #define PATH_LEN_MAX 256
-/* RFC 6531 3.1 item 5: the MAIL line may be 10 octets longer, for " SMTPUTF8". */
-#define MAIL_LINE_MAX (SMTP_LINE_MAX + 10)
+/* RFC 6531 3.1 item 5: the MAIL line may be 10 octets longer, for " SMTPUTF8"; RFC
+ * 3461 5: 100 more for RET and ENVID, and the RCPT line 500 more for NOTIFY and ORCPT. */
+#define MAIL_LINE_MAX (SMTP_LINE_MAX + 10 + 100)
+#define RCPT_LINE_MAX (SMTP_LINE_MAX + 500)
 /* RFC 5321 4.5.3.1.8: a server must accept at least 100 recipients.  RFC 9422:
  * EHLO's LIMITS says it as RCPTMAX. */
 #define DEFAULT_MAX_RCPT 100
@@ -174,6 +176,14 @@
 /* How much of a message's header a delivery status notification quotes (RFC 3462
  * text/rfc822-headers; Postfix quotes the header whole, we cut it at a line end). */
 #define REPORT_HEADER_MAX (32 * 1024)
+/* RET=FULL (RFC 3461 4.3): a failure report quotes the whole message as message/rfc822
+ * up to this size (Postfix's bounce_size_limit); a larger one is quoted as its header
+ * (text/rfc822-headers), and the report says so. */
+#define REPORT_FULL_MAX 50000
+/* RFC 3461 4.4: ENVID's value is at most 100 characters; 4.2: ORCPT's at most 500
+ * (both as the client writes them, xtext; decoded they are no longer). */
+#define DSN_ENVID_MAX 100
+#define DSN_ORCPT_MAX 500
 /* --mailbox mbox: the users' mailboxes are files in this directory (Debian's spool,
  * root:mail 2775), named after each user. */
 #define DEFAULT_MBOX_DIR "/var/mail"

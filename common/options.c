@@ -106,6 +106,7 @@ static void usage(FILE *f)
 	      "                         \"\" for none)\n"
 	      "  --relay-command CMD    hand-off to the MTA for remote recipients (default\n"
 	      "                         \"/usr/sbin/sendmail -i -f {sender} --\"); no shell\n"
+	      "                         ({dsn}: the DSN parameters as -N -R -V, for Postfix)\n"
 	      "  --relay-user NAME      run it as NAME (default: the --privsep-user)\n"
 	      "  --relay-socket PATH    hand-off over SMTP to this Unix socket instead\n"
 	      "                         (the units' smtp-relay.socket)\n"
@@ -314,7 +315,7 @@ static void tls_check(struct config *cfg, unsigned certs, unsigned keys, bool mo
 
 /* --relay-command into words (split at spaces; no quoting, no shell): an absolute
  * program, at most RELAY_ARGS_MAX words, the last one "--" (the recipients follow it,
- * never to be read as options), and {sender} only as a whole word. */
+ * never to be read as options), and {sender} and {dsn} (relay.h) only as whole words. */
 static void relay_words(struct config *cfg, char *cmd)
 {
 	size_t n = 0;
@@ -324,6 +325,9 @@ static void relay_words(struct config *cfg, char *cmd)
 			bad_usage("--relay-command: too many words: give at most %d", RELAY_ARGS_MAX);
 		if (strstr(w, "{sender}") && strcmp(w, "{sender}") != 0)
 			bad_usage("--relay-command: %s: {sender} must be a word of its own: put "
+				  "spaces around it", w);
+		if (strstr(w, "{dsn}") && strcmp(w, "{dsn}") != 0)
+			bad_usage("--relay-command: %s: {dsn} must be a word of its own: put "
 				  "spaces around it", w);
 		cfg->relay_argv[n++] = w;
 	}

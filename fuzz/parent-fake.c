@@ -16,6 +16,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "dsn.h"
 #include "mbox.h"
 #include "relay.h"
 #include "tty.h"
@@ -166,6 +167,10 @@ enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 	for (size_t i = 0; i < j->n; i++)
 		CHECK(relay_address_ok(j->rcpt[i]));
 	CHECK(!j->sender[0] || relay_address_ok(j->sender));
+	/* The DSN parameters the parent passes on are as dsn.h allows. */
+	CHECK(dsn_notify_ok(j->notify) && j->ret <= DSN_RET_HDRS && (!j->envid || dsn_envid_ok(j->envid)));
+	if (j->dsn_dropped && j->notify)	/* a "relayed" report follows for SUCCESS */
+		*j->dsn_dropped = true;
 	return RELAY_OK;
 }
 

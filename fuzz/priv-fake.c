@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dsn.h"
 #include "ttytext.h"
 #include "utf8.h"
 
@@ -143,16 +144,19 @@ void priv_lookup(const char *local, const char *domain,
 	res->r = fake_lookup(cfg, local, domain, res);
 }
 
-void priv_accept(void)
+void priv_accept(unsigned notify, const char *orcpt)
 {
+	CHECK(dsn_notify_ok(notify) && (!orcpt[0] || dsn_orcpt_ok(orcpt)));
 	const struct config *cfg = parent_cfg;
 	CHECK(last_remote && in_mail);
 	last_remote = false;
 	CHECK(++accepted <= cfg->max_rcpt);
 }
 
-bool priv_mail(const struct config *cfg, const char *sender, bool authenticated)
+bool priv_mail(const struct config *cfg, const char *sender, bool authenticated,
+	       unsigned ret, const char *envid)
 {
+	CHECK(ret <= DSN_RET_HDRS && dsn_envid_ok(envid));
 	CHECK(strlen(sender) <= PATH_LEN_MAX);
 	if (!authenticated || cfg->any_sender) {
 		in_mail = true;

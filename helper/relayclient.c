@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "dsn.h"
 
 /* The connection: the socket, what came in and is not yet a whole line, what goes
  * out and is not yet sent, and the last reply line (for the one line on err). */
@@ -25,6 +26,7 @@ struct conn {
 	struct buf out;
 	char last[RELAY_REPLY_MAX];
 	bool ext_8bit, ext_utf8;	/* EHLO offered 8BITMIME, SMTPUTF8 */
+	bool ext_dsn;			/* and DSN (RFC 3461) */
 };
 
 static int say(int err, const char *fmt, ...)
@@ -100,6 +102,8 @@ static int read_reply(struct conn *c)
 			c->ext_8bit = true;
 		if (strncasecmp(kw, "SMTPUTF8", 8) == 0 && (!kw[8] || kw[8] == ' '))
 			c->ext_utf8 = true;
+		if (strncasecmp(kw, "DSN", 3) == 0 && (!kw[3] || kw[3] == ' '))
+			c->ext_dsn = true;
 		if (l[3] == ' ' || !l[3])
 			return (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
 		if (l[3] != '-')
@@ -169,8 +173,35 @@ static bool send_body(struct conn *c, int in, int err)
 	return true;
 }
 
+/* RFC 3461 4: s as xtext, appended to b ("+HH" for '+', '=' and what is not
+ * printable ASCII but space). */
+static void put_xtext(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch > ' ' && ch < 0x7f && ch != '+' && ch != '=')
+			buf_addc(b, (char)ch);
+		else
+			buf_printf(b, "+%02X", ch);
+	}
+}
+
+/* MAIL's RET and ENVID, when the server takes them. */
+static void mail_dsn(struct conn *c, const struct relay_dsn *dsn)
+{
+	if (!c->ext_dsn)
+		return;
+	if (dsn->ret)
+		buf_adds(&c->out, dsn->ret == DSN_RET_FULL ? " RET=FULL" : " RET=HDRS");
+	if (dsn->envid && dsn->envid[0]) {
+		buf_adds(&c->out, " ENVID=");
+		put_xtext(&c->out, dsn->envid);
+	}
+}
+
 static int dialogue(struct conn *c, const char *helo, const char *sender,
-		    const char *const rcpt[], size_t n, int in, int err)
+		    const char *const rcpt[], size_t n, const struct relay_dsn *dsn, int in,
+		    int err)
 {
 	int rc = command(c, err, 220, "the greeting");
 	if (rc)
@@ -183,12 +214,18 @@ static int dialogue(struct conn *c, const char *helo, const char *sender,
 		utf8 = utf8 || !ascii(rcpt[i]);
 	/* The body may hold 8-bit text (RFC 6152); international addresses need the
 	 * SMTPUTF8 parameter (RFC 6531 3.4), which a server without it refuses. */
-	buf_printf(&c->out, "MAIL FROM:<%s>%s%s\r\n", sender, c->ext_8bit ? " BODY=8BITMIME" : "",
+	buf_printf(&c->out, "MAIL FROM:<%s>%s%s", sender, c->ext_8bit ? " BODY=8BITMIME" : "",
 		   utf8 && c->ext_utf8 ? " SMTPUTF8" : "");
+	mail_dsn(c, dsn);
+	buf_adds(&c->out, "\r\n");
+	char notify[32] = "";
+	if (c->ext_dsn && dsn->notify)
+		dsn_notify_text(dsn->notify, notify, sizeof notify);
 	if ((rc = command(c, err, 250, "MAIL FROM")) != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		buf_printf(&c->out, "RCPT TO:<%s>\r\n", rcpt[i]);
+		buf_printf(&c->out, "RCPT TO:<%s>%s%s\r\n", rcpt[i], notify[0] ? " NOTIFY=" : "",
+			   notify);
 		char what[PATH_LEN_MAX + 16];
 		snprintf(what, sizeof what, "RCPT TO:<%s>", rcpt[i]);
 		if ((rc = command(c, err, 250, what)) != 0)
@@ -204,11 +241,13 @@ static int dialogue(struct conn *c, const char *helo, const char *sender,
 	say(err, "%s", c->last);	/* often "250 2.0.0 Ok: queued as ID" */
 	buf_adds(&c->out, "QUIT\r\n");	/* taken: what QUIT gets changes nothing */
 	flush(c);
-	return 0;
+	bool asked = dsn->notify || dsn->ret || (dsn->envid && dsn->envid[0]);
+	return asked && !c->ext_dsn ? RELAY_CLIENT_NO_DSN : 0;
 }
 
 int relay_client(const char *path, const char *helo, const char *sender,
-		 const char *const rcpt[], size_t n, int in, int err)
+		 const char *const rcpt[], size_t n, const struct relay_dsn *dsn, int in,
+		 int err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof sa.sun_path) {
@@ -222,7 +261,7 @@ int relay_client(const char *path, const char *helo, const char *sender,
 		    strerror(errno));
 		return EX_TEMPFAIL;
 	}
-	int rc = dialogue(&c, helo, sender, rcpt, n, in, err);
+	int rc = dialogue(&c, helo, sender, rcpt, n, dsn, in, err);
 	close(c.fd);
 	buf_free(&c.out);
 	return rc;

@@ -13,6 +13,18 @@
 
 #include <stddef.h>
 
+/* RFC 3461: the DSN parameters of the message (dsn.h: NOTIFY of these recipients, 0
+ * when not given; RET; ENVID decoded, "" for none).  They go as ESMTP parameters on
+ * MAIL (RET, ENVID xtext-encoded) and RCPT (NOTIFY) when the server offers DSN; when
+ * it does not and there are some, the message is still sent and relay_client() says
+ * so by returning RELAY_CLIENT_NO_DSN instead of 0 (relay.c: the sender is then told
+ * "relayed" for a NOTIFY=SUCCESS, RFC 3461 4.1 and RFC 3464 2.3.3). */
+struct relay_dsn {
+	unsigned notify, ret;
+	const char *envid;
+};
+#define RELAY_CLIENT_NO_DSN 9
+
 /* One message: connect to path, EHLO helo, MAIL FROM:<sender>, RCPT TO:<rcpt[i]> for
  * each of the n recipients, DATA with the message read from in (LF line ends; sent
  * with CRLF and dot-stuffed, RFC 5321 4.5.2), QUIT.  The one line written to err is
@@ -22,6 +34,7 @@
  * (EX_UNAVAILABLE) for a 5xx reply.  All or nothing: one refused recipient stops the
  * message for all of them (the relay command's contract, relay.h). */
 int relay_client(const char *path, const char *helo, const char *sender,
-		 const char *const rcpt[], size_t n, int in, int err);
+		 const char *const rcpt[], size_t n, const struct relay_dsn *dsn, int in,
+		 int err);
 
 #endif

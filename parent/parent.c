@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 
 #include "addr.h"
 #include "aliases.h"
+#include "dsn.h"
 #include "auth.h"
 #include "expand.h"
 #include "frame.h"
@@ -45,6 +47,9 @@ struct relay_group {
 	char dt[PATH_LEN_MAX + 1];
 	struct buf addrs;	/* "a\0b\0..." */
 	size_t n;
+	unsigned notify;	/* their RCPT's NOTIFY (RFC 3461 4.1): relayed ones are
+				 * grouped by it, as the relay command takes one -N */
+	bool dsn_dropped;	/* the relay run could not hand NOTIFY on (relay.h) */
 };
 
 struct parent {
@@ -67,6 +72,9 @@ struct parent {
 	bool aliases_read;
 	bool in_mail;			/* PS_MAIL came: a transaction is open */
 	char sender[PATH_LEN_MAX + 1];	/* its envelope sender, "" for <> */
+	unsigned ret;			/* its RET= (enum dsn_ret, RFC 3461 4.3) */
+	char envid[DSN_ENVID_MAX + 1];	/* its ENVID= decoded (RFC 3461 4.4), or "" */
+	time_t arrival;			/* when PS_MAIL came (RFC 3464 2.2.5) */
 	struct relay_group last;	/* the remote addresses of the last lookup */
 	struct buf groups;		/* PS_ACCEPT so far: struct relay_group[ngroups] */
 	size_t ngroups;
@@ -77,6 +85,8 @@ struct pending {
 	char user[USER_NAME_MAX + 1];
 	char *head;
 	size_t headlen;
+	unsigned notify;	/* RFC 3461 NOTIFY (dsn.h), 0: not given */
+	char *orcpt;		/* RFC 3461 ORCPT decoded, or "" */
 };
 
 /* Where the session stands, as the parent sees it (privsep.h: "pending"): each
@@ -128,8 +138,10 @@ static bool looked_up(const struct parent *p, const char *user)
 static void clear_pending(struct parent *p)
 {
 	struct pending *r = (struct pending *)p->pend.p;
-	for (size_t i = 0; i < p->npend; i++)
+	for (size_t i = 0; i < p->npend; i++) {
 		free(r[i].head);
+		free(r[i].orcpt);
+	}
 	buf_reset(&p->pend);
 	p->npend = 0;
 }
@@ -267,13 +279,19 @@ static void group_add(struct relay_group *g, const char *addr)
  * into the one group of relayed recipients. */
 static int serve_accept(struct parent *p)
 {
+	char orcpt[DSN_ORCPT_MAX + 1];
+	uint32_t notify = frame_get_u32(&p->in);
+	frame_get_str(&p->in, orcpt, DSN_ORCPT_MAX);	/* not passed on (relay.h) */
 	if (!frame_done(&p->in) || !p->in_mail || !p->last.n)
 		return fatal(p, "malformed or out-of-order accept");
+	if (!dsn_notify_ok(notify) || (orcpt[0] && !dsn_orcpt_ok(orcpt)))
+		return fatal(p, "malformed DSN parameters");
+	p->last.notify = notify;
 	if (p->ngroups >= p->cfg->max_rcpt)
 		return fatal(p, "too many recipients");
 	struct relay_group *g = (struct relay_group *)p->groups.p;
 	size_t i = 0;
-	while (i < p->ngroups && (p->last.dt[0] || g[i].dt[0]))
+	while (i < p->ngroups && (p->last.dt[0] || g[i].dt[0] || g[i].notify != notify))
 		i++;
 	if (i < p->ngroups) {	/* relayed, and the group of relayed ones exists */
 		group_add(&g[i], p->last.addrs.p);
@@ -316,8 +334,13 @@ static int serve_mail(struct parent *p)
 {
 	char sender[PATH_LEN_MAX + 1];
 	frame_get_str(&p->in, sender, PATH_LEN_MAX);
+	p->ret = frame_get_u32(&p->in);
+	frame_get_str(&p->in, p->envid, DSN_ENVID_MAX);
 	if (!frame_done(&p->in))
 		return fatal(p, "malformed or out-of-order MAIL");
+	if (p->ret > DSN_RET_HDRS || !dsn_envid_ok(p->envid))
+		return fatal(p, "malformed DSN parameters");
+	p->arrival = time(NULL);
 	clear_groups(p);
 	bool check = p->authenticated && !p->cfg->any_sender, ok = !check || owns(p, sender);
 	if (!ok)	/* as many as --max-errors allows: a budget (log.h) */
@@ -391,8 +414,13 @@ static int serve_rcpt(struct parent *p)
 	size_t n;
 	frame_get_str(&p->in, r.user, USER_NAME_MAX);
 	const char *head = frame_get_bytes(&p->in, PS_HEAD_MAX, &n);
+	char orcpt[DSN_ORCPT_MAX + 1];
+	r.notify = frame_get_u32(&p->in);
+	frame_get_str(&p->in, orcpt, DSN_ORCPT_MAX);
 	if (!frame_done(&p->in))
 		return fatal(p, "malformed recipient");
+	if (!dsn_notify_ok(r.notify) || (orcpt[0] && !dsn_orcpt_ok(orcpt)))
+		return fatal(p, "malformed DSN parameters");
 	if (!looked_up(p, r.user))
 		return fatal(p, "recipient never looked up");
 	const struct pending *q = (const struct pending *)p->pend.p;
@@ -401,8 +429,10 @@ static int serve_rcpt(struct parent *p)
 			return fatal(p, "the same recipient twice");
 	if (p->npend >= p->cfg->max_rcpt)
 		return fatal(p, "too many recipients");
-	if (!(r.head = malloc(n + 1)))
+	if (!(r.head = malloc(n + 1)) || !(r.orcpt = strdup(orcpt))) {
+		free(r.head);
 		return fatal(p, "out of memory");
+	}
 	memcpy(r.head, head, n);
 	r.headlen = n;
 	buf_add(&p->pend, &r, sizeof r);
@@ -434,7 +464,8 @@ static struct priv_rcpt *mailbox_rcpts(struct parent *p)
 	struct pending *r = (struct pending *)p->pend.p;
 	struct priv_rcpt *pr = calloc(p->npend, sizeof *pr);
 	for (size_t i = 0; pr && i < p->npend; i++)
-		pr[i] = (struct priv_rcpt){ r[i].user, r[i].head, r[i].headlen };
+		pr[i] = (struct priv_rcpt){ r[i].user, r[i].head, r[i].headlen, r[i].notify,
+					    r[i].orcpt };
 	return pr;
 }
 
@@ -478,7 +509,7 @@ static int run_relays(void *arg)
 {
 	struct handoff *h = arg;
 	struct parent *p = h->p;
-	const struct relay_group *g = (const struct relay_group *)p->groups.p;
+	struct relay_group *g = (struct relay_group *)p->groups.p;
 	if (p->sender[0] && !relay_address_ok(p->sender)) {
 		log_msg(LOG_ERR, "%s: sender <%s> cannot be given to the relay command", h->id,
 			p->sender);
@@ -497,7 +528,7 @@ static int run_relays(void *arg)
 		}
 		buf_add(&head, h->head, h->headlen);
 		struct relay_job j = { p->sender, rcpt, n, head.p, head.len, h->spool, h->size,
-				       h->id };
+				       h->id, g[i].notify, p->ret, p->envid, &g[i].dsn_dropped };
 		h->result = rcpt ? relay_run(p->cfg, &j) : RELAY_TEMPFAIL;
 		free(rcpt);
 		buf_free(&head);
@@ -520,19 +551,27 @@ static int report_missed(struct handoff *h)
 	size_t n = 0;
 	if (!rr)
 		return ENOMEM;
+	/* RFC 3461 4.1: a failure is reported unless NOTIFY was given without FAILURE
+	 * (NEVER, or SUCCESS or DELAY alone); no report is sent about a report. */
+	bool allowed = p->sender[0] && report_allowed(h->spool, h->size);
 	for (size_t i = 0; i < p->npend; i++)
-		if (h->missed[i])
+		if (h->missed[i] && allowed && (!r[i].notify || r[i].notify & DSN_FAILURE))
 			rr[n++] = (struct report_rcpt){ r[i].user, r[i].head, r[i].headlen,
-							h->missed[i] };
+							h->missed[i], NULL, r[i].orcpt };
+		else if (h->missed[i])
+			log_msg(LOG_ERR, "%s: user=%s did not get it (%s); %s: that copy is lost",
+				h->id, r[i].user, strerror(h->missed[i]), !p->sender[0] ?
+				"the null sender gets no report" : !allowed ? "the message is a "
+				"report, which is not reported on" : "its NOTIFY asked for no report");
 	int err = 0;
-	if (n && p->sender[0]) {
-		struct report_job j = { p->sender, h->id, h->spool, h->size, rr, n };
+	if (n) {
+		struct report_job j = { p->sender, h->id, h->spool, h->size, rr, n, false,
+					p->ret, p->envid, p->arrival };
 		err = report_send(p->cfg, &j);
 	}
 	for (size_t i = 0; i < n && !err; i++)
-		log_msg(LOG_ERR, "%s: user=%s did not get it (%s)%s", h->id, rr[i].user,
-			strerror(rr[i].err), p->sender[0] ? ", reported to the sender"
-			: "; the null sender gets no report: that copy is lost");
+		log_msg(LOG_ERR, "%s: user=%s did not get it (%s), reported to the sender", h->id,
+			rr[i].user, strerror(rr[i].err));
 	free(rr);
 	return err;
 }
@@ -544,6 +583,40 @@ static int after_prepare(void *arg)
 	struct handoff *h = arg;
 	int err = h->p->ngroups ? run_relays(h) : 0;
 	return err || !h->missed ? err : report_missed(h);
+}
+
+/* RFC 3461 4.1 NOTIFY=SUCCESS: after a delivery, one report for the message, listing
+ * the mailboxes that got it ("delivered") and the relayed addresses of recipients
+ * that asked, when the relay run could not hand their NOTIFY on ("relayed", RFC 3464
+ * 2.3.3; when it could, the MTA reports instead).  Never to <>, never about a
+ * report.  The message is delivered whatever becomes of this: a report the relay
+ * command does not take is logged (report_send()). */
+static void report_success(struct parent *p, const struct handoff *h)
+{
+	const struct pending *r = (const struct pending *)p->pend.p;
+	const struct relay_group *g = (const struct relay_group *)p->groups.p;
+	struct buf list = BUF_INIT;
+	for (size_t i = 0; i < p->npend; i++) {
+		if (!(r[i].notify & DSN_SUCCESS) || (h->missed && h->missed[i]))
+			continue;
+		struct report_rcpt rr = { r[i].user, r[i].head, r[i].headlen, 0, NULL, r[i].orcpt };
+		buf_add(&list, &rr, sizeof rr);
+	}
+	for (size_t i = 0; i < p->ngroups; i++)
+		for (size_t off = 0; g[i].notify & DSN_SUCCESS && g[i].dsn_dropped &&
+		     off < g[i].addrs.len;
+		     off += strlen(g[i].addrs.p + off) + 1) {
+			struct report_rcpt rr = { NULL, NULL, 0, 0, g[i].addrs.p + off, "" };
+			buf_add(&list, &rr, sizeof rr);
+		}
+	size_t n = list.len / sizeof(struct report_rcpt);
+	if (n && p->sender[0] && report_allowed(h->spool, h->size)) {
+		struct report_job j = { p->sender, h->id, h->spool, h->size,
+					(const struct report_rcpt *)list.p, n, true, p->ret,
+					p->envid, p->arrival };
+		(void)report_send(p->cfg, &j);
+	}
+	buf_free(&list);
 }
 
 /* PS_DELIVER_ANS: err, the relay's result, and a bit per pending recipient that did
@@ -620,6 +693,8 @@ static int serve_deliver(struct parent *p)
 	}
 	if (h.result != RELAY_OK)
 		err = 0;	/* the relay's answer is the one that counts */
+	else if (!err)
+		report_success(p, &h);
 	size_t n = p->npend;
 	clear_pending(p);
 	clear_groups(p);
@@ -746,17 +821,17 @@ static int serve_keys(struct parent *p)
 static const struct request requests[PS_TYPE_END] = {
 	[PS_LOG] = { serve_log, 8 + PS_LOG_FIELDS_MAX * (8 + PS_LOG_VALUE_MAX) +
 				4 + PS_LOG_LINE_MAX, false, ST_ANY, 0, NULL },
-	[PS_MAIL] = { serve_mail, 4 + PATH_LEN_MAX, false, ST_IDLE | ST_MAIL, PS_MAIL_ANS,
+	[PS_MAIL] = { serve_mail, 4 + PATH_LEN_MAX + 4 + 4 + DSN_ENVID_MAX, false, ST_IDLE | ST_MAIL, PS_MAIL_ANS,
 		      "malformed or out-of-order MAIL" },
 	[PS_LOOKUP] = { serve_lookup, 8 + PATH_LEN_MAX + DOMAIN_MAX, false, ST_MAIL,
 			PS_LOOKUP_ANS, "malformed or out-of-order lookup" },
-	[PS_ACCEPT] = { serve_accept, 0 + 1, false, ST_MAIL | ST_PENDING, 0,
+	[PS_ACCEPT] = { serve_accept, 4 + 4 + DSN_ORCPT_MAX, false, ST_MAIL | ST_PENDING, 0,
 			"malformed or out-of-order accept" },
 	[PS_AUTH] = { serve_auth, 3 * 4 + 2 * AUTH_FIELD_MAX + INET6_ADDRSTRLEN, false,
 		      ST_IDLE | ST_MAIL, PS_AUTH_ANS, "malformed or out-of-order AUTH" },
 	[PS_CHECK] = { serve_check, 4 + USER_NAME_MAX + 8, false, ST_IDLE | ST_MAIL,
 		       PS_CHECK_ANS, "malformed or out-of-order mailbox check" },
-	[PS_RCPT] = { serve_rcpt, 8 + USER_NAME_MAX + PS_HEAD_MAX, false,
+	[PS_RCPT] = { serve_rcpt, 8 + USER_NAME_MAX + PS_HEAD_MAX + 4 + 4 + DSN_ORCPT_MAX, false,
 		      ST_IDLE | ST_MAIL | ST_PENDING, 0, "recipient after the copies were begun" },
 	[PS_BEGIN] = { serve_begin, 4, true, ST_PENDING, 0, "malformed or out-of-order begin" },
 	[PS_MORE] = { serve_more, 8, false, ST_BEGUN, 0, "malformed or out-of-order progress" },

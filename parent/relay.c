@@ -2,6 +2,7 @@
  * (relay.h).  Privileged side. */
 #include "relay.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -16,6 +17,7 @@
 
 #include "buf.h"
 #include "drop.h"
+#include "dsn.h"
 #include "log.h"
 #include "relayclient.h"
 #include "utf8.h"
@@ -190,12 +192,15 @@ static void child_fail(int st, char stage)
 	_exit(127);
 }
 
+struct run;
+
 /* In the child: a process group of its own (so that the deadline kills whatever it
  * starts), stdin the message pipe, stdout /dev/null, stderr the pipe we read, the
  * status pipe (close-on-exec) on 3, and no other descriptor of ours; then the relay
- * user, "/" and a clean environment, and execv. */
-static void child(const struct config *cfg, const struct relay_job *j, char *const argv[],
-		  int in, int err, int st)
+ * user, "/" and a clean environment, and execv (or, with --relay-socket, the SMTP
+ * dialogue, relayclient.h: r is freed before the exit). */
+static void child(const struct config *cfg, struct run *r, const struct relay_job *j,
+		  char *const argv[], int in, int err, int st)
 {
 	static char *const envp[] = { RELAY_PATH, "HOME=/", NULL };
 	signals_default();	/* the parent ignores SIGPIPE: the command needs its own */
@@ -219,8 +224,13 @@ static void child(const struct config *cfg, const struct relay_job *j, char *con
 		child_fail(3, 'x');
 	if (cfg->relay_socket) {	/* started: the rest is the dialogue's to say */
 		close(3);
-		_exit(relay_client(cfg->relay_socket, cfg->hostname, j->sender, j->rcpt, j->n, 0,
-				   2));
+		struct relay_dsn dsn = { j->notify, j->ret, j->envid };
+		int rc = relay_client(cfg->relay_socket, cfg->hostname, j->sender, j->rcpt, j->n,
+				      &dsn, 0, 2);
+		/* The parent's run, ours by the fork: freed, not left for valgrind to find
+		 * unreachable (no callee-saved register survives a noreturn call). */
+		free(r);
+		_exit(rc);
 	}
 	execve(argv[0], argv, envp);
 	child_fail(3, 'x');
@@ -237,6 +247,7 @@ struct run {
 	off_t pos;		/* bytes of head + spool written to its stdin */
 	bool short_spool;	/* the spool ended before j->size */
 	bool unread;		/* the command stopped reading before the end (EPIPE) */
+	bool no_dsn;		/* --relay-socket: taken, but the server had no DSN */
 	struct relay_setup_err setup;	/* setup.stage != 0: it was never started */
 	size_t st_got;
 	struct buf line;	/* the start of its stderr */
@@ -247,21 +258,56 @@ struct run {
 	size_t blen, boff;	/* bytes of block not yet written */
 };
 
-/* The argv: relay_argv with {sender} replaced, then the recipients.  NULL on no
- * memory. */
-static char **make_argv(const struct config *cfg, const struct relay_job *j)
+/* Does --relay-command have the word {dsn} (relay.h)? */
+static bool command_dsn(const struct config *cfg)
 {
-	size_t n = 0;
+	for (size_t i = 0; cfg->relay_argv[i]; i++)
+		if (strcmp(cfg->relay_argv[i], "{dsn}") == 0)
+			return true;
+	return false;
+}
+
+/* The words {dsn} stands for (relay.h) into argv at *k; notify's text in note. */
+static void dsn_words(const struct relay_job *j, char **argv, size_t *k, char *note,
+		      size_t n)
+{
+	if (j->notify) {
+		dsn_notify_text(j->notify, note, n);
+		for (char *c = note; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		argv[(*k)++] = "-N";
+		argv[(*k)++] = note;
+	}
+	if (j->ret) {
+		argv[(*k)++] = "-R";
+		argv[(*k)++] = j->ret == DSN_RET_FULL ? "full" : "hdrs";
+	}
+	if (j->envid && j->envid[0]) {
+		argv[(*k)++] = "-V";
+		argv[(*k)++] = (char *)j->envid;
+	}
+}
+
+/* The argv: relay_argv with {sender} replaced and {dsn} expanded, then the
+ * recipients.  NULL on no memory.  note holds -N's value. */
+static char **make_argv(const struct config *cfg, const struct relay_job *j, char *note,
+			size_t notelen)
+{
+	size_t n = 0, k = 0;
 	while (cfg->relay_argv[n])
 		n++;
-	char **argv = calloc(n + j->n + 1, sizeof *argv);
+	char **argv = calloc(n + 6 + j->n + 1, sizeof *argv);
 	if (!argv)
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		argv[i] = (char *)(strcmp(cfg->relay_argv[i], "{sender}") == 0 ? j->sender
-									    : cfg->relay_argv[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(cfg->relay_argv[i], "{dsn}") == 0)
+			dsn_words(j, argv, &k, note, notelen);
+		else
+			argv[k++] = (char *)(strcmp(cfg->relay_argv[i], "{sender}") == 0
+					     ? j->sender : cfg->relay_argv[i]);
+	}
 	for (size_t i = 0; i < j->n; i++)
-		argv[n + i] = (char *)j->rcpt[i];
+		argv[k++] = (char *)j->rcpt[i];
 	return argv;
 }
 
@@ -439,7 +485,7 @@ static void scrub(struct buf *b)
 }
 
 /* The result and the words for the log from how the run ended. */
-static enum relay_result judge(struct run *r, bool late, struct buf *how)
+static enum relay_result judge(struct run *r, bool cfg_socket, bool late, struct buf *how)
 {
 	if (late) {
 		buf_adds(how, "timed out, killed");
@@ -457,6 +503,11 @@ static enum relay_result judge(struct run *r, bool late, struct buf *how)
 	}
 	int code = WEXITSTATUS(r->status);
 	buf_printf(how, "exit %d", code);
+	if (code == RELAY_CLIENT_NO_DSN && cfg_socket) {
+		buf_adds(how, ": taken, without DSN parameters");
+		code = 0;
+		r->no_dsn = true;
+	}
 	if (code == RELAY_EX_TEMPFAIL)
 		return RELAY_TEMPFAIL;
 	if (code != 0)
@@ -535,7 +586,7 @@ static int start(const struct config *cfg, struct run *r, char **argv)
 		return errno = e, -1;
 	}
 	if (r->pid == 0)
-		child(cfg, r->j, argv, in[0], err[1], st[1]);
+		child(cfg, r, r->j, argv, in[0], err[1], st[1]);
 	close(in[0]), close(err[1]), close(st[1]);
 	r->in = in[1], r->err = err[0], r->st = st[0];
 	return 0;
@@ -552,10 +603,12 @@ enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 		return RELAY_TEMPFAIL;
 	}
 	struct run *r = calloc(1, sizeof *r);
-	char **argv = r ? make_argv(cfg, j) : NULL;
+	char note[32];	/* "success,failure,delay" */
+	/* --relay-socket runs no command: no argv, which the child would leave behind. */
+	char **argv = r && !cfg->relay_socket ? make_argv(cfg, j, note, sizeof note) : NULL;
 	if (r)
 		r->j = j;
-	if (!argv || start(cfg, r, argv) == -1) {
+	if (!r || (!argv && !cfg->relay_socket) || start(cfg, r, argv) == -1) {
 		log_fields(LOG_ERR, LOG_FIELDS({ LF_MSGID, j->id }, { LF_FROM, j->sender }),
 			   "%s: relay from=<%s> nrcpt=%zu deferred (cannot start %s: %s)", j->id,
 			   j->sender, j->n, cfg->relay_argv[0], strerror(errno));
@@ -580,7 +633,10 @@ enum relay_result relay_run(const struct config *cfg, const struct relay_job *j)
 	if (r->st != -1)
 		read_status(r);
 	struct buf how = BUF_INIT;
-	enum relay_result res = judge(r, late, &how);
+	enum relay_result res = judge(r, cfg->relay_socket != NULL, late, &how);
+	/* RFC 3461 4.1: NOTIFY not handed on is the sender's "relayed" (report.h). */
+	if (res == RELAY_OK && j->dsn_dropped && j->notify)
+		*j->dsn_dropped = cfg->relay_socket ? r->no_dsn : !command_dsn(cfg);
 	log_run(cfg, r, res, &how, ms_since(&t0));
 	buf_free(&how);
 	buf_free(&r->line);

@@ -27,6 +27,15 @@ struct relay_job {
 					 * LF line ends */
 	off_t size;
 	const char *id;			/* the message's queue id, for the log */
+	/* RFC 3461 for the MTA, when --relay-command has the word {dsn} or through
+	 * --relay-socket (below):
+	 * NOTIFY of these recipients (0: not given), RET (enum dsn_ret) and ENVID
+	 * decoded ("" or NULL: none). */
+	unsigned notify, ret;
+	const char *envid;
+	bool *dsn_dropped;		/* or NULL: set when the recipients' NOTIFY could not
+					 * be handed on with the message (no {dsn} in the
+					 * command, a --relay-socket server without DSN) */
 };
 
 enum relay_result { RELAY_OK, RELAY_TEMPFAIL, RELAY_FAIL };
@@ -58,5 +67,13 @@ bool relay_address_ok(const char *addr);
  * that stopped reading its input: RELAY_TEMPFAIL; any other exit: RELAY_FAIL, with
  * the command's first line of stderr in the log.  One log line per run. */
 enum relay_result relay_run(const struct config *cfg, const struct relay_job *j);
+
+/* The DSN parameters (RFC 3461) and the relay command: when --relay-command has the
+ * word {dsn}, it is replaced by "-N notify" (lower case: never, or
+ * success,failure,delay), "-R full|hdrs" and "-V envid", each only when the client
+ * gave it: Postfix's and Sendmail's sendmail(1) options.  Not in the default: Exim's
+ * -N means "do not deliver" and its -R "retry now".  ORCPT has no sendmail(1) option
+ * and is not passed on.  With --relay-socket they go as ESMTP parameters when the
+ * server offers DSN (relayclient.h).  Otherwise *j->dsn_dropped is set. */
 
 #endif

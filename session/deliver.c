@@ -38,7 +38,8 @@ static size_t mailbox_list(struct session *s, const bool *box, struct buf *heads
 			continue;
 		size_t before = heads->len;
 		trace_headers(s, heads, &r[i], s->msgid, s->date);
-		struct priv_rcpt pr = { r[i].user, NULL, heads->len - before };
+		struct priv_rcpt pr = { r[i].user, NULL, heads->len - before, r[i].notify,
+					rcpt_orcpt(s, &r[i]) };
 		buf_add(list, &pr, sizeof pr);
 		n++;
 	}

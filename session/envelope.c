@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "dsn.h"
 #include "log.h"
 #include "peer.h"
 #include "milter.h"
@@ -24,9 +25,12 @@ void reset_transaction(struct session *s)
 	s->sender[0] = '\0';
 	s->mode = MODE_MAIL;
 	s->smtputf8 = false;
+	s->dsn_ret = DSN_RET_NONE;
+	s->envid[0] = '\0';
 	s->bdat = BDAT_NONE;
 	s->chunks = (struct data){ 0 };
 	buf_reset(&s->rcpts);
+	buf_reset(&s->orcpts);
 	s->nrcpt = 0;
 	buf_reset(&s->accepted);
 	s->naccepted = 0;
@@ -37,13 +41,39 @@ void reset_transaction(struct session *s)
 		s->state = ST_HELO;
 }
 
-/* RFC 1870 SIZE, RFC 6152 BODY, RFC 4954 AUTH and RFC 6531 SMTPUTF8 on MAIL; anything
- * else is 555 (RFC 5321 4.1.1.11).  Returns 0, or the code of the refusal sent. */
+/* RFC 3461 4.3 RET=FULL|HDRS and 4.4 ENVID=xtext (at most DSN_ENVID_MAX characters,
+ * printable US-ASCII once decoded), each once: 501 5.5.4 otherwise.  0, or the code
+ * of the refusal sent. */
+static int dsn_mail_param(struct session *s, const char *kw, const char *val)
+{
+	if (strcasecmp(kw, "RET") == 0) {
+		if (s->dsn_ret || !val || (strcasecmp(val, "FULL") && strcasecmp(val, "HDRS")))
+			return reply(s, 501, "5.5.4", "Syntax: RET=FULL or RET=HDRS");
+		s->dsn_ret = strcasecmp(val, "FULL") == 0 ? DSN_RET_FULL : DSN_RET_HDRS;
+		return 0;
+	}
+	if (s->envid[0] || !val)
+		return reply(s, 501, "5.5.4", "Syntax: ENVID=<xtext>");
+	if (strlen(val) > DSN_ENVID_MAX)
+		return reply(s, 501, "5.5.4", "ENVID too long (RFC 3461 4.4: %d characters)",
+			     DSN_ENVID_MAX);
+	if (!dsn_xtext_decode(val, false, s->envid, sizeof s->envid) || !s->envid[0]) {
+		s->envid[0] = '\0';
+		return reply(s, 501, "5.5.4", "Syntax: ENVID=<xtext> (RFC 3461 4)");
+	}
+	return 0;
+}
+
+/* RFC 1870 SIZE, RFC 6152 BODY, RFC 4954 AUTH, RFC 6531 SMTPUTF8 and RFC 3461 RET and
+ * ENVID on MAIL; anything else is 555 (RFC 5321 4.1.1.11).  Returns 0, or the code of
+ * the refusal sent. */
 static int mail_params(struct session *s, char *p, bool *utf8)
 {
 	bool size = false, body = false, auth = false;
 	*utf8 = false;
 	s->declared = 0;
+	s->dsn_ret = DSN_RET_NONE;
+	s->envid[0] = '\0';
 	char *save = NULL;
 	for (char *kw = strtok_r(p, " ", &save); kw; kw = strtok_r(NULL, " ", &save)) {
 		char *val = strchr(kw, '=');
@@ -73,6 +103,10 @@ static int mail_params(struct session *s, char *p, bool *utf8)
 			if (val)
 				return reply(s, 501, "5.5.4", "Syntax: SMTPUTF8 takes no value");
 			*utf8 = true;
+		} else if (strcasecmp(kw, "RET") == 0 || strcasecmp(kw, "ENVID") == 0) {
+			int refused = dsn_mail_param(s, kw, val);
+			if (refused)
+				return refused;
 		} else {
 			return reply(s, 555, "5.5.4", "Unsupported MAIL parameter");
 		}
@@ -137,7 +171,7 @@ static int start_mail(struct session *s, const struct verb *v, char *arg, enum m
 	if (a.utf8 && !utf8)
 		return bad_path(s, P_8BIT, "5.1.7", form);
 	/* Postfix's reject_sender_login_mismatch */
-	if (!priv_mail(s->cfg, a.text, s->auth_user[0] != '\0'))
+	if (!priv_mail(s->cfg, a.text, s->auth_user[0] != '\0', s->dsn_ret, s->envid))
 		return reply(s, 553, "5.7.1", "<%s>: Sender address not owned by user %s", a.text,
 			     s->auth_user);
 	snprintf(s->sender, sizeof s->sender, "%s", a.text);
@@ -208,6 +242,11 @@ int smtp_soml(struct session *s, const struct verb *v, char *arg)
 int smtp_saml(struct session *s, const struct verb *v, char *arg)
 {
 	return start_send(s, v, arg, MODE_SAML);
+}
+
+const char *rcpt_orcpt(const struct session *s, const struct rcpt *r)
+{
+	return r->orcpt ? s->orcpts.p + r->orcpt : "";
 }
 
 /* The index of user among the recipients so far, or nrcpt. */
@@ -319,7 +358,7 @@ static int check_users(struct session *s, const struct addr *a, const struct buf
 /* The users of an accepted recipient join the message (each once), and the RCPT is
  * remembered with them. */
 static void add_users(struct session *s, const struct addr *a, const struct buf *users,
-		      bool local)
+		      bool local, const struct dsn_rcpt *dsn)
 {
 	struct accepted ac = { .first = s->ntargets, .n = 0, .local = local };
 	for (size_t off = 0; off < users->len; off += strlen(users->p + off) + 1) {
@@ -329,6 +368,14 @@ static void add_users(struct session *s, const struct addr *a, const struct buf 
 			struct rcpt r;
 			snprintf(r.user, sizeof r.user, "%s", user);
 			snprintf(r.addr, sizeof r.addr, "%s", a->text);
+			r.notify = dsn->notify;
+			r.orcpt = 0;
+			if (dsn->orcpt[0]) {
+				if (!s->orcpts.len)
+					buf_addc(&s->orcpts, '\0');
+				r.orcpt = s->orcpts.len;
+				buf_add(&s->orcpts, dsn->orcpt, strlen(dsn->orcpt) + 1);
+			}
 			buf_add(&s->rcpts, &r, sizeof r);
 			s->nrcpt++;
 		}
@@ -354,7 +401,8 @@ static size_t new_users(const struct session *s, const struct buf *users)
 
 /* RCPT for an address that lookup resolved: the mailboxes (or terminals) of its users,
  * and its remote addresses, all or none. */
-static int accept_rcpt(struct session *s, const struct addr *a, struct lookup_result *res)
+static int accept_rcpt(struct session *s, const struct addr *a, struct lookup_result *res,
+		       const struct dsn_rcpt *dsn)
 {
 	bool remote_ok = s->mode == MODE_MAIL && !s->cfg->lmtp;
 	bool local = !a->domain[0] || addr_local_domain(s->cfg->domains, a->key);
@@ -372,15 +420,49 @@ static int accept_rcpt(struct session *s, const struct addr *a, struct lookup_re
 	int refused = check_users(s, a, &res->users);
 	if (refused)
 		return refused;
-	add_users(s, a, &res->users, local);
+	add_users(s, a, &res->users, local, dsn);
 	if (res->nremote) {
-		priv_accept();
+		priv_accept(dsn->notify, dsn->orcpt);
 		s->nforward++;
 	}
 	s->state = ST_RCPT;
 	if (res->nremote && !res->nusers && local)	/* RFC 5321 3.4 */
 		return reply(s, 251, "2.1.5", "User not local; will forward to <%s>", res->remote);
 	return reply(s, 250, "2.1.5", "Ok");
+}
+
+/* RFC 3461 4.1 NOTIFY=NEVER or a list of SUCCESS, FAILURE, DELAY, each once; 4.2
+ * ORCPT=addr-type;xtext, at most DSN_ORCPT_MAX characters (RFC 6533 3: type utf-8,
+ * UTF-8 as it is after SMTPUTF8).  Each parameter once; 501 5.5.4 for a malformed
+ * one, 555 5.5.4 for another (RFC 5321 4.1.1.11).  0, or the code of the refusal. */
+static int rcpt_params(struct session *s, char *p, struct dsn_rcpt *d)
+{
+	char *save = NULL;
+	*d = (struct dsn_rcpt){ 0 };
+	for (char *kw = strtok_r(p, " ", &save); kw; kw = strtok_r(NULL, " ", &save)) {
+		char *val = strchr(kw, '=');
+		if (val)
+			*val++ = '\0';
+		if (strcasecmp(kw, "NOTIFY") == 0) {
+			if (d->notify || !val || !dsn_notify_parse(val, &d->notify))
+				return reply(s, 501, "5.5.4", "Syntax: NOTIFY=NEVER or NOTIFY="
+					     "SUCCESS,FAILURE,DELAY (RFC 3461 4.1)");
+		} else if (strcasecmp(kw, "ORCPT") == 0) {
+			if (d->orcpt[0] || !val)
+				return reply(s, 501, "5.5.4", "Syntax: ORCPT=<addr-type>;<xtext>");
+			if (strlen(val) > DSN_ORCPT_MAX)
+				return reply(s, 501, "5.5.4", "ORCPT too long (RFC 3461 4.2: %d "
+					     "characters)", DSN_ORCPT_MAX);
+			if (!dsn_orcpt_parse(val, s->smtputf8, d->orcpt, sizeof d->orcpt)) {
+				d->orcpt[0] = '\0';
+				return reply(s, 501, "5.5.4", "Syntax: ORCPT=<addr-type>;<xtext> "
+					     "(RFC 3461 4.2)");
+			}
+		} else {
+			return reply(s, 555, "5.5.4", "Unsupported RCPT parameter");
+		}
+	}
+	return 0;
 }
 
 int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
@@ -399,10 +481,12 @@ int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 		e = P_SYNTAX;	/* includes the null path: RCPT TO:<> */
 	if (e != P_OK)
 		return bad_path(s, e, "5.1.3", "RCPT TO:<address>");
-	if (*p == ' ')
-		return reply(s, 555, "5.5.4", "Unsupported RCPT parameter");
-	if (*p)
-		return reply(s, 501, "5.5.4", "Syntax: RCPT TO:<address>");
+	if (*p && *p != ' ')
+		return reply(s, 501, "5.5.4", "Syntax: RCPT TO:<address> [parameters]");
+	struct dsn_rcpt dsn;
+	int refused = rcpt_params(s, (char *)p, &dsn);
+	if (refused)
+		return refused;
 	/* No open relay: another domain only after AUTH, and no routing through the local
 	 * part (the parent checks both again). */
 	bool local = postmaster || (addr_local_domain(s->cfg->domains, a.key) &&
@@ -434,7 +518,7 @@ int smtp_rcpt(struct session *s, const struct verb *v, char *arg)
 		return milter_say(s, &mv, NULL);
 	struct lookup_result res = { .users = BUF_INIT };
 	priv_lookup(local ? a.local : quoted, a.domain, &res);
-	int code = res.r == LOOKUP_OK ? accept_rcpt(s, &a, &res) : refused_rcpt(s, &a, res.r);
+	int code = res.r == LOOKUP_OK ? accept_rcpt(s, &a, &res, &dsn) : refused_rcpt(s, &a, res.r);
 	buf_free(&res.users);
 	return code;
 }

@@ -143,19 +143,24 @@ void priv_lookup(const char *local, const char *domain,
 	res->nremote = remote;
 }
 
-void priv_accept(void)
+void priv_accept(unsigned notify, const char *orcpt)
 {
 	struct frame f = FRAME_INIT;
 	frame_begin(&f, PS_ACCEPT);
+	frame_put_u32(&f, notify);
+	frame_put_str(&f, orcpt);
 	ask(&f, -1, 0, 0);
 	frame_free(&f);
 }
 
-bool priv_mail(const struct config *cfg, const char *sender, bool authenticated)
+bool priv_mail(const struct config *cfg, const char *sender, bool authenticated,
+	       unsigned ret, const char *envid)
 {
 	struct frame f = FRAME_INIT;
 	frame_begin(&f, PS_MAIL);
 	frame_put_str(&f, sender);
+	frame_put_u32(&f, ret);
+	frame_put_str(&f, envid);
 	if (!authenticated || cfg->any_sender)	/* nothing to check: no answer */
 		return hold(&f), true;
 	if (!ask(&f, -1, PS_MAIL_ANS, 4))
@@ -206,6 +211,8 @@ static bool send_rcpts(struct frame *f, const char *const *users, const struct p
 		frame_begin(f, PS_RCPT);
 		frame_put_str(f, users ? users[i] : r[i].user);
 		frame_put_bytes(f, r ? r[i].head : "", r ? r[i].headlen : 0);
+		frame_put_u32(f, r ? r[i].notify : 0);
+		frame_put_str(f, r && r[i].orcpt ? r[i].orcpt : "");
 		if (!ask(f, -1, 0, 0))
 			return false;
 	}

@@ -42,14 +42,17 @@ void priv_lookup(const char *local, const char *domain,
 		 struct lookup_result *res);
 
 /* The recipient looked up last was accepted: its remote addresses join the message's
- * (sent only when it has any). */
-void priv_accept(void);
+ * (sent only when it has any), with its RCPT's NOTIFY and ORCPT (RFC 3461, dsn.h;
+ * 0 and "" when not given). */
+void priv_accept(unsigned notify, const char *orcpt);
 
 /* A transaction starts (MAIL, SEND, SOML, SAML) with this envelope sender ("" for
  * <>): false when the client authenticated as a user who does not own that address
  * (553 5.7.1; --any-sender turns the check off).  Only that check waits for the
- * parent; otherwise the request goes with the next one. */
-bool priv_mail(const struct config *cfg, const char *sender, bool authenticated);
+ * parent; otherwise the request goes with the next one.  ret and envid: MAIL's RET
+ * (enum dsn_ret) and decoded ENVID ("" when none), RFC 3461 4.3 and 4.4. */
+bool priv_mail(const struct config *cfg, const char *sender, bool authenticated,
+	       unsigned ret, const char *envid);
 
 /* Check, as the user, that user's mailbox can take a message of size bytes (MAIL's
  * SIZE=, RFC 1870; 0 when not declared): a Maildir (made when missing, with tmp/ new/

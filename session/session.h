@@ -54,9 +54,20 @@ struct data {
 	size_t from, to;
 };
 
+/* RFC 3461 4.1, 4.2: what an RCPT asked to be told (NOTIFY, dsn.h; 0: not said) and
+ * its original recipient (ORCPT decoded, "type;address", or ""). */
+struct dsn_rcpt {
+	unsigned notify;
+	char orcpt[DSN_ORCPT_MAX + 1];
+};
+
+/* A recipient user, with the DSN parameters of the first RCPT that named it: its
+ * ORCPT is kept in s->orcpts (most recipients have none: no 501 bytes each). */
 struct rcpt {
 	char user[USER_NAME_MAX + 1];	/* who gets it */
 	char addr[PATH_LEN_MAX + 1];	/* as the client gave it, for Delivered-To */
+	unsigned notify;
+	size_t orcpt;			/* its offset in s->orcpts, 0 for none */
 };
 
 /* One accepted RCPT: which recipients it is (targets[first..first+n), each
@@ -89,9 +100,13 @@ struct session {
 	unsigned transactions;		/* MAIL commands accepted (RFC 9422 MAILMAX) */
 	char sender[PATH_LEN_MAX + 1];	/* MAIL FROM, without <> */
 	unsigned long long declared;	/* MAIL's SIZE= (RFC 1870), 0 if none */
+	unsigned dsn_ret;		/* MAIL's RET= (RFC 3461 4.3, enum dsn_ret) */
+	char envid[DSN_ENVID_MAX + 1];	/* MAIL's ENVID= decoded (RFC 3461 4.4), or "" */
 	char msgid[64], date[64];	/* the message's id and date, from its start */
 	bool begun;			/* the mailboxes' copies are being written */
 	struct buf rcpts;		/* struct rcpt[nrcpt] */
+	struct buf orcpts;		/* "\0", then the recipients' ORCPTs, each with
+					 * its NUL (struct rcpt) */
 	size_t nrcpt;
 	struct buf accepted;		/* struct accepted[naccepted], each RCPT accepted,
 					 * in order (RFC 2033 4.2) */
@@ -155,7 +170,9 @@ void trace_headers(struct session *s, struct buf *h, const struct rcpt *r, const
 		   const char *date);
 
 /* envelope.c: the verbs of the envelope, for the verb table, and the reset that
- * forgets the transaction (RSET, EHLO/HELO, and after each message). */
+ * forgets the transaction (RSET, EHLO/HELO, and after each message); a recipient's
+ * ORCPT, "" when it has none. */
+const char *rcpt_orcpt(const struct session *s, const struct rcpt *r);
 int smtp_mail(struct session *s, const struct verb *v, char *arg);
 int smtp_send(struct session *s, const struct verb *v, char *arg);
 int smtp_soml(struct session *s, const struct verb *v, char *arg);

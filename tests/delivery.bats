@@ -464,7 +464,7 @@ own_maildir() {
 		"MAIL FROM:<carol@example.org>" "RCPT TO:<alice@tttest.com>" "RCPT TO:<bob@tttest.com>" \
 		DATA x . QUIT)
 	[[ "$output" == *"451 4.3.0 Local error in delivery"* ]]
-	grep -q 'the report to <carol@example.org> was not taken: nothing is delivered' "$T/log"
+	grep -q 'the failure report to <carol@example.org> was not taken: nothing is delivered' "$T/log"
 	[ -z "$(delivered alice)$(delivered bob)$(leftovers alice)$(leftovers bob)" ]
 }
 

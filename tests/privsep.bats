@@ -135,6 +135,14 @@ hostile() {
 	hostile bad-id "malformed message id"
 }
 
+@test "hostile child: DSN parameters a client could not have given (NOTIFY=NEVER with SUCCESS, a line break in ORCPT or ENVID, an unknown RET or NOTIFY bit) end the session" {
+	local c
+	for c in dsn-notify dsn-orcpt dsn-envid dsn-ret dsn-accept; do
+		: >"$T/log"
+		hostile "$c" "malformed DSN parameters"
+	done
+}
+
 @test "hostile child: a mailbox check of a user no lookup returned ends the session" {
 	hostile check-unlooked "mailbox check for a user never looked up"
 }

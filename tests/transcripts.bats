@@ -37,6 +37,7 @@ nothing_kept() {
 @test "transcript verbs" { transcript verbs; }
 @test "transcript long-lines" { transcript long-lines; }
 @test "transcript mail-params" { transcript mail-params; }
+@test "transcript dsn-params" { transcript dsn-params; }
 @test "transcript mail-syntax" { transcript mail-syntax; }
 @test "transcript rcpt" { transcript rcpt; }
 @test "transcript proxy" { transcript proxy; }

@@ -42,7 +42,7 @@
 <501 5.1.3 Syntax: RCPT TO:<address>
 >RCPT TO:<bob.@tttest.com>
 <501 5.1.3 Syntax: RCPT TO:<address>
->RCPT TO:<bob@tttest.com> NOTIFY=NEVER
+>RCPT TO:<bob@tttest.com> X-FOO=NEVER
 <555 5.5.4 Unsupported RCPT parameter
 >RCPT TO:<b\xc3\xb6b@tttest.com>
 <553 5.6.7 Non-ASCII address needs the SMTPUTF8 parameter on MAIL

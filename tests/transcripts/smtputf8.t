@@ -43,7 +43,9 @@
 <250 2.1.0 Ok
 >RSET
 <250 2.0.0 Ok
->MAIL FROM:<aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example> SIZE=100000 BODY=8BITMIME AUTH=<>                                                                                                                                                                                                                           smtputf8
+# 624 octets with CRLF: over the 622 a MAIL line may have with SMTPUTF8 and with
+# DSN's RET and ENVID (RFC 3461 5).
+>MAIL FROM:<aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example> SIZE=100000 BODY=8BITMIME AUTH=<>                                                                                                                                                                                                                                                                                                                               smtputf8
 <500 5.5.2 Line too long (over 512 octets)
 >RSET
 <250 2.0.0 Ok

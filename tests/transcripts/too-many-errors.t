@@ -14,7 +14,7 @@
 >RCPT TO:<test@example.org>
 >RCPT TO:<test@tttest.com>
 >RCPT TO:<nosuchuser2@tttest.com>
->RCPT TO:<bob@tttest.com> NOTIFY=NEVER
+>RCPT TO:<bob@tttest.com> X-FOO=NEVER
 >VRFY
 >EXPN x
 >RSET

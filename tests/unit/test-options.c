@@ -375,6 +375,7 @@ static void test_invalid(void)
 	BAD("--relay-command", "--hostname", "h", "--relay-command", "/usr/sbin/sendmail");
 	BAD("--relay-command", "--hostname", "h", "--relay-command", "");
 	BAD("{sender} must be a word", "--hostname", "h", "--relay-command", "/bin/x -f<{sender}> --");
+	BAD("{dsn} must be a word", "--hostname", "h", "--relay-command", "/bin/x -N{dsn} --");
 	BAD("too many words", "--hostname", "h", "--relay-command", relay_of(RELAY_ARGS_MAX + 1));
 	BAD("--hostname", "--hostname", "a b");
 	BAD("--hostname", "--hostname", "");
