@@ -45,3 +45,11 @@ setup_file() { container_run deploy-guide.sh 900; }
 @test "deploy guide with Exim (exim4-daemon-light): the same mail checks, Exim keeps the sender and no listener" {
 	checks exim
 }
+
+@test "deploy guide with rspamd (milter): GTUBE refused with its 554 5.7.1, a clean message delivered with its headers" {
+	checks milter
+}
+
+@test "deploy guide with OpenDKIM added: mail from 127.0.0.1 on 25 and 587 AUTH stored signed (d=example.org s=mail)" {
+	checks dkim
+}
