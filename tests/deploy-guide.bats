@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# doc/deploy.md's systemd section, executed: tests/deploy-guide.sh runs each of its
-# command blocks, exactly as written, in a Debian 12 container booted with systemd
-# (first with Postfix as the MTA, then after a reboot with Exim), and sends mail
-# after each step (about five minutes).  Each test here reports one group of its
+# doc/deploy.md's systemd and mail filters sections, executed: tests/deploy-guide.sh
+# runs each of their command blocks, exactly as written, in a Debian 12 container
+# booted with systemd (first with Postfix as the MTA, then rspamd and OpenDKIM as
+# milters, then after a reboot with Exim), and sends mail after each step (about
+# three minutes).  Each test here reports one group of its
 # checks.  Runs only as root, only in make check's plain phase, and skips (saying
 # why) where this machine cannot run a container.
 
@@ -44,4 +45,12 @@ setup_file() { container_run deploy-guide.sh 900; }
 
 @test "deploy guide with Exim (exim4-daemon-light): the same mail checks, Exim keeps the sender and no listener" {
 	checks exim
+}
+
+@test "deploy guide with rspamd (milter): GTUBE refused with its 554 5.7.1, a clean message delivered with its headers" {
+	checks milter
+}
+
+@test "deploy guide with OpenDKIM added: mail from 127.0.0.1 on 25 and 587 AUTH stored signed (d=example.org s=mail)" {
+	checks dkim
 }

@@ -51,11 +51,14 @@ start_rspamd() {
 	return 1
 }
 
-# The block of doc/deploy.md after <!-- milter-guide: TAG -->, as written there.
+# The text of doc/deploy.md's command block after <!-- milter-guide: TAG -->: its
+# here-document (cat >FILE <<'EOF' ... EOF), as written there.  The same block is run
+# as written by tests/deploy-guide.sh: one text for both.
 guide_block() {
 	python3 - "$TOP/doc/deploy.md" "$1" <<-'EOF2'
 		import re, sys
-		m = re.search(r"<!-- milter-guide: %s -->\n```\n(.*?)```" % sys.argv[2], open(sys.argv[1]).read(), re.S)
+		m = re.search(r"^<!-- milter-guide: %s -->\n(?:<!--[^\n]*-->\n)*```sh\n(?:[^\n]*\n)*?cat >>?\S+ <<'EOF'\n(.*?)^EOF$"
+		              % sys.argv[2], open(sys.argv[1]).read(), re.M | re.S)
 		print(m.group(1), end="")
 	EOF2
 }
