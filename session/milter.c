@@ -387,7 +387,7 @@ static void macros(struct session *s, char step, struct buf *b)
 		snprintf(under, sizeof under, "unknown [%s]", s->client);
 		macro(b, "j", s->cfg->hostname);
 		macro(b, "_", under);
-		macro(b, "{daemon_name}", "smtp-session");
+		macro(b, "{daemon_name}", s->cfg->hostname);	/* Postfix: $myhostname */
 		macro(b, "{client_addr}", s->client);
 		macro(b, "{client_port}", M.port);
 		macro(b, "{client_name}", "unknown");	/* no reverse DNS here */

@@ -84,6 +84,8 @@ msession() { printf '%s\r\n' "$@" | "$T/bin/smtp" "${MOPTS[@]}"; }
 	grep -q "^X-Spamd-Result: default: False" "$(delivered test)"
 	grep -q "^X-Rspamd-Server: " "$(delivered test)"
 	grep -q "^X-Rspamd-Queue-Id: " "$(delivered test)"
+	# rspamd names the host from {daemon_name} (Postfix sends $myhostname there).
+	grep -q "^Authentication-Results: smtp.tttest.com" "$(delivered test)"
 }
 
 @test "OpenDKIM signs, then verifies its own signature (dkim=pass in the stored copy) and refuses a tampered copy" {

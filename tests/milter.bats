@@ -63,7 +63,7 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 	[ "$(field m O '["data"][0]')" = 6 ]
 	[ "$(field m C '["data"]')" = "['[127.0.0.1]', '4', $(field m C '["macros"]["{client_port}"]'), '127.0.0.1']" ]
 	[ "$(field m C '["macros"]["j"]')" = smtp.tttest.com ]
-	[ "$(field m C '["macros"]["{daemon_name}"]')" = smtp-session ]
+	[ "$(field m C '["macros"]["{daemon_name}"]')" = smtp.tttest.com ]
 	[ "$(field m C '["macros"]["{client_addr}"]')" = 127.0.0.1 ]
 	[ "$(field m C '["macros"]["_"]')" = "unknown [127.0.0.1]" ]
 	[ "$(field m H '["data"]')" = "['client.example.org']" ]
