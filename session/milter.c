@@ -174,18 +174,19 @@ void milter_open(const struct config *cfg, const char *user, uid_t uid, gid_t gi
 	M.n = cfg->nmilters;
 	uid_t euid = geteuid();
 	gid_t egid = getegid();
-	/* As the privsep user with its groups: the administrator gives it the socket by
+	/* As the privsep user, never root: the administrator gives it a Unix socket by
 	 * a group (Debian's OpenDKIM: "adduser smtp-session opendkim", as Postfix's
-	 * postfix user is added).  The ids come back for sandbox_enter(), which drops
-	 * the groups and changes the ids for good (drop.h).  Only for a Unix socket,
-	 * whose access the ids decide: initgroups() reads every NSS group source
-	 * (libnss_systemd loaded, userdb searched: 170 system calls), which a session
-	 * without milters, or with inet: ones alone, must not pay. */
+	 * postfix user is added), so for one its groups too.  initgroups() reads every
+	 * NSS group source (libnss_systemd loaded, userdb searched: 170 system calls),
+	 * which a session without a unix: milter must not pay; without milters nothing
+	 * changes.  The ids come back for sandbox_enter(), which drops the groups and
+	 * changes the ids for good (drop.h). */
 	bool unix_sock = false;
 	for (unsigned i = 0; i < M.n; i++)
 		unix_sock |= strncmp(cfg->milters[i], "unix:", 5) == 0;
-	bool need = user && euid == 0 && unix_sock;
-	bool sw = need && initgroups(user, gid) == 0 && setegid(gid) == 0 && seteuid(uid) == 0;
+	bool need = user && euid == 0 && M.n > 0;
+	bool sw = need && (!unix_sock || initgroups(user, gid) == 0) && setegid(gid) == 0 &&
+		  seteuid(uid) == 0;
 	if (need && !sw)	/* never as root: the milters fail, their default action */
 		log_msg(LOG_ERR, "milter: cannot become %s to connect: %s", user, strerror(errno));
 	for (unsigned i = 0; i < M.n; i++) {

@@ -331,6 +331,8 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 	settled m
 	[ "$(field m C '["macros"]["{client_addr}"]')" = 192.0.2.7 ]
 	[ "$(field m C '["data"][3]')" = 192.0.2.7 ]
+	# An inet: milter too is connected to as the privsep user, never as root.
+	[ "$(field m + '["uid"]')" = "$(uid smtp-session)" ]
 }
 
 @test "usage errors: a bad socket, a fifth milter, a bad action or timeout" {

@@ -102,6 +102,13 @@ class Handler(socketserver.BaseRequestHandler):
             pid, uid, gid = struct.unpack('3i', self.request.getsockopt(
                 socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
             log({'cmd': '+', 'step': 'accepted', 'uid': uid, 'gid': gid})
+        elif self.request.family == socket.AF_INET:	# the owner of the client's socket
+            port = '%04X' % self.request.getpeername()[1]
+            with open('/proc/net/tcp') as f:
+                uid = [int(l.split()[7]) for l in f.readlines()[1:]
+                       if l.split()[1].endswith(':' + port) and l.split()[2].endswith(
+                           ':%04X' % self.request.getsockname()[1])]
+            log({'cmd': '+', 'step': 'accepted', 'uid': uid[0] if uid else None})
         try:
             while True:
                 n = struct.unpack('>I', self.recv(4))[0]
