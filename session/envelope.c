@@ -244,11 +244,6 @@ int smtp_saml(struct session *s, const struct verb *v, char *arg)
 	return start_send(s, v, arg, MODE_SAML);
 }
 
-const char *rcpt_orcpt(const struct session *s, const struct rcpt *r)
-{
-	return r->orcpt ? s->orcpts.p + r->orcpt : "";
-}
-
 /* The index of user among the recipients so far, or nrcpt. */
 static size_t user_index(const struct session *s, const char *user)
 {

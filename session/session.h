@@ -169,10 +169,15 @@ struct rcpt;
 void trace_headers(struct session *s, struct buf *h, const struct rcpt *r, const char *id,
 		   const char *date);
 
+/* A recipient's ORCPT, "" when it has none (here, not in envelope.c, which keeps
+ * them: deliver.c reads them too, and envelope.c calls deliver.c). */
+static inline const char *rcpt_orcpt(const struct session *s, const struct rcpt *r)
+{
+	return r->orcpt ? s->orcpts.p + r->orcpt : "";
+}
+
 /* envelope.c: the verbs of the envelope, for the verb table, and the reset that
- * forgets the transaction (RSET, EHLO/HELO, and after each message); a recipient's
- * ORCPT, "" when it has none. */
-const char *rcpt_orcpt(const struct session *s, const struct rcpt *r);
+ * forgets the transaction (RSET, EHLO/HELO, and after each message). */
 int smtp_mail(struct session *s, const struct verb *v, char *arg);
 int smtp_send(struct session *s, const struct verb *v, char *arg);
 int smtp_soml(struct session *s, const struct verb *v, char *arg);

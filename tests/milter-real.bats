@@ -36,6 +36,9 @@ start_rspamd() {
 	grep -q "127.0.0.1:$RSPAMD_PORT" "$d/override.d/worker-proxy.inc"
 	echo "bind_socket = \"127.0.0.1:$(free_port)\";" >"$d/override.d/worker-normal.inc"
 	echo "bind_socket = \"127.0.0.1:$(free_port)\";" >"$d/override.d/worker-controller.inc"
+	# Disabled, but its bind line is parsed: "localhost" does not resolve where
+	# /etc/hosts has no such line (a fresh minimal container).
+	echo "bind_socket = \"127.0.0.1:$(free_port)\";" >"$d/override.d/worker-fuzzy.inc"
 	cp "$TOP/doc/milter_headers.conf" "$d/local.d/milter_headers.conf"
 	chown -R _rspamd: "$d"
 	rspamd -f -u _rspamd -g _rspamd -c /etc/rspamd/rspamd.conf --var=LOCAL_CONFDIR="$d" \

@@ -86,10 +86,10 @@ one_message() {
 	one_message SEND carol@tttest.com -- "Subject: hi" "" "hello carol" "..dot" ""
 	TCPREMOTEIP=192.0.2.7 SEND_POLICY=any run ptys "$(carol)"
 	[ "$status" = 0 ]
-	# The greeting and the 11 lines of the EHLO reply come first.
-	[ "${lines[12]}" = $'250 2.1.0 Ok\r' ]
-	[ "${lines[13]}" = $'250 2.1.5 Ok\r' ]
-	[[ "${lines[15]}" == "250 2.0.0 Ok: delivered as "* ]]
+	# The greeting and the 12 lines of the EHLO reply come first.
+	[ "${lines[13]}" = $'250 2.1.0 Ok\r' ]
+	[ "${lines[14]}" = $'250 2.1.5 Ok\r' ]
+	[[ "${lines[16]}" == "250 2.0.0 Ok: delivered as "* ]]
 	[ "$(shown a)" = "$(banner alice@example.org 192.0.2.7 "Subject: hi" "" "hello carol" .dot "")" ]
 	# The header line: the envelope sender, the HELO name, the client, the time.
 	grep -Eq $'^Message from alice@example.org on client.example.org \\(192.0.2.7\\) at [0-9]{2}:[0-9]{2} \\.\\.\\.\r$' "$T/out/a"
