@@ -239,18 +239,11 @@ static int parent_process(const struct config *cfg, pid_t pid, int link)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_SYSTEM;
 }
 
-/* TLS that cannot start before the fork: a file that cannot be read, or libgnutls
- * missing (rc -1), or an unprotected key file (TLS_FILE_UNSAFE, issue 21).  Said once
- * with the file and the fix (log_config_error(): the log, and stderr where that is
- * apart from the connection).  An unprotected key is refused whatever the mode: it
- * may have been read by others already, which is no matter of availability.  Else
- * under tls_optional() the session goes on without STARTTLS (*cfg changed: 0);
- * otherwise -1 for the 421 session, or EXIT_USAGE for the unprotected key. */
 /* The session's processes (this one, the session process, the delivery helpers) hand
  * the work to one another and wait: never two of them run at once for long.  Left
  * free, each wake-up may land on another CPU, cold, with an interrupt to send; kept on
  * the CPU the exec placed this process on (the kernel picks the idlest at exec), a
- * session costs about a tenth less CPU (bench/README.md).  Sessions still spread over
+ * session costs about 5% less CPU (doc/performance.md).  Sessions still spread over
  * the CPUs, each where it started; no effect where the affinity is not ours to change.
  */
 static void stay_on_this_cpu(void)
@@ -264,6 +257,13 @@ static void stay_on_this_cpu(void)
 	(void)sched_setaffinity(0, sizeof set, &set);
 }
 
+/* TLS that cannot start before the fork: a file that cannot be read, or libgnutls
+ * missing (rc -1), or an unprotected key file (TLS_FILE_UNSAFE, issue 21).  Said once
+ * with the file and the fix (log_config_error(): the log, and stderr where that is
+ * apart from the connection).  An unprotected key is refused whatever the mode: it
+ * may have been read by others already, which is no matter of availability.  Else
+ * under tls_optional() the session goes on without STARTTLS (*cfg changed: 0);
+ * otherwise -1 for the 421 session, or EXIT_USAGE for the unprotected key. */
 static int tls_unavailable(struct config *cfg, struct tls_files *tf, int rc, const char *why)
 {
 	if (rc == TLS_FILE_UNSAFE) {
