@@ -32,6 +32,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scale import free_port, port_open  # noqa: E402  (the bench scripts' port helpers)
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USER = pwd.getpwuid(os.geteuid()).pw_name
 SENDER = "bench@example.org"
@@ -198,23 +201,11 @@ class Postfix(Server):
         self.log.close()
 
 
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def wait_port(port):
-    import socket
     for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
+        if port_open(port):
             return True
-        except OSError:
-            time.sleep(0.05)
+        time.sleep(0.05)
     return False
 
 
