@@ -26,14 +26,12 @@ import pwd
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from scale import free_port, port_open  # noqa: E402  (the bench scripts' port helpers)
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USER = pwd.getpwuid(os.geteuid()).pw_name
@@ -199,6 +197,22 @@ class Postfix(Server):
         subprocess.run(["sh", os.path.join(TOP, "tests", "pfinst.sh"), self.base, "stop"],
                        stderr=subprocess.DEVNULL)
         self.log.close()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def port_open(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), 1).close()
+        return True
+    except OSError:
+        return False
 
 
 def wait_port(port):

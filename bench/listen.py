@@ -28,7 +28,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from scale import free_port  # noqa: E402  (one free-port helper for the bench scripts)
+from bench import free_port  # noqa: E402  (one free-port helper for the bench scripts)
 import time
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./smtp-session")

@@ -26,6 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (the same servers, users and workloads as bench.py)
+from bench import free_port, port_open  # noqa: E402  (the bench scripts' port helpers)
 
 KEYS = ("s1", "s8")
 
@@ -60,24 +61,6 @@ class Proxy:
             self.proc.terminate()
             self.proc.wait()
         self.log.close()
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def port_open(port):
-    import socket
-    try:
-        socket.create_connection(("127.0.0.1", port), 1).close()
-        return True
-    except OSError:
-        return False
 
 
 def main():
