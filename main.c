@@ -280,21 +280,11 @@ static int tls_unavailable(struct config *cfg, struct tls_files *tf, int rc, con
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* One connection, on fds 0 and 1: the session, as a super-server starts it or as the
+ * listener forks it (--listen).  Returns the exit status. */
+static int serve(struct config *cfg, const char *user)
 {
-	struct config cfg;
-	const char *user = NULL, *why = NULL;
-	options_defaults(&cfg);
-	log_open(options_log_file(argc, argv));	/* so a usage error is logged too */
-	options_parse(argc, argv, &cfg, &user);
-	umask(077);
-	signal(SIGPIPE, SIG_IGN);
-	if (cfg.listen) {	/* nothing of a session is prepared here: each exec does it */
-		int lrc = listener_run(&cfg);
-		free(cfg.session_argv);
-		free(cfg.domains);
-		return lrc;
-	}
+	const char *why = NULL;
 	stay_on_this_cpu();
 	struct passwd *ps = NULL;
 	struct tls_files tf;
@@ -306,18 +296,18 @@ int main(int argc, char **argv)
 	if (rc) {
 		log_config_error(LOG_ERR, "cannot start: %s", why);
 		started = true;	/* nothing to answer on */
-	} else if (cfg.tls != TLS_OFF &&
-		   ((rc = tls_files_read(&cfg, &tf, tls_why, sizeof tls_why)) != 0 ||
+	} else if (cfg->tls != TLS_OFF &&
+		   ((rc = tls_files_read(cfg, &tf, tls_why, sizeof tls_why)) != 0 ||
 		    (rc = keys_library(tls_why, sizeof tls_why)) != 0) &&
-		   (rc = tls_unavailable(&cfg, &tf, rc, tls_why)) != 0) {
+		   (rc = tls_unavailable(cfg, &tf, rc, tls_why)) != 0) {
 		if (rc == -1)
 			rc = 0;	/* the 421 session below sets EXIT_SYSTEM */
-	} else if (users_init(&cfg, user, &why) == -1)
+	} else if (users_init(cfg, user, &why) == -1)
 		log_config_error(LOG_ERR, "cannot start: %s: %s", why, strerror(errno));
-	else if (!cfg.single && !(ps = privsep_user(&cfg, &why)))
-		log_config_error(LOG_ERR, "cannot start: --privsep-user %s: %s", cfg.privsep_user,
+	else if (!cfg->single && !(ps = privsep_user(cfg, &why)))
+		log_config_error(LOG_ERR, "cannot start: --privsep-user %s: %s", cfg->privsep_user,
 				 why);
-	else if (relay_init(&cfg, &why) == -1)
+	else if (relay_init(cfg, &why) == -1)
 		log_config_error(LOG_ERR, "cannot start: %s", why);
 	else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		log_msg(LOG_ERR, "cannot start: socketpair: %s", strerror(errno));
@@ -327,20 +317,54 @@ int main(int argc, char **argv)
 	} else if (session_pid == 0) {
 		close(sv[0]);
 		tls_files_close_keys(&tf);	/* the keys are the parent's alone */
-		rc = session_process(&cfg, ps, sv[1], &tf);
+		rc = session_process(cfg, ps, sv[1], &tf);
 		started = true;
 	} else {
 		close(sv[1]);
-		if (cfg.tls != TLS_OFF)	/* the keys stay here (issue 21) */
+		if (cfg->tls != TLS_OFF)	/* the keys stay here (issue 21) */
 			keys_load(tf.key_fd, tf.pairs, tf.ticket_fd);
 		tls_files_wipe(&tf);
-		rc = parent_process(&cfg, session_pid, sv[0]);
+		rc = parent_process(cfg, session_pid, sv[0]);
 		started = true;
 	}
 	tls_files_wipe(&tf);
 	if (!started) {	/* a fixed 421 greeting; not a byte of the client is read */
-		int refused = session_run(&cfg, NULL, true, 0, 1);
+		int refused = session_run(cfg, NULL, true, 0, 1);
 		rc = rc == EXIT_USAGE ? rc : refused;
+	}
+	return rc;
+}
+
+/* What the listener's forked child needs to run serve() (--listen without
+ * --exec-sessions). */
+struct serve_args {
+	struct config *cfg;
+	const char *user;
+};
+
+static int serve_forked(void *arg)
+{
+	struct serve_args *a = arg;
+	a->cfg->listen = false;
+	return serve(a->cfg, a->user);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	const char *user = NULL;
+	options_defaults(&cfg);
+	log_open(options_log_file(argc, argv));	/* so a usage error is logged too */
+	options_parse(argc, argv, &cfg, &user);
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	int rc;
+	if (cfg.listen) {
+		struct serve_args a = { &cfg, user };
+		rc = listener_run(&cfg, argv, cfg.exec_sessions ? NULL : serve_forked, &a);
+		free(cfg.session_argv);
+	} else {
+		rc = serve(&cfg, user);
 	}
 	/* Freed so that leak checkers (valgrind, ASan) see no leak at all. */
 	free(cfg.domains);

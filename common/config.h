@@ -233,6 +233,15 @@
 /* Connections taken from the socket before the listener looks at its signals again,
  * so that a flood cannot delay SIGCHLD or SIGTERM. */
 #define LISTEN_ACCEPT_BATCH 64
+/* --listen without --exec-sessions forks each session from the listener, so sessions
+ * share the listener's address-space layout and stack canary (doc/performance.md).
+ * The listener executes itself afresh, the live sessions kept, after this many
+ * sessions, and at once after a session killed by a signal (a crash, a guess at the
+ * layout or the canary that went wrong): each layout serves at most this many
+ * sessions, and a client that makes sessions crash to learn it learns nothing that
+ * the next session keeps.  Postfix's smtpd serves 100 sessions per process
+ * (max_use). */
+#define LISTEN_FORKS_PER_EXEC 100
 
 /* Exit status (skarnet convention): 0 for every session that ended as the protocol
  * allows, 100 for a usage error, 111 for a system failure. */
@@ -344,6 +353,7 @@ struct config {
 	enum store store;	/* --mailbox */
 	const char *mbox_dir;	/* --mbox-dir */
 	bool listen;		/* --listen: serve connections from a listening socket */
+	bool exec_sessions;	/* --exec-sessions: each session exec'd, not forked */
 	unsigned max_sessions;	/* --max-sessions: live sessions in all */
 	unsigned max_per_source;	/* --max-per-source: per client IP address */
 	const char *milters[MILTER_MAX];	/* --milter, in the order given */

@@ -125,6 +125,9 @@ static void usage(FILE *f)
 	      "  --max-sessions N       with --listen: live sessions in all (default 64)\n"
 	      "  --max-per-source N     with --listen: live sessions per client address\n"
 	      "                         (default 16)\n"
+	      "  --exec-sessions        with --listen: exec each session afresh (a new\n"
+	      "                         address-space layout each) instead of forking it\n"
+	      "                         from the listener\n"
 	      "  --help, --version\n", f);
 }
 
@@ -170,7 +173,7 @@ enum { O_HOSTNAME = 256, O_DOMAINS, O_MAILDIR, O_USER, O_POSTMASTER, O_MAXSIZE,
        O_HELP, O_VERSION,
        O_TLS = 512, O_TLS_CERT, O_TLS_KEY, O_REQUIRE_TLS, O_TLS_TICKET_KEY,
        O_ALIASES = 768, O_RELAY_COMMAND, O_RELAY_USER, O_RELAY_SOCKET, O_ANY_SENDER, O_MAILBOX, O_MBOX_DIR,
-       O_LISTEN = 1024, O_MAX_SESSIONS, O_MAX_PER_SOURCE,
+       O_LISTEN = 1024, O_MAX_SESSIONS, O_MAX_PER_SOURCE, O_EXEC_SESSIONS,
        O_MILTER = 1280, O_MILTER_DEFAULT, O_MILTER_TIMEOUT };
 
 static const struct option options[] = {
@@ -217,6 +220,7 @@ static const struct option options[] = {
 	{ "listen", no_argument, NULL, O_LISTEN },
 	{ "max-sessions", required_argument, NULL, O_MAX_SESSIONS },
 	{ "max-per-source", required_argument, NULL, O_MAX_PER_SOURCE },
+	{ "exec-sessions", no_argument, NULL, O_EXEC_SESSIONS },
 	{ "milter", required_argument, NULL, O_MILTER },
 	{ "milter-default-action", required_argument, NULL, O_MILTER_DEFAULT },
 	{ "milter-timeout", required_argument, NULL, O_MILTER_TIMEOUT },
@@ -424,6 +428,7 @@ static bool listen_option(int c, struct config *cfg, bool *limits)
 {
 	switch (c) {
 	case O_LISTEN: cfg->listen = true; return true;
+	case O_EXEC_SESSIONS: cfg->exec_sessions = true; *limits = true; return true;
 	case O_MAX_SESSIONS:
 		cfg->max_sessions = (unsigned)number("--max-sessions", 1, LISTEN_SESSIONS_LIMIT,
 						     "a number");
@@ -576,9 +581,10 @@ void options_parse(int argc, char **argv, struct config *cfg, const char **user)
 		bad_usage("unexpected argument %s: smtp-session takes options only (the "
 			  "connection is on stdin and stdout)", argv[optind]);
 	if (limits && !cfg->listen)
-		bad_usage("--max-sessions and --max-per-source without --listen: under a "
-			  "super-server its own limits apply (MaxConnections=, "
-			  "MaxConnectionsPerSource=, tcpserver -c): add --listen, or leave them out");
+		bad_usage("--max-sessions, --max-per-source and --exec-sessions without --listen: "
+			  "under a super-server its own limits apply (MaxConnections=, "
+			  "MaxConnectionsPerSource=, tcpserver -c), and every session is exec'd: "
+			  "add --listen, or leave them out");
 	if (cfg->listen)
 		cfg->session_argv = session_argv(argc, argv, mine);
 	free(mine);

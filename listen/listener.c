@@ -1,9 +1,17 @@
 /* listener.c: --listen.  One privileged process that takes connections from a
- * listening socket and starts, for each, exactly what inetd or a systemd Accept=yes
- * unit starts: this program, exec'd afresh (a new address-space layout, nothing
- * inherited but the environment), with the connection on fds 0 and 1.  So systemd
- * needs no unit, cgroup and namespace per connection (about 85 ms each, issue 23), and
- * the session and its confinement stay what they are under any super-server.
+ * listening socket and starts, for each, the session that inetd or a systemd
+ * Accept=yes unit starts, with the connection on fds 0 and 1: forked from this
+ * process, which has already done what every session would do at its start (load
+ * the program and its libraries, parse the options), or with --exec-sessions this
+ * program exec'd afresh (a new address-space layout, nothing inherited but the
+ * environment).  So systemd needs no unit, cgroup and namespace per connection (about
+ * 85 ms each, issue 23), and the session and its confinement stay what they are under
+ * any super-server.
+ *
+ * Forked sessions share the listener's address-space layout and stack canary.  So
+ * that no client can learn them by trial, the listener executes itself afresh,
+ * keeping its socket and its live sessions, after LISTEN_FORKS_PER_EXEC sessions and
+ * at once after a session that crashed (rotate()); doc/performance.md weighs this.
  *
  * The listener reads no byte of any client and holds no key: what it knows of a
  * client is the address accept(2) gives, for the limits.  It keeps the privilege it
@@ -15,11 +23,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,6 +46,11 @@ enum refusal { REFUSE_TOTAL, REFUSE_SOURCE, REFUSE_FORK };
 
 struct listener {
 	const struct config *cfg;
+	int (*fork_session)(void *);	/* forked sessions run this; NULL: exec */
+	void *arg;
+	char **argv;		/* the listener's own, for rotate() */
+	unsigned forked;	/* sessions forked since this exec */
+	bool rotate;		/* execute afresh once the accepted ones are started */
 	int sock;		/* the listening socket; -1 once stopping */
 	int sig;		/* signalfd: SIGCHLD, SIGTERM, SIGINT */
 	int exe;		/* this program, for execveat() */
@@ -57,26 +72,33 @@ static void listener_signals(sigset_t *set)
 
 /* ------------------------------------------------------------ the session */
 
-/* The child: made into what a super-server starts, then this program.  Default
+/* The child: made into what a super-server starts, then the session.  Default
  * dispositions and an empty mask (exec keeps both, and keeps SIG_IGN); its own
  * session, so that a terminal's Ctrl-C reaches the listener alone, which stops as
  * SIGTERM says; the connection on fds 0 and 1, stderr as it is (the journal under
- * systemd); every other descriptor closed at exec; no LISTEN_* (sd_listen_fds(3): they
- * were meant for the listener).  Never returns. */
-static _Noreturn void exec_session(const struct listener *l, int conn)
+ * systemd); none of the listener's own descriptors (the log's stay: they are the
+ * session's log too); no LISTEN_* (sd_listen_fds(3): they were meant for the
+ * listener).  Never returns. */
+static _Noreturn void start_session(const struct listener *l, int conn)
 {
 	signals_default();
 	setsid();
 	if (dup2(conn, 0) == -1 || dup2(conn, 1) == -1)
 		_exit(EXIT_SYSTEM);
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	if (l->fork_session) {
+		if (conn > 1)
+			close(conn);
+		close(l->sock), close(l->sig), close(l->exe);
+		exit(l->fork_session(l->arg));
+	}
 	/* Close-on-exec rather than closed: the log stays usable if exec fails.  Before
 	 * Linux 5.11 (no CLOSE_RANGE_CLOEXEC), one by one up to the limit. */
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
 		for (long fd = 3, max = sysconf(_SC_OPEN_MAX); fd < max && fd < 65536; fd++)
 			fcntl((int)fd, F_SETFD, FD_CLOEXEC);
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDNAMES");
 	extern char **environ;
 	execveat(l->exe, "", l->cfg->session_argv, environ, AT_EMPTY_PATH);
 	log_msg(LOG_CRIT, "cannot start a session: exec: %s", strerror(errno));
@@ -130,6 +152,14 @@ static void log_refusal(struct listener *l, const struct source *s, enum refusal
 	deadline_in(&l->next_log, LISTEN_REFUSAL_LOG_MS);
 }
 
+/* The refusals not logged yet, in one line (at a stop, or before rotate()). */
+static void log_unlogged(struct listener *l)
+{
+	if (l->unlogged)
+		log_msg(LOG_NOTICE, "%lu more connections refused, not logged", l->unlogged);
+	l->unlogged = 0;
+}
+
 /* Is a connection from s over a limit?  Then true, and which in *why. */
 static bool over_limit(const struct listener *l, const struct source *s, enum refusal *why)
 {
@@ -151,7 +181,7 @@ static void take(struct listener *l, int conn, const struct sockaddr_storage *sa
 	if (!over_limit(l, &s, &why)) {
 		why = REFUSE_FORK;	/* logged as a refusal: it too can come in bulk */
 		if ((pid = fork()) == 0)
-			exec_session(l, conn);
+			start_session(l, conn);
 	}
 	if (pid == -1) {
 		send_421(l, conn, why);
@@ -159,6 +189,8 @@ static void take(struct listener *l, int conn, const struct sockaddr_storage *sa
 		return;
 	}
 	sessions_add(&l->t, pid, &s);
+	if (l->fork_session && ++l->forked >= LISTEN_FORKS_PER_EXEC)
+		l->rotate = true;
 }
 
 /* The connections waiting, LISTEN_ACCEPT_BATCH at most before the signals are looked
@@ -201,6 +233,11 @@ static void reap(struct listener *l)
 			continue;
 		char client[INET6_ADDRSTRLEN];
 		source_text(&s, client, sizeof client);
+		/* Killed, or the session process was (128 + its signal), or broke the
+		 * protocol (EXIT_SYSTEM): perhaps a probe of the layout.  A new one. */
+		if (l->fork_session && (WIFSIGNALED(st) || WEXITSTATUS(st) > 128 ||
+					WEXITSTATUS(st) == EXIT_SYSTEM))
+			l->rotate = true;
 		if (WIFSIGNALED(st))
 			log_fields(LOG_ERR, LOG_FIELDS({ LF_CLIENT, client }),
 				   "session %ld from %s was killed by signal %d (%s)", (long)pid,
@@ -235,9 +272,7 @@ static void stop(struct listener *l)
 	l->sock = -1;
 	l->stopping = true;
 	deadline_in(&l->drain, LISTEN_DRAIN_MS);
-	if (l->unlogged)
-		log_msg(LOG_NOTICE, "%lu more connections refused, not logged", l->unlogged);
-	l->unlogged = 0;
+	log_unlogged(l);
 	log_msg(LOG_INFO, "stopping: no more connections; %u sessions live", l->t.live);
 }
 
@@ -258,6 +293,86 @@ static int on_signals(struct listener *l)
 	if (child)
 		reap(l);
 	return 0;
+}
+
+/* ------------------------------------------------------------ rotate */
+
+/* Where a listener executed afresh by rotate() finds its listening socket and the
+ * table of its live sessions (a memfd of struct session_slot): descriptor numbers,
+ * in the environment of its own exec only (start() unsets them at once). */
+#define ROTATE_SOCKET_ENV "SMTP_SESSION_LISTEN_FD"
+#define ROTATE_LIVE_ENV "SMTP_SESSION_LIVE_FD"
+
+/* The live sessions, written to a new memfd: its descriptor, or -1. */
+static int live_table(const struct listener *l)
+{
+	int fd = memfd_create("smtp-session-live", MFD_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	off_t at = 0;
+	for (unsigned i = 0; i < l->t.size; i++) {
+		if (!l->t.slot[i].pid)
+			continue;
+		if (pwrite(fd, &l->t.slot[i], sizeof l->t.slot[i], at) !=
+		    (ssize_t)sizeof l->t.slot[i])
+			return close(fd), -1;
+		at += (off_t)sizeof l->t.slot[i];
+	}
+	return fd;
+}
+
+/* Execute this program afresh, as it was started, keeping the listening socket and the
+ * live sessions (still our children across the exec): a new layout and canary for the
+ * sessions forked from now on.  Returns only when it could not (logged): the listener
+ * serves on as it is and tries again LISTEN_FORKS_PER_EXEC sessions later. */
+static void rotate(struct listener *l)
+{
+	l->rotate = false;
+	l->forked = 0;
+	log_unlogged(l);	/* the count does not survive the exec */
+	char sock[16], live[16];
+	int table = live_table(l);
+	snprintf(sock, sizeof sock, "%d", l->sock);
+	snprintf(live, sizeof live, "%d", table);
+	if (table != -1 && fcntl(l->sock, F_SETFD, 0) == 0 && fcntl(table, F_SETFD, 0) == 0 &&
+	    setenv(ROTATE_SOCKET_ENV, sock, 1) == 0 && setenv(ROTATE_LIVE_ENV, live, 1) == 0) {
+		extern char **environ;
+		execveat(l->exe, "", l->argv, environ, AT_EMPTY_PATH);
+	}
+	log_msg(LOG_ERR, "cannot execute afresh (new layout for the sessions): %s: serving on",
+		strerror(errno));
+	unsetenv(ROTATE_SOCKET_ENV);
+	unsetenv(ROTATE_LIVE_ENV);
+	fcntl(l->sock, F_SETFD, FD_CLOEXEC);
+	if (table != -1)
+		close(table);
+}
+
+/* A descriptor number from the environment (unset then), or -1. */
+static int env_fd(const char *name)
+{
+	const char *v = getenv(name);
+	char *end;
+	long fd = v ? strtol(v, &end, 10) : -1;
+	if (!v || *end || end == v || fd < 0 || fd > INT_MAX || fcntl((int)fd, F_GETFD) == -1)
+		fd = -1;
+	unsetenv(name);
+	return (int)fd;
+}
+
+/* After rotate(): the live sessions back in the table, and any that ended meanwhile
+ * reaped (their SIGCHLD may have come before the signalfd). */
+static void take_live(struct listener *l, int fd)
+{
+	struct session_slot s;
+	off_t at = 0;
+	while (pread(fd, &s, sizeof s, at) == (ssize_t)sizeof s && l->t.live < l->t.size) {
+		if (s.pid > 0)
+			sessions_add(&l->t, s.pid, &s.from);
+		at += (off_t)sizeof s;
+	}
+	close(fd);
+	reap(l);
 }
 
 /* ------------------------------------------------------------ start and loop */
@@ -302,11 +417,16 @@ static int own_program(const char *argv0)
 }
 
 /* Everything the loop needs; 0, or the exit status (logged with the fix). */
-static int start(struct listener *l, const struct config *cfg)
+static int start(struct listener *l, const struct listener *with)
 {
+	const struct config *cfg = with->cfg;
 	const char *why = NULL;
-	int fd = -1, rc = systemd_listener(&fd, &why);
-	*l = (struct listener){ .cfg = cfg, .sock = -1, .sig = -1, .exe = -1 };
+	int fd = env_fd(ROTATE_SOCKET_ENV), live = env_fd(ROTATE_LIVE_ENV), rc = 0;
+	bool rotated = fd != -1;
+	if (!rotated)
+		rc = systemd_listener(&fd, &why);
+	*l = *with;
+	l->sock = l->sig = l->exe = -1;
 	if (rc) {
 		log_config_error(LOG_ERR, "cannot start: %s", why);
 		return rc;
@@ -327,8 +447,12 @@ static int start(struct listener *l, const struct config *cfg)
 		log_msg(LOG_ERR, "cannot start: --listen: %s", strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	log_msg(LOG_INFO, "listening: at most %u sessions, %u per client address",
-		cfg->max_sessions, cfg->max_per_source);
+	if (live != -1)
+		take_live(l, live);
+	if (!rotated)
+		log_msg(LOG_INFO, "listening: at most %u sessions, %u per client address, "
+			"each session %s", cfg->max_sessions, cfg->max_per_source,
+			cfg->exec_sessions ? "exec'd afresh" : "forked");
 	return 0;
 }
 
@@ -343,10 +467,12 @@ static void finish(struct listener *l)
 	sessions_free(&l->t);
 }
 
-int listener_run(const struct config *cfg)
+int listener_run(const struct config *cfg, char **argv, int (*fork_session)(void *),
+		 void *arg)
 {
-	struct listener l;
-	int rc = start(&l, cfg);
+	struct listener l, with = { .cfg = cfg, .fork_session = fork_session, .arg = arg,
+				    .argv = argv };
+	int rc = start(&l, &with);
 	while (!rc && !(l.stopping && l.t.live == 0)) {
 		struct pollfd p[2] = { { .fd = l.sig, .events = POLLIN },
 				       { .fd = l.sock, .events = POLLIN } };
@@ -363,6 +489,8 @@ int listener_run(const struct config *cfg)
 		} else if (n > 0 && l.sock != -1 && p[1].revents) {
 			accept_some(&l);
 		}
+		if (!rc && l.rotate && !l.stopping)
+			rotate(&l);
 	}
 	if (!rc)
 		log_msg(LOG_INFO, "stopped: every session has ended");

@@ -2,8 +2,9 @@
 # smtp-session --listen (listen/listener.c): the listener of a socket unit with
 # Accept=no, started as systemd starts it, by systemd-socket-activate without --accept
 # (LISTEN_FDS with a listening socket), or with the listening socket on fd 0 (inetd
-# "wait").  Each connection a fresh exec of smtp-session; the per-source and total
-# limits; a flood; SIGTERM; the usage errors.
+# "wait").  Each connection a session forked from the listener, which executes itself
+# afresh every 100 sessions and after a crash, or with --exec-sessions a fresh exec of
+# smtp-session; the per-source and total limits; a flood; SIGTERM; the usage errors.
 
 load helpers
 
@@ -46,6 +47,16 @@ session_pids() {
 	sed -n 's/^smtp-session\[\([0-9]*\)\]: info: connect from.*/\1/p' "$T/log"
 }
 
+# Until the listener has N children (sessions not yet reaped count), 10 s at most.
+wait_children() {
+	local i
+	for i in $(seq 100); do
+		[ "$(wc -w <"/proc/$SSA/task/$SSA/children")" = "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # Until the listener has reaped every session (its children, zombies included: pgrep
 # leaves those out, and an unreaped one still counts for the limits), 10 s at most.
 wait_sessions_gone() {
@@ -57,38 +68,172 @@ wait_sessions_gone() {
 	return 1
 }
 
-@test "listen: mail delivered; two sessions in a row are two fresh processes, exec'd without the listener's options and LISTEN_*" {
+# The listener's pid from its "listening" line, and the way it starts sessions.
+listener_logged() {
+	sed -n "s/^smtp-session\[\([0-9]*\)\]: info: listening: at most 64 sessions, $1 per client address, each session $2\$/\1/p" "$T/log"
+}
+
+# A session held open on fd 5: its greeting read, its privileged process's pid in PID.
+hold_session() {
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	read -r -t 10 greeting <&5
+	[[ "$greeting" == "220 smtp.tttest.com "* ]]
+	PID=$(pgrep -P "$SSA" | head -1)
+	[ -n "$PID" ]
+}
+
+# Where the listener's program is mapped (its first mapping's start): a new
+# address-space layout moves it (ASLR).
+program_base() {
+	head -1 "/proc/$1/maps" | cut -d- -f1
+}
+
+@test "listen: mail delivered; two sessions in a row are two processes forked from the listener, without LISTEN_*" {
 	start_listener --max-per-source 5
 	run send "first"
 	[ "$status" = 0 ]
 	run send "second"
 	[ "$status" = 0 ]
 	[ "$(delivered test | wc -l)" = 2 ]
-	local pids listener
+	local pids
 	pids=$(session_pids | sort -u)
 	[ "$(echo "$pids" | wc -l)" = 2 ]
-	listener=$(sed -n 's/^smtp-session\[\([0-9]*\)\]: info: listening: at most 64 sessions, 5 per client address$/\1/p' "$T/log")
-	[ "$listener" = "$SSA" ]
+	[ "$(listener_logged 5 forked)" = "$SSA" ]
 	! echo "$pids" | grep -qx "$SSA"
-	# A session held open: its command line and environment, as inetd would give them.
-	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
-	read -r -t 10 greeting <&5
-	[[ "$greeting" == "220 smtp.tttest.com "* ]]
-	local pid
-	pid=$(pgrep -P "$SSA" | head -1)
-	[ -n "$pid" ]
-	tr '\0' ' ' <"/proc/$pid/cmdline" >"$T/cmdline"
-	cat "$T/cmdline"
-	grep -q -- "--hostname smtp.tttest.com" "$T/cmdline"
-	! grep -q -- "--listen\|--max-per-source" "$T/cmdline"
-	! tr '\0' '\n' <"/proc/$pid/environ" | grep -q '^LISTEN_'
-	# fds 0 and 1 the connection, nothing but stderr beside them in the privileged
-	# parent (the session process's descriptors are its own business).
-	[ "$(readlink "/proc/$pid/fd/0")" = "$(readlink "/proc/$pid/fd/1")" ] ||
-		[ "$(readlink "/proc/$pid/fd/0")" = /dev/null ]	# the parent gave it up
+	hold_session
+	# Forked: the listener's program and layout, not a new exec.
+	[ "$(readlink "/proc/$PID/exe")" = "$(readlink "/proc/$SSA/exe")" ]
+	[ "$(program_base "$PID")" = "$(program_base "$SSA")" ]
+	# fds 0 and 1 the connection, or /dev/null once the parent gave it up; not the
+	# listening socket.
+	[ "$(readlink "/proc/$PID/fd/0")" = "$(readlink "/proc/$PID/fd/1")" ] ||
+		[ "$(readlink "/proc/$PID/fd/0")" = /dev/null ]
+	local lsock
+	lsock=$(readlink "/proc/$SSA/fd/"* | grep socket: | head -1)
+	! readlink "/proc/$PID/fd/"* | grep -qx "$lsock"
 	exec 5>&-
 	kill "$SSA"
 	wait "$SSA"
+}
+
+@test "listen: --exec-sessions: two sessions in a row are two fresh processes, exec'd without the listener's options and LISTEN_*" {
+	start_listener --max-per-source 5 --exec-sessions
+	run send "first"
+	[ "$status" = 0 ]
+	run send "second"
+	[ "$status" = 0 ]
+	[ "$(delivered test | wc -l)" = 2 ]
+	local pids
+	pids=$(session_pids | sort -u)
+	[ "$(echo "$pids" | wc -l)" = 2 ]
+	[ "$(listener_logged 5 "exec'd afresh")" = "$SSA" ]
+	! echo "$pids" | grep -qx "$SSA"
+	# A session held open: its command line and environment, as inetd would give them.
+	hold_session
+	tr '\0' ' ' <"/proc/$PID/cmdline" >"$T/cmdline"
+	cat "$T/cmdline"
+	grep -q -- "--hostname smtp.tttest.com" "$T/cmdline"
+	! grep -q -- "--listen\|--max-per-source\|--exec-sessions" "$T/cmdline"
+	! tr '\0' '\n' <"/proc/$PID/environ" | grep -q '^LISTEN_'
+	[ "$(program_base "$PID")" != "$(program_base "$SSA")" ]
+	# fds 0 and 1 the connection, nothing but stderr beside them in the privileged
+	# parent (the session process's descriptors are its own business).
+	[ "$(readlink "/proc/$PID/fd/0")" = "$(readlink "/proc/$PID/fd/1")" ] ||
+		[ "$(readlink "/proc/$PID/fd/0")" = /dev/null ]	# the parent gave it up
+	exec 5>&-
+	kill "$SSA"
+	wait "$SSA"
+}
+
+@test "listen: after 100 forked sessions the listener executes itself afresh: a new layout, the same pid, socket and live sessions" {
+	start_listener --max-sessions 2 --max-per-source 2
+	run send "first"
+	[ "$status" = 0 ]
+	local base
+	base=$(program_base "$SSA")
+	# A session held open across the new exec: still counted (--max-sessions 2), still
+	# reaped, still reached by SIGTERM.
+	hold_session
+	local held=$PID
+	local i
+	for i in $(seq 98); do	# 100 forked with "first" and the held one
+		run $CLIENT flood "$PORT" 1
+		[ "$status" = 0 ]
+		[ "$output" = "made 1 refused 0" ]
+		wait_children 1	# reaped: the next is not over --max-sessions
+	done
+	# The 100th started the new exec: the same listener, a new layout, the held
+	# session still its child, the limits still counting it.
+	for i in $(seq 50); do
+		[ "$(program_base "$SSA")" != "$base" ] && break
+		sleep 0.1
+	done
+	[ "$(program_base "$SSA")" != "$base" ]
+	kill -0 "$SSA"
+	tr ' ' '\n' <"/proc/$SSA/task/$SSA/children" | grep -qx "$held"
+	run $CLIENT hold "$PORT" 2
+	echo "$output"
+	grep -qx '0: 220 smtp.tttest.com .*' <<<"$output"
+	grep -qx '1: 421 4.3.2 smtp.tttest.com Too many sessions, try again later' <<<"$output"
+	[ "$(grep -c 'listening: at most' "$T/log")" = 1 ]
+	# The held session is still served, then reaped; mail flows after the new exec.
+	printf 'QUIT\r\n' >&5
+	read -r -t 10 bye <&5
+	[[ "$bye" == "221 "* ]]
+	exec 5>&-
+	wait_sessions_gone
+	run send "after"
+	[ "$status" = 0 ]
+	[ "$(delivered test | wc -l)" = 2 ]
+	kill "$SSA"
+	wait "$SSA"
+	grep -q 'stopped: every session has ended' "$T/log"
+}
+
+@test "listen: a session killed by a signal: the listener executes itself afresh at once" {
+	start_listener
+	hold_session	# systemd-socket-activate executes the listener at the first one
+	local base
+	base=$(program_base "$SSA")
+	# The session process (the unprivileged one, which parses SMTP) crashes: its
+	# parent ends with 128 + 11.
+	local child
+	child=$(pgrep -P "$PID" | head -1)
+	[ -n "$child" ]
+	kill -SEGV "$child"
+	exec 5>&-
+	local i
+	for i in $(seq 50); do
+		[ "$(program_base "$SSA")" != "$base" ] && break
+		sleep 0.1
+	done
+	[ "$(program_base "$SSA")" != "$base" ]
+	grep -q "the session process was killed by signal 11" "$T/log"
+	grep -q "session $PID from 127.0.0.1 exited with status 139" "$T/log"
+	# The privileged process itself killed: the same.
+	hold_session
+	base=$(program_base "$SSA")
+	kill -SEGV "$PID"
+	exec 5>&-
+	for i in $(seq 50); do
+		[ "$(program_base "$SSA")" != "$base" ] && break
+		sleep 0.1
+	done
+	[ "$(program_base "$SSA")" != "$base" ]
+	grep -q "session $PID from 127.0.0.1 was killed by signal 11" "$T/log"
+	run send "after the crash"
+	[ "$status" = 0 ]
+	[ "$(delivered test | wc -l)" = 1 ]
+	# --exec-sessions: nothing is shared, nothing to renew.
+	kill "$SSA"
+	wait "$SSA"
+	start_listener --exec-sessions
+	hold_session
+	base=$(program_base "$SSA")
+	kill -SEGV "$PID"
+	exec 5>&-
+	sleep 1
+	[ "$(program_base "$SSA")" = "$base" ]
 }
 
 @test "listen: 8 parallel connections from 127.0.0.1 all greeted and served (default --max-per-source 16)" {
@@ -155,7 +300,9 @@ wait_sessions_gone() {
 	echo "$sessions sessions, $lines refusals logged, $counted counted"
 	[ $((sessions + lines + counted)) = 1002 ]	# the flood and the two messages
 	[ "$lines" -le $((took + 2)) ]
-	if [ "$lines" -gt 1 ]; then grep -q 'more refused, not logged' "$T/log"; fi
+	# (in the next refusal's line, or in a line of its own when the listener executes
+	# itself afresh, every 100 sessions)
+	if [ "$lines" -gt 1 ]; then grep -q 'more refused, not logged\|more connections refused, not logged' "$T/log"; fi
 }
 
 @test "listen: SIGTERM: the socket closes at once, a transaction in progress completes, then exit 0" {
@@ -244,12 +391,12 @@ os.dup2(a.fileno(), 0)
 os.execv(sys.argv[1], sys.argv[1:])' "$T/bin/smtp" --listen
 	grep -q 'cannot start: --listen: fd 0 is a connection, not a listening socket: leave --listen out (inetd nowait, tcpserver, Accept=yes), or pass a listening socket (Accept=no, inetd wait)$' "$T/log"
 	usage_error "$T/bin/smtp" --max-per-source 3 </dev/null
-	grep -q -- '--max-sessions and --max-per-source without --listen: .*add --listen, or leave them out$' "$T/log"
+	grep -q -- '--max-sessions, --max-per-source and --exec-sessions without --listen: .*add --listen, or leave them out$' "$T/log"
 	usage_error "$T/bin/smtp" --listen --max-sessions 0 </dev/null
 	grep -q -- '--max-sessions 0: not a number from 1 to 10000: give one in that range$' "$T/log"
 	# On a terminal the same line goes to stderr as well (log_config_error()).
 	run script -qec "$T/bin/smtp --max-sessions 5 </dev/null" /dev/null
-	[[ "$output" == *"smtp-session: --max-sessions and --max-per-source without --listen"* ]]
+	[[ "$output" == *"smtp-session: --max-sessions, --max-per-source and --exec-sessions without --listen"* ]]
 }
 
 @test "listen: systemd passed a connection (Accept=yes): a usage error with the fix" {

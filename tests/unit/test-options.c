@@ -430,7 +430,7 @@ static void test_help(void)
 static void c_listen_defaults(const struct config *c, const char *user)
 {
 	(void)user;
-	CHECK(c->listen);
+	CHECK(c->listen && !c->exec_sessions);
 	CHECK_INT(c->max_sessions, DEFAULT_MAX_SESSIONS);
 	CHECK_INT(c->max_sessions, 64);
 	CHECK_INT(c->max_per_source, DEFAULT_MAX_PER_SOURCE);
@@ -447,6 +447,7 @@ static void c_listen_strip(const struct config *c, const char *user)
 	CHECK(c->listen);
 	CHECK_INT(c->max_sessions, 5);
 	CHECK_INT(c->max_per_source, 3);
+	CHECK(c->exec_sessions);
 	size_t i = 0;
 	for (; want[i] && c->session_argv[i]; i++)
 		CHECK_STR(c->session_argv[i], want[i]);
@@ -457,7 +458,7 @@ static void c_listen_strip(const struct config *c, const char *user)
 static void c_no_listen(const struct config *c, const char *user)
 {
 	(void)user;
-	CHECK(!c->listen && !c->session_argv);
+	CHECK(!c->listen && !c->session_argv && !c->exec_sessions);
 	CHECK_INT(c->max_sessions, 64);
 }
 
@@ -465,12 +466,13 @@ static void test_listen(void)
 {
 	OK(c_listen_defaults, "--listen");
 	OK(c_listen_strip, "--hostname", "a.example", "--listen", "--max-sessions", "5",
-	   "--timeout", "60", "--max-per-source=3", "--auth=never");
+	   "--timeout", "60", "--exec-sessions", "--max-per-source=3", "--auth=never");
 	OK(c_no_listen, "--timeout", "60");
 	BAD("--max-sessions 0: not a number from 1 to 10000", "--listen", "--max-sessions", "0");
 	BAD("--max-per-source 10001", "--listen", "--max-per-source", "10001");
-	BAD("--max-sessions and --max-per-source without --listen", "--max-sessions", "5");
+	BAD("--max-sessions, --max-per-source and --exec-sessions without --listen", "--max-sessions", "5");
 	BAD("without --listen", "--max-per-source=2");
+	BAD("without --listen", "--exec-sessions");
 }
 
 static void c_milter_defaults(const struct config *c, const char *user)
