@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """bench/tls-bench.py: the TLS workloads of make bench (issue 11).
 
-smtp-session behind tcpserver on free loopback ports, in the root configuration (as
-inetd and systemd run it: privilege separation, delivery into a temporary user's
-Maildir), driven by bench/tlsload (C, GnuTLS client, TCP_NODELAY): one 2 KB message
-per session.  For each workload: sessions/s, and the server's CPU per session, which
-is the growth of tcpserver's cutime + cstime (every process of every session, fork
-and exec included, as tcpserver reaps them) over the sessions.  Then the peak RSS of
-the largest process of a session (/usr/bin/time -f %M around each session).
+smtp-session on free loopback ports, in the root configuration (as inetd and systemd
+run it: privilege separation, delivery into a temporary user's Maildir), on both
+paths: behind tcpserver (one exec per session, as inetd) and as the --listen listener
+under systemd-socket-activate (the path the shipped units run: each session forked
+from the listener).  Driven by bench/tlsload (C, GnuTLS client, TCP_NODELAY): one 2 KB
+message per session.  For each workload: sessions/s, and the server's CPU per
+session, which is the growth of the server's process tree's CPU (its own, and the
+cutime + cstime of every process of every session it reaped, fork and exec included)
+over the sessions.  Then the peak RSS of the largest process of a session
+(/usr/bin/time -f %M around each session, behind tcpserver).
 
 --before BINARY measures another build of smtp-session beside this one, workload by
 workload (this build, then the other, --rounds times; the median of each), so that a
@@ -30,16 +33,8 @@ spec = importlib.util.spec_from_file_location("bench", os.path.join(TOP, "bench"
 bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)
 
-TICK = os.sysconf("SC_CLK_TCK")
 # issue 23's targets (issue 11 had asked 2.5 and 2.0 ms)
 FULL_MS, RESUMED_MS, PLAIN_PORT_RATIO, RSS_PLAIN, RSS_TLS = 3.5, 3.0, 1.10, 2048, 4096
-
-
-def children_cpu(pid):
-    """Seconds of CPU of the children tcpserver has reaped (cutime + cstime)."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[13]) + int(fields[14])) / TICK
 
 
 def certs(work):
@@ -61,11 +56,11 @@ def load(srv, mode, conc, n, resume=False):
     if resume:
         argv.append("-r")
     argv += ["127.0.0.1", str(srv.port), srv.rcpt]
-    before = children_cpu(srv.proc.pid)
+    before = srv.cpu()
     out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          timeout=300).stdout.decode()
-    time.sleep(0.2)	# the last sessions' processes reaped
-    cpu = children_cpu(srv.proc.pid) - before
+    srv.settle()	# the last sessions' processes reaped
+    cpu = srv.cpu() - before
     sizes, left = srv.landed()
     words = out.split()
     if "errors" not in words or words[words.index("errors") + 1] != "0" or len(sizes) != n:
@@ -117,6 +112,8 @@ def main():
         ("implicit, ECDSA P-256, resumed, 8", "implicit", "implicit", 8, True, RESUMED_MS),
         ("implicit, RSA-2048, full, 1", "implicit-rsa", "implicit", 1, False, FULL_MS),
     ]
+    # tcpserver: an exec per session; --listen (the shipped units): forked sessions.
+    paths = [("", bench.Server), ("listen: ", bench.Listener)]
     running = {}
     lines = ["TLS workloads (root configuration, one 2 KB message per session, %d sessions "
              "each; bench/tlsload; median of %d round(s))" % (n, args.rounds), ""]
@@ -127,11 +124,14 @@ def main():
     try:
         for tag, binary in builds:
             for name, argv in servers.items():
-                running[tag + name] = bench.Server(tag + name, [binary] + argv[1:], md, work,
-                                                   rcpt)
+                for path, kind in paths:
+                    key = tag + path + name
+                    running[key] = kind(key.replace(" ", "").replace(":", "-"),
+                                        [binary] + argv[1:], md, work, rcpt)
         cpu_off = {}
-        for (title, srv, mode, conc, resume, target), (tag, _) in \
-                [(row, b) for row in rows for b in builds]:
+        for (title, srv, mode, conc, resume, target), (tag, _), (path, _) in \
+                [(row, b, p) for row in rows for p in paths for b in builds]:
+            tag += path
             got = [load(running[tag + srv], mode, conc, n * (2 if conc > 1 else 1), resume)
                    for _ in range(args.rounds)]
             title = tag + title

@@ -79,7 +79,7 @@ static void listener_signals(sigset_t *set)
  * systemd); none of the listener's own descriptors (the log's stay: they are the
  * session's log too); no LISTEN_* (sd_listen_fds(3): they were meant for the
  * listener).  Never returns. */
-static _Noreturn void start_session(const struct listener *l, int conn)
+static _Noreturn void start_session(struct listener *l, int conn)
 {
 	signals_default();
 	setsid();
@@ -92,6 +92,9 @@ static _Noreturn void start_session(const struct listener *l, int conn)
 		if (conn > 1)
 			close(conn);
 		close(l->sock), close(l->sig), close(l->exe);
+		/* The other sessions' clients are none of this one's business. */
+		explicit_bzero(l->t.slot, l->t.size * sizeof *l->t.slot);
+		sessions_free(&l->t);
 		exit(l->fork_session(l->arg));
 	}
 	/* Close-on-exec rather than closed: the log stays usable if exec fails.  Before
