@@ -306,7 +306,7 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 	[ -z "$(delivered test)" ]
 }
 
-@test "LMTP with a milter: its verdict is each recipient's reply; its headers are stored" {
+@test "LMTP with a milter: its verdict is each recipient's reply; its headers are stored; a discard is logged once" {
 	start_milter m --on "eom=reply:550 5.7.1 spam"
 	run bash -c "printf '%s\r\n' 'LHLO h' 'MAIL FROM:<a@example.org>' 'RCPT TO:<test@tttest.com>' 'RCPT TO:<alice@tttest.com>' DATA 'Subject: x' '' hi . QUIT | '$T/bin/smtp' --lmtp --milter unix:$T/m.sock"
 	echo "$output"
@@ -317,6 +317,19 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 	[[ "$output" == *"250 2.0.0 <alice@tttest.com>: Ok: delivered as"* ]]
 	grep -q "^X-Lmtp: yes$" "$(delivered test)"
 	grep -q "^X-Lmtp: yes$" "$(delivered alice)"
+	# A discard: 250 for each recipient, nothing delivered, the one log line SMTP
+	# writes (deliver.c), and the message counted in the summary.
+	clear_maildirs
+	: >"$T/log"
+	start_milter d --on eom=discard
+	run bash -c "printf '%s\r\n' 'LHLO h' 'MAIL FROM:<a@example.org>' 'RCPT TO:<test@tttest.com>' 'RCPT TO:<alice@tttest.com>' DATA 'Subject: x' '' hi . QUIT | '$T/bin/smtp' --lmtp --milter unix:$T/d.sock"
+	echo "$output"
+	[[ "$output" == *$'\r\n250 2.0.0 <test@tttest.com>: Ok: '*$'\r\n250 2.0.0 <alice@tttest.com>: Ok: '* ]]
+	[[ "$output" != *"delivered as"* ]]
+	[ -z "$(delivered test)" ] && [ -z "$(delivered alice)" ]
+	cat "$T/log"
+	[ "$(grep -c "discarded by a milter, not delivered" "$T/log")" = 1 ]
+	grep -q "disconnect from .* messages=1 " "$T/log"
 }
 
 @test "behind a PROXY header the milter sees the real client; inet: sockets work" {
