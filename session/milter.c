@@ -920,11 +920,12 @@ static bool send_body(struct session *s, off_t from, struct milter_verdict *v)
 	return no;
 }
 
-/* The changed header section and the body, into a new spool, sealed, in place of
- * the old one: what the parent delivers is what the milters made. */
+/* The changed header section and the body, into a new spool (spool.c: on the disk
+ * under $TMPDIR as the message was, else a memfd), sealed, in place of the old one:
+ * what the parent delivers is what the milters made. */
 static bool rewrite(struct session *s, const struct eom *e, off_t body, bool blank)
 {
-	int fd = memfd_create("smtp-session-spool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int fd = spool_new(s);
 	bool ok = fd != -1;
 	for (size_t i = 0; ok && i < e->n; i++)
 		ok = write_all(fd, e->f[i].raw, e->f[i].len) == 0;
@@ -943,12 +944,11 @@ static bool rewrite(struct session *s, const struct eom *e, off_t body, bool bla
 	}
 	if (!ok) {
 		log_msg(LOG_ERR, "milter: cannot write the changed message: %s", strerror(errno));
-		close_keep_errno(fd);
+		if (fd != -1)
+			spool_drop(fd);
 		return false;
 	}
-	spool_free(s);
-	s->spool = fd;
-	return spool_seal(s) == 0;
+	return spool_replace(s, fd) == 0;
 }
 
 bool milter_eom(struct session *s, struct milter_verdict *v)
