@@ -335,7 +335,7 @@ check:
 # ttyrender), so a test never logs to the journal.  UNIT_MODS_x lists the modules
 # test-x links; the tests see the session's and common's headers (render and proxy
 # are the session's).
-UNIT_TESTS = addr utf8 frame buf render options proxy ttytext dsn
+UNIT_TESTS = addr utf8 frame buf render options proxy ttytext dsn util
 UNIT_BINS  = $(UNIT_TESTS:%=tests/unit/test-%)
 UNIT_MODS_addr    = common/addr common/utf8
 UNIT_MODS_utf8    = common/utf8
@@ -347,8 +347,11 @@ UNIT_MODS_ttytext = common/ttytext session/render common/utf8 common/buf common/
 UNIT_MODS_options = common/options common/addr common/utf8 common/idna common/buf common/util \
                     common/log common/systemd
 UNIT_MODS_proxy   = session/proxy common/peer common/util
+UNIT_MODS_util    = common/util
 # test-buf sees buf.c's calls of free() first, to check the wipe (test-buf.c says how).
 UNIT_LDFLAGS_buf  = -Wl,--wrap=free
+# test-util counts util.c's write() calls and their short results (test-util.c).
+UNIT_LDFLAGS_util = -Wl,--wrap=write
 UNIT_INC     = $(SESSION_INC)
 UNIT_SYSTEMD = tests/unit/systemd-nosd.o
 

@@ -99,14 +99,14 @@ static void drop_connection(void)
 }
 
 /* The session process keeps no descriptor it does not need (a super-server's or a
- * shell's leftovers): the connection, stderr, the link and the spool stay. */
+ * shell's leftovers): the connection, stderr, the link and the spools stay. */
 static void close_others(int link)
 {
-	int keep[] = { link, spool_fd() };
+	int keep[] = { link, spool_fd(0), spool_fd(1) };
 	unsigned from = 3;
 	for (;;) {
 		unsigned next = ~0U;
-		for (size_t i = 0; i < 2; i++)
+		for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
 			if (keep[i] >= (int)from && (unsigned)keep[i] < next)
 				next = (unsigned)keep[i];
 		if (next > from)
@@ -164,7 +164,7 @@ static int session_process(const struct config *cfg, const struct passwd *ps, in
 	bool refuse = false;
 	priv_attach(link);
 	log_to_sink(priv_log);
-	if (spool_init() == -1)
+	if (spool_init(cfg->nmilters > 0) == -1)
 		log_msg(LOG_ERR, "cannot open the spool in $TMPDIR: %s", strerror(errno));
 	close_others(link);
 	/* The milters' sockets, before the chroot hides their paths, as the privsep user

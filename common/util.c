@@ -1,4 +1,4 @@
-/* util.c: deadlines and close_keep_errno() (util.h); shared by both sides. */
+/* util.c: deadlines, close_keep_errno(), write_all() (util.h); shared by both sides. */
 #include "util.h"
 
 #include <dlfcn.h>
@@ -44,6 +44,21 @@ void close_keep_errno(int fd)
 	if (fd != -1)
 		close(fd);
 	errno = e;
+}
+
+int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w == 0 ? (errno = EIO, -1) : -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }
 
 void *dl_library(const char *name, char *why, size_t n)

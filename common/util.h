@@ -1,10 +1,11 @@
 /* util.h: small system helpers used by both sides (the session process and the
- * privileged parent): deadlines on a monotonic clock, and closing without losing errno.
- * There is one of each in the program, here. */
+ * privileged parent): deadlines on a monotonic clock, closing without losing errno,
+ * writing a whole buffer.  There is one of each in the program, here. */
 #ifndef UTIL_H
 #define UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 /* A point in time on CLOCK_MONOTONIC, which no clock change can move. */
@@ -24,6 +25,12 @@ int deadline_sleep(const struct deadline *d);
 
 /* close(fd) unless it is -1, keeping errno as it was: for error paths. */
 void close_keep_errno(int fd);
+
+/* All n bytes of p to fd, through short writes and EINTR: 0, or -1 with errno (EIO
+ * for a write that took nothing).  For a descriptor that blocks (a spool, a memfd, a
+ * Maildir file, a pipe); one that does not, under a deadline, has its own loop with
+ * poll (the client's io.c, a milter's socket, a terminal, the relay command's pipe). */
+int write_all(int fd, const void *p, size_t n);
 
 /* Before an exec: every signal's disposition back to SIG_DFL and an empty mask, since
  * exec keeps both (and SIG_IGN): the relay command and a listener's session start as

@@ -64,7 +64,7 @@ static int to_memory(int in, int *out)
 			len += (size_t)r;
 	}
 	int fd = memfd_create("forward", MFD_CLOEXEC);
-	if (fd == -1 || write(fd, text, len) != (ssize_t)len)
+	if (fd == -1 || write_all(fd, text, len) == -1)
 		return close_keep_errno(fd), -1;
 	*out = fd;
 	return 0;

@@ -69,20 +69,6 @@ static int open_maildir(const char *home, const char *path)
 	return fd;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Copy bytes off..size of the spool to fd through a small buffer. */
 static int copy_slow(int spool, int fd, off_t off, off_t size)
 {

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "config.h"
 #include "dsn.h"
+#include "util.h"
 
 /* The connection: the socket, what came in and is not yet a whole line, what goes
  * out and is not yet sent, and the last reply line (for the one line on err). */
@@ -40,7 +41,7 @@ static int say(int err, const char *fmt, ...)
 		return -1;
 	size_t len = strlen(line);
 	line[len++] = '\n';
-	return write(err, line, len) == (ssize_t)len ? 0 : -1;
+	return write_all(err, line, len);
 }
 
 static bool flush(struct conn *c)

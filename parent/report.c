@@ -62,15 +62,9 @@ static bool ascii(const char *s)
 static int report_file(const struct buf *b)
 {
 	int fd = memfd_create("smtp-session-report", MFD_CLOEXEC);
-	for (size_t off = 0; fd != -1 && off < b->len;) {
-		ssize_t w = write(fd, b->p + off, b->len - off);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close_keep_errno(fd);
-			return -1;
-		}
-		off += (size_t)w;
+	if (fd != -1 && write_all(fd, b->p, b->len) == -1) {
+		close_keep_errno(fd);
+		return -1;
 	}
 	return fd;
 }

@@ -24,17 +24,15 @@
 #include "priv.h"
 #include "render.h"
 #include "session.h"
+#include "util.h"
 
 static void spool_flush(struct session *s, struct data *d)
 {
-	while (d->from < d->to && !d->werr) {
-		ssize_t w = write(s->spool, s->c.ibuf + d->from, d->to - d->from);
-		if (w == -1 && errno != EINTR)
-			d->werr = errno;
-		if (w > 0) {
-			d->from += (size_t)w;
-			d->spooled += (size_t)w;
-		}
+	if (d->from < d->to && !d->werr) {
+		if (write_all(s->spool, s->c.ibuf + d->from, d->to - d->from) == -1)
+			d->werr = errno;	/* the message is refused (deliver.c) */
+		else
+			d->spooled += d->to - d->from;
 	}
 	d->from = d->to;
 	if (s->begun && d->spooled - d->told >= STREAM_STEP) {	/* begin_copies() */
@@ -193,11 +191,8 @@ static void chunks_end(struct session *s, struct data *d)
 	d->size += 2;
 	if (d->size > s->cfg->max_size || d->bare || d->longline || d->werr)
 		return;	/* refused anyway */
-	ssize_t w;
-	while ((w = write(s->spool, "\n", 1)) == -1 && errno == EINTR)
-		;
-	if (w != 1)
-		d->werr = w == -1 ? errno : EIO;
+	if (write_all(s->spool, "\n", 1) == -1)
+		d->werr = errno;
 }
 
 /* RFC 3030 2: exactly n octets follow the BDAT line, and they are read whatever becomes

@@ -342,13 +342,20 @@ static const struct refusal *loops(struct session *s, bool *hit)
 	return count > HOPS_MAX ? &hops : NULL;
 }
 
-/* A milter discarded the message (SMFIR_DISCARD): 250, as for a delivery, and
- * nothing delivered; the log says so. */
-static int discarded(struct session *s, const char *id)
+/* A milter discarded the message (SMFIR_DISCARD): taken, as a delivered one is (it
+ * counts in the session's summary), and nothing delivered; the one log line that
+ * says so, for SMTP and LMTP alike. */
+static void note_discarded(struct session *s, const char *id)
 {
 	log_fields(LOG_NOTICE, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
 		   "%s: discarded by a milter, not delivered", id);
 	s->messages++;
+}
+
+/* SMTP: one 250, as for a delivery. */
+static int discarded(struct session *s, const char *id)
+{
+	note_discarded(s, id);
 	return reply(s, 250, "2.0.0", "Ok: %s", id);
 }
 
@@ -407,11 +414,10 @@ static int reply_lmtp(struct session *s, const struct data *d, const char *id)
 			code = reply(s, 451, "4.3.0", "<%s>: Local error in delivery, try again later",
 				     addr);
 	}
-	if (any || (filtered && mv.discard))
-		s->messages++;
 	if (filtered && mv.discard)
-		log_fields(LOG_NOTICE, LOG_FIELDS({ LF_MSGID, id }, { LF_CLIENT, s->client }),
-			   "%s: discarded by a milter, not delivered", id);
+		note_discarded(s, id);
+	else if (any)
+		s->messages++;
 	free(hit), free(box), free(want), free(err);
 	return code;
 }

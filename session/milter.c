@@ -920,48 +920,35 @@ static bool send_body(struct session *s, off_t from, struct milter_verdict *v)
 	return no;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w, n -= (size_t)w;
-	}
-	return true;
-}
-
-/* The changed header section and the body, into a new spool, sealed, in place of
- * the old one: what the parent delivers is what the milters made. */
+/* The changed header section and the body, into a new spool (spool.c: on the disk
+ * under $TMPDIR as the message was, else a memfd), sealed, in place of the old one:
+ * what the parent delivers is what the milters made. */
 static bool rewrite(struct session *s, const struct eom *e, off_t body, bool blank)
 {
-	int fd = memfd_create("smtp-session-spool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int fd = spool_new(s);
 	bool ok = fd != -1;
 	for (size_t i = 0; ok && i < e->n; i++)
-		ok = write_all(fd, e->f[i].raw, e->f[i].len);
+		ok = write_all(fd, e->f[i].raw, e->f[i].len) == 0;
 	/* The empty line, also where the message had none before a body that is no
 	 * field (RFC 5322 2.1): the fields added must not run into it. */
 	off_t end = lseek(s->spool, 0, SEEK_END);
 	if (ok && (blank || body < end))
-		ok = write_all(fd, "\n", 1);
+		ok = write_all(fd, "\n", 1) == 0;
 	char in[65536];
 	ssize_t r;
 	while (ok && (r = pread(s->spool, in, sizeof in, body)) != 0) {
 		if (r == -1 && errno == EINTR)
 			continue;
-		ok = r > 0 && write_all(fd, in, (size_t)r);
+		ok = r > 0 && write_all(fd, in, (size_t)r) == 0;
 		body += r > 0 ? r : 0;
 	}
 	if (!ok) {
 		log_msg(LOG_ERR, "milter: cannot write the changed message: %s", strerror(errno));
-		close_keep_errno(fd);
+		if (fd != -1)
+			spool_drop(fd);
 		return false;
 	}
-	spool_free(s);
-	s->spool = fd;
-	return spool_seal(s) == 0;
+	return spool_replace(s, fd) == 0;
 }
 
 bool milter_eom(struct session *s, struct milter_verdict *v)

@@ -191,13 +191,23 @@ int smtp_bdat(struct session *s, const struct verb *v, char *arg);
 int smtp_auth(struct session *s, const struct verb *v, char *arg);
 
 /* spool.c: the spool file in $TMPDIR, if TMPDIR is set, for every message of the
- * session.  Called before the sandbox closes the file system; without it each message
- * gets a sealed memfd.  0, or -1 with errno. */
-int spool_init(void);
-/* That spool's descriptor, or -1. */
-int spool_fd(void);
+ * session, and a second for the milters' changes when rewrites (there are milters).
+ * Called before the sandbox closes the file system; without it each message (and
+ * each rewrite) gets a sealed memfd.  0, or -1 with errno (then memfds). */
+int spool_init(bool rewrites);
+/* Those spools' descriptors (i 0 or 1), or -1. */
+int spool_fd(int i);
 /* A message's spool, empty (s->spool), or -1 with errno. */
 int spool_open(struct session *s);
+/* A second spool, empty, made as spool_open() makes one (the other file in $TMPDIR,
+ * or a memfd), for the milters' changed message while s->spool is read; -1 with
+ * errno.  Then spool_replace() or spool_drop(). */
+int spool_new(const struct session *s);
+/* fd (from spool_new(), complete) becomes the message's spool, sealed as
+ * spool_seal() seals; the old one is let go.  0, or -1 with errno. */
+int spool_replace(struct session *s, int fd);
+/* A spool_new() spool not used after all (its writing failed). */
+void spool_drop(int fd);
 /* The message is complete: a memfd spool is sealed, so that nobody can change it
  * while it is delivered.  0, or -1 with errno. */
 int spool_seal(const struct session *s);

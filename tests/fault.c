@@ -6,16 +6,19 @@
  * in the middle of a mailbox check); or lets pwrite() (an mbox copy, mboxfile.c)
  * write FAULT_AFTER bytes in all and then fail (or stop the process), as a disk that
  * fills up in the middle of a copy; or makes link() to a matching name stop the
- * process (liblockfile making an mbox's dot-lock: the helper holds the mail group).
+ * process (liblockfile making an mbox's dot-lock: the helper holds the mail group);
+ * or makes memfd_create() of a matching name fail, as a kernel without memfds or a
+ * process out of memory would (the spool must then be in $TMPDIR, spool.c).
  *
  *   FAULT_PATH=/home/bob/Maildir/tmp/  FAULT_ERRNO=ENOSPC|EDQUOT|EIO|SIGSTOP
- *   FAULT_CALL=fsync (default) | rename | statvfs | pwrite | link
+ *   FAULT_CALL=fsync (default) | rename | statvfs | pwrite | link | memfd_create
  *   FAULT_AFTER=bytes (pwrite)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/statvfs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,4 +147,16 @@ int link(const char *old, const char *new)
 		raise(SIGSTOP);
 	}
 	return real(old, new);
+}
+
+/* memfd_create() of a name that contains FAULT_PATH fails with FAULT_ERRNO. */
+int memfd_create(const char *name, unsigned flags)
+{
+	static int (*real)(const char *, unsigned);
+	if (!real)
+		real = (int (*)(const char *, unsigned))dlsym(RTLD_NEXT, "memfd_create");
+	const char *want = getenv("FAULT_PATH"), *c = getenv("FAULT_CALL");
+	if (want && c && !strcmp(c, "memfd_create") && strstr(name, want))
+		return errno = fault_errno(), -1;
+	return real(name, flags);
 }

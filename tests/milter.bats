@@ -8,7 +8,10 @@
 
 load helpers
 
-setup_file() { setup_users; }
+setup_file() {
+	setup_users
+	gcc -shared -fPIC -O2 -Wall -o "$T/libfault.so" "$TOP/tests/fault.c" -ldl
+}
 teardown_file() { teardown_users; }
 setup() { clear_maildirs; MILTER_PIDS=(); }
 teardown() {
@@ -125,6 +128,41 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 		"no header here" "second line" . QUIT
 	diff <(sed -n '/^X-Added/,$p' "$(delivered test)") <(printf '%s\n' "X-Added: yes" "" \
 		"no header here" "second line")
+}
+
+@test "header changes with the spool in \$TMPDIR: the changed message is spooled there too, not in a memfd; nothing is left there" {
+	mkdir -p "$T/spooldir"
+	chmod 1777 "$T/spooldir"	# the session process (the privsep user) opens it
+	start_milter m --on "eom=add:X-Spooled:disk"
+	MOPTS=(--milter "unix:$T/m.sock")
+	# No memfd for a spool (tests/fault.c): without TMPDIR no message can be taken.
+	unset TMPDIR
+	export EXTRA_PRELOAD=$T/libfault.so FAULT_CALL=memfd_create FAULT_PATH=smtp-session-spool
+	run mail_to_test
+	[[ "$output" == *$'\r\n451 4.3.0 Local error, try again later\r'* ]]
+	[ -z "$(delivered test)" ]
+	# With TMPDIR (session/spool.c): the message and the milter's rewrite of it are
+	# both on the disk.  Two messages in one session, the first the longer, so that a
+	# spool reused without being emptied would show in the second.
+	start_milter n --on "eom=add:X-Spooled:disk"
+	MOPTS=(--milter "unix:$T/n.sock")
+	local long
+	mapfile -t long < <(printf 'line %04d of the first message\n' $(seq 200))
+	export TMPDIR=$T/spooldir
+	run msession "EHLO h" "MAIL FROM:<a@example.org>" "RCPT TO:<test@tttest.com>" DATA \
+		"Subject: one" "" "${long[@]}" . \
+		"MAIL FROM:<a@example.org>" "RCPT TO:<test@tttest.com>" DATA "Subject: two" "" \
+		"short" . QUIT
+	unset TMPDIR
+	echo "$output"
+	[ "$(grep -c "250 2.0.0 Ok: delivered as" <<<"$output")" = 2 ]
+	local one two
+	one=$(grep -l "^Subject: one$" $(delivered test))
+	two=$(grep -l "^Subject: two$" $(delivered test))
+	diff <(sed -n '/^Subject/,$p' "$one") <(printf '%s\n' "Subject: one" "X-Spooled: disk" "" "${long[@]}")
+	diff <(sed -n '/^Subject/,$p' "$two") <(printf '%s\n' "Subject: two" "X-Spooled: disk" "" short)
+	[ -z "$(ls -A "$T/spooldir")" ]
+	[ -z "$(leftovers test)" ]
 }
 
 @test "end of message: the milter's reply code, tempfail, discard (250, nothing delivered, logged), quarantine" {
@@ -306,7 +344,7 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 	[ -z "$(delivered test)" ]
 }
 
-@test "LMTP with a milter: its verdict is each recipient's reply; its headers are stored" {
+@test "LMTP with a milter: its verdict is each recipient's reply; its headers are stored; a discard is logged once" {
 	start_milter m --on "eom=reply:550 5.7.1 spam"
 	run bash -c "printf '%s\r\n' 'LHLO h' 'MAIL FROM:<a@example.org>' 'RCPT TO:<test@tttest.com>' 'RCPT TO:<alice@tttest.com>' DATA 'Subject: x' '' hi . QUIT | '$T/bin/smtp' --lmtp --milter unix:$T/m.sock"
 	echo "$output"
@@ -317,6 +355,19 @@ settled() { local i; for i in $(seq 50); do grep -q '"cmd": "[Q-]"' "$T/$1.log" 
 	[[ "$output" == *"250 2.0.0 <alice@tttest.com>: Ok: delivered as"* ]]
 	grep -q "^X-Lmtp: yes$" "$(delivered test)"
 	grep -q "^X-Lmtp: yes$" "$(delivered alice)"
+	# A discard: 250 for each recipient, nothing delivered, the one log line SMTP
+	# writes (deliver.c), and the message counted in the summary.
+	clear_maildirs
+	: >"$T/log"
+	start_milter d --on eom=discard
+	run bash -c "printf '%s\r\n' 'LHLO h' 'MAIL FROM:<a@example.org>' 'RCPT TO:<test@tttest.com>' 'RCPT TO:<alice@tttest.com>' DATA 'Subject: x' '' hi . QUIT | '$T/bin/smtp' --lmtp --milter unix:$T/d.sock"
+	echo "$output"
+	[[ "$output" == *$'\r\n250 2.0.0 <test@tttest.com>: Ok: '*$'\r\n250 2.0.0 <alice@tttest.com>: Ok: '* ]]
+	[[ "$output" != *"delivered as"* ]]
+	[ -z "$(delivered test)" ] && [ -z "$(delivered alice)" ]
+	cat "$T/log"
+	[ "$(grep -c "discarded by a milter, not delivered" "$T/log")" = 1 ]
+	grep -q "disconnect from .* messages=1 " "$T/log"
 }
 
 @test "behind a PROXY header the milter sees the real client; inet: sockets work" {
