@@ -247,11 +247,10 @@ if grep -q '^250 ' "$OUT/held-connection.txt" && [ "${lpid:-0}" != 0 ]; then
 	done
 	ct cat "/proc/$mpid/mountinfo" >"$OUT/instance-mountinfo.txt"
 	ct cat "/proc/$mpid/cmdline" | tr '\0' ' ' >"$OUT/session-cmdline.txt"
-	check_session_exec() { check greeting "the listener started this connection's session: a fresh exec of smtp-session (pid $mpid, parent $(field PPid "$mpid"), argv without --listen: $(cat "$OUT/session-cmdline.txt"))" \
+	check_session_exec() { check greeting "the listener started this connection's session: forked from the listener (pid $mpid, parent $(field PPid "$mpid"), its program $(ct readlink "/proc/$mpid/exe"))" \
 		'[ "$(field PPid "$mpid")" = "$lpid" ] && [ "$mpid" != "$lpid" ] &&
 		 [ "$(ct readlink "/proc/$mpid/exe")" = /usr/local/sbin/smtp-session ] &&
-		 grep -q "^/usr/local/sbin/smtp-session " "$OUT/session-cmdline.txt" &&
-		 ! grep -q -- "--listen" "$OUT/session-cmdline.txt"'; }
+		 grep -q "^/usr/local/sbin/smtp-session --listen " "$OUT/session-cmdline.txt"'; }
 	ct systemctl status --no-pager "$unit" >"$OUT/instance-unit-status.txt" 2>&1
 	field() { awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$OUT/instance-status-$2.txt"; }
 	check_session_exec
