@@ -14,7 +14,7 @@ setup_file() { container_run systemd-live.sh 300; }
 	checks boot user
 }
 
-@test "live systemd: the sockets listen and greet; smtp.service's listener starts a fresh session per connection" {
+@test "live systemd: the sockets listen and greet; smtp.service's listener forks a session per connection" {
 	checks sockets greeting
 }
 
