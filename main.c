@@ -128,14 +128,11 @@ static bool tls_optional(const struct config *cfg)
 	return cfg->tls == TLS_STARTTLS && !cfg->require_tls;
 }
 
-/* The fix that goes with a TLS file that cannot be used. */
-#define TLS_FILE_FIX "fix TLS= in " DEFAULT_ENV_FILE " (or --tls-cert and --tls-key): " \
-	"the files must exist and be readable by root"
-
-/* The TLS layer, made ready from the files the privileged side read (which it
- * wipes), while the file system is still there: NULL when TLS is off or cannot work
- * (*refuse set then unless tls_optional(): a certificate that cannot be used is the
- * administrator's to fix, and a session must not pretend to offer TLS). */
+/* The TLS layer, with the certificates the privileged side read, while the file
+ * system is still there (decoded when the client asks for TLS: tls_now() in
+ * smtp-session.c): NULL when TLS is off or cannot work (*refuse set then unless
+ * tls_optional(): the library cannot be loaded, and a session must not pretend to
+ * offer TLS). */
 static struct tls *tls_ready(const struct config *cfg, struct tls_files *f, bool *refuse)
 {
 	if (cfg->tls == TLS_OFF)
@@ -325,6 +322,7 @@ static int serve(struct config *cfg, const char *user)
 			keys_load(tf.key_fd, tf.pairs, tf.ticket_fd);
 		tls_files_wipe(&tf);
 		rc = parent_process(cfg, session_pid, sv[0]);
+		keys_wipe();
 		started = true;
 	}
 	tls_files_wipe(&tf);

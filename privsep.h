@@ -91,7 +91,7 @@
  *  PS_TTY_WRITE bytes text (tty_render())    order: u32 enum tty_result, str tty line
  *  PS_TLS_KEYS (nothing; once, outside a     PS_TLS_KEYS_ANS u32 n pairs,
  *              transaction: the session      n x bytes the SHA-256 id of the pair's
- *              asks before its sandbox)      key ("": it cannot be used), bytes the
+ *              asks at STARTTLS)             key ("": it cannot be used), bytes the
  *                                            ticket key of this period ("": none)
  *  PS_SIGN     u32 pair (from 0), u32 the    PS_SIGN_ANS    u32 0 or 1 (failed),
  *              signature algorithm (GnuTLS's                bytes the signature

@@ -179,9 +179,25 @@ static int handshake(struct session *s)
 	return 0;
 }
 
+/* TLS made ready (tls_prepare()) when the client first asks for it, so that a session
+ * that never does pays nothing for it (issue 23).  A certificate or key that cannot
+ * be used is the administrator's to fix: logged with the fix, and TLS is then gone
+ * for the session (STARTTLS no longer offered).  0, or -1. */
+static int tls_now(struct session *s)
+{
+	char why[200];
+	if (tls_prepare(s->tls, why, sizeof why) == 0)
+		return 0;
+	log_config_error(LOG_CRIT, "cannot start TLS: %s: %s", why, TLS_FILE_FIX);
+	tls_free(s->tls);
+	s->tls = NULL;
+	return -1;
+}
+
 /* RFC 3207 4: STARTTLS takes no argument (501 5.5.4), is answered 220, and then the
  * handshake; RFC 3207 4.2: afterwards the client starts over, as if newly connected,
- * with nothing kept of what it said (HELO name, AUTH, a transaction). */
+ * with nothing kept of what it said (HELO name, AUTH, a transaction).  RFC 3207 4:
+ * 454 when TLS cannot start (a certificate that cannot be used). */
 static int smtp_starttls(struct session *s, const struct verb *v, char *arg)
 {
 	(void)v;
@@ -193,6 +209,8 @@ static int smtp_starttls(struct session *s, const struct verb *v, char *arg)
 		return reply(s, 501, "5.5.4", "Syntax: STARTTLS");
 	if (s->state > ST_HELO)
 		return reply(s, 503, "5.5.1", "STARTTLS not allowed in a mail transaction");
+	if (tls_now(s) == -1)
+		return reply(s, 454, "4.7.0", "TLS not available due to temporary reason");
 	reply(s, 220, "2.0.0", "Ready to start TLS");
 	if (handshake(s) == -1)
 		return 0;
@@ -324,7 +342,7 @@ static int session(struct session *s)
 	log_fields(LOG_INFO, LOG_FIELDS({ LF_CLIENT, s->client }), "connect from %s", s->client);
 	milter_connect(s);	/* after PROXY: the milters see the real client */
 	/* RFC 8314 3.3: with implicit TLS the handshake comes first, then the greeting. */
-	if (s->tls && s->cfg->tls == TLS_IMPLICIT && handshake(s) == -1)
+	if (s->tls && s->cfg->tls == TLS_IMPLICIT && (tls_now(s) == -1 || handshake(s) == -1))
 		s->c.dead = true;
 	else
 		reply(s, 220, NULL, "%s %s", s->cfg->hostname, s->cfg->lmtp ? "LMTP" : "ESMTP");

@@ -5,7 +5,7 @@
 # Maildirs, as root, with the same options:
 #
 #   units      the shipped smtp.socket + smtp.service: Accept=no, smtp-session --listen
-#              (port 25)
+#              (port 25; each session forked from the listener)
 #   accept     the units of the build before this change, Accept=yes: one
 #              smtp@.service instance per connection, its sandbox built each time
 #              (port 2526; the unit is the shipped smtp.service's sandbox with

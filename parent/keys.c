@@ -117,6 +117,10 @@ static struct {
 	unsigned char ticket[TLS_TICKET_KEY_LEN];	/* this period's, until told */
 	bool has_ticket;
 	bool loaded;		/* TLS is configured: keys_load() ran */
+	/* The files' octets, from keys_load() until the session asks for its keys
+	 * (PS_TLS_KEYS): decoded only where the client asks for TLS (issue 23). */
+	unsigned char *pem[TLS_PAIRS_MAX], *master;
+	size_t pemlen[TLS_PAIRS_MAX], masterlen;
 	bool told;		/* PS_TLS_KEYS was answered */
 	unsigned signs;		/* PS_SIGN so far */
 } K;
@@ -143,20 +147,28 @@ static unsigned char *slurp(int fd, size_t *len)
 	return p;
 }
 
-/* The PEM key open on fd into k.  0 or -1. */
-static int load_key(int fd, struct key *k)
+/* Wipe and free a file's octets. */
+static void forget(unsigned char **p, size_t *len)
 {
-	size_t len = 0;
-	unsigned char *pem = slurp(fd, &len);
-	if (!pem)
+	if (*p) {
+		explicit_bzero(*p, *len);
+		free(*p);
+	}
+	*p = NULL;
+	*len = 0;
+}
+
+/* The PEM key pem (wiped and freed) into k.  0 or -1. */
+static int load_key(unsigned char **pem, size_t *len, struct key *k)
+{
+	if (!*pem)
 		return -1;
-	gnutls_datum_t d = { pem, (unsigned)len };
+	gnutls_datum_t d = { *pem, (unsigned)*len };
 	gnutls_x509_privkey_t x;
 	int rc = gnutls_x509_privkey_init(&x);
 	if (rc == 0 && (rc = gnutls_x509_privkey_import(x, &d, GNUTLS_X509_FMT_PEM)) < 0)
 		gnutls_x509_privkey_deinit(x);
-	explicit_bzero(pem, len);
-	free(pem);
+	forget(pem, len);
 	if (rc < 0)
 		return -1;
 	k->idlen = sizeof k->id;
@@ -179,11 +191,11 @@ static int load_key(int fd, struct key *k)
 	return 0;
 }
 
-/* This period's ticket key from the file's, open on fd.  0 or -1. */
-static int load_ticket(int fd)
+/* This period's ticket key from the file's octets (wiped and freed).  0 or -1. */
+static int load_ticket(unsigned char **master_p, size_t *len_p)
 {
-	size_t len = 0;
-	unsigned char *master = slurp(fd, &len);
+	unsigned char *master = *master_p;
+	size_t len = *len_p;
 	if (!master)
 		return -1;
 	int rc = -1;
@@ -204,8 +216,7 @@ static int load_ticket(int fd)
 		/* SHA-512: 64 octets, TLS_TICKET_KEY_LEN */
 		rc = gnutls_hmac_fast(GNUTLS_MAC_SHA512, master, len, in, sizeof in, K.ticket);
 	}
-	explicit_bzero(master, len);
-	free(master);
+	forget(master_p, len_p);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -214,10 +225,31 @@ void keys_load(const int *fds, unsigned n, int ticket_fd)
 	K.n = n;
 	K.loaded = true;
 	for (unsigned i = 0; i < n; i++)
-		if (load_key(fds[i], &K.key[i]) == -1)
-			K.key[i] = (struct key){ 0 };
+		K.pem[i] = slurp(fds[i], &K.pemlen[i]);
 	if (ticket_fd != -1)
-		K.has_ticket = load_ticket(ticket_fd) == 0;
+		K.master = slurp(ticket_fd, &K.masterlen);
+}
+
+void keys_wipe(void)
+{
+	for (unsigned i = 0; i < K.n; i++) {
+		forget(&K.pem[i], &K.pemlen[i]);
+		if (K.key[i].k)
+			gnutls_privkey_deinit(K.key[i].k);
+		K.key[i] = (struct key){ 0 };
+	}
+	forget(&K.master, &K.masterlen);
+	explicit_bzero(K.ticket, sizeof K.ticket);
+}
+
+/* The keys and the ticket key decoded from the octets keys_load() read, which are
+ * wiped: a key that cannot be decoded is none (its certificate's check fails). */
+static void decode(void)
+{
+	for (unsigned i = 0; i < K.n; i++)
+		if (load_key(&K.pem[i], &K.pemlen[i], &K.key[i]) == -1)
+			K.key[i] = (struct key){ 0 };
+	K.has_ticket = load_ticket(&K.master, &K.masterlen) == 0;
 }
 
 /* ---------------------------------------------------------------- checks */
@@ -302,6 +334,7 @@ static const char *serve_tls_keys(struct frame *in, struct frame *out)
 	if (!frame_done(in) || K.told)
 		return "malformed or repeated TLS keys request";
 	K.told = true;
+	decode();
 	frame_begin(out, PS_TLS_KEYS_ANS);
 	frame_put_u32(out, K.n);
 	for (unsigned i = 0; i < K.n; i++)

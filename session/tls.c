@@ -153,6 +153,8 @@ struct tls {
 	const struct deadline *d;	/* of the read or write under way */
 	bool timedout;			/* the transport gave up at d */
 	char version[16];
+	struct tls_files files;		/* the certificates, until tls_prepare() */
+	int prepared;			/* 0 not yet, 1 ready, -1 failed */
 };
 
 static void say(char *why, size_t n, const char *what, int rc)
@@ -285,8 +287,6 @@ static int load_pairs(struct tls *t, const struct tls_files *f,
  * the reason in why. */
 static int setup(struct tls *t, const struct tls_files *f, char *why, size_t n)
 {
-	if (load_gnutls(why, n) == -1)
-		return -1;
 	unsigned char id[TLS_PAIRS_MAX][PS_KEY_ID_MAX], ticket[TLS_TICKET_KEY_LEN];
 	size_t idlen[TLS_PAIRS_MAX] = { 0 };
 	bool has_ticket = false;
@@ -314,12 +314,30 @@ struct tls *tls_setup(struct tls_files *f, char *why, size_t n)
 	struct tls *t = calloc(1, sizeof *t);
 	if (!t) {
 		snprintf(why, n, "out of memory");
-	} else if (setup(t, f, why, n) == -1) {
-		tls_free(t);
-		t = NULL;
+		tls_files_wipe(f);
+		return NULL;
 	}
-	tls_files_wipe(f);	/* the certificates are in the library now */
+	if (load_gnutls(why, n) == -1) {	/* a library is loaded before the sandbox */
+		tls_files_wipe(f);
+		free(t);
+		return NULL;
+	}
+	t->files = *f;		/* the certificates move here, for tls_prepare() */
+	tls_files_init(f);
 	return t;
+}
+
+int tls_prepare(struct tls *t, char *why, size_t n)
+{
+	if (t->prepared == 0) {
+		t->prepared = setup(t, &t->files, why, n) == 0 ? 1 : -1;
+		tls_files_wipe(&t->files);	/* in the library now, or of no use */
+		if (t->prepared == -1)
+			snprintf(t->version, sizeof t->version, "failed");
+	} else if (t->prepared == -1) {
+		snprintf(why, n, "TLS could not be made ready earlier in this session");
+	}
+	return t->prepared == 1 ? 0 : -1;
 }
 
 /* --------------------------------------------------------------- transport */
@@ -535,6 +553,7 @@ void tls_free(struct tls *t)
 		gnutls_priority_deinit(t->prio);
 	if (t->cred)
 		gnutls_certificate_free_credentials(t->cred);
+	tls_files_wipe(&t->files);
 	if (t->ticket.data) {
 		explicit_bzero(t->ticket.data, t->ticket.size);
 		free(t->ticket.data);

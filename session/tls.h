@@ -5,8 +5,9 @@
  * the privileges the program was started with (root, for /etc/ssl/private): it reads
  * the certificate chains, the private keys and the ticket key into memory
  * (tlsfiles.c).  Everything else runs in the session process (tls.c): tls_setup()
- * decodes them before the sandbox closes the file system and wipes the raw copies;
- * after that the library needs no file, only getrandom and the connection.
+ * keeps them before the sandbox closes the file system, and tls_prepare() decodes
+ * them when the client asks for TLS, and wipes the raw copies; the library needs no
+ * file for that, only memory, getrandom and the connection.
  *
  * io.c is the only user of the record functions: nothing above struct conn knows
  * whether the connection is encrypted, only that it is (c.tls, TLS_ACTIVE() in session.h). */
@@ -25,10 +26,22 @@
 
 struct tls;
 
-/* Session process, before the sandbox: the library's server credentials from f (f is
- * wiped), the protocol policy, the ticket key.  NULL on failure with the reason in
- * why (a key that does not match its certificate, an expired certificate, ...). */
+/* The fix that goes with a TLS file that cannot be used (main.c, smtp-session.c). */
+#define TLS_FILE_FIX "fix TLS= in " DEFAULT_ENV_FILE " (or --tls-cert and --tls-key): " \
+	"the files must exist and be readable by root"
+
+/* Session process, before the sandbox: the library loaded (TLS_STATIC=0) and the
+ * certificates taken over from f (f is left empty).  NULL with the reason in why
+ * when the library cannot be loaded or memory is short.  Nothing is decoded yet: a
+ * session that never says STARTTLS pays for none of it (issue 23). */
 struct tls *tls_setup(struct tls_files *f, char *why, size_t n);
+
+/* In the sandbox, at STARTTLS or before the implicit TLS handshake: the library's
+ * server credentials from the certificates, the parent's keys (PS_TLS_KEYS, asked
+ * once), the protocol policy and the ticket key.  0, or -1 with the reason in why (a
+ * key that does not match its certificate, an expired certificate, ...), then and
+ * at every later call. */
+int tls_prepare(struct tls *t, char *why, size_t n);
 
 /* Results of the handshake. */
 enum tls_hs { TLS_HS_OK, TLS_HS_FAILED, TLS_HS_TIMEOUT, TLS_HS_TERM };

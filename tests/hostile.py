@@ -289,14 +289,19 @@ elif case == "no-spool":
     send(T["PS_RCPT"], s("bob") + s("") + DSN_RCPT)
     send(T["PS_DELIVER"], delivery(len(MSG)))
 elif case.startswith("sign-"):
-    # Issue 21: run with --tls-cert/--tls-key of an ECDSA P-256 pair: the real session
-    # setup (before this stand-in) asked PS_TLS_KEYS already.
+    # Issue 21: run with --tls-cert/--tls-key of an ECDSA P-256 pair.  PS_TLS_KEYS
+    # first, as a real session asks it at STARTTLS (tls_prepare()).
     gt = open("/usr/include/gnutls/gnutls.h").read()
     G = {n: int(v) for n, v in re.findall(r"\b(GNUTLS_SIGN_[A-Z0-9_]+) = (\d+)", gt)}
     P256 = G["GNUTLS_SIGN_ECDSA_SECP256R1_SHA256"]
 
     def sign(pair, algo, data):
         send(T["PS_SIGN"], u32(pair) + u32(algo) + s(data))
+
+    if case != "sign-no-tls":
+        send(T["PS_TLS_KEYS"])
+        t, p = recv()
+        assert t == T["PS_TLS_KEYS_ANS"] and p[:4] == u32(1), (t, p)
 
     if case == "sign-good":	# the control: one handshake's signature is made
         sign(0, P256, b"h" * 32)
