@@ -344,6 +344,10 @@ static int serve_forked(void *arg)
 {
 	struct serve_args *a = arg;
 	a->cfg->listen = false;
+	/* As main() sets it for an exec'd session (start_session() made every
+	 * disposition the default): a write to a client that has gone is EPIPE, not
+	 * the end of the session. */
+	signal(SIGPIPE, SIG_IGN);
 	return serve(a->cfg, a->user);
 }
 

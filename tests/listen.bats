@@ -104,6 +104,12 @@ program_base() {
 	# Forked: the listener's program and layout, not a new exec.
 	[ "$(readlink "/proc/$PID/exe")" = "$(readlink "/proc/$SSA/exe")" ]
 	[ "$(program_base "$PID")" = "$(program_base "$SSA")" ]
+	# SIGPIPE ignored, as an exec'd session has it (a client gone is EPIPE), and
+	# nothing blocked.
+	local ign
+	ign=$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$PID/status")
+	(( (0x$ign >> 12) & 1 ))
+	grep -q "^SigBlk:	0000000000000000$" "/proc/$PID/status"
 	# fds 0 and 1 the connection, or /dev/null once the parent gave it up; not the
 	# listening socket.
 	[ "$(readlink "/proc/$PID/fd/0")" = "$(readlink "/proc/$PID/fd/1")" ] ||
