@@ -330,6 +330,9 @@ static int live_table(const struct listener *l)
  * serves on as it is and tries again LISTEN_FORKS_PER_EXEC sessions later. */
 static void rotate(struct listener *l)
 {
+	log_msg(LOG_INFO, "executing afresh for a new address-space layout: %s",
+		l->forked >= LISTEN_FORKS_PER_EXEC ? "its sessions reached the limit"
+						   : "a session ended abnormally");
 	l->rotate = false;
 	l->forked = 0;
 	log_unlogged(l);	/* the count does not survive the exec */
@@ -452,6 +455,10 @@ static int start(struct listener *l, const struct listener *with)
 	}
 	if (live != -1)
 		take_live(l, live);
+	/* rotate() has just said what was not logged: the next refusal waits its turn, as
+	 * it would have without the exec (a flood stays at one line a second). */
+	if (rotated)
+		deadline_in(&l->next_log, LISTEN_REFUSAL_LOG_MS);
 	if (!rotated)
 		log_msg(LOG_INFO, "listening: at most %u sessions, %u per client address, "
 			"each session %s", cfg->max_sessions, cfg->max_per_source,
