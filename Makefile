@@ -211,7 +211,9 @@ CREATE_USER ?= 1
 EXAMPLES = inetd.conf xinetd.d/smtp tcpserver/run
 # The files name the default paths; installed copies name the real ones.
 SUBST = sed -e 's|/usr/local/sbin/smtp-session|$(SBINDIR)/smtp-session|g' \
-	    -e 's|/usr/local/share/doc/smtp-session|$(DOCDIR)|g'
+	    -e 's|/usr/local/share/doc/smtp-session|$(DOCDIR)|g' \
+	    -e 's|/usr/local/lib/systemd/system|$(SYSTEMDUNITDIR)|g' \
+	    -e 's|/usr/local/lib/sysusers.d|$(SYSUSERSDIR)|g'
 
 all: smtp-session
 

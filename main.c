@@ -10,8 +10,9 @@
  * logged).
  *
  * With --listen (listen/listener.c) it is instead the listener of a socket unit with
- * Accept=no: it never runs a session itself, but starts this program afresh for each
- * connection, without --listen, which then runs as above.
+ * Accept=no: it never runs a session itself, but forks a child for each connection
+ * that runs serve() as above (or, with --exec-sessions, starts this program afresh,
+ * without --listen).
  */
 #include <errno.h>
 #include <limits.h>

@@ -149,7 +149,7 @@ stopped_bob() {
 	stopped_bob alice@example.org "RET=HDRS" "bob@tttest.com" "test@tttest.com"
 	run report
 	[[ "$output" == *"part text/rfc822-headers"* && "$output" != *"part message/rfc822"* ]]
-	! grep -q '^short' "$(reports)"
+	! grep -q '^short' "$(reports)" || false
 }
 
 @test "NOTIFY=NEVER, or SUCCESS without FAILURE: no failure report; the log says the copy is lost" {

@@ -139,7 +139,7 @@ install_into() {
 	grep -qx 'ExecStart=/usr/sbin/sendmail -bs' "$T/inst/units/smtp-relay@.service"
 	grep -qx 'User=smtp-session' "$T/inst/units/smtp-relay@.service"
 	! grep -E '^(NoNewPrivileges|SystemCallFilter|RestrictAddressFamilies|PrivateDevices|Protect(Kernel|Clock|Hostname)|RestrictSUIDSGID|LockPersonality|MemoryDenyWriteExecute|RestrictRealtime|RestrictNamespaces)' \
-		"$T/inst/units/smtp-relay@.service"
+		"$T/inst/units/smtp-relay@.service" || false
 	# PID 1 is not systemd here (nor in CI): verify loads the units in a test manager.
 	# --man=no: Documentation=man:smtp-session(8) is not in the system's man path.
 	run systemd-analyze verify --man=no "$T"/inst/units/*
@@ -167,13 +167,13 @@ install_into() {
 		grep -qx 'Accept=no' "$u/$s.socket"
 		grep -qx 'TriggerLimitIntervalSec=0' "$u/$s.socket"
 		# the listener's limits, not systemd's (Accept=yes only)
-		! grep -q '^MaxConnections' "$u/$s.socket"
+		! grep -q '^MaxConnections' "$u/$s.socket" || false
 		grep -qx "Requires=$s.socket" "$u/$s.service"
 		# SIGTERM to the listener alone: it drains, then stops the sessions
 		grep -qx 'KillMode=mixed' "$u/$s.service"
-		! grep -q '^StandardInput=socket' "$u/$s.service"
+		! grep -q '^StandardInput=socket' "$u/$s.service" || false
 		grep -qx 'StandardError=journal' "$u/$s.service"
-		! grep -q '^User=' "$u/$s.service"	# root, to change to each recipient
+		! grep -q '^User=' "$u/$s.service" || false	# root, to change to each recipient
 	done
 	# The settings (not the comments) below ExecStart must agree; lmtp@ (Accept=yes,
 	# one instance per connection) but for the lines of that difference.
@@ -254,7 +254,7 @@ install_into() {
 	grep -q '/usr/sbin/smtp-session' "$d/usr/share/doc/smtp-session/examples/xinetd.d/smtp"
 	grep -q '/usr/sbin/smtp-session' "$d/usr/share/doc/smtp-session/examples/tcpserver/run"
 	grep -q '^\.It Pa /usr/share/doc/smtp-session/examples/$' "$d/usr/share/man/man8/smtp-session.8"
-	! grep -rq /usr/local "$d"
+	! grep -rq /usr/local "$d" || false
 	cmp "$TOP/pam.d/smtp" "$d/etc/pam.d/smtp"
 	"$d/usr/sbin/smtp-session" --version
 	# The administrator's PAM file survives a reinstall and the uninstall.

@@ -112,18 +112,26 @@ executed_afresh() {
 	! aslr "$SSA" || [ "$(program_base "$SSA")" != "$base" ]
 }
 
-@test "listen: mail delivered; two sessions in a row are two processes forked from the listener, without LISTEN_*" {
-	start_listener --max-per-source 5
+# A listener with --max-per-source 5 and the options given; two messages through it,
+# in two sessions of two processes other than the listener, whose "listening" line
+# says how it starts them (HOW).
+two_sessions() {
+	local how=$1 pids
+	shift
+	start_listener --max-per-source 5 "$@"
 	run send "first"
 	[ "$status" = 0 ]
 	run send "second"
 	[ "$status" = 0 ]
 	[ "$(delivered test | wc -l)" = 2 ]
-	local pids
 	pids=$(session_pids | sort -u)
 	[ "$(echo "$pids" | wc -l)" = 2 ]
-	[ "$(listener_logged 5 forked)" = "$SSA" ]
-	! echo "$pids" | grep -qx "$SSA"
+	[ "$(listener_logged 5 "$how")" = "$SSA" ]
+	! echo "$pids" | grep -qx "$SSA" || false
+}
+
+@test "listen: mail delivered; two sessions in a row are two processes forked from the listener, without LISTEN_*" {
+	two_sessions forked
 	hold_session
 	# Forked: the listener's program and layout, not a new exec.
 	[ "$(readlink "/proc/$PID/exe")" = "$(readlink "/proc/$SSA/exe")" ]
@@ -140,31 +148,21 @@ executed_afresh() {
 		[ "$(readlink "/proc/$PID/fd/0")" = /dev/null ]
 	local lsock
 	lsock=$(readlink "/proc/$SSA/fd/"* | grep socket: | head -1)
-	! readlink "/proc/$PID/fd/"* | grep -qx "$lsock"
+	! readlink "/proc/$PID/fd/"* | grep -qx "$lsock" || false
 	exec 5>&-
 	kill "$SSA"
 	wait "$SSA"
 }
 
 @test "listen: --exec-sessions: two sessions in a row are two fresh processes, exec'd without the listener's options and LISTEN_*" {
-	start_listener --max-per-source 5 --exec-sessions
-	run send "first"
-	[ "$status" = 0 ]
-	run send "second"
-	[ "$status" = 0 ]
-	[ "$(delivered test | wc -l)" = 2 ]
-	local pids
-	pids=$(session_pids | sort -u)
-	[ "$(echo "$pids" | wc -l)" = 2 ]
-	[ "$(listener_logged 5 "exec'd afresh")" = "$SSA" ]
-	! echo "$pids" | grep -qx "$SSA"
+	two_sessions "exec'd afresh" --exec-sessions
 	# A session held open: its command line and environment, as inetd would give them.
 	hold_session
 	tr '\0' ' ' <"/proc/$PID/cmdline" >"$T/cmdline"
 	cat "$T/cmdline"
 	grep -q -- "--hostname smtp.tttest.com" "$T/cmdline"
-	! grep -q -- "--listen\|--max-per-source\|--exec-sessions" "$T/cmdline"
-	! tr '\0' '\n' <"/proc/$PID/environ" | grep -q '^LISTEN_'
+	! grep -q -- "--listen\|--max-per-source\|--exec-sessions" "$T/cmdline" || false
+	! tr '\0' '\n' <"/proc/$PID/environ" | grep -q '^LISTEN_' || false
 	! aslr "$SSA" || [ "$(program_base "$PID")" != "$(program_base "$SSA")" ]
 	# fds 0 and 1 the connection, nothing but stderr beside them in the privileged
 	# parent (the session process's descriptors are its own business).
@@ -255,7 +253,7 @@ executed_afresh() {
 	exec 5>&-
 	sleep 1
 	[ "$(program_base "$SSA")" = "$base" ]
-	! grep -q 'executing afresh' "$T/log"
+	! grep -q 'executing afresh' "$T/log" || false
 }
 
 @test "listen: 8 parallel connections from 127.0.0.1 all greeted and served (default --max-per-source 16)" {
@@ -265,7 +263,7 @@ executed_afresh() {
 	[ "$status" = 0 ]
 	[ "$(grep -c '^[0-7]: 220 smtp.tttest.com ' <<<"$output")" = 8 ]
 	[ "$(grep -c '^[0-7]: done$' <<<"$output")" = 8 ]
-	! grep -q 'reject: connect' "$T/log"
+	! grep -q 'reject: connect' "$T/log" || false
 }
 
 @test "listen: --max-per-source 3: the 4th connection gets 421 4.7.0 and is closed, the 3 still work" {
@@ -276,7 +274,7 @@ executed_afresh() {
 	[ "$(grep -c '^[0-2]: 220 smtp.tttest.com ' <<<"$output")" = 3 ]
 	grep -qx '3: 421 4.7.0 smtp.tttest.com Too many connections from your address, try again later' <<<"$output"
 	[ "$(grep -c '^[0-2]: done$' <<<"$output")" = 3 ]
-	! grep -q '^3: done$' <<<"$output"
+	! grep -q '^3: done$' <<<"$output" || false
 	grep -q 'reject: connect from 127.0.0.1: 421 too many sessions from this address (--max-per-source)' "$T/log"
 }
 

@@ -61,7 +61,7 @@ teardown_file() { teardown_users; }
 	[[ "$output" == *"the build needs these Debian packages, missing here: liblockfile-dev"* ]]
 	[[ "$output" == *"apt-get install --no-install-recommends liblockfile-dev"* ]]
 	# Stopped before the compiler ran at all.
-	! grep -qE '^(cc|gcc|clang) |error:' <<<"$output"
+	! grep -qE '^(cc|gcc|clang) |error:' <<<"$output" || false
 	[ -z "$(find "$T/src" -name '*.o')" ]
 }
 
