@@ -89,8 +89,10 @@ program_base() {
 	grep -m1 " $(readlink "/proc/$1/exe")\$" "/proc/$1/maps" | cut -d- -f1
 }
 
-# Does process $1 get a randomized layout?  Not under ASan, which executes itself
-# again with ADDR_NO_RANDOMIZE (personality(2)): there every layout is the same.
+# Does process $1 get a randomized layout?  Not where ASLR is off for it
+# (ADDR_NO_RANDOMIZE, personality(2): setarch -R, or ASan on a kernel whose
+# randomization it cannot live with): there every layout is the same, and the log
+# line is the check.
 aslr() {
 	(( (0x$(cat "/proc/$1/personality") & 0x0040000) == 0 ))
 }
