@@ -78,7 +78,7 @@ hold_session() {
 	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
 	read -r -t 10 greeting <&5
 	[[ "$greeting" == "220 smtp.tttest.com "* ]]
-	PID=$(pgrep -P "$SSA" | head -1)
+	PID=$(pgrep -n -P "$SSA")	# the newest child: this connection's
 	[ -n "$PID" ]
 }
 
@@ -183,6 +183,7 @@ two_sessions() {
 	base=$(program_base "$SSA")
 	# A session held open across the new exec: still counted (--max-sessions 2), still
 	# reaped, still reached by SIGTERM.
+	wait_sessions_gone	# the first one's, so that the one held is the only one
 	hold_session
 	local held=$PID
 	local i
