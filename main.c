@@ -118,12 +118,13 @@ static void close_others(int link)
 	}
 }
 
-/* May this session go on without TLS when its certificate or key cannot be used?
+/* May this session go on without TLS when its certificate or key cannot be read?
  * Only plain --tls starttls (port 25): RFC 3207 4 says a publicly-referenced server
  * must not require TLS, so its senders lose nothing they could insist on, and
- * refusing every message for one mistyped path (or an expired certificate) would
- * stop all inbound mail; Postfix too serves on without STARTTLS and logs it.  Under
- * --require-tls or implicit TLS (587, 465) no session can go on: 421, or silence. */
+ * refusing every message for one mistyped path would stop all inbound mail; Postfix
+ * too serves on without STARTTLS and logs it.  Under --require-tls or implicit TLS
+ * (587, 465) no session can go on: 421, or silence.  (A certificate that has expired
+ * is found when the client asks for TLS: 454, smtp-session.c.) */
 static bool tls_optional(const struct config *cfg)
 {
 	return cfg->tls == TLS_STARTTLS && !cfg->require_tls;

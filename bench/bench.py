@@ -74,12 +74,17 @@ def tree_cpu(pid):
     return total / TICK
 
 
-def has_children(pid):
+def children(pid):
+    """The pids of a process's children (of all its threads); none once it is gone."""
     try:
-        return any(open("/proc/%d/task/%s/children" % (pid, t)).read().split()
-                   for t in os.listdir("/proc/%d/task" % pid))
+        return [int(c) for t in os.listdir("/proc/%d/task" % pid)
+                for c in open("/proc/%d/task/%s/children" % (pid, t)).read().split()]
     except OSError:
-        return False
+        return []
+
+
+def has_children(pid):
+    return bool(children(pid))
 
 
 class Server:

@@ -22,6 +22,8 @@ usage: bench/tls-bench.py [--sessions N] [--rounds N] [--before BINARY] [--out F
 import argparse
 import importlib.util
 import os
+import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -79,16 +81,9 @@ def vm_hwm(pid):
         return 0
 
 
-def children(pid):
-    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-        return [int(x) for x in f.read().split()]
-
-
 def listen_rss(srv, mode):
     """The largest VmHWM (KiB) of the processes of one session of a --listen server,
     held open after its message was accepted (plain, or after STARTTLS)."""
-    import socket
-    import ssl
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
     f = s.makefile("rb")
 
@@ -114,8 +109,8 @@ def listen_rss(srv, mode):
     r = ask(b"Subject: rss\r\n\r\n" + (b"x" * 68 + b"\r\n") * 30 + b".\r\n")
     if not r.startswith(b"250"):
         raise SystemExit("tls-bench: the held session's message was refused: %r" % r)
-    parent = children(srv.proc.pid)[0]
-    kib = max(vm_hwm(p) for p in [parent] + children(parent))
+    parent = bench.children(srv.proc.pid)[0]
+    kib = max(vm_hwm(p) for p in [parent] + bench.children(parent))
     ask(b"QUIT\r\n")
     s.close()
     return kib

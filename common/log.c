@@ -221,9 +221,12 @@ void log_config_error(int prio, const char *fmt, ...)
 	va_end(ap);
 	scrub(line);
 	/* Once: where the log is what stderr reaches, the log line is the one.  Start-up
-	 * only: the callers are main() and the listener before any fork, and in the
-	 * session process the sink is set (log_to_sink()), so no line reaches stderr once
-	 * the dialogue may have begun; and log_stderr_apart() refuses a stderr that is the
+	 * only: the callers that may write here are main(), the listener, and a session's
+	 * privileged process before its session process exists (serve(), also forked by
+	 * the listener, whose stderr is never a connection); in the session process the
+	 * sink is set (log_to_sink()), so a certificate found unusable at STARTTLS
+	 * (smtp-session.c) goes to the log alone, and no line reaches stderr once the
+	 * dialogue may have begun; log_stderr_apart() refuses a stderr that is the
 	 * connection (inetd), which config-errors.bats checks for each kind of error. */
 	if (!sink && !log_is_stderr() && log_stderr_apart())
 		fprintf(stderr, "smtp-session: %s\n", line);

@@ -306,21 +306,13 @@ static int on_signals(struct listener *l)
 #define ROTATE_SOCKET_ENV "SMTP_SESSION_LISTEN_FD"
 #define ROTATE_LIVE_ENV "SMTP_SESSION_LIVE_FD"
 
-/* The live sessions, written to a new memfd: its descriptor, or -1. */
+/* The table of live sessions (its free slots too: take_live() skips them), written to
+ * a new memfd: its descriptor, or -1. */
 static int live_table(const struct listener *l)
 {
 	int fd = memfd_create("smtp-session-live", MFD_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	off_t at = 0;
-	for (unsigned i = 0; i < l->t.size; i++) {
-		if (!l->t.slot[i].pid)
-			continue;
-		if (pwrite(fd, &l->t.slot[i], sizeof l->t.slot[i], at) !=
-		    (ssize_t)sizeof l->t.slot[i])
-			return close(fd), -1;
-		at += (off_t)sizeof l->t.slot[i];
-	}
+	if (fd != -1 && write_all(fd, l->t.slot, l->t.size * sizeof *l->t.slot) == -1)
+		return close(fd), -1;
 	return fd;
 }
 
@@ -459,7 +451,7 @@ static int start(struct listener *l, const struct listener *with)
 	 * it would have without the exec (a flood stays at one line a second). */
 	if (rotated)
 		deadline_in(&l->next_log, LISTEN_REFUSAL_LOG_MS);
-	if (!rotated)
+	else
 		log_msg(LOG_INFO, "listening: at most %u sessions, %u per client address, "
 			"each session %s", cfg->max_sessions, cfg->max_per_source,
 			cfg->exec_sessions ? "exec'd afresh" : "forked");

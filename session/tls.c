@@ -154,7 +154,7 @@ struct tls {
 	bool timedout;			/* the transport gave up at d */
 	char version[16];
 	struct tls_files files;		/* the certificates, until tls_prepare() */
-	int prepared;			/* 0 not yet, 1 ready, -1 failed */
+	bool prepared;			/* tls_prepare() succeeded */
 };
 
 static void say(char *why, size_t n, const char *what, int rc)
@@ -329,15 +329,11 @@ struct tls *tls_setup(struct tls_files *f, char *why, size_t n)
 
 int tls_prepare(struct tls *t, char *why, size_t n)
 {
-	if (t->prepared == 0) {
-		t->prepared = setup(t, &t->files, why, n) == 0 ? 1 : -1;
+	if (!t->prepared) {
+		t->prepared = setup(t, &t->files, why, n) == 0;
 		tls_files_wipe(&t->files);	/* in the library now, or of no use */
-		if (t->prepared == -1)
-			snprintf(t->version, sizeof t->version, "failed");
-	} else if (t->prepared == -1) {
-		snprintf(why, n, "TLS could not be made ready earlier in this session");
 	}
-	return t->prepared == 1 ? 0 : -1;
+	return t->prepared ? 0 : -1;
 }
 
 /* --------------------------------------------------------------- transport */

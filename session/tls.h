@@ -39,8 +39,8 @@ struct tls *tls_setup(struct tls_files *f, char *why, size_t n);
 /* In the sandbox, at STARTTLS or before the implicit TLS handshake: the library's
  * server credentials from the certificates, the parent's keys (PS_TLS_KEYS, asked
  * once), the protocol policy and the ticket key.  0, or -1 with the reason in why (a
- * key that does not match its certificate, an expired certificate, ...), then and
- * at every later call. */
+ * key that does not match its certificate, an expired certificate, ...): t is then
+ * of no use but to tls_free() (smtp-session.c drops it). */
 int tls_prepare(struct tls *t, char *why, size_t n);
 
 /* Results of the handshake. */

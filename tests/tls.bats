@@ -401,6 +401,9 @@ TLS_FIX="fix TLS= in /etc/default/smtp-session (or --tls-cert and --tls-key): th
 	[[ "$output" == *"454 4.7.0 TLS not available due to temporary reason"* ]]
 	[[ "$output" == *"250 2.1.0 Ok"* ]]
 	grep -qx "exit 0" <<<"$output"
+	# Found in the session process, in its sandbox: the log has it, never stderr
+	# (which under inetd is the client's connection).
+	! grep -q '^smtp-session: cannot start TLS' <<<"$output" || false
 	grep -qF "cannot start TLS: certificate and key 1: the certificate has expired: $TLS_FIX" "$T/log"
 	[ "$(grep -c 'cannot start TLS' "$T/log")" = 1 ]	# once
 	: >"$T/log"
