@@ -218,10 +218,18 @@
  * address (--max-per-source), an IPv4-mapped IPv6 address counted as the IPv4 one.  16
  * per source so that a sender with the common concurrency of 8, plus reconnects whose
  * previous session is not yet reaped, is never refused.  Either option takes at most
- * LISTEN_SESSIONS_LIMIT.  A connection over a limit gets one 421 line and is closed. */
+ * LISTEN_SESSIONS_LIMIT. */
 #define DEFAULT_MAX_SESSIONS 64
 #define DEFAULT_MAX_PER_SOURCE 16
 #define LISTEN_SESSIONS_LIMIT 10000
+/* A connection over a limit waits up to LISTEN_WAIT_MS, unread, for a session to end:
+ * a session whose client has said QUIT may still be ending (its processes exiting, a
+ * helper waited for) when the client's next connection comes, and on a busy host the
+ * 8 sessions of a sender could take the slack of 16 (issue 23: a sender opening 8
+ * parallel connections is never refused).  Then, or at once when LISTEN_WAITING_MAX
+ * connections already wait, one 421 line and the close. */
+#define LISTEN_WAIT_MS 2000
+#define LISTEN_WAITING_MAX 16
 /* Refused connections are logged at most once per this many milliseconds, the line
  * counting those not logged since: a client that hammers cannot flood the log. */
 #define LISTEN_REFUSAL_LOG_MS 1000

@@ -41,8 +41,16 @@
 #include "systemd.h"
 #include "util.h"
 
-/* Why a connection is refused: the two limits, or no process to serve it. */
-enum refusal { REFUSE_TOTAL, REFUSE_SOURCE, REFUSE_FORK };
+/* Why a connection is refused: the two limits, no process to serve it, or the
+ * listener stopping while it waited. */
+enum refusal { REFUSE_TOTAL, REFUSE_SOURCE, REFUSE_FORK, REFUSE_STOP };
+
+/* A connection over a limit, waiting for a session to end (LISTEN_WAIT_MS). */
+struct waiting {
+	int fd;
+	struct source from;
+	struct deadline until;
+};
 
 struct listener {
 	const struct config *cfg;
@@ -59,6 +67,8 @@ struct listener {
 	struct deadline drain;	/* stopping: when the sessions get SIGTERM */
 	struct deadline next_log;	/* the next refusal that may be logged */
 	unsigned long unlogged;	/* refusals not logged since the last line */
+	struct waiting wait[LISTEN_WAITING_MAX];	/* oldest first */
+	unsigned waiting;
 };
 
 /* The signals the listener takes through its signalfd. */
@@ -92,7 +102,11 @@ static _Noreturn void start_session(struct listener *l, int conn)
 		if (conn > 1)
 			close(conn);
 		close(l->sock), close(l->sig), close(l->exe);
-		/* The other sessions' clients are none of this one's business. */
+		/* The other sessions' clients are none of this one's business, nor are
+		 * the connections still waiting. */
+		for (unsigned i = 0; i < l->waiting; i++)
+			close(l->wait[i].fd);
+		explicit_bzero(l->wait, sizeof l->wait);
 		explicit_bzero(l->t.slot, l->t.size * sizeof *l->t.slot);
 		sessions_free(&l->t);
 		exit(l->fork_session(l->arg));
@@ -122,6 +136,9 @@ static const struct {
 	/* RFC 3463 4.3.0: a local failure. */
 	[REFUSE_FORK] = { "4.3.0", "Local error, try again later",
 			  "cannot start a session (fork failed)" },
+	/* RFC 3463 4.3.2 again: not accepting messages now. */
+	[REFUSE_STOP] = { "4.3.2", "Service shutting down, try again later",
+			  "the listener is stopping" },
 };
 
 /* A connection refused: one 421 line and the close.  RFC 5321 3.8: a server that
@@ -173,27 +190,87 @@ static bool over_limit(const struct listener *l, const struct source *s, enum re
 	return false;
 }
 
-/* One accepted connection: a session, or a 421 when a limit is reached. */
-static void take(struct listener *l, int conn, const struct sockaddr_storage *sa,
+static void refuse(struct listener *l, int conn, const struct source *s, enum refusal why)
+{
+	send_421(l, conn, why);
+	log_refusal(l, s, why);
+}
+
+/* A session for conn, within the limits (checked), or a 421 when fork fails. */
+static void launch(struct listener *l, int conn, const struct source *s)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		start_session(l, conn);
+	if (pid == -1) {
+		refuse(l, conn, s, REFUSE_FORK);	/* it too can come in bulk */
+		return;
+	}
+	sessions_add(&l->t, pid, s);
+	if (l->fork_session && ++l->forked >= LISTEN_FORKS_PER_EXEC)
+		l->rotate = true;
+}
+
+/* One accepted connection: a session; or over a limit, kept waiting (true: the
+ * listener holds conn now) while there is room, else a 421.  A connection never
+ * passes one that waits for the same room. */
+static bool take(struct listener *l, int conn, const struct sockaddr_storage *sa,
 		 socklen_t len)
 {
 	struct source s;
 	source_of(sa, len, &s);
 	enum refusal why;
-	pid_t pid = -1;
 	if (!over_limit(l, &s, &why)) {
-		why = REFUSE_FORK;	/* logged as a refusal: it too can come in bulk */
-		if ((pid = fork()) == 0)
-			start_session(l, conn);
+		launch(l, conn, &s);
+		return false;
 	}
-	if (pid == -1) {
-		send_421(l, conn, why);
-		log_refusal(l, &s, why);
+	if (l->waiting < LISTEN_WAITING_MAX) {
+		struct waiting *w = &l->wait[l->waiting++];
+		w->fd = conn;
+		w->from = s;
+		deadline_in(&w->until, LISTEN_WAIT_MS);
+		return true;
+	}
+	refuse(l, conn, &s, why);
+	return false;
+}
+
+/* The waiting connections, oldest first: a session for each that is within the limits
+ * now; a 421 for each whose wait is over, and for all of them once stopping.  Not
+ * while a new exec is due (a session crashed): they go to the next image (rotate()),
+ * so that no session is forked from a layout that may have been probed. */
+static void serve_waiting(struct listener *l)
+{
+	if (l->rotate && !l->stopping)
 		return;
+	unsigned kept = 0;
+	for (unsigned i = 0; i < l->waiting; i++) {
+		struct waiting w = l->wait[i];
+		enum refusal why = REFUSE_STOP;
+		if (!l->stopping && !over_limit(l, &w.from, &why))
+			launch(l, w.fd, &w.from);
+		else if (l->stopping || deadline_left(&w.until) == 0)
+			refuse(l, w.fd, &w.from, why);
+		else {
+			l->wait[kept++] = w;
+			continue;
+		}
+		close(w.fd);
 	}
-	sessions_add(&l->t, pid, &s);
-	if (l->fork_session && ++l->forked >= LISTEN_FORKS_PER_EXEC)
-		l->rotate = true;
+	explicit_bzero(l->wait + kept, (l->waiting - kept) * sizeof *l->wait);
+	l->waiting = kept;
+}
+
+/* Milliseconds until the first waiting connection's wait is over; -1 if none waits. */
+static int first_wait(const struct listener *l)
+{
+	int ms = -1;
+	for (unsigned i = 0; i < l->waiting; i++) {
+		int left = deadline_left(&l->wait[i].until);
+		if (ms == -1 || left < ms)
+			ms = left;
+	}
+	return ms;
 }
 
 /* The connections waiting, LISTEN_ACCEPT_BATCH at most before the signals are looked
@@ -217,8 +294,8 @@ static void accept_some(struct listener *l)
 			}
 			return;
 		}
-		take(l, conn, &sa, len);
-		close(conn);
+		if (!take(l, conn, &sa, len))
+			close(conn);
 	}
 }
 
@@ -300,20 +377,42 @@ static int on_signals(struct listener *l)
 
 /* ------------------------------------------------------------ rotate */
 
-/* Where a listener executed afresh by rotate() finds its listening socket and the
- * table of its live sessions (a memfd of struct session_slot): descriptor numbers,
- * in the environment of its own exec only (start() unsets them at once). */
+/* Where a listener executed afresh by rotate() finds its listening socket and what it
+ * is handed (struct handover): descriptor numbers, in the environment of its own exec
+ * only (start() unsets them at once). */
 #define ROTATE_SOCKET_ENV "SMTP_SESSION_LISTEN_FD"
 #define ROTATE_LIVE_ENV "SMTP_SESSION_LIVE_FD"
 
-/* The table of live sessions (its free slots too: take_live() skips them), written to
- * a new memfd: its descriptor, or -1. */
-static int live_table(const struct listener *l)
+/* What rotate() hands the next image, in a memfd: this, then the table of live
+ * sessions (its free slots too: take_handover() skips them), then the waiting
+ * connections, whose descriptors stay open across the exec.  Deadlines are
+ * CLOCK_MONOTONIC, which the exec does not change. */
+struct handover {
+	struct deadline next_log;	/* when the next refusal may be logged */
+	unsigned slots, waiting;
+};
+
+/* The handover, written to a new memfd: its descriptor, or -1. */
+static int handover(const struct listener *l)
 {
+	struct handover h = { l->next_log, l->t.size, l->waiting };
 	int fd = memfd_create("smtp-session-live", MFD_CLOEXEC);
-	if (fd != -1 && write_all(fd, l->t.slot, l->t.size * sizeof *l->t.slot) == -1)
+	if (fd != -1 && (write_all(fd, &h, sizeof h) == -1 ||
+			 write_all(fd, l->t.slot, l->t.size * sizeof *l->t.slot) == -1 ||
+			 write_all(fd, l->wait, l->waiting * sizeof *l->wait) == -1))
 		return close(fd), -1;
 	return fd;
+}
+
+/* The descriptors the next image inherits (the socket, the handover, the waiting
+ * connections): kept across the exec (keep), or close-on-exec again.  0, or -1. */
+static int inherit(const struct listener *l, int table, bool keep)
+{
+	int rc = fcntl(l->sock, F_SETFD, keep ? 0 : FD_CLOEXEC) |
+		 fcntl(table, F_SETFD, keep ? 0 : FD_CLOEXEC);
+	for (unsigned i = 0; i < l->waiting; i++)
+		rc |= fcntl(l->wait[i].fd, F_SETFD, keep ? 0 : FD_CLOEXEC);
+	return rc ? -1 : 0;
 }
 
 /* Execute this program afresh, as it was started, keeping the listening socket and the
@@ -329,10 +428,10 @@ static void rotate(struct listener *l)
 	l->forked = 0;
 	log_unlogged(l);	/* the count does not survive the exec */
 	char sock[16], live[16];
-	int table = live_table(l);
+	int table = handover(l);
 	snprintf(sock, sizeof sock, "%d", l->sock);
 	snprintf(live, sizeof live, "%d", table);
-	if (table != -1 && fcntl(l->sock, F_SETFD, 0) == 0 && fcntl(table, F_SETFD, 0) == 0 &&
+	if (table != -1 && inherit(l, table, true) == 0 &&
 	    setenv(ROTATE_SOCKET_ENV, sock, 1) == 0 && setenv(ROTATE_LIVE_ENV, live, 1) == 0) {
 		extern char **environ;
 		execveat(l->exe, "", l->argv, environ, AT_EMPTY_PATH);
@@ -341,9 +440,11 @@ static void rotate(struct listener *l)
 		strerror(errno));
 	unsetenv(ROTATE_SOCKET_ENV);
 	unsetenv(ROTATE_LIVE_ENV);
-	fcntl(l->sock, F_SETFD, FD_CLOEXEC);
-	if (table != -1)
+	if (table != -1) {
+		(void)inherit(l, table, false);
 		close(table);
+	}
+	fcntl(l->sock, F_SETFD, FD_CLOEXEC);
 }
 
 /* A descriptor number from the environment (unset then), or -1. */
@@ -359,15 +460,32 @@ static int env_fd(const char *name)
 }
 
 /* After rotate(): the live sessions back in the table, and any that ended meanwhile
- * reaped (their SIGCHLD may have come before the signalfd). */
-static void take_live(struct listener *l, int fd)
+ * reaped (their SIGCHLD may have come before the signalfd); the connections that were
+ * waiting, waiting again (close-on-exec again), until the same deadlines. */
+static void take_handover(struct listener *l, int fd)
 {
-	struct session_slot s;
-	off_t at = 0;
-	while (pread(fd, &s, sizeof s, at) == (ssize_t)sizeof s && l->t.live < l->t.size) {
-		if (s.pid > 0)
+	struct handover h;
+	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		h.slots = h.waiting = 0;
+	else
+		l->next_log = h.next_log;
+	off_t at = (off_t)sizeof h;
+	for (unsigned i = 0; i < h.slots && i < LISTEN_SESSIONS_LIMIT; i++) {
+		struct session_slot s;
+		if (pread(fd, &s, sizeof s, at) != (ssize_t)sizeof s)
+			break;
+		if (s.pid > 0 && l->t.live < l->t.size)
 			sessions_add(&l->t, s.pid, &s.from);
 		at += (off_t)sizeof s;
+	}
+	at = (off_t)(sizeof h + h.slots * sizeof(struct session_slot));
+	for (unsigned i = 0; i < h.waiting && i < LISTEN_WAITING_MAX; i++) {
+		struct waiting w;
+		if (pread(fd, &w, sizeof w, at) != (ssize_t)sizeof w)
+			break;
+		if (fcntl(w.fd, F_SETFD, FD_CLOEXEC) == 0)
+			l->wait[l->waiting++] = w;
+		at += (off_t)sizeof w;
 	}
 	close(fd);
 	reap(l);
@@ -445,13 +563,11 @@ static int start(struct listener *l, const struct listener *with)
 		log_msg(LOG_ERR, "cannot start: --listen: %s", strerror(errno));
 		return EXIT_SYSTEM;
 	}
+	/* rotate() has just said what was not logged; the next refusal waits the turn it
+	 * would have waited without the exec (a flood stays at one line a second). */
 	if (live != -1)
-		take_live(l, live);
-	/* rotate() has just said what was not logged: the next refusal waits its turn, as
-	 * it would have without the exec (a flood stays at one line a second). */
-	if (rotated)
-		deadline_in(&l->next_log, LISTEN_REFUSAL_LOG_MS);
-	else
+		take_handover(l, live);
+	if (!rotated)
 		log_msg(LOG_INFO, "listening: at most %u sessions, %u per client address, "
 			"each session %s", cfg->max_sessions, cfg->max_per_source,
 			cfg->exec_sessions ? "exec'd afresh" : "forked");
@@ -460,6 +576,8 @@ static int start(struct listener *l, const struct listener *with)
 
 static void finish(struct listener *l)
 {
+	l->stopping = true;
+	serve_waiting(l);	/* 421 to any still waiting */
 	if (l->sock != -1)
 		close(l->sock);
 	if (l->sig != -1)
@@ -475,10 +593,13 @@ int listener_run(const struct config *cfg, char **argv, int (*fork_session)(void
 	struct listener l, with = { .cfg = cfg, .fork_session = fork_session, .arg = arg,
 				    .argv = argv };
 	int rc = start(&l, &with);
-	while (!rc && !(l.stopping && l.t.live == 0)) {
+	while (!rc && !(l.stopping && l.t.live == 0 && l.waiting == 0)) {
 		struct pollfd p[2] = { { .fd = l.sig, .events = POLLIN },
 				       { .fd = l.sock, .events = POLLIN } };
 		int wait = l.stopping && !l.termed ? deadline_left(&l.drain) : -1;
+		int first = first_wait(&l);
+		if (first != -1 && (wait == -1 || first < wait))
+			wait = first;
 		int n = poll(p, l.sock == -1 ? 1 : 2, wait);
 		if (n == -1 && errno != EINTR) {
 			log_msg(LOG_ERR, "listener: poll: %s", strerror(errno));
@@ -491,6 +612,7 @@ int listener_run(const struct config *cfg, char **argv, int (*fork_session)(void
 		} else if (n > 0 && l.sock != -1 && p[1].revents) {
 			accept_some(&l);
 		}
+		serve_waiting(&l);
 		if (!rc && l.rotate && !l.stopping)
 			rotate(&l);
 	}

@@ -269,7 +269,76 @@ two_sessions() {
 	! grep -q 'reject: connect' "$T/log" || false
 }
 
-@test "listen: --max-per-source 3: the 4th connection gets 421 4.7.0 and is closed, the 3 still work" {
+# A second connection on fd 6, over --max-per-source 1 while the session on fd 5 lives:
+# no greeting yet, and no 421 either (it waits, LISTEN_WAIT_MS, 2 s).
+connect_waiting() {
+	exec 6<>"/dev/tcp/127.0.0.1/$PORT"
+	! read -r -t 0.3 line <&6 || false
+}
+
+# The session on fd 6: its greeting, then QUIT.
+served_on_6() {
+	read -r -t 10 greeting <&6
+	[[ "$greeting" == "220 smtp.tttest.com "* ]]
+	printf 'QUIT\r\n' >&6
+	read -r -t 10 bye <&6
+	[[ "$bye" == "221 "* ]]
+	exec 6>&-
+}
+
+@test "listen: a connection over --max-per-source waits, unread, for a session to end, and is served (issue 23: never refused for a session still ending)" {
+	start_listener --max-per-source 1
+	hold_session
+	connect_waiting
+	printf 'QUIT\r\n' >&5
+	read -r -t 10 bye <&5
+	[[ "$bye" == "221 "* ]]
+	exec 5>&-
+	served_on_6
+	! grep -q 'reject: connect' "$T/log" || false
+	[ "$(session_pids | wc -l)" = 2 ]
+}
+
+@test "listen: a connection waiting when the listener executes itself afresh is served by the new image, not the old" {
+	start_listener --max-per-source 1
+	hold_session
+	local base
+	base=$(program_base "$SSA")
+	connect_waiting
+	# The held session's session process crashes: its slot is free, but no session
+	# may be forked from this layout any more.
+	local child
+	child=$(pgrep -P "$PID" | head -1)
+	[ -n "$child" ]
+	kill -ABRT "$child"
+	exec 5>&-
+	executed_afresh 1 "$base"
+	read -r -t 10 greeting <&6
+	[[ "$greeting" == "220 smtp.tttest.com "* ]]
+	local newest
+	newest=$(pgrep -n -P "$SSA")
+	! aslr "$SSA" || [ "$(program_base "$newest")" = "$(program_base "$SSA")" ]
+	printf 'QUIT\r\n' >&6
+	read -r -t 10 bye <&6
+	[[ "$bye" == "221 "* ]]
+	exec 6>&-
+	! grep -q 'reject: connect' "$T/log" || false
+}
+
+@test "listen: a connection waiting when the listener stops gets 421 4.3.2" {
+	start_listener --max-per-source 1
+	hold_session
+	connect_waiting
+	kill "$SSA"
+	read -r -t 10 line <&6
+	[ "$line" = $'421 4.3.2 smtp.tttest.com Service shutting down, try again later\r' ]
+	exec 6>&-
+	exec 5>&-
+	wait "$SSA"
+	grep -q 'reject: connect from 127.0.0.1: 421 the listener is stopping' "$T/log"
+}
+
+@test "listen: --max-per-source 3: the 4th connection waits, then gets 421 4.7.0 and is closed, the 3 still work" {
 	start_listener --max-per-source 3
 	run $CLIENT hold "$PORT" 4
 	echo "$output"
@@ -281,7 +350,7 @@ two_sessions() {
 	grep -q 'reject: connect from 127.0.0.1: 421 too many sessions from this address (--max-per-source)' "$T/log"
 }
 
-@test "listen: --max-sessions 2: the 3rd connection gets 421 4.3.2 and is closed, the 2 still work" {
+@test "listen: --max-sessions 2: the 3rd connection waits, then gets 421 4.3.2 and is closed, the 2 still work" {
 	start_listener --max-sessions 2
 	run $CLIENT hold "$PORT" 3
 	echo "$output"
