@@ -76,6 +76,15 @@ bool dl_sym(void *lib, void *slot, const char *name)
 	return f != NULL;
 }
 
+_Noreturn void end_process(int rc)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	exit(rc);
+#else
+	_exit(rc);
+#endif
+}
+
 void signals_default(void)
 {
 	for (int sig = 1; sig < NSIG; sig++)

@@ -109,7 +109,7 @@ static _Noreturn void start_session(struct listener *l, int conn)
 		explicit_bzero(l->wait, sizeof l->wait);
 		explicit_bzero(l->t.slot, l->t.size * sizeof *l->t.slot);
 		sessions_free(&l->t);
-		exit(l->fork_session(l->arg));
+		end_process(l->fork_session(l->arg));
 	}
 	/* Close-on-exec rather than closed: the log stays usable if exec fails.  Before
 	 * Linux 5.11 (no CLOSE_RANGE_CLOEXEC), one by one up to the limit. */

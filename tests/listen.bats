@@ -22,11 +22,12 @@ CLIENT="python3 $BATS_TEST_DIRNAME/listenclient.py"
 
 # systemd-socket-activate without --accept on a free port: it passes the listening
 # socket (Accept=no) and execs the program itself at the first connection, so SSA is
-# the listener's pid from then on.  Arguments: the listener's options.
+# the listener's pid from then on.  Arguments: the listener's options; LISTENER, another
+# wrapper than $T/bin/smtp.
 start_listener() {
 	local i
 	PORT=$(free_port)
-	systemd-socket-activate -l "127.0.0.1:$PORT" "$T/bin/smtp" --listen "$@" \
+	systemd-socket-activate -l "127.0.0.1:$PORT" "${LISTENER:-$T/bin/smtp}" --listen "$@" \
 		</dev/null >"$T/ssa.log" 2>&1 3>&- &
 	SSA=$!
 	for i in $(seq 50); do
@@ -257,6 +258,39 @@ two_sessions() {
 	sleep 1
 	[ "$(program_base "$SSA")" = "$base" ]
 	! grep -q 'executing afresh' "$T/log" || false
+}
+
+@test "listen: a forked session ends without running the destructors of the libraries it inherited (end_process(): libsystemd's five under systemd, issue 23)" {
+	[ -z "${SMTP_PRELOAD:-}" ] || skip "the ASan build ends with exit(), for LeakSanitizer"
+	# A library whose destructor says which process ran it, on stderr (the listener's,
+	# $T/ssa.log, which its sessions inherit; the helpers end with _exit() anyway).
+	cc -shared -fPIC -o "$T/fini.so" -x c - <<-'EOF'
+	#include <stdio.h>
+	#include <unistd.h>
+	__attribute__((destructor)) static void fini(void)
+	{
+		char line[32];
+		int n = snprintf(line, sizeof line, "fini %ld\n", (long)getpid());
+		if (write(2, line, (size_t)n) != n)
+			return;
+	}
+	EOF
+	sed "s|^export LD_PRELOAD=\"\(.*\)\"\$|export LD_PRELOAD=\"\1 $T/fini.so\"|" "$T/bin/smtp" \
+		>"$T/bin/smtpfini"
+	chmod 755 "$T/bin/smtpfini"
+	grep -q "fini.so\"$" "$T/bin/smtpfini"
+	LISTENER=$T/bin/smtpfini start_listener
+	run send "two sessions"
+	[ "$status" = 0 ]
+	run send "and two destructors not run"
+	[ "$status" = 0 ]
+	[ "$(session_pids | wc -l)" = 2 ]
+	wait_sessions_gone
+	kill "$SSA"
+	wait "$SSA"
+	grep '^fini ' "$T/ssa.log"
+	# The listener's own exit ran it: the library was there.  No session's did.
+	[ "$(grep '^fini ' "$T/ssa.log")" = "fini $SSA" ]
 }
 
 @test "listen: 8 parallel connections from 127.0.0.1 all greeted and served (default --max-per-source 16)" {
