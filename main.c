@@ -380,5 +380,5 @@ int main(int argc, char **argv)
 	free(cfg.domains);
 	free(cfg.user);
 	free(cfg.home);
-	return rc;
+	end_process(rc);
 }

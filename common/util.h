@@ -24,11 +24,12 @@ int deadline_left(const struct deadline *d);
 int deadline_sleep(const struct deadline *d);
 
 /* The end of a process that has nothing left to write: exit(3) without the
- * destructors of the libraries it has loaded.  Under systemd those include libsystemd
- * and its five dependencies (loaded for the journal and socket activation), whose
- * destructors were 14% of a forked session's page faults (issue 23).  Nothing of ours
- * waits for exit(): the log is written at once, no stdio stream is written to.  The
- * sanitizer builds keep exit(): LeakSanitizer checks from an atexit handler. */
+ * destructors of the libraries it has loaded: GnuTLS's (linked in) and, under systemd,
+ * libsystemd's and its five dependencies' (loaded for the journal and socket
+ * activation), 14% of a forked session's page faults (issue 23, doc/performance.md).
+ * Nothing of ours waits for exit(): the log is written at once, no stdio stream is
+ * written to.  The sanitizer builds keep exit(): LeakSanitizer checks from an atexit
+ * handler. */
 _Noreturn void end_process(int rc);
 
 /* close(fd) unless it is -1, keeping errno as it was: for error paths. */
