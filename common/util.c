@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -76,9 +77,19 @@ bool dl_sym(void *lib, void *slot, const char *name)
 	return f != NULL;
 }
 
+/* AddressSanitizer, as GCC says it (__SANITIZE_ADDRESS__) or clang, which builds
+ * smtp-session-asan (__has_feature). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN_BUILD 1
+#endif
+#endif
+
 _Noreturn void end_process(int rc)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef ASAN_BUILD
 	exit(rc);
 #else
 	_exit(rc);
