@@ -70,7 +70,8 @@ cpu_us() { awk '$1 == "usage_usec" { print $2 }' "$cg/cpu.stat"; }
 
 declare -A RATE FAILED CPU
 # The messages in the Maildirs now.
-in_maildirs() { ct sh -c 'find /home/u*/Maildir/new -type f | wc -l'; }
+# Messages delivered so far (0 before the first delivery has made the Maildirs).
+in_maildirs() { ct sh -c 'find /home/u*/Maildir/new -type f 2>/dev/null | wc -l'; }
 run() {  # run SERVER PORT C N ROUND
 	local s=$1 port=$2 c=$3 n=$4 r=$5 t0 t1 u0 u1 m0 m1
 	m0=$(in_maildirs)
